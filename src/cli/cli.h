@@ -1,0 +1,17 @@
+/*
+ * cli/cli.h — the subcommands of the voxdns binary and the exit statuses they share.
+ * Exit statuses follow the monitoring-plugin convention of CHECKS.md where it applies.
+ */
+#ifndef VX_CLI_H
+#define VX_CLI_H
+
+#define VX_EXIT_OK 0
+#define VX_EXIT_FAILED 3 /* the command could not do its job (no answer, unreadable file) */
+#define VX_EXIT_USAGE 64 /* bad command line or bad input given on it (EX_USAGE) */
+
+int vx__cmd_query(int argc, char **argv);
+
+/* "voxdns query: message" on stderr, one line. */
+void vx__cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,53 @@
+/* cli/main.c — the voxdns binary: subcommand dispatch, --help and --version. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef VOXDNS_VERSION
+#define VOXDNS_VERSION "0.1.0"
+#endif
+
+static const char usage_text[] =
+    "usage: voxdns COMMAND [ARGS]\n"
+    "\n"
+    "Keeps the DNS of SIP and unified-communications services honest.\n"
+    "\n"
+    "commands:\n"
+    "  query [@SERVER] NAME [TYPE] [+tcp] [+dnssec] [+nsid] [+norec] [+trace] [--hints FILE]\n"
+    "        ask one server, or resolve iteratively from the root hints and show each step\n"
+    "\n"
+    "  voxdns COMMAND --help   help for one command\n"
+    "  voxdns --version        the version\n";
+
+void vx__cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "voxdns %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return VX_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_text, stdout);
+        return VX_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("voxdns %s\n", VOXDNS_VERSION);
+        return VX_EXIT_OK;
+    }
+    if (strcmp(cmd, "query") == 0)
+        return vx__cmd_query(argc - 1, argv + 1);
+    fprintf(stderr, "voxdns: unknown command '%s' (try voxdns --help)\n", cmd);
+    return VX_EXIT_USAGE;
+}
