@@ -35,7 +35,7 @@ void vx__msg_free(vx__msg *msg);
 bool vx__msg_aa(const vx__msg *m);
 bool vx__msg_tc(const vx__msg *m);
 uint16_t vx__msg_rcode(const vx__msg *m); /* extended rcode when OPT is present */
-const char *vx__rcode_to_text(uint16_t rcode); /* "NOERROR", "NXDOMAIN", ..., "RCODE23" */
+const char *vx__rcode_to_text(uint16_t rcode); /* "NOERROR", "NXDOMAIN", ..., "RCODE24" */
 
 /* Presentation form of a whole message, dig-style sections (malloc'd, caller frees). */
 char *vx__msg_to_text(const vx__msg *m);

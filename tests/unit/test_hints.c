@@ -83,8 +83,7 @@ static void rejects_nul_and_long_lines(void **state)
     assert_int_equal(vx__hints_parse(text, sizeof(text), &set, err, sizeof(err)), VX_EMALFORMED);
     assert_non_null(strstr(err, "line 1: line too long"));
     const char nul[] = ". NS a.root.\0\n";
-    assert_int_equal(vx__hints_parse(nul, sizeof(nul) - 1, &set, err, sizeof(err)),
-                     VX_EMALFORMED);
+    assert_int_equal(vx__hints_parse(nul, sizeof(nul) - 1, &set, err, sizeof(err)), VX_EMALFORMED);
     assert_non_null(strstr(err, "NUL"));
 }
 
