@@ -172,8 +172,8 @@ static void print_attempts(const vx__query_result *q)
     printf(";; ATTEMPTS: %u:", q->attempt_count);
     for (unsigned i = 0; i < q->attempt_count && i < VX__ATTEMPTS_MAX; i++) {
         const vx__attempt *at = &q->attempts[i];
-        const char *outcome = at->status == VX_OK ? (at->truncated ? "truncated" : "ok")
-                                                  : vx_strerror(at->status);
+        const char *outcome =
+            at->status == VX_OK ? (at->truncated ? "truncated" : "ok") : vx_strerror(at->status);
         printf("%s %s %.2f ms %s (timeout %u ms)", i ? "," : "", transport_name(at->transport),
                at->elapsed_ms, outcome, at->timeout_ms);
     }
@@ -240,8 +240,7 @@ static void describe_step(const vx__walk_step *st, char *out, size_t cap)
     switch (st->event) {
     case VX__WALK_REFERRAL:
         snprintf(out, cap, "referral to %s (%u NS, %zu glue address%s)", st->detail,
-                 st->referral_ns_count, st->referral->count,
-                 st->referral->count == 1 ? "" : "es");
+                 st->referral_ns_count, st->referral->count, st->referral->count == 1 ? "" : "es");
         break;
     case VX__WALK_ANSWER:
         snprintf(out, cap, "answer (%zu record%s%s)", answers, answers == 1 ? "" : "s",
@@ -297,8 +296,7 @@ static void on_walk_done(void *arg, const vx__walk_result *r)
         printf("\n");
     print_response(r->query, label);
     printf(";; WALK: zone %s, %u referral%s, %u quer%s, %.2f ms\n", r->zone, r->referrals,
-           r->referrals == 1 ? "" : "s", r->queries, r->queries == 1 ? "y" : "ies",
-           r->elapsed_ms);
+           r->referrals == 1 ? "" : "s", r->queries, r->queries == 1 ? "y" : "ies", r->elapsed_ms);
     run->exit_status = VX_EXIT_OK;
 }
 

@@ -5,7 +5,10 @@
  *
  * Over UDP every query gets its own socket (a fresh random source port) and a random id; a
  * datagram is accepted only when its source address and port, id and question match the
- * query, and anything else is counted (per query and in the engine totals) and dropped. A
+ * query, and anything else is counted (per query and in the engine totals) and dropped.
+ * Opt-in (udp_reuse > 1): a socket may carry several queries one after the other, never two at
+ * once and only ever to the one server it was opened for, for at most udp_reuse queries and 2 s
+ * (1 s idle); datagrams reaching an idle socket are counted as dropped. A
  * truncated (TC) answer is asked again over TCP. Each attempt's timeout comes from the server's
  * RTT state (net/rtt.h); a silent server is given up after VX__RETRY_ATTEMPTS attempts or
  * VX__RETRY_BUDGET_MS, whichever ends first. ICMP port unreachable ends a query at once with
@@ -40,6 +43,7 @@ typedef struct vx__engine_opts {
     unsigned server_burst;            /* bucket depth (default 100) */
     unsigned max_attempts;            /* UDP attempts per query (default VX__RETRY_ATTEMPTS) */
     uint32_t budget_ms;               /* per query, all attempts (default VX__RETRY_BUDGET_MS) */
+    unsigned udp_reuse;               /* queries per UDP socket, see above (default 1: none) */
 } vx__engine_opts;
 
 void vx__engine_opts_default(vx__engine_opts *opts);
@@ -56,14 +60,14 @@ typedef struct vx__attempt {
 } vx__attempt;
 
 typedef struct vx__query_result {
-    int status;             /* VX_OK when a matching response arrived */
-    const uint8_t *wire;    /* the accepted response (valid during the callback only) */
+    int status;          /* VX_OK when a matching response arrived */
+    const uint8_t *wire; /* the accepted response (valid during the callback only) */
     size_t wire_len;
-    double rtt_ms;          /* of the attempt that got the response */
+    double rtt_ms;           /* of the attempt that got the response */
     vx__transport transport; /* of that attempt */
     unsigned attempt_count;
     vx__attempt attempts[VX__ATTEMPTS_MAX];
-    unsigned dropped;       /* datagrams dropped for this query: wrong source, id or question */
+    unsigned dropped; /* datagrams dropped for this query: wrong source, id or question */
 } vx__query_result;
 
 typedef void (*vx__query_cb)(void *arg, const vx__query_result *result);
@@ -75,13 +79,13 @@ typedef struct vx__query_spec {
 } vx__query_spec;
 
 typedef struct vx__engine_stats {
-    uint64_t queries;    /* vx__engine_query() calls accepted */
-    uint64_t sent;       /* datagrams and TCP messages sent */
-    uint64_t answered;   /* queries completed with VX_OK */
-    uint64_t timeouts;   /* attempts that timed out */
-    uint64_t dropped;    /* datagrams dropped: wrong source, id, question, or malformed */
+    uint64_t queries;  /* vx__engine_query() calls accepted */
+    uint64_t sent;     /* datagrams and TCP messages sent */
+    uint64_t answered; /* queries completed with VX_OK */
+    uint64_t timeouts; /* attempts that timed out */
+    uint64_t dropped;  /* datagrams dropped: wrong source, id, question, or malformed */
     uint64_t tcp_fallbacks;
-    uint64_t refused;    /* ICMP unreachable / connection refused */
+    uint64_t refused; /* ICMP unreachable / connection refused */
 } vx__engine_stats;
 
 int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **out);
@@ -89,12 +93,10 @@ int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **ou
  * its handles have closed; the caller then lets the loop run to completion. */
 void vx__engine_close(vx__engine *engine);
 
-int vx__engine_query(vx__engine *engine, const vx__query_spec *spec, vx__query_cb cb,
-                     void *arg);
+int vx__engine_query(vx__engine *engine, const vx__query_spec *spec, vx__query_cb cb, void *arg);
 
 void vx__engine_get_stats(const vx__engine *engine, vx__engine_stats *out);
 /* The RTT state the engine keeps for a server address (VX_ENOTFOUND if never queried). */
-int vx__engine_server_rtt(const vx__engine *engine, const struct sockaddr *server,
-                          vx__rtt *out);
+int vx__engine_server_rtt(const vx__engine *engine, const struct sockaddr *server, vx__rtt *out);
 
 #endif

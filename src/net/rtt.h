@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VX__RTO_INITIAL_MS 400u /* before any sample, as Unbound and RFC 6298 §2.1 in spirit */
-#define VX__RTO_MIN_MS 50u      /* never retransmit sooner: loopback RTTs would make RTO ~1 ms */
-#define VX__RTO_MAX_MS 2000u    /* one attempt never waits longer */
-#define VX__RETRY_ATTEMPTS 3u   /* default attempts per query and server */
+#define VX__RTO_INITIAL_MS 400u   /* before any sample, as Unbound and RFC 6298 §2.1 in spirit */
+#define VX__RTO_MIN_MS 50u        /* never retransmit sooner: loopback RTTs would make RTO ~1 ms */
+#define VX__RTO_MAX_MS 2000u      /* one attempt never waits longer */
+#define VX__RETRY_ATTEMPTS 3u     /* default attempts per query and server */
 #define VX__RETRY_BUDGET_MS 3000u /* default: a silent server is given up after at most this */
 
 typedef struct vx__rtt {

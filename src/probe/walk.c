@@ -195,8 +195,7 @@ static void on_cname(walk *w, const vx__query_result *q, vx__msg *m, const ldns_
     }
     emit(w, VX__WALK_CNAME, q, m, target);
     if (++w->cname_hops > MAX_CNAME_HOPS || strcmp(target, w->qname) == 0) {
-        finish(w, set_error(w, VX_ELIMIT, "CNAME chain too long or looping at %s", target), q,
-               m);
+        finish(w, set_error(w, VX_ELIMIT, "CNAME chain too long or looping at %s", target), q, m);
         return;
     }
     snprintf(w->qname, sizeof(w->qname), "%s", target);
@@ -288,10 +287,16 @@ static void on_referral(walk *w, const vx__query_result *q, vx__msg *m, const ch
     }
     vx__server_set_v4_first(&next);
     if (w->opts.on_step) {
-        vx__walk_step step = {.event = VX__WALK_REFERRAL, .depth = w->depth, .qname = w->qname,
-                              .qtype = w->qtype, .zone = w->zone,
-                              .server = &w->servers.items[w->current], .query = q, .msg = m,
-                              .detail = child, .referral = &next,
+        vx__walk_step step = {.event = VX__WALK_REFERRAL,
+                              .depth = w->depth,
+                              .qname = w->qname,
+                              .qtype = w->qtype,
+                              .zone = w->zone,
+                              .server = &w->servers.items[w->current],
+                              .query = q,
+                              .msg = m,
+                              .detail = child,
+                              .referral = &next,
                               .referral_ns_count = ns_count};
         w->opts.on_step(w->opts.step_arg, &step);
     }
@@ -388,8 +393,7 @@ static int send_query(walk *w, size_t idx)
 }
 
 static int start_walk(vx__engine *engine, const char *qname, uint16_t qtype,
-                      const vx__walk_opts *opts, walk *parent, vx__walk_done_cb done,
-                      void *arg);
+                      const vx__walk_opts *opts, walk *parent, vx__walk_done_cb done, void *arg);
 
 static void on_lookup_done(void *arg, const vx__walk_result *r)
 {
@@ -410,8 +414,12 @@ static void on_lookup_done(void *arg, const vx__walk_result *r)
 
 static int start_lookup(walk *w, const pending_lookup *p)
 {
-    vx__walk_step step = {.event = VX__WALK_NS_LOOKUP, .depth = w->depth, .qname = p->name,
-                          .qtype = p->type, .zone = w->zone, .detail = p->name};
+    vx__walk_step step = {.event = VX__WALK_NS_LOOKUP,
+                          .depth = w->depth,
+                          .qname = p->name,
+                          .qtype = p->type,
+                          .zone = w->zone,
+                          .detail = p->name};
     if (w->opts.on_step)
         w->opts.on_step(w->opts.step_arg, &step);
     w->lookup_name = p->name;
@@ -436,10 +444,9 @@ static int ask_next(walk *w)
             return VX_OK;
     }
     if (w->servers.count == 0 && w->pending_count == 0)
-        return set_error(w, VX_ESERVFAIL, "no usable address for any server of zone %s",
-                         w->zone);
-    return set_error(w, VX_ESERVFAIL, "no server of zone %s gave a usable answer for %s",
-                     w->zone, w->qname);
+        return set_error(w, VX_ESERVFAIL, "no usable address for any server of zone %s", w->zone);
+    return set_error(w, VX_ESERVFAIL, "no server of zone %s gave a usable answer for %s", w->zone,
+                     w->qname);
 }
 
 static int start_walk(vx__engine *engine, const char *qname, uint16_t qtype,
@@ -466,8 +473,8 @@ static int start_walk(vx__engine *engine, const char *qname, uint16_t qtype,
     return rc;
 }
 
-int vx__walk_start(vx__engine *engine, const char *qname, uint16_t qtype,
-                   const vx__walk_opts *opts, vx__walk_done_cb done, void *arg)
+int vx__walk_start(vx__engine *engine, const char *qname, uint16_t qtype, const vx__walk_opts *opts,
+                   vx__walk_done_cb done, void *arg)
 {
     if (!engine || !qname || !opts || !opts->hints || opts->hints->count == 0 || !done)
         return VX_EINVAL;

@@ -38,16 +38,16 @@ const char *vx__walk_event_name(vx__walk_event e);
 
 typedef struct vx__walk_step {
     vx__walk_event event;
-    unsigned depth;                  /* 0: the main walk; n: nested NS-name lookup level */
+    unsigned depth; /* 0: the main walk; n: nested NS-name lookup level */
     const char *qname;
     uint16_t qtype;
-    const char *zone;                /* the zone the server was asked as */
-    const vx__server *server;        /* NULL for NS_LOOKUP */
-    const vx__query_result *query;   /* NULL for NS_LOOKUP */
-    const vx__msg *msg;              /* NULL when no response was accepted */
-    const char *detail;              /* referral target, CNAME target, lame reason, NS name */
-    const vx__server_set *referral;  /* REFERRAL: the child's addresses known from glue */
-    unsigned referral_ns_count;      /* REFERRAL: NS names in the referral */
+    const char *zone;               /* the zone the server was asked as */
+    const vx__server *server;       /* NULL for NS_LOOKUP */
+    const vx__query_result *query;  /* NULL for NS_LOOKUP */
+    const vx__msg *msg;             /* NULL when no response was accepted */
+    const char *detail;             /* referral target, CNAME target, lame reason, NS name */
+    const vx__server_set *referral; /* REFERRAL: the child's addresses known from glue */
+    unsigned referral_ns_count;     /* REFERRAL: NS names in the referral */
 } vx__walk_step;
 
 typedef void (*vx__walk_step_cb)(void *arg, const vx__walk_step *step);
@@ -80,7 +80,7 @@ typedef struct vx__walk_opts {
 
 void vx__walk_opts_default(vx__walk_opts *opts);
 
-int vx__walk_start(vx__engine *engine, const char *qname, uint16_t qtype,
-                   const vx__walk_opts *opts, vx__walk_done_cb done, void *arg);
+int vx__walk_start(vx__engine *engine, const char *qname, uint16_t qtype, const vx__walk_opts *opts,
+                   vx__walk_done_cb done, void *arg);
 
 #endif

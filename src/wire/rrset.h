@@ -14,12 +14,12 @@
 #include <ldns/ldns.h>
 
 typedef struct vx__rrset {
-    char *owner;     /* "sip.example.com." */
+    char *owner; /* "sip.example.com." */
     uint16_t type;
     uint16_t rrclass;
-    uint32_t ttl;    /* the smallest TTL among the records (RFC 2181 §5.2) */
+    uint32_t ttl; /* the smallest TTL among the records (RFC 2181 §5.2) */
     size_t count;
-    char **rdata;    /* count strings, sorted by strcmp, no duplicates */
+    char **rdata; /* count strings, sorted by strcmp, no duplicates */
 } vx__rrset;
 
 /* Collects the records of list whose owner equals owner (any case; NULL = the first record's

@@ -1,0 +1,310 @@
+/*
+ * net/udp.c — the UDP transport of a query: one unconnected socket per query on a kernel-chosen
+ * random source port (sockets themselves live in usock.c), a new random id per attempt,
+ * retransmission on the query timer, strict matching of what arrives, and ICMP errors read from the
+ * socket's error queue.
+ *
+ * Why these choices:
+ * - Unconnected, so that datagrams from a wrong address or port still reach us and are counted
+ *   (a connected socket would have the kernel drop them silently).
+ * - IP_RECVERR / IPV6_RECVERR, because without it Linux reports ICMP errors only to connected
+ *   sockets; with it a port unreachable ends the query at once instead of after the budget.
+ * - Raw fds (usock.c) rather than uv_udp_t: uv_udp_t never drains the error queue, so a queued
+ *   ICMP error would keep the fd reported for ever. We read the queue on EPOLLERR.
+ * - One socket for all attempts of a query, each attempt with a fresh id, and an answer to any
+ *   id this query has sent is accepted: a slow first answer still counts (as resolvers do), and
+ *   since ids differ we know exactly which transmission was answered, which makes the RTT
+ *   sample unambiguous (Karn's problem does not arise for the newest attempt).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <linux/errqueue.h>
+
+#include "net/engine_impl.h"
+#include "voxdns/status.h"
+
+/* Reads per readiness event: a flood of junk cannot hold the loop. */
+#define READS_PER_EVENT 64
+#define ERRQUEUE_READS 16
+
+static bool reusable_after(int status)
+{
+    /* A socket that saw an ICMP error or a send failure is not trusted with another query. */
+    return status == VX_OK || status == VX_ETIMEDOUT;
+}
+
+void vx__udp_release(vx__query *q, int status)
+{
+    if (!q->sock)
+        return;
+    vx__usock_release(q->engine, q->sock, reusable_after(status) && !q->engine->closing);
+    q->sock = NULL;
+}
+
+static ssize_t send_retry(vx__query *q)
+{
+    ssize_t n;
+
+    do {
+        n = sendto(q->sock->fd, q->wire + 2, q->wire_len, 0,
+                   (const struct sockaddr *)&q->server->addr, q->server->addr_len);
+    } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* Sends the next attempt of the retry plan; VX_ETIMEDOUT when the plan has none left. */
+static int send_next(vx__query *q)
+{
+    vx__engine *e = q->engine;
+    unsigned k = q->result.attempt_count;
+    uint32_t timeout =
+        vx__rtt_attempt_timeout(&q->plan, k, e->opts.max_attempts, e->opts.budget_ms);
+    int rc;
+
+    if (timeout == 0)
+        return VX_ETIMEDOUT;
+    rc = vx__engine_next_id(e, &q->ids[k]);
+    if (rc != VX_OK)
+        return rc;
+    q->wire[2] = (uint8_t)(q->ids[k] >> 8);
+    q->wire[3] = (uint8_t)q->ids[k];
+    vx__attempt_open(q, VX__UDP, timeout);
+    if (send_retry(q) < 0) {
+        rc = vx__status_from_errno(errno);
+        vx__attempt_close(q, rc, uv_hrtime());
+        return rc;
+    }
+    e->stats.sent++;
+    vx__query_arm_timer(q, timeout);
+    return VX_OK;
+}
+
+int vx__udp_start(vx__query *q)
+{
+    int rc = vx__usock_take(q->engine, q->server, &q->sock);
+
+    if (rc != VX_OK)
+        return rc;
+    q->sock->q = q;
+    q->state = VX__QS_UDP;
+    return send_next(q);
+}
+
+void vx__udp_on_timeout(vx__query *q)
+{
+    int rc;
+
+    q->engine->stats.timeouts++;
+    vx__attempt_close(q, VX_ETIMEDOUT, uv_hrtime());
+    /* The server's state backs off for later queries; this query follows the plan it started
+     * with, which already doubles per attempt (backing off both would square the growth). */
+    vx__rtt_backoff(&q->server->rtt);
+    rc = send_next(q);
+    if (rc != VX_OK)
+        vx__query_finish(q, rc);
+}
+
+/* Which attempt (index) a response answers, or -1. */
+static int match_id(const vx__query *q, uint16_t id)
+{
+    for (unsigned i = 0; i < q->result.attempt_count; i++)
+        if (q->ids[i] == id)
+            return (int)i;
+    return -1;
+}
+
+/* A datagram is ours only if it comes from the server's address and port, is a response (QR),
+ * carries one of our ids and repeats our question. Returns the attempt index or -1. */
+static int classify(const vx__query *q, size_t len, const struct sockaddr *src, uint16_t *flags)
+{
+    const uint8_t *buf = q->engine->rx;
+    vx__header h;
+    vx__question question;
+    int which;
+
+    if (!vx__endpoint_equal(src, (const struct sockaddr *)&q->server->addr))
+        return -1;
+    if (vx__wire_read_header(buf, len, &h) != VX_OK || !(h.flags & VX__FLAG_QR))
+        return -1;
+    which = match_id(q, h.id);
+    if (which < 0 || vx__wire_read_question(buf, len, &question) != VX_OK ||
+        !vx__question_equal(&question, &q->question))
+        return -1;
+    *flags = h.flags;
+    return which;
+}
+
+static uint32_t rtt_sample_ms(uint64_t ns)
+{
+    uint64_t ms = (ns + 500000u) / 1000000u;
+    return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/* Whatever of the budget the UDP attempts left, for the TCP retry after TC. */
+static uint32_t budget_left(const vx__query *q, uint64_t now)
+{
+    uint64_t spent_ms = (now - q->start_ns) / 1000000u;
+    uint32_t budget = q->engine->opts.budget_ms;
+
+    return spent_ms >= budget ? 0 : budget - (uint32_t)spent_ms;
+}
+
+static void accept_answer(vx__query *q, unsigned which, size_t len, uint16_t flags)
+{
+    uint64_t now = uv_hrtime();
+    unsigned current = q->result.attempt_count - 1;
+    int rc;
+
+    vx__attempt_close(q, VX_OK, now);
+    q->result.rtt_ms = vx__ns_to_ms(now - q->sent_ns[which]);
+    q->result.transport = VX__UDP;
+    /* Only the newest transmission has not been retransmitted: Karn's rule. */
+    if (which == current)
+        vx__rtt_sample(&q->server->rtt, rtt_sample_ms(now - q->sent_ns[which]));
+    if (!(flags & VX__FLAG_TC)) {
+        q->result.wire = q->engine->rx;
+        q->result.wire_len = len;
+        vx__query_finish(q, VX_OK);
+        return;
+    }
+    q->result.attempts[current].truncated = true;
+    q->engine->stats.tcp_fallbacks++;
+    vx__udp_release(q, VX_OK);
+    rc = vx__tcp_start(q, budget_left(q, now));
+    if (rc != VX_OK)
+        vx__query_finish(q, rc);
+}
+
+static void drop(vx__query *q)
+{
+    q->result.dropped++;
+    q->engine->stats.dropped++;
+}
+
+static void fail(vx__query *q, int status)
+{
+    vx__attempt_close(q, status, uv_hrtime());
+    vx__query_finish(q, status);
+}
+
+static void read_datagrams(vx__query *q)
+{
+    for (int i = 0; i < READS_PER_EVENT; i++) {
+        struct sockaddr_storage src;
+        socklen_t src_len = sizeof src;
+        uint16_t flags = 0;
+        ssize_t n = recvfrom(q->sock->fd, q->engine->rx, sizeof q->engine->rx, 0,
+                             (struct sockaddr *)&src, &src_len);
+        int which;
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                fail(q, vx__status_from_errno(errno));
+            return;
+        }
+        which = classify(q, (size_t)n, (const struct sockaddr *)&src, &flags);
+        if (which >= 0) {
+            accept_answer(q, (unsigned)which, (size_t)n, flags);
+            return;
+        }
+        drop(q);
+    }
+}
+
+/* What an ICMP error about our server means for the query: port unreachable ends it as
+ * refused, host or network unreachable as a network error; anything else (fragmentation
+ * needed, an error about some other address) is not a verdict. */
+static int icmp_verdict(const vx__query *q, const struct sockaddr *dst,
+                        const struct sock_extended_err *ee)
+{
+    if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6)
+        return VX_OK;
+    if (!vx__endpoint_equal(dst, (const struct sockaddr *)&q->server->addr))
+        return VX_OK;
+    switch (ee->ee_errno) {
+    case ECONNREFUSED:
+        return VX_EREFUSED;
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EHOSTDOWN:
+    case ENONET:
+    case EACCES:
+        return VX_ENETWORK;
+    default:
+        return VX_OK;
+    }
+}
+
+static bool is_recverr(const struct cmsghdr *c)
+{
+    return (c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+           (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR);
+}
+
+/* Dequeues one error; false when the queue is empty. msg_name is the destination of the
+ * datagram that caused the error. */
+static bool errqueue_next(const vx__query *q, int *verdict)
+{
+    struct sockaddr_storage dst;
+    uint8_t payload[64];
+    union {
+        struct cmsghdr align;
+        uint8_t buf[512];
+    } ctl;
+    struct iovec iov = {.iov_base = payload, .iov_len = sizeof payload};
+    struct msghdr m = {.msg_name = &dst,
+                       .msg_namelen = sizeof dst,
+                       .msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.buf,
+                       .msg_controllen = sizeof ctl.buf};
+
+    memset(&dst, 0, sizeof dst);
+    *verdict = VX_OK;
+    if (recvmsg(q->sock->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+        return false;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        struct sock_extended_err ee;
+        if (!is_recverr(c) || c->cmsg_len < CMSG_LEN(sizeof ee))
+            continue;
+        memcpy(&ee, CMSG_DATA(c), sizeof ee);
+        *verdict = icmp_verdict(q, (const struct sockaddr *)&dst, &ee);
+    }
+    return true;
+}
+
+static int read_errqueue(const vx__query *q)
+{
+    int result = VX_OK;
+    int verdict;
+    int soerr;
+    socklen_t len = sizeof soerr;
+
+    for (int i = 0; i < ERRQUEUE_READS && errqueue_next(q, &verdict); i++)
+        if (result == VX_OK)
+            result = verdict;
+    /* Clears the pending socket error that the ICMP message also set. */
+    getsockopt(q->sock->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+    return result;
+}
+
+/* Level-triggered: an error queue left unread would be reported again, so it is always
+ * drained; only a verdict ends the query, and datagrams behind the error are still read. */
+void vx__udp_event(vx__query *q, uint32_t events)
+{
+    if (events & EPOLLERR) {
+        int verdict = read_errqueue(q);
+        if (verdict != VX_OK) {
+            fail(q, verdict);
+            return;
+        }
+    }
+    if (events & EPOLLIN)
+        read_datagrams(q);
+}
