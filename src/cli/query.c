@@ -274,8 +274,8 @@ static void print_step(void *arg, const vx__walk_step *st)
     format_server(st->server, label, sizeof(label));
     describe_step(st, what, sizeof(what));
     double ms = st->msg ? st->query->rtt_ms : total_elapsed(st->query);
-    printf("%*s;; %s %s ? zone %s @%s %s %.2f ms: %s\n", indent, "", st->qname, type, st->zone,
-           label, transport_name(st->query->transport), ms, what);
+    printf("%*s;; zone %s @%s %s %.2f ms: %s %s -> %s\n", indent, "", st->zone, label,
+           transport_name(st->query->transport), ms, st->qname, type, what);
     if (st->event == VX__WALK_REFERRAL)
         print_referral_records(st, indent);
 }
