@@ -3,7 +3,10 @@
  * bench/engine: keeps N queries outstanding against one server for a set time, cycling through
  * a dnsperf-format query file ("name type" per line), and prints the rate and CPU time.
  *
- *   engine_bench SERVER QUERYFILE [SECONDS] [OUTSTANDING]
+ *   engine_bench SERVER QUERYFILE [SECONDS] [OUTSTANDING] [UDP_REUSE]
+ *
+ * UDP_REUSE > 1 selects the engine's socket-reuse mode (net/engine.h); the default, 1, gives
+ * every query a fresh socket and source port.
  *
  * Output (one line, key=value, for the bench script to read):
  *   sent=N answered=N failed=N seconds=S qps=R cpu_ms_per_1000=C
@@ -100,7 +103,7 @@ static double cpu_seconds(void)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: engine_bench SERVER QUERYFILE [SECONDS] [OUTSTANDING]\n");
+        fprintf(stderr, "usage: engine_bench SERVER QUERYFILE [SECONDS] [OUTSTANDING] [UDP_REUSE]\n");
         return 64;
     }
     bench b;
@@ -118,6 +121,7 @@ int main(int argc, char **argv)
     vx__engine_opts_default(&opts);
     opts.max_inflight = outstanding;
     opts.max_inflight_per_server = outstanding;
+    opts.udp_reuse = argc > 5 ? (unsigned)atoi(argv[5]) : 1;
     vx__engine_new(&loop, &opts, &b.engine);
     uv_timer_init(&loop, &b.stop_timer);
     b.stop_timer.data = &b;
@@ -133,9 +137,8 @@ int main(int argc, char **argv)
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     printf("sent=%llu answered=%llu failed=%llu seconds=%.3f qps=%.1f cpu_ms_per_1000=%.3f\n",
-           (unsigned long long)b.sent, (unsigned long long)b.answered,
-           (unsigned long long)b.failed, wall, (double)b.answered / wall,
-           b.answered ? cpu * 1e6 / (double)b.answered : 0.0);
+           (unsigned long long)b.sent, (unsigned long long)b.answered, (unsigned long long)b.failed,
+           wall, (double)b.answered / wall, b.answered ? cpu * 1e6 / (double)b.answered : 0.0);
     free(b.questions);
     return b.answered ? 0 : 1;
 }
