@@ -1,0 +1,1283 @@
+"""voxlab: the lab's simulated internet of real DNS servers.
+
+One module owns the whole life of a lab: reading a scenario (YAML, with
+includes), turning it into a plan (server configs, zone copies, root hints,
+the processes to run), the *holder* process that lives inside an
+`unshare -rn` user+network namespace and runs every server there, and the
+handle (`Lab`) that tests and the `voxlab` command use to run programs in
+the namespace and to tear it all down.
+
+Nothing here ever talks to an address outside the namespace: the namespace
+has only `lo` (and, for blackholed servers, a veth pair that leads nowhere)
+and no default route.
+"""
+
+import copy
+import ctypes
+import ipaddress
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, LAB_DIR)
+import labdns  # noqa: E402
+
+SCENARIO_DIR = os.path.join(LAB_DIR, "scenarios")
+ZONE_DIR = os.path.join(LAB_DIR, "zones")
+VOXLAB = os.path.join(LAB_DIR, "voxlab")
+RELAY = os.path.join(LAB_DIR, "relay.py")
+SPOOFER = os.path.join(LAB_DIR, "spoofer.py")
+PYTHON = "/usr/bin/python3"
+
+SOFTWARE = {
+    "nsd": "/usr/sbin/nsd",
+    "knot": "/usr/sbin/knotd",
+    "bind": "/usr/sbin/named",
+    "unbound": "/usr/sbin/unbound",
+}
+UNSHARE = shutil.which("unshare") or "/usr/bin/unshare"
+NSENTER = shutil.which("nsenter") or "/usr/bin/nsenter"
+IP = shutil.which("ip") or "/usr/sbin/ip"
+
+SERVER_KEYS = {"role", "software", "addresses", "zones", "note",
+               "stopped", "blackholed", "delayed", "hijacked", "stale",
+               "lame", "open_axfr", "open_recursion", "spoofer",
+               "version_hidden"}
+TOP_KEYS = {"description", "include", "zones", "zone_path", "servers"}
+KNOB_ORDER = ["stopped", "blackholed", "delayed", "spoofer", "hijacked",
+              "stale", "lame", "open_axfr", "open_recursion", "version_hidden"]
+VARIANT_KNOBS = ("hijacked", "stale")
+
+BLACKHOLE_DEV = "vxbh0"
+BLACKHOLE_PEER = "vxbh1"
+BLACKHOLE_LLADDR = "02:00:00:00:00:01"
+HIDDEN_NET = "127.0.1."
+START_TIMEOUT = 10.0
+SOCKET_BUFFER = 4 << 20  # UDP buffers of the servers: room for benchmark bursts
+
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class LabError(Exception):
+    """Anything that keeps a lab from being described, started or used."""
+
+
+# --------------------------------------------------------------------------
+# Scenario files: include, merge, validate
+# --------------------------------------------------------------------------
+
+def scenario_path(name):
+    """A scenario name (tests/lab/scenarios/NAME.yml) or a path -> path."""
+    if os.sep in name or name.endswith((".yml", ".yaml")):
+        path = os.path.abspath(name)
+    else:
+        path = os.path.join(SCENARIO_DIR, name + ".yml")
+    if not os.path.isfile(path):
+        raise LabError("no such scenario: %s (looked for %s)" % (name, path))
+    return path
+
+
+def list_scenarios():
+    return sorted(f[:-4] for f in os.listdir(SCENARIO_DIR) if f.endswith(".yml"))
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _zones_mapping(value, where):
+    """A server's `zones` as {zone: file spec or None}."""
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        return {str(z): None for z in value}
+    if isinstance(value, dict):
+        return {str(z): v for z, v in value.items()}
+    raise LabError("%s: zones must be a list or a mapping" % where)
+
+
+def _merge_server(base, over, where):
+    """Overlay one server entry: keys replace, except `zones` given as a
+    mapping, which updates the inherited set (false removes a zone)."""
+    out = dict(base)
+    for key, value in over.items():
+        if key == "zones" and isinstance(value, dict) and "zones" in out:
+            zones = _zones_mapping(out["zones"], where)
+            for zone, spec in _zones_mapping(value, where).items():
+                if spec is False:
+                    zones.pop(zone, None)
+                else:
+                    zones[zone] = spec
+            out["zones"] = zones
+        else:
+            out[key] = value
+    return out
+
+
+def _load_file(path, seen):
+    if path in seen:
+        raise LabError("include loop at %s" % path)
+    try:
+        with open(path) as f:
+            doc = yaml.safe_load(f) or {}
+    except yaml.YAMLError as e:
+        raise LabError("%s: %s" % (path, e))
+    if not isinstance(doc, dict):
+        raise LabError("%s: a scenario is a mapping" % path)
+    unknown = set(doc) - TOP_KEYS
+    if unknown:
+        raise LabError("%s: unknown keys %s" % (path, ", ".join(sorted(unknown))))
+    merged = {"description": "", "zones": {}, "zone_path": [], "servers": {}}
+    for inc in _as_list(doc.get("include")):
+        inc_path = os.path.join(os.path.dirname(path), str(inc))
+        if not os.path.isfile(inc_path):
+            raise LabError("%s: included file not found: %s" % (path, inc_path))
+        _overlay(merged, _load_file(inc_path, seen | {path}), inc_path)
+    own = {
+        "description": doc.get("description") or "",
+        "zones": {str(k): v for k, v in (doc.get("zones") or {}).items()},
+        "zone_path": [os.path.join(os.path.dirname(path), str(p))
+                      for p in _as_list(doc.get("zone_path"))],
+        "servers": doc.get("servers") or {},
+    }
+    _overlay(merged, own, path)
+    return merged
+
+
+def _overlay(merged, layer, where):
+    if layer["description"]:
+        merged["description"] = layer["description"]
+    merged["zones"].update(layer["zones"])
+    merged["zone_path"] = layer["zone_path"] + merged["zone_path"]
+    if not isinstance(layer["servers"], dict):
+        raise LabError("%s: servers must be a mapping" % where)
+    for name, entry in layer["servers"].items():
+        name = str(name).rstrip(".").lower()
+        if entry is None:
+            merged["servers"].pop(name, None)
+            continue
+        if not isinstance(entry, dict):
+            raise LabError("%s: server %s must be a mapping" % (where, name))
+        unknown = set(entry) - SERVER_KEYS
+        if unknown:
+            raise LabError("%s: server %s: unknown keys %s" % (
+                where, name, ", ".join(sorted(unknown))))
+        merged["servers"][name] = _merge_server(
+            merged["servers"].get(name, {}), entry, "%s: %s" % (where, name))
+
+
+def parse_duration(value):
+    """50ms, 0.2s, 1s, or a number of seconds -> seconds (float)."""
+    text = str(value).strip().lower()
+    try:
+        if text.endswith("ms"):
+            return float(text[:-2]) / 1000.0
+        if text.endswith("s"):
+            return float(text[:-1])
+        return float(text)
+    except ValueError:
+        raise LabError("not a duration: %r (use e.g. 50ms or 0.2s)" % value)
+
+
+def _zone_key(zone):
+    zone = str(zone).strip().lower()
+    return "." if zone in (".", "") else zone.rstrip(".")
+
+
+def _zone_selector(value, zones, knob, name):
+    """A knob given as true / false / [zones] -> the set of zones it hits."""
+    if value in (None, False):
+        return set()
+    if value is True:
+        return set(zones)
+    chosen = {_zone_key(z) for z in _as_list(value)}
+    missing = chosen - set(zones)
+    if missing:
+        raise LabError("server %s: %s names zones it does not serve: %s" % (
+            name, knob, ", ".join(sorted(missing))))
+    return chosen
+
+
+def load_scenario(name):
+    """Read, merge and validate a scenario -> a plain dict (see README)."""
+    path = scenario_path(name)
+    raw = _load_file(path, frozenset())
+    sc = {"name": os.path.splitext(os.path.basename(path))[0], "file": path,
+          "description": " ".join(str(raw["description"]).split()),
+          "zone_path": raw["zone_path"] + [ZONE_DIR],
+          "zone_files": {_zone_key(z): v for z, v in raw["zones"].items()},
+          "servers": {}}
+    owners = {}
+    for name_, entry in sorted(raw["servers"].items()):
+        srv = _validate_server(name_, entry, sc)
+        for addr in srv["addresses"]:
+            if addr in owners:
+                raise LabError("address %s is given to both %s and %s" % (
+                    addr, owners[addr], name_))
+            owners[addr] = name_
+        sc["servers"][name_] = srv
+    if not sc["servers"]:
+        raise LabError("%s: no servers" % path)
+    return sc
+
+
+def _validate_server(name, entry, sc):
+    where = "server %s" % name
+    unknown = set(entry) - SERVER_KEYS
+    if unknown:
+        raise LabError("%s: unknown keys %s" % (where, ", ".join(sorted(unknown))))
+    software = str(entry.get("software", "")).lower()
+    if software not in SOFTWARE:
+        raise LabError("%s: software must be one of %s" % (
+            where, ", ".join(sorted(SOFTWARE))))
+    addresses = []
+    for a in _as_list(entry.get("addresses")):
+        try:
+            addresses.append(str(ipaddress.ip_address(str(a))))
+        except ValueError:
+            raise LabError("%s: bad address %r" % (where, a))
+    if not addresses:
+        raise LabError("%s: no addresses" % where)
+    for a in addresses:
+        if ipaddress.ip_address(a).is_loopback:
+            raise LabError("%s: loopback address %s is reserved" % (where, a))
+    zones = {_zone_key(z): spec for z, spec in
+             _zones_mapping(entry.get("zones"), where).items()}
+    knobs = {k: entry[k] for k in KNOB_ORDER if k in entry and k != "version_hidden"}
+    knobs = {k: v for k, v in knobs.items() if v not in (None, False)}
+    version_hidden = entry.get("version_hidden", True)
+    if not isinstance(version_hidden, bool):
+        raise LabError("%s: version_hidden is true or false" % where)
+    if not version_hidden:
+        knobs["version_hidden"] = False
+    for flag in ("stopped", "blackholed", "spoofer", "open_axfr", "open_recursion"):
+        if flag in knobs and knobs[flag] is not True:
+            raise LabError("%s: %s takes true or false" % (where, flag))
+    if "stopped" in knobs and "blackholed" in knobs:
+        raise LabError("%s: stopped and blackholed exclude each other" % where)
+    down = "stopped" in knobs or "blackholed" in knobs
+    if down and ("delayed" in knobs or "spoofer" in knobs):
+        raise LabError("%s: a %s server cannot be delayed or spoofed" % (
+            where, "stopped" if "stopped" in knobs else "blackholed"))
+    delay = parse_duration(knobs["delayed"]) if "delayed" in knobs else 0.0
+    if delay < 0 or delay > 30:
+        raise LabError("%s: delayed must be between 0 and 30 s" % where)
+    if "open_recursion" in knobs and software not in ("unbound", "bind"):
+        raise LabError("%s: open_recursion needs software unbound (or bind)" % where)
+    if "open_axfr" in knobs and software == "unbound":
+        raise LabError("%s: unbound cannot serve AXFR; use nsd, knot or bind" % where)
+    lame = _zone_selector(knobs.get("lame"), zones, "lame", name)
+    variants = {}
+    for knob in VARIANT_KNOBS:
+        for zone in _zone_selector(knobs.get(knob), zones, knob, name):
+            if zone in variants:
+                raise LabError("%s: zone %s is both hijacked and stale" % (where, zone))
+            variants[zone] = knob
+    served = {}
+    for zone, spec in sorted(zones.items()):
+        if zone in lame:
+            continue
+        files = _zone_files(sc, zone, spec, where)
+        knob = variants.get(zone)
+        if knob:
+            variant = _variant_files(sc, files, knob)
+            if variant is None and knobs.get(knob) is not True:
+                raise LabError("%s: no %s variant of zone %s (%s)" % (
+                    where, knob, zone, _variant_name(files[0], knob)))
+            if variant is None:
+                variants.pop(zone)
+            else:
+                files = variant
+        served[zone] = files
+    for knob in VARIANT_KNOBS:
+        if knobs.get(knob) is True and knob not in variants.values():
+            raise LabError("%s: %s, but none of its zones has a %s variant "
+                           "(<zone>.%s.zone)" % (where, knob, knob, knob))
+    return {"name": name, "role": str(entry.get("role", "")),
+            "note": str(entry.get("note", "")), "software": software,
+            "addresses": addresses, "knobs": knobs, "delay": delay,
+            "zones": served, "lame_zones": sorted(lame),
+            "variants": {z: k for z, k in variants.items()}}
+
+
+def _find_zone_file(sc, fname, where):
+    if os.path.isabs(fname):
+        if os.path.isfile(fname):
+            return fname
+    else:
+        for d in sc["zone_path"]:
+            candidate = os.path.join(d, fname)
+            if os.path.isfile(candidate):
+                return os.path.abspath(candidate)
+    raise LabError("%s: zone file not found: %s (searched %s)" % (
+        where, fname, ", ".join(sc["zone_path"])))
+
+
+def _zone_files(sc, zone, spec, where):
+    if spec in (None, True, "default"):
+        spec = sc["zone_files"].get(zone)
+    if spec is None:
+        spec = "root.zone" if zone == "." else zone + ".zone"
+    return [_find_zone_file(sc, str(f), "%s, zone %s" % (where, zone))
+            for f in _as_list(spec)]
+
+
+def _variant_name(path, knob):
+    base = path[:-5] if path.endswith(".zone") else path
+    return "%s.%s.zone" % (base, knob)
+
+
+def _variant_files(sc, files, knob):
+    first = _variant_name(files[0], knob)
+    if not os.path.isfile(first):
+        return None
+    return [first] + files[1:]
+
+
+# --------------------------------------------------------------------------
+# Plan: configs, zone copies, hints, processes
+# --------------------------------------------------------------------------
+
+def _q(text):
+    return '"%s"' % str(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _zone_copy_name(zone):
+    return "root.zone" if zone == "." else zone + ".zone"
+
+
+def _write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _nsd_conf(srv, d, listen):
+    hidden = srv["knobs"].get("version_hidden", True)
+    lines = ["# generated by voxlab for %s" % srv["name"], "server:"]
+    lines += ["    ip-address: %s" % a for a in listen]
+    lines += [
+        "    port: 53",
+        '    username: ""',
+        '    chroot: ""',
+        '    database: ""',
+        "    zonesdir: %s" % _q(d),
+        "    zonelistfile: %s" % _q(os.path.join(d, "zone.list")),
+        "    xfrdfile: %s" % _q(os.path.join(d, "xfrd.state")),
+        "    xfrdir: %s" % _q(d),
+        "    pidfile: %s" % _q(os.path.join(d, "nsd.pid")),
+        "    cookie-secret-file: %s" % _q(os.path.join(d, "cookiesecrets.txt")),
+        "    server-count: 1",
+        "    reuseport: no",
+        "    tcp-count: 256",
+        "    receive-buffer-size: %d" % SOCKET_BUFFER,
+        "    send-buffer-size: %d" % SOCKET_BUFFER,
+        "    hide-version: %s" % ("yes" if hidden else "no"),
+        "    hide-identity: no",
+        "    identity: %s" % _q(srv["name"]),
+        "    nsid: %s" % _q("ascii_" + srv["name"]),
+        "    rrl-ratelimit: 0",
+        "    rrl-whitelist-ratelimit: 0",
+        "    verbosity: 1",
+        "remote-control:",
+        "    control-enable: no",
+    ]
+    for zone, path in srv["zone_copies"].items():
+        lines += ["zone:", "    name: %s" % _q(zone), "    zonefile: %s" % _q(path)]
+        if srv["knobs"].get("open_axfr"):
+            lines += ["    provide-xfr: 0.0.0.0/0 NOKEY", "    provide-xfr: ::0/0 NOKEY"]
+    return "\n".join(lines) + "\n"
+
+
+def _knot_conf(srv, d, listen):
+    hidden = srv["knobs"].get("version_hidden", True)
+    lines = [
+        "# generated by voxlab for %s" % srv["name"],
+        "server:",
+        "    rundir: %s" % _q(d),
+        "    identity: %s" % _q(srv["name"]),
+        "    nsid: %s" % _q(srv["name"]),
+    ]
+    if hidden:
+        lines.append('    version: ""')
+    lines += [
+        "    udp-workers: 1",
+        "    tcp-workers: 1",
+        "    background-workers: 1",
+        "    listen: [ %s ]" % ", ".join(_q(a + "@53") for a in listen),
+        "database:",
+        "    storage: %s" % _q(os.path.join(d, "db")),
+        "    journal-db-max-size: 64M",
+        "    kasp-db-max-size: 16M",
+        "    timer-db-max-size: 16M",
+        "    catalog-db-max-size: 16M",
+        "control:",
+        "    listen: %s" % _q(os.path.join(d, "knot.sock")),
+        "log:",
+        "  - target: stderr",
+        "    any: info",
+        "template:",
+        "  - id: default",
+        "    storage: %s" % _q(d),
+        "    zonefile-sync: -1",
+        "    zonefile-load: whole",
+        "    journal-content: none",
+    ]
+    if srv["knobs"].get("open_axfr"):
+        lines += ["acl:", "  - id: open_axfr", "    address: [ 0.0.0.0/0, ::/0 ]",
+                  "    action: transfer"]
+    if srv["zone_copies"]:
+        lines.append("zone:")
+        for zone, path in srv["zone_copies"].items():
+            lines += ["  - domain: %s" % _q(zone if zone == "." else zone + "."),
+                      "    file: %s" % _q(path)]
+            if srv["knobs"].get("open_axfr"):
+                lines.append("    acl: open_axfr")
+    return "\n".join(lines) + "\n"
+
+
+def _bind_conf(srv, d, listen, hints):
+    hidden = srv["knobs"].get("version_hidden", True)
+    v4 = [a for a in listen if ":" not in a]
+    v6 = [a for a in listen if ":" in a]
+    recursive = bool(srv["knobs"].get("open_recursion"))
+
+    def addr_list(addrs):
+        return "{ %s }" % " ".join(a + ";" for a in addrs) if addrs else "{ none; }"
+    opts = [
+        "directory %s;" % _q(d),
+        "pid-file %s;" % _q(os.path.join(d, "named.pid")),
+        "session-keyfile %s;" % _q(os.path.join(d, "session.key")),
+        "managed-keys-directory %s;" % _q(d),
+        "dump-file %s;" % _q(os.path.join(d, "named_dump.db")),
+        "statistics-file %s;" % _q(os.path.join(d, "named.stats")),
+        "memstatistics-file %s;" % _q(os.path.join(d, "named.memstats")),
+        "listen-on port 53 %s;" % addr_list(v4),
+        "listen-on-v6 port 53 %s;" % addr_list(v6),
+        "automatic-interface-scan no;",
+        "udp-receive-buffer %d;" % SOCKET_BUFFER,
+        "udp-send-buffer %d;" % SOCKET_BUFFER,
+        "allow-transfer { %s; };" % ("any" if srv["knobs"].get("open_axfr") else "none"),
+        "hostname %s;" % _q(srv["name"]),
+        "server-id %s;" % _q(srv["name"]),
+        "dnssec-validation no;",
+        "notify no;",
+        "empty-zones-enable no;",
+    ]
+    if hidden:
+        opts.append("version none;")
+    if recursive:
+        opts += ["recursion yes;", "allow-recursion { any; };",
+                 "allow-query-cache { any; };"]
+    else:
+        opts.append("recursion no;")
+    text = "# generated by voxlab for %s\noptions {\n%s\n};\ncontrols { };\n" % (
+        srv["name"], "\n".join("    " + o for o in opts))
+    if recursive and "." not in srv["zone_copies"]:
+        text += 'zone "." { type hint; file %s; };\n' % _q(hints)
+    for zone, path in srv["zone_copies"].items():
+        text += 'zone %s { type primary; file %s; };\n' % (_q(zone), _q(path))
+    return text
+
+
+def _unbound_conf(srv, d, listen, hints):
+    hidden = srv["knobs"].get("version_hidden", True)
+    access = "allow" if srv["knobs"].get("open_recursion") else "refuse_non_local"
+    lines = ["# generated by voxlab for %s" % srv["name"], "server:"]
+    lines += ["    interface: %s" % a for a in listen]
+    lines += [
+        "    port: 53",
+        "    interface-automatic: no",
+        "    do-ip4: yes",
+        "    do-ip6: yes",
+        "    so-reuseport: no",
+        "    so-rcvbuf: %d" % SOCKET_BUFFER,
+        "    so-sndbuf: %d" % SOCKET_BUFFER,
+        "    num-threads: 1",
+        "    verbosity: 1",
+        "    directory: %s" % _q(d),
+        '    username: ""',
+        '    chroot: ""',
+        "    pidfile: %s" % _q(os.path.join(d, "unbound.pid")),
+        "    use-syslog: no",
+        '    logfile: ""',
+        "    hide-version: %s" % ("yes" if hidden else "no"),
+        "    hide-identity: no",
+        "    identity: %s" % _q(srv["name"]),
+        "    nsid: %s" % _q("ascii_" + srv["name"]),
+        '    module-config: "iterator"',
+        "    root-hints: %s" % _q(hints),
+        "    do-not-query-localhost: no",
+        "    access-control: 0.0.0.0/0 %s" % access,
+        "    access-control: ::0/0 %s" % access,
+        "remote-control:",
+        "    control-enable: no",
+    ]
+    for zone, path in srv["zone_copies"].items():
+        lines += ["auth-zone:", "    name: %s" % _q(zone), "    zonefile: %s" % _q(path),
+                  "    for-downstream: yes", "    for-upstream: yes",
+                  "    fallback-enabled: no"]
+    return "\n".join(lines) + "\n"
+
+
+def _hints_text(sc):
+    roots = [s for s in sc["servers"].values() if "." in s["zones"] or "." in s["lame_zones"]]
+    lines = ["; Root hints of the voxlab scenario %s (named.root format)." % sc["name"],
+             "; The lab root servers; nothing here is on the real internet.", ";"]
+    for s in roots:
+        lines.append("%-28s 3600000      NS    %s." % (".", s["name"]))
+        for a in s["addresses"]:
+            lines.append("%-28s 3600000      %-5s %s" % (
+                s["name"] + ".", "AAAA" if ":" in a else "A", a))
+    return "\n".join(lines) + "\n"
+
+
+def _server_argv(srv, conf):
+    binary = SOFTWARE[srv["software"]]
+    return {"nsd": [binary, "-d", "-c", conf],
+            "knot": [binary, "-c", conf],
+            "bind": [binary, "-g", "-n", "1", "-c", conf],
+            "unbound": [binary, "-d", "-c", conf]}[srv["software"]]
+
+
+def prepare(sc, lab_dir):
+    """Write every config, zone copy and the hints file under lab_dir and
+    return the plan the holder executes (also saved as plan.json)."""
+    lab_dir = os.path.abspath(lab_dir)
+    hints = os.path.join(lab_dir, "root.hints")
+    _write(hints, _hints_text(sc))
+    plan = {"scenario": sc["name"], "scenario_file": sc["file"],
+            "description": sc["description"], "dir": lab_dir, "hints": hints,
+            "loopback": [], "blackholed": [], "processes": [], "probes": [],
+            "servers": {}}
+    hidden_n = 0
+    for name, srv in sorted(sc["servers"].items()):
+        srv = copy.deepcopy(srv)
+        d = os.path.join(lab_dir, "servers", name)
+        os.makedirs(os.path.join(d, "zones"), exist_ok=True)
+        os.makedirs(os.path.join(d, "db"), exist_ok=True)
+        srv["dir"] = d
+        srv["log"] = os.path.join(d, "server.log")
+        srv["zone_copies"] = {}
+        for zone, files in srv["zones"].items():
+            dest = os.path.join(d, "zones", _zone_copy_name(zone))
+            with open(dest, "w") as out:
+                for f in files:
+                    with open(f) as src:
+                        text = src.read()
+                    out.write(text if text.endswith("\n") else text + "\n")
+            srv["zone_copies"][zone] = dest
+        knobs = srv["knobs"]
+        srv["mode"] = ("stopped" if knobs.get("stopped") else
+                       "blackholed" if knobs.get("blackholed") else "up")
+        srv["front"] = ("spoofer" if knobs.get("spoofer") else
+                        "relay" if "delayed" in knobs else None)
+        srv["hidden_address"] = None
+        if srv["mode"] == "blackholed":
+            plan["blackholed"] += srv["addresses"]
+        else:
+            plan["loopback"] += srv["addresses"]
+        if srv["mode"] == "up":
+            listen = srv["addresses"]
+            if srv["front"]:
+                hidden_n += 1
+                if hidden_n > 250:
+                    raise LabError("too many delayed/spoofed servers (max 250)")
+                srv["hidden_address"] = HIDDEN_NET + str(hidden_n)
+                listen = [srv["hidden_address"]]
+            conf = os.path.join(d, srv["software"] + ".conf")
+            _write(conf, {
+                "nsd": lambda: _nsd_conf(srv, d, listen),
+                "knot": lambda: _knot_conf(srv, d, listen),
+                "bind": lambda: _bind_conf(srv, d, listen, hints),
+                "unbound": lambda: _unbound_conf(srv, d, listen, hints),
+            }[srv["software"]]())
+            srv["config"] = conf
+            plan["processes"].append({"server": name, "kind": srv["software"],
+                                      "argv": _server_argv(srv, conf),
+                                      "cwd": d, "log": srv["log"]})
+            if srv["front"]:
+                prog = SPOOFER if srv["front"] == "spoofer" else RELAY
+                argv = [PYTHON, prog, "--name", "%s(%s)" % (srv["front"], name),
+                        "--upstream", srv["hidden_address"] + ":53",
+                        "--delay", "%.6f" % srv["delay"]]
+                for a in srv["addresses"]:
+                    argv += ["--listen", a]
+                plan["processes"].append({
+                    "server": name, "kind": srv["front"], "argv": argv, "cwd": d,
+                    "log": os.path.join(d, srv["front"] + ".log")})
+            targets = list(srv["addresses"])
+            if srv["hidden_address"]:
+                targets.append(srv["hidden_address"])
+            for a in targets:
+                for zone in srv["zones"] or ["."]:
+                    plan["probes"].append({"server": name, "address": a, "qname": zone,
+                                           "need_aa": bool(srv["zones"])})
+        del srv["zones"]
+        plan["servers"][name] = srv
+    plan_path = os.path.join(lab_dir, "plan.json")
+    _write(plan_path, json.dumps(plan, indent=2) + "\n")
+    return plan
+
+
+# --------------------------------------------------------------------------
+# The holder: runs inside the namespace
+# --------------------------------------------------------------------------
+
+class _Shutdown(Exception):
+    pass
+
+
+def _on_signal(signum, _frame):
+    raise _Shutdown(signum)
+
+
+def _set_pdeathsig(sig):
+    if _libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+        os._exit(127)
+
+
+def _child_setup(parent_pid):
+    def setup():
+        _set_pdeathsig(signal.SIGKILL)
+        if os.getppid() != parent_pid:
+            os._exit(127)
+    return setup
+
+
+def _log(msg):
+    print("%s voxlab holder: %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def _setup_network(plan):
+    cmds = ["link set lo up"]
+    for a in plan["loopback"]:
+        cmds.append("addr add %s/%d dev lo" % (a, 128 if ":" in a else 32))
+    if plan["blackholed"]:
+        cmds += ["link add %s type veth peer name %s" % (BLACKHOLE_DEV, BLACKHOLE_PEER),
+                 "link set %s up" % BLACKHOLE_DEV, "link set %s up" % BLACKHOLE_PEER]
+        for a in plan["blackholed"]:
+            cmds.append("route add %s/%d dev %s" % (a, 128 if ":" in a else 32,
+                                                   BLACKHOLE_DEV))
+            cmds.append("neigh add %s lladdr %s dev %s nud permanent" % (
+                a, BLACKHOLE_LLADDR, BLACKHOLE_DEV))
+    r = subprocess.run([IP, "-batch", "-"], input="\n".join(cmds) + "\n",
+                       text=True, capture_output=True)
+    if r.returncode != 0:
+        raise LabError("network setup failed: %s" % (r.stderr.strip() or r.stdout.strip()))
+
+
+def _tail(path, lines=12):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _dead_process_error(procs):
+    for spec, p in procs:
+        if p.poll() is not None:
+            return "%s (%s) exited with status %s at start; log %s:\n%s" % (
+                spec["server"], spec["kind"], p.returncode, spec["log"],
+                _tail(spec["log"]))
+    return None
+
+
+def _probe(plan, procs, deadline):
+    """Ask every address of every running server for the SOA of each zone
+    it serves until each gives an authoritative answer (a server without
+    zones: any answer). Returns an error text or None."""
+    waiting = {(p["address"], p["qname"]): p for p in plan["probes"]}
+    last = {}
+    socks = {fam: socket.socket(fam, socket.SOCK_DGRAM)
+             for fam in (socket.AF_INET, socket.AF_INET6)}
+    try:
+        while waiting:
+            err = _dead_process_error(procs)
+            if err:
+                return err
+            if time.monotonic() > deadline:
+                return "no authoritative answer in time from:\n" + "\n".join(
+                    _probe_failure(plan, p, last.get(key))
+                    for key, p in sorted(waiting.items()))
+            sent = {}
+            for key, p in waiting.items():
+                qid, msg = labdns.build_query(p["qname"], "SOA")
+                sent[qid] = key
+                fam = socket.AF_INET6 if ":" in p["address"] else socket.AF_INET
+                try:
+                    socks[fam].sendto(msg, (p["address"], 53))
+                except OSError as e:
+                    last[key] = str(e)
+            end = time.monotonic() + 0.2
+            while waiting and time.monotonic() < end:
+                ready, _, _ = select.select(list(socks.values()), [], [],
+                                            max(0.0, end - time.monotonic()))
+                for s in ready:
+                    try:
+                        data, src = s.recvfrom(65535)
+                        reply = labdns.parse_message(data)
+                    except (OSError, labdns.WireError, struct.error):
+                        continue
+                    key = sent.get(reply["id"])
+                    if key is None or key not in waiting or src[1] != 53 or \
+                            ipaddress.ip_address(src[0]) != ipaddress.ip_address(key[0]):
+                        continue
+                    if not waiting[key]["need_aa"] or (
+                            reply["aa"] and reply["rcode"] == "NOERROR" and
+                            any(r[1] == "SOA" for r in reply["answer"])):
+                        del waiting[key]
+                    else:
+                        last[key] = "%s%s" % (reply["rcode"], " aa" if reply["aa"] else "")
+        return None
+    finally:
+        for s in socks.values():
+            s.close()
+
+
+def _probe_failure(plan, probe, last):
+    srv = plan["servers"][probe["server"]]
+    what = "SOA %s" % probe["qname"] if probe["need_aa"] else "any query"
+    return "  %s at %s, %s: %s; log %s:\n%s" % (
+        probe["server"], probe["address"], what,
+        "got " + last if last else "no answer", srv["log"],
+        "".join("    " + line for line in _tail(srv["log"], 6).splitlines(True)))
+
+
+def _group_members(pgid, exclude=()):
+    """Live (non-zombie) processes whose process group is pgid."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in exclude:
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 2 and fields[0] != "Z" and int(fields[2]) == pgid:
+            out.append(int(entry))
+    return out
+
+
+def _terminate(procs, grace=3.0):
+    for _spec, p in procs:
+        if p.poll() is None:
+            try:
+                p.terminate()
+            except OSError:
+                pass
+    end = time.monotonic() + grace
+    for _spec, p in procs:
+        try:
+            p.wait(timeout=max(0.05, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    me = os.getpid()
+    for pid in _group_members(os.getpgrp(), exclude=(me,)):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _report(fd, text):
+    if fd is None:
+        return
+    try:
+        os.write(fd, (text.rstrip("\n") + "\n").encode())
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def holder_main(plan_path, ready_fd, outer_netns, timeout):
+    """Entry point of `voxlab _holder`: must run in the lab's namespace."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    procs = []
+    try:
+        if os.readlink("/proc/self/ns/net") == outer_netns:
+            raise LabError("the holder is not in a new network namespace; refusing "
+                           "to touch the host's network")
+        with open(plan_path) as f:
+            plan = json.load(f)
+        _setup_network(plan)
+        started = time.monotonic()
+        me = os.getpid()
+        for spec in plan["processes"]:
+            log = open(spec["log"], "ab")
+            try:
+                p = subprocess.Popen(spec["argv"], cwd=spec["cwd"], stdin=subprocess.DEVNULL,
+                                     stdout=log, stderr=subprocess.STDOUT,
+                                     preexec_fn=_child_setup(me))
+            finally:
+                log.close()
+            procs.append((spec, p))
+            _log("started %s (%s) pid %d" % (spec["server"], spec["kind"], p.pid))
+        err = _probe(plan, procs, started + timeout)
+        if err:
+            _log("start failed: " + err)
+            _report(ready_fd, "ERROR " + err.replace("\n", "\n  "))
+            return 1
+        pids = {}
+        for spec, p in procs:
+            pids.setdefault(spec["server"], {})[spec["kind"]] = p.pid
+        _write(os.path.join(plan["dir"], "pids.json"), json.dumps(pids, indent=2) + "\n")
+        _log("all %d servers answer for all their zones after %.2f s" % (
+            len({p["server"] for p in plan["probes"]}), time.monotonic() - started))
+        _report(ready_fd, "READY")
+        ready_fd = None
+        reported = set()
+        while True:
+            time.sleep(1.0)
+            for spec, p in procs:
+                if p.poll() is not None and p.pid not in reported:
+                    reported.add(p.pid)
+                    _log("%s (%s) exited with status %s" % (
+                        spec["server"], spec["kind"], p.returncode))
+    except _Shutdown as e:
+        _log("signal %s: shutting down" % e.args[0])
+        return 0
+    except Exception as e:  # reported to the starter, then torn down
+        _log("error: %s" % e)
+        _report(ready_fd, "ERROR %s" % e)
+        return 1
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        _terminate(procs)
+
+
+# --------------------------------------------------------------------------
+# The handle: start, run inside, stop
+# --------------------------------------------------------------------------
+
+def _read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def _is_our_holder(pid, lab_dir):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return b"_holder" in argv and \
+        os.path.join(lab_dir, "plan.json").encode() in argv
+
+
+def _pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:].split()[0] != "Z"
+
+
+class Lab:
+    """A running (or stopped) lab, described by DIR/lab.json."""
+
+    def __init__(self, lab_dir, process=None):
+        self.dir = os.path.abspath(lab_dir)
+        self._process = process
+        self.reload()
+
+    def reload(self):
+        path = os.path.join(self.dir, "lab.json")
+        if not os.path.isfile(path):
+            raise LabError("%s is not a lab directory (no lab.json)" % self.dir)
+        self.info = _read_json(path)
+        self.name = self.info["scenario"]
+        self.hints = self.info["hints"]
+        self.servers = self.info["servers"]
+        self.zones = self.info["zones"]
+        self.holder_pid = self.info.get("holder_pid")
+
+    def __repr__(self):
+        return "<Lab %s in %s, holder %s>" % (self.name, self.dir, self.holder_pid)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def address(self, server, family=4):
+        """First IPv4 (family=4) or IPv6 (family=6) address of a server."""
+        for a in self.servers[server]["addresses"]:
+            if (":" in a) == (family == 6):
+                return a
+        raise LabError("%s has no IPv%d address" % (server, family))
+
+    def alive(self):
+        return bool(self.holder_pid) and _pid_alive(self.holder_pid) and \
+            _is_our_holder(self.holder_pid, self.info.get("dir", self.dir))
+
+    def argv(self, cmd):
+        """The command line that runs cmd (a list) inside the namespace."""
+        if not self.alive():
+            raise LabError("lab %s is not running" % self.dir)
+        return [NSENTER, "-t", str(self.holder_pid), "-U", "-n",
+                "--preserve-credentials", "--"] + [str(c) for c in cmd]
+
+    def env(self, extra=None):
+        env = dict(os.environ)
+        env.update({"VOXLAB_DIR": self.dir, "VOXLAB_HINTS": self.hints,
+                    "VOXLAB_SCENARIO": self.name})
+        env.update(extra or {})
+        return env
+
+    def run(self, cmd, timeout=60, check=False, capture=True, text=True, input=None,
+            env=None):
+        """Run cmd inside the namespace -> subprocess.CompletedProcess."""
+        return subprocess.run(self.argv(cmd), timeout=timeout, check=check,
+                              capture_output=capture, text=text, input=input,
+                              env=self.env(env))
+
+    def popen(self, cmd, env=None, **kwargs):
+        return subprocess.Popen(self.argv(cmd), env=self.env(env), **kwargs)
+
+    def stop(self):
+        stop(self.dir)
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            self._process = None
+
+    def table(self):
+        return format_table(self.info)
+
+
+def open_lab(lab_dir):
+    return Lab(lab_dir)
+
+
+def _lab_json(plan, holder_pid, state, pids=None):
+    servers = {}
+    zones = {}
+    for name, srv in plan["servers"].items():
+        servers[name] = {
+            "name": name, "role": srv["role"], "software": srv["software"],
+            "addresses": srv["addresses"], "mode": srv["mode"],
+            "knobs": srv["knobs"], "zones": sorted(srv["zone_copies"]),
+            "lame_zones": srv["lame_zones"], "variants": srv["variants"],
+            "front": srv["front"], "hidden_address": srv["hidden_address"],
+            "dir": srv["dir"], "log": srv["log"], "note": srv["note"],
+            "pids": (pids or {}).get(name, {}),
+        }
+        for zone in srv["zone_copies"]:
+            zones.setdefault(zone, []).append(name)
+    return {"scenario": plan["scenario"], "scenario_file": plan["scenario_file"],
+            "description": plan["description"], "dir": plan["dir"],
+            "state": state, "holder_pid": holder_pid, "hints": plan["hints"],
+            "servers": servers, "zones": {z: sorted(s) for z, s in sorted(zones.items())}}
+
+
+def start(scenario, lab_dir=None, timeout=START_TIMEOUT, attached=False):
+    """Start a scenario in a new namespace; return a Lab once every server
+    answers. attached=True ties the lab to this process (it is torn down
+    if this process dies), for tests and `voxlab run`."""
+    sc = load_scenario(scenario)
+    if lab_dir is None:
+        lab_dir = tempfile.mkdtemp(prefix="voxlab-%s-" % sc["name"])
+    lab_dir = os.path.abspath(lab_dir)
+    os.makedirs(lab_dir, exist_ok=True)
+    if os.path.isfile(os.path.join(lab_dir, "lab.json")):
+        old = Lab(lab_dir)
+        if old.alive():
+            raise LabError("a lab is already running in %s (voxlab stop %s)" % (
+                lab_dir, lab_dir))
+    plan = prepare(sc, lab_dir)
+    plan_path = os.path.join(lab_dir, "plan.json")
+    for f in ("pids.json",):
+        if os.path.exists(os.path.join(lab_dir, f)):
+            os.unlink(os.path.join(lab_dir, f))
+    read_fd, write_fd = os.pipe()
+    outer_netns = os.readlink("/proc/self/ns/net")
+    argv = [UNSHARE, "-rn", PYTHON, VOXLAB, "_holder", plan_path,
+            "--ready-fd", str(write_fd), "--outer-netns", outer_netns,
+            "--timeout", str(timeout)]
+    preexec = (lambda: _set_pdeathsig(signal.SIGTERM)) if attached else None
+    with open(os.path.join(lab_dir, "holder.log"), "ab") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, pass_fds=(write_fd,),
+                                start_new_session=True, preexec_fn=preexec)
+    os.close(write_fd)
+    _write(os.path.join(lab_dir, "lab.json"),
+           json.dumps(_lab_json(plan, proc.pid, "starting"), indent=2) + "\n")
+    lab = Lab(lab_dir, proc if attached else None)
+    answer = b""
+    try:
+        end = time.monotonic() + timeout + 15
+        while not answer.endswith(b"\n") and time.monotonic() < end:
+            ready, _, _ = select.select([read_fd], [], [], max(0.0, end - time.monotonic()))
+            if not ready:
+                break
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            answer += chunk
+    except BaseException:
+        os.close(read_fd)
+        lab.stop()
+        raise
+    os.close(read_fd)
+    answer = answer.decode(errors="replace").strip()
+    if answer != "READY":
+        lab.stop()
+        if not answer:
+            answer = "the holder gave no answer; its log:\n" + _tail(
+                os.path.join(lab_dir, "holder.log"), 20)
+        raise LabError("scenario %s did not start (files kept in %s):\n%s" % (
+            sc["name"], lab_dir, answer[6:] if answer.startswith("ERROR ") else answer))
+    pids = _read_json(os.path.join(lab_dir, "pids.json"))
+    _write(os.path.join(lab_dir, "lab.json"),
+           json.dumps(_lab_json(plan, proc.pid, "running", pids), indent=2) + "\n")
+    lab.reload()
+    return lab
+
+
+def stop(lab_dir, grace=5.0):
+    """Tear down the lab in lab_dir: its holder's whole process group.
+    Idempotent; returns True if anything was running."""
+    lab_dir = os.path.abspath(lab_dir)
+    path = os.path.join(lab_dir, "lab.json")
+    if not os.path.isfile(path):
+        return False
+    info = _read_json(path)
+    pid = info.get("holder_pid")
+    was_running = False
+    if pid:
+        holder_ok = _is_our_holder(pid, info.get("dir", lab_dir))
+        if _pid_alive(pid) and not holder_ok:
+            pid = None  # recycled pid: not ours, touch nothing
+    if pid:
+        members = _group_members(pid)
+        was_running = bool(members)
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+            if not _group_members(pid):
+                break
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+            end = time.monotonic() + wait
+            while _group_members(pid) and time.monotonic() < end:
+                time.sleep(0.05)
+    if info.get("state") != "stopped":
+        info["state"] = "stopped"
+        _write(path, json.dumps(info, indent=2) + "\n")
+    return was_running
+
+
+# --------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------
+
+def knob_text(knobs):
+    parts = []
+    for k in KNOB_ORDER:
+        if k not in knobs:
+            continue
+        v = knobs[k]
+        if v is True:
+            parts.append(k)
+        elif isinstance(v, list):
+            parts.append("%s=%s" % (k, ",".join(str(z) for z in v)))
+        else:
+            parts.append("%s=%s" % (k, str(v).lower() if isinstance(v, bool) else v))
+    return " ".join(parts) or "-"
+
+
+def format_table(info):
+    rows = [("SERVER", "ADDRESSES", "SOFTWARE", "ROLE", "KNOBS")]
+    order = {"root": 0, "tld": 1, "provider": 2}
+    for name, s in sorted(info["servers"].items(),
+                          key=lambda kv: (order.get(kv[1]["role"], 3), kv[0])):
+        rows.append((name, " ".join(s["addresses"]), s["software"], s["role"] or "-",
+                     knob_text(s["knobs"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4]
+                     for r in rows)
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+USAGE = """\
+usage: voxlab start SCENARIO [--dir DIR] [--timeout SECONDS]
+       voxlab exec DIR -- CMD [ARG...]
+       voxlab stop DIR
+       voxlab run SCENARIO [--dir DIR] [--keep] -- CMD [ARG...]
+       voxlab show DIR
+       voxlab list
+
+SCENARIO is a name from tests/lab/scenarios (healthy, knobs, ...) or a path
+to a .yml file. Commands run by exec/run see VOXLAB_DIR, VOXLAB_HINTS and
+VOXLAB_SCENARIO in their environment. See tests/lab/README.md."""
+
+
+def _split_cmd(args):
+    if "--" not in args:
+        raise LabError("missing '-- CMD'")
+    i = args.index("--")
+    if not args[i + 1:]:
+        raise LabError("missing command after '--'")
+    return args[:i], args[i + 1:]
+
+
+def _options(args, allowed):
+    """Tiny option parser: positional words and --opt VALUE / --flag."""
+    pos, opts = [], {}
+    it = iter(args)
+    for a in it:
+        if a.startswith("--"):
+            key = a[2:]
+            if key not in allowed:
+                raise LabError("unknown option %s" % a)
+            opts[key] = True if allowed[key] is bool else next(it, None)
+            if opts[key] is None:
+                raise LabError("%s needs a value" % a)
+        else:
+            pos.append(a)
+    return pos, opts
+
+
+def _print_started(lab, seconds, out):
+    print("voxlab: scenario %s is up (%d servers, %.1f s)" % (
+        lab.name, len(lab.servers), seconds), file=out)
+    print("lab dir:    %s" % lab.dir, file=out)
+    print("root hints: %s" % lab.hints, file=out)
+    print("holder pid: %s" % lab.holder_pid, file=out)
+    print("", file=out)
+    print(lab.table(), file=out)
+    out.flush()
+
+
+def _exit_status(code):
+    return 128 - code if code < 0 else code
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if argv else 2
+    cmd, args = argv[0], argv[1:]
+    try:
+        if cmd == "_holder":
+            pos, opts = _options(args, {"ready-fd": int, "outer-netns": str,
+                                        "timeout": float})
+            return holder_main(pos[0], int(opts["ready-fd"]), opts["outer-netns"],
+                               float(opts.get("timeout", START_TIMEOUT)))
+        if cmd == "start":
+            pos, opts = _options(args, {"dir": str, "timeout": float})
+            if len(pos) != 1:
+                raise LabError("start needs exactly one SCENARIO")
+            t0 = time.monotonic()
+            lab = start(pos[0], opts.get("dir"), float(opts.get("timeout", START_TIMEOUT)))
+            try:
+                _print_started(lab, time.monotonic() - t0, sys.stdout)
+            except BrokenPipeError:  # e.g. | head: the lab is up all the same
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        if cmd == "exec":
+            pre, command = _split_cmd(args)
+            if len(pre) != 1:
+                raise LabError("exec needs exactly one DIR before '--'")
+            lab = Lab(pre[0])
+            return _exit_status(subprocess.call(lab.argv(command), env=lab.env()))
+        if cmd == "stop":
+            if len(args) != 1:
+                raise LabError("stop needs exactly one DIR")
+            if stop(args[0]):
+                print("voxlab: stopped %s" % os.path.abspath(args[0]))
+            else:
+                print("voxlab: nothing running in %s" % os.path.abspath(args[0]))
+            return 0
+        if cmd == "run":
+            pre, command = _split_cmd(args)
+            pos, opts = _options(pre, {"dir": str, "keep": bool, "timeout": float})
+            if len(pos) != 1:
+                raise LabError("run needs exactly one SCENARIO")
+            return _run(pos[0], command, opts)
+        if cmd == "show":
+            if len(args) != 1:
+                raise LabError("show needs exactly one DIR")
+            lab = Lab(args[0])
+            print("scenario %s (%s), holder pid %s, %s" % (
+                lab.name, lab.info["state"], lab.holder_pid,
+                "running" if lab.alive() else "not running"))
+            print("root hints: %s\n" % lab.hints)
+            print(lab.table())
+            return 0
+        if cmd == "list":
+            for name in list_scenarios():
+                try:
+                    desc = load_scenario(name)["description"]
+                except LabError as e:
+                    desc = "(invalid: %s)" % e
+                print("%-16s %s" % (name, desc))
+            return 0
+        raise LabError("unknown command %r\n%s" % (cmd, USAGE))
+    except LabError as e:
+        print("voxlab: error: %s" % e, file=sys.stderr)
+        return 2
+
+
+def _run(scenario, command, opts):
+    own_dir = opts.get("dir") is None
+    t0 = time.monotonic()
+    lab = start(scenario, opts.get("dir"), float(opts.get("timeout", START_TIMEOUT)),
+                attached=True)
+    try:
+        _print_started(lab, time.monotonic() - t0, sys.stderr)
+        print("", file=sys.stderr, flush=True)
+        proc = subprocess.Popen(lab.argv(command), env=lab.env())
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _on_signal)
+        try:
+            return _exit_status(proc.wait())
+        except (KeyboardInterrupt, _Shutdown) as e:
+            # Pass the signal on (on a terminal the command has it already),
+            # give the command a moment, then make sure it is gone.
+            sig = e.args[0] if isinstance(e, _Shutdown) else signal.SIGINT
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                proc.send_signal(sig)
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            return _exit_status(proc.wait())
+    finally:
+        lab.stop()
+        if own_dir and not opts.get("keep"):
+            shutil.rmtree(lab.dir, ignore_errors=True)
+        elif own_dir:
+            print("voxlab: lab files kept in %s" % lab.dir, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
