@@ -103,7 +103,8 @@ static double cpu_seconds(void)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: engine_bench SERVER QUERYFILE [SECONDS] [OUTSTANDING] [UDP_REUSE]\n");
+        fprintf(stderr,
+                "usage: engine_bench SERVER QUERYFILE [SECONDS] [OUTSTANDING] [UDP_REUSE]\n");
         return 64;
     }
     bench b;
