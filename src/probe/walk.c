@@ -131,6 +131,7 @@ static void emit(walk *w, vx__walk_event ev, const vx__query_result *q, const vx
         .query = q,
         .msg = m,
         .detail = detail,
+        .zone_servers = &w->servers,
     };
     w->opts.on_step(w->opts.step_arg, &step);
 }
@@ -297,6 +298,7 @@ static void on_referral(walk *w, const vx__query_result *q, vx__msg *m, const ch
                               .msg = m,
                               .detail = child,
                               .referral = &next,
+                              .zone_servers = &w->servers,
                               .referral_ns_count = ns_count};
         w->opts.on_step(w->opts.step_arg, &step);
     }

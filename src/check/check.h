@@ -1,0 +1,106 @@
+/*
+ * check/check.h — the check catalogue (CHECKS.md): one pure function per check id, registered
+ * in one table with its id, area, default severity, title and remedy; profiles that raise or
+ * lower severities; and the findings the checks produce. Checks read a snapshot and a
+ * configuration and never do I/O: the audit and the monitor run the same checks, live or on a
+ * snapshot saved earlier.
+ */
+#ifndef VX_CHECK_CHECK_H
+#define VX_CHECK_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check/asndb.h"
+#include "probe/snapshot.h"
+
+typedef enum vx__severity {
+    VX__SEV_INFO = 0,
+    VX__SEV_NOTICE,
+    VX__SEV_WARNING,
+    VX__SEV_ERROR,
+    VX__SEV_CRITICAL
+} vx__severity;
+
+#define VX__SEV_COUNT 5
+const char *vx__severity_name(vx__severity s); /* "info" ... "critical" */
+int vx__severity_from_name(const char *name, vx__severity *out);
+
+typedef struct vx__finding {
+    const char *check; /* the id (static string from the registry) */
+    const char *area;  /* static */
+    vx__severity severity;
+    char *message;  /* one sentence, specific: which servers, which records, which values */
+    char **servers; /* "ns1.example.net/192.0.2.1" */
+    size_t server_count;
+    char **names; /* owner names (and "name TYPE" where the type matters) */
+    size_t name_count;
+} vx__finding;
+
+typedef struct vx__findings {
+    vx__finding *items;
+    size_t count;
+    size_t cap;
+} vx__findings;
+
+/* Thresholds a user can set; vx__check_config_default() gives CHECKS.md's defaults. */
+typedef struct vx__check_config {
+    const char *profile;     /* "generic" (default), "lync", "teams", "enum" */
+    double slow_ms;          /* NS-SLOW: median RTT above this (500) */
+    uint32_t ttl_min;        /* TTL-TOO-SHORT below this (300 s) */
+    uint32_t ttl_max;        /* TTL-TOO-LONG above this (86400 s) */
+    uint32_t soa_expire_min; /* SOA-TIMERS: expire below this (7 days) */
+    uint32_t rrsig_warn_s;   /* DNSSEC-RRSIG-EXPIRING: within this (7 days) */
+    uint64_t now_s;          /* "now" for signature validity (Unix seconds) */
+    const vx__asndb *asndb;  /* NULL: the ASN checks do not run */
+} vx__check_config;
+
+void vx__check_config_default(vx__check_config *cfg);
+
+typedef void (*vx__check_fn)(const vx__snapshot *snap, const vx__check_config *cfg,
+                             vx__findings *out);
+
+typedef struct vx__check_def {
+    const char *id;
+    const char *area;      /* delegation, availability, consistency, diversity, sip, ttl,
+                              dnssec, security, profiles */
+    vx__severity severity; /* default, before the profile */
+    const char *title;     /* one line: what the check looks for */
+    const char *remedy;    /* what to change, in operator terms */
+    vx__check_fn run;
+} vx__check_def;
+
+/* The registry, in catalogue order. */
+const vx__check_def *vx__check_registry(size_t *count);
+const vx__check_def *vx__check_find(const char *id);
+
+/* The severity of a check under a profile (the profile may raise or lower the default). */
+vx__severity vx__check_severity(const vx__check_def *def, const char *profile);
+bool vx__profile_known(const char *profile);
+
+/* Runs every check on the snapshot; findings are appended to out, worst first within each
+ * area, areas in catalogue order. */
+int vx__run_checks(const vx__snapshot *snap, const vx__check_config *cfg, vx__findings *out);
+
+/* Used by the checks: appends a finding (message printf-style); servers/names added after. */
+vx__finding *vx__finding_add(vx__findings *out, const char *check_id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int vx__finding_add_server(vx__finding *f, const char *label);
+int vx__finding_add_name(vx__finding *f, const char *name);
+void vx__findings_clear(vx__findings *f);
+vx__severity vx__findings_worst(const vx__findings *f);
+
+/* Outage survival of the SIP chain (CHECKS.md, ttl): if every authoritative server went dark at
+ * once, the time after which half (and 90%) of resolver caches have lost a record the chain
+ * needs, cache ages uniform over each TTL. -1 when the chain is empty. */
+typedef struct vx__survival {
+    double half_s;
+    double ninety_s;
+    uint32_t min_ttl; /* the shortest TTL in the chain */
+} vx__survival;
+int vx__survival_compute(const vx__snapshot *snap, vx__survival *out);
+/* Fraction of caches still holding every record after t seconds (for the HTML curve). */
+double vx__survival_at(const vx__snapshot *snap, double t);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * probe/snapshot.h — everything the audit observed about one SIP domain's DNS, and nothing it
+ * concluded. probe/audit.c fills it from the network; check/ reads it and never does I/O; it
+ * serialises to JSON (`voxdns audit --save`) and back (`--from`), so every check can be replayed
+ * on a recorded snapshot without a network (DNSViz's probe/grok split).
+ *
+ * A snapshot is a flat list of observations: one question asked of one server address over one
+ * transport, with the response's rcode, header flags and its sections as canonical RRsets. The
+ * delegation facts (which zone is the parent, which servers it has) sit beside the list.
+ * Ownership: a snapshot owns every string, RRset and nested snapshot it points to;
+ * vx__snapshot_free() releases all of it.
+ */
+#ifndef VX_PROBE_SNAPSHOT_H
+#define VX_PROBE_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "net/engine.h"
+#include "probe/servers.h"
+#include "wire/msg.h"
+#include "wire/rrset.h"
+
+#define VX__SNAPSHOT_SCHEMA "voxdns.snapshot/1"
+
+/* Why a question was asked; checks select observations by kind. */
+typedef enum vx__probe_kind {
+    VX__PROBE_PARENT = 0, /* the domain's NS asked of a parent-zone server (RD off): referral */
+    VX__PROBE_DS,         /* the domain's DS asked of a parent-zone server */
+    VX__PROBE_RESOLVE,    /* an iterative walk's final answer (server = the one that answered):
+                             NS-name addresses, out-of-zone SRV targets, alternate domains */
+    VX__PROBE_DATA,       /* a data question asked of an authoritative address (RD off, EDNS) */
+    VX__PROBE_NOEDNS,     /* SOA without OPT: tells "drops EDNS" from "drops everything" */
+    VX__PROBE_RECURSION,  /* RD on, a name outside every zone the server should serve */
+    VX__PROBE_AXFR,       /* AXFR over TCP: the first message of the transfer */
+    VX__PROBE_VERSION     /* version.bind CH TXT */
+} vx__probe_kind;
+
+const char *vx__probe_kind_name(vx__probe_kind k);
+int vx__probe_kind_from_name(const char *name, vx__probe_kind *out);
+
+enum { VX__SECTION_ANSWER = 0, VX__SECTION_AUTHORITY = 1, VX__SECTION_ADDITIONAL = 2 };
+
+typedef struct vx__observation {
+    vx__probe_kind kind;
+    char *server;                 /* NS name, normalised ("ns1.example.net.") */
+    struct sockaddr_storage addr; /* the address asked, port included */
+    vx__transport transport;
+    char *qname; /* normalised */
+    uint16_t qtype;
+    uint16_t qclass;
+    int status;        /* VX_OK when a response was accepted; else VX_ETIMEDOUT, VX_EREFUSED, ...
+                          VX_ECANCELED when skipped because the address was already dead */
+    uint16_t rcode;    /* extended rcode; valid when status == VX_OK */
+    uint16_t flags;    /* the response's header flags word (VX__FLAG_AA, _TC, _RA, ...) */
+    bool has_opt;      /* the response carried an OPT record */
+    double rtt_ms;     /* of the attempt that got the response */
+    unsigned attempts; /* transmissions made, all transports */
+    uint64_t time_ms;  /* when the question was asked (Unix epoch, ms) */
+    char *nsid;        /* NULL when absent */
+    vx__rrset **sections[3]; /* answer, authority, additional (no OPT), canonical RRsets */
+    size_t section_count[3];
+} vx__observation;
+
+typedef struct vx__snapshot vx__snapshot;
+struct vx__snapshot {
+    char *domain;  /* normalised SIP domain ("example.com.") */
+    char *profile; /* "generic", "lync", "teams", "enum" */
+    uint64_t started_ms;
+    double duration_ms;
+
+    /* Delegation: the walk from the root hints. */
+    int delegation_status;      /* VX_OK when the parent refers to the domain; VX_ENOTFOUND when
+                                   it says NXDOMAIN or answers without a referral; other errors
+                                   when the parent could not be reached */
+    char *delegation_error;     /* readable reason when delegation_status != VX_OK, else NULL */
+    char *parent_zone;          /* "com.", NULL when unknown */
+    vx__server *parent_servers; /* the parent zone's addresses the walk knew */
+    size_t parent_server_count;
+
+    /* The authoritative addresses asked: every address of every NS name (glue and resolved). */
+    vx__server *servers;
+    size_t server_count;
+
+    vx__observation *obs;
+    size_t obs_count;
+
+    /* --alt-domain DOMAIN: the same service under another name, probed the same way. */
+    vx__snapshot **alt;
+    size_t alt_count;
+};
+
+vx__snapshot *vx__snapshot_new(const char *domain, const char *profile);
+void vx__snapshot_free(vx__snapshot *s);
+
+/* Appends a copy of obs (strings and RRsets are deep-copied). */
+int vx__snapshot_add_obs(vx__snapshot *s, const vx__observation *obs);
+/* Fills obs's sections, rcode, flags, has_opt and nsid from a parsed response. */
+int vx__observation_set_response(vx__observation *obs, const vx__msg *msg);
+void vx__observation_clear(vx__observation *obs);
+int vx__snapshot_add_server(vx__server **list, size_t *count, const char *name,
+                            const struct sockaddr *addr);
+
+/* "ns1.example.net/192.0.2.1" (no trailing dot), the form every finding uses. */
+int vx__server_label(const char *name, const struct sockaddr *addr, char *out, size_t cap);
+
+/* JSON, schema VX__SNAPSHOT_SCHEMA. Save returns a malloc'd string; load reports the first
+ * problem (with a JSON path where useful) in err and returns VX_EMALFORMED for anything that is
+ * not a valid snapshot: it reads outside input (`--from FILE`). */
+char *vx__snapshot_to_json(const vx__snapshot *s);
+int vx__snapshot_from_json(const char *text, size_t len, vx__snapshot **out, char *err,
+                           size_t errcap);
+
+#endif
