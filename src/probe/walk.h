@@ -41,13 +41,14 @@ typedef struct vx__walk_step {
     unsigned depth; /* 0: the main walk; n: nested NS-name lookup level */
     const char *qname;
     uint16_t qtype;
-    const char *zone;               /* the zone the server was asked as */
-    const vx__server *server;       /* NULL for NS_LOOKUP */
-    const vx__query_result *query;  /* NULL for NS_LOOKUP */
-    const vx__msg *msg;             /* NULL when no response was accepted */
-    const char *detail;             /* referral target, CNAME target, lame reason, NS name */
-    const vx__server_set *referral; /* REFERRAL: the child's addresses known from glue */
-    unsigned referral_ns_count;     /* REFERRAL: NS names in the referral */
+    const char *zone;                   /* the zone the server was asked as */
+    const vx__server *server;           /* NULL for NS_LOOKUP */
+    const vx__query_result *query;      /* NULL for NS_LOOKUP */
+    const vx__msg *msg;                 /* NULL when no response was accepted */
+    const char *detail;                 /* referral target, CNAME target, lame reason, NS name */
+    const vx__server_set *referral;     /* REFERRAL: the child's addresses known from glue */
+    const vx__server_set *zone_servers; /* the asked zone's addresses known at this step */
+    unsigned referral_ns_count;         /* REFERRAL: NS names in the referral */
 } vx__walk_step;
 
 typedef void (*vx__walk_step_cb)(void *arg, const vx__walk_step *step);
