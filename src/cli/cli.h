@@ -10,6 +10,7 @@
 #define VX_EXIT_USAGE 64 /* bad command line or bad input given on it (EX_USAGE) */
 
 int vx__cmd_query(int argc, char **argv);
+int vx__cmd_audit(int argc, char **argv);
 
 /* "voxdns query: message" on stderr, one line. */
 void vx__cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

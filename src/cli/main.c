@@ -15,6 +15,10 @@ static const char usage_text[] =
     "Keeps the DNS of SIP and unified-communications services honest.\n"
     "\n"
     "commands:\n"
+    "  audit [options] DOMAIN...\n"
+    "        audit the DNS of SIP domains: delegation, servers, consistency, the SIP chain,\n"
+    "        TTLs and outage survival, diversity, DNSSEC, exposure\n"
+    "\n"
     "  query [@SERVER] NAME [TYPE] [+tcp] [+dnssec] [+nsid] [+norec] [+trace] [--hints FILE]\n"
     "        ask one server, or resolve iteratively from the root hints and show each step\n"
     "\n"
@@ -46,6 +50,8 @@ int main(int argc, char **argv)
         printf("voxdns %s\n", VOXDNS_VERSION);
         return VX_EXIT_OK;
     }
+    if (strcmp(cmd, "audit") == 0)
+        return vx__cmd_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)
         return vx__cmd_query(argc - 1, argv + 1);
     fprintf(stderr, "voxdns: unknown command '%s' (try voxdns --help)\n", cmd);

@@ -100,6 +100,8 @@ int vx__snapshot_add_obs(vx__snapshot *s, const vx__observation *obs);
 /* Fills obs's sections, rcode, flags, has_opt and nsid from a parsed response. */
 int vx__observation_set_response(vx__observation *obs, const vx__msg *msg);
 void vx__observation_clear(vx__observation *obs);
+/* Takes ownership of alt (an alternate domain's snapshot). */
+int vx__snapshot_add_alt(vx__snapshot *s, vx__snapshot *alt);
 int vx__snapshot_add_server(vx__server **list, size_t *count, const char *name,
                             const struct sockaddr *addr);
 

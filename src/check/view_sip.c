@@ -1,0 +1,217 @@
+/*
+ * check/view_sip.c — owns the SIP chain of the view (RFC 3263): the domain's NAPTR RRset, the
+ * SRV names it reaches (the three standard ones, every SIP NAPTR replacement, the profile's
+ * Lync/Teams names), each SRV record, and each target host with its A and AAAA answers. Every
+ * answer is the consensus of the authoritative addresses (or a walk's for names outside the
+ * domain), so the checks see what a resolver would most likely cache.
+ */
+#include "check/view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "voxdns/status.h"
+
+/* Grows an array by one element (zeroed); NULL when out of memory. */
+static void *grow(void **arr, size_t *count, size_t size)
+{
+    char *p = realloc(*arr, (*count + 1) * size);
+    if (!p)
+        return NULL;
+    *arr = p;
+    memset(p + *count * size, 0, size);
+    return p + (*count)++ * size;
+}
+
+static void rdf_text(const ldns_rdf *rdf, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (!rdf || ldns_rdf_size(rdf) < 1)
+        return;
+    const uint8_t *d = ldns_rdf_data(rdf);
+    size_t n = d[0] < ldns_rdf_size(rdf) ? d[0] : ldns_rdf_size(rdf) - 1;
+    if (n >= cap)
+        n = cap - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = d[i + 1] ? (char)d[i + 1] : '?';
+    out[n] = '\0';
+}
+
+static bool service_is_sip(const char *service)
+{
+    return strncasecmp(service, "SIP+", 4) == 0 || strncasecmp(service, "SIPS+", 5) == 0;
+}
+
+static int naptr_parse(const vx__rrset *set, size_t i, vx__cv_naptr *out)
+{
+    ldns_rr *rr = vx__rrset_rr(set, i);
+    if (!rr || ldns_rr_rd_count(rr) < 6) {
+        ldns_rr_free(rr);
+        return VX_EMALFORMED;
+    }
+    out->order = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+    out->pref = ldns_rdf2native_int16(ldns_rr_rdf(rr, 1));
+    rdf_text(ldns_rr_rdf(rr, 2), out->flags, sizeof out->flags);
+    rdf_text(ldns_rr_rdf(rr, 3), out->service, sizeof out->service);
+    rdf_text(ldns_rr_rdf(rr, 4), out->regexp, sizeof out->regexp);
+    char *repl = ldns_rdf2str(ldns_rr_rdf(rr, 5));
+    snprintf(out->replacement, sizeof out->replacement, "%s", repl ? repl : ".");
+    LDNS_FREE(repl);
+    out->sip = service_is_sip(out->service);
+    ldns_rr_free(rr);
+    return VX_OK;
+}
+
+static int naptrs_build(vx__view *v)
+{
+    vx__view_answer(v, v->snap->domain, VX__T_NAPTR, &v->naptr);
+    const vx__rrset *set = v->naptr.set;
+    for (size_t i = 0; set && i < set->count; i++) {
+        vx__cv_naptr tmp;
+        memset(&tmp, 0, sizeof tmp);
+        if (naptr_parse(set, i, &tmp) != VX_OK)
+            continue;
+        vx__cv_naptr *n = grow((void **)&v->naptrs, &v->naptr_count, sizeof *n);
+        if (!n)
+            return VX_ENOMEM;
+        *n = tmp;
+    }
+    return VX_OK;
+}
+
+vx__sipt vx__sipt_of_owner(const char *owner)
+{
+    if (strncasecmp(owner, "_sips.", 6) == 0 || strncasecmp(owner, "_sip._tls.", 10) == 0 ||
+        strncasecmp(owner, "_sipinternaltls.", 16) == 0 ||
+        strncasecmp(owner, "_sipfederationtls.", 18) == 0)
+        return VX__SIPT_TLS;
+    if (strncasecmp(owner, "_sip._udp.", 10) == 0)
+        return VX__SIPT_UDP;
+    if (strncasecmp(owner, "_sip._tcp.", 10) == 0)
+        return VX__SIPT_TCP;
+    return VX__SIPT_OTHER;
+}
+
+const char *vx__sipt_name(vx__sipt t)
+{
+    static const char *const names[] = {"other", "udp", "tcp", "tls"};
+    return names[t];
+}
+
+static vx__sipt sipt_of_service(const char *service)
+{
+    if (strcasecmp(service, "SIP+D2U") == 0)
+        return VX__SIPT_UDP;
+    if (strcasecmp(service, "SIP+D2T") == 0)
+        return VX__SIPT_TCP;
+    if (strcasecmp(service, "SIPS+D2T") == 0)
+        return VX__SIPT_TLS;
+    return VX__SIPT_OTHER;
+}
+
+static vx__cv_srvname *srvname_add(vx__view *v, const char *owner)
+{
+    for (size_t i = 0; i < v->srvname_count; i++)
+        if (vx__name_eq(v->srvnames[i].owner, owner))
+            return &v->srvnames[i];
+    vx__cv_srvname *s = grow((void **)&v->srvnames, &v->srvname_count, sizeof *s);
+    if (s) {
+        snprintf(s->owner, sizeof s->owner, "%s", owner);
+        s->transport = vx__sipt_of_owner(owner);
+    }
+    return s;
+}
+
+static bool profile_is_ms(const char *profile)
+{
+    return strcmp(profile, "lync") == 0 || strcmp(profile, "teams") == 0;
+}
+
+static int srvnames_build(vx__view *v)
+{
+    static const char *const standard[] = {"_sip._udp.", "_sip._tcp.", "_sips._tcp."};
+    static const char *const ms[] = {"_sipinternaltls._tcp.", "_sipfederationtls._tcp.",
+                                     "_sip._tls."};
+    char name[VX__NAME_TEXT_MAX];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "%s%s", standard[i], v->snap->domain);
+        vx__cv_srvname *s = srvname_add(v, name);
+        if (!s)
+            return VX_ENOMEM;
+        s->standard = true;
+    }
+    for (size_t i = 0; i < v->naptr_count; i++) {
+        const vx__cv_naptr *n = &v->naptrs[i];
+        if (!n->sip || strcmp(n->replacement, ".") == 0)
+            continue;
+        vx__cv_srvname *s = srvname_add(v, n->replacement);
+        if (!s)
+            return VX_ENOMEM;
+        s->from_naptr = true;
+        /* The NAPTR service says which transport the SRV name stands for. */
+        if (sipt_of_service(n->service) != VX__SIPT_OTHER)
+            s->transport = sipt_of_service(n->service);
+    }
+    for (size_t i = 0; profile_is_ms(v->profile) && i < 3; i++) {
+        snprintf(name, sizeof name, "%s%s", ms[i], v->snap->domain);
+        vx__cv_srvname *s = srvname_add(v, name);
+        if (!s)
+            return VX_ENOMEM;
+        s->profile = true;
+    }
+    for (size_t i = 0; i < v->srvname_count; i++)
+        vx__view_answer(v, v->srvnames[i].owner, VX__T_SRV, &v->srvnames[i].ans);
+    return VX_OK;
+}
+
+static int host_index(vx__view *v, const char *name, size_t *out)
+{
+    for (size_t i = 0; i < v->host_count; i++) {
+        if (vx__name_eq(v->hosts[i].name, name)) {
+            *out = i;
+            return VX_OK;
+        }
+    }
+    vx__cv_host *h = grow((void **)&v->hosts, &v->host_count, sizeof *h);
+    if (!h)
+        return VX_ENOMEM;
+    snprintf(h->name, sizeof h->name, "%s", name);
+    *out = v->host_count - 1;
+    return VX_OK;
+}
+
+static int srv_records_build(vx__view *v, size_t name_idx)
+{
+    const vx__rrset *set = v->srvnames[name_idx].ans.set;
+    for (size_t i = 0; set && i < set->count; i++) {
+        vx__cv_srv rec = {.name = name_idx};
+        char target[VX__NAME_TEXT_MAX];
+        if (vx__srv_parse(set->rdata[i], &rec.priority, &rec.weight, &rec.port, target,
+                          sizeof target) != VX_OK ||
+            strcmp(target, ".") == 0)
+            continue;
+        if (host_index(v, target, &rec.host) != VX_OK)
+            return VX_ENOMEM;
+        vx__cv_srv *r = grow((void **)&v->srvs, &v->srv_count, sizeof *r);
+        if (!r)
+            return VX_ENOMEM;
+        *r = rec;
+    }
+    return VX_OK;
+}
+
+int vx__view_sip_build(vx__view *v)
+{
+    int rc = naptrs_build(v);
+    if (rc == VX_OK)
+        rc = srvnames_build(v);
+    for (size_t i = 0; rc == VX_OK && i < v->srvname_count; i++)
+        rc = srv_records_build(v, i);
+    for (size_t i = 0; rc == VX_OK && i < v->host_count; i++) {
+        vx__view_answer(v, v->hosts[i].name, VX__T_A, &v->hosts[i].a);
+        vx__view_answer(v, v->hosts[i].name, VX__T_AAAA, &v->hosts[i].aaaa);
+    }
+    return rc;
+}

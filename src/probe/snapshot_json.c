@@ -1,0 +1,1088 @@
+/*
+ * probe/snapshot_json.c — owns the JSON form of a snapshot (schema "voxdns.snapshot/1"):
+ * writing it (`voxdns audit --save`) and reading it back (`--from FILE`).
+ *
+ * Reading is a parser of outside input: every field is checked for type and range, names go
+ * through vx__name_normalize, addresses through vx__addr_parse, types through
+ * vx__rrtype_from_text, arrays are bounded, unknown keys are refused (a typo should not pass
+ * silently), and the first problem is reported as "path: reason". Whatever the reader accepts,
+ * the writer writes back the same way, so save → load → save is byte-identical: every string
+ * written is printable ASCII and tabs (what ldns prints; anything else is written as '?'), reals
+ * are written with 15 significant digits (DBL_DIG, so text → double → text is exact).
+ */
+#include "probe/snapshot.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "voxdns/status.h"
+#include "wire/addr.h"
+#include "wire/name.h"
+#include "wire/query.h"
+
+/* Bounds for outside input: well above what an audit records (a few hundred observations,
+ * a few dozen servers), well below what would let a file exhaust memory by multiplication. */
+#define MAX_JSON_INPUT (256u * 1024u * 1024u)
+#define MAX_SERVERS 4096
+#define MAX_OBS 1000000
+#define MAX_SETS 65535  /* RRsets in one section: a 64 KiB message holds fewer records */
+#define MAX_RDATA 65535 /* records in one RRset */
+#define MAX_ALT 64
+#define MAX_RDATA_TEXT 262144 /* 64 KiB of rdata, every octet escaped as \DDD */
+#define MAX_NSID_TEXT 131072  /* 64 KiB of NSID in hex */
+#define MAX_ERROR_TEXT 4096
+#define MAX_PROFILE_TEXT 32
+#define MAX_RTT_MS 1e9
+#define MAX_DURATION_MS 1e12
+
+#define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+static const char *const section_keys[3] = {"answer", "authority", "additional"};
+
+/* ---- status names ---------------------------------------------------------------------- */
+
+static const struct {
+    int status;
+    const char *name;
+} status_names[] = {
+    {VX_OK, "ok"},
+    {VX_ENOMEM, "nomem"},
+    {VX_EINVAL, "invalid"},
+    {VX_ETIMEDOUT, "timeout"},
+    {VX_ENETWORK, "network"},
+    {VX_EMALFORMED, "malformed"},
+    {VX_EREFUSED, "refused"},
+    {VX_ECANCELED, "cancelled"},
+    {VX_ENOTFOUND, "notfound"},
+    {VX_EIO, "io"},
+    {VX_ELIMIT, "limit"},
+    {VX_ESERVFAIL, "servfail"},
+    {VX_EUNSUPPORTED, "unsupported"},
+};
+
+static const char *status_name(int status)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
+        if (status_names[i].status == status)
+            return status_names[i].name;
+    return NULL;
+}
+
+static int status_from_name(const char *name, int *out)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++) {
+        if (strcmp(status_names[i].name, name) == 0) {
+            *out = status_names[i].status;
+            return VX_OK;
+        }
+    }
+    return VX_EINVAL;
+}
+
+/* ---- class mnemonics ------------------------------------------------------------------- */
+
+static const struct {
+    uint16_t rrclass;
+    const char *name;
+} class_names[] = {{1, "IN"}, {3, "CH"}, {4, "HS"}, {254, "NONE"}, {255, "ANY"}};
+
+static const char *class_to_text(uint16_t c, char *buf, size_t cap)
+{
+    for (size_t i = 0; i < sizeof class_names / sizeof class_names[0]; i++)
+        if (class_names[i].rrclass == c)
+            return class_names[i].name;
+    snprintf(buf, cap, "CLASS%u", (unsigned)c);
+    return buf;
+}
+
+/* "IN", "CH", ... or "CLASS1".."CLASS65535" (RFC 3597), digits only. */
+static int class_from_text(const char *s, uint16_t *out)
+{
+    for (size_t i = 0; i < sizeof class_names / sizeof class_names[0]; i++) {
+        if (strcasecmp(s, class_names[i].name) == 0) {
+            *out = class_names[i].rrclass;
+            return VX_OK;
+        }
+    }
+    if (strncasecmp(s, "CLASS", 5) != 0 || s[5] == '\0' || strlen(s) > 10)
+        return VX_EINVAL;
+    unsigned long v = 0;
+    for (const char *d = s + 5; *d; d++) {
+        if (*d < '0' || *d > '9')
+            return VX_EINVAL;
+        v = v * 10 + (unsigned long)(*d - '0');
+    }
+    if (v == 0 || v > 65535)
+        return VX_EINVAL;
+    *out = (uint16_t)v;
+    return VX_OK;
+}
+
+/* ==== writing ============================================================================ */
+
+/* ldns prints every octet outside this set as \DDD, but a tab in TXT data as is. */
+static bool printable(unsigned char c)
+{
+    return (c >= 0x20 && c < 0x7f) || c == '\t';
+}
+
+/* Strings are written as printable ASCII only, which is also all the reader accepts. */
+static json_t *jstr(const char *s)
+{
+    char *copy = strdup(s ? s : "");
+    if (!copy)
+        return NULL;
+    for (char *p = copy; *p; p++)
+        if (!printable((unsigned char)*p))
+            *p = '?';
+    json_t *j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+    return s ? jstr(s) : json_null();
+}
+
+/* JSON integers are signed 64-bit; a time beyond that is not a time. */
+static json_t *jtime(uint64_t ms)
+{
+    return json_integer(ms > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)ms);
+}
+
+/* Adds key → v to obj, taking v; false (and v released) on failure. */
+static bool put(json_t *obj, const char *key, json_t *v)
+{
+    return json_object_set_new(obj, key, v) == 0;
+}
+
+static bool push(json_t *arr, json_t *v)
+{
+    return json_array_append_new(arr, v) == 0;
+}
+
+static bool put_address(json_t *obj, const struct sockaddr_storage *ss)
+{
+    char text[VX__ADDR_TEXT_MAX];
+    const struct sockaddr *sa = (const struct sockaddr *)ss;
+    if (vx__addr_format(sa, text, sizeof text) != VX_OK)
+        return put(obj, "address", json_null()) && put(obj, "port", json_integer(0));
+    uint16_t port = ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+                                             : ((const struct sockaddr_in6 *)ss)->sin6_port;
+    return put(obj, "address", jstr(text)) && put(obj, "port", json_integer(ntohs(port)));
+}
+
+static json_t *servers_to_json(const vx__server *list, size_t count)
+{
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < count; i++) {
+        json_t *o = json_object();
+        ok = o && put(o, "name", jstr(list[i].name)) && put_address(o, &list[i].addr);
+        ok = push(arr, o) && ok;
+    }
+    if (!ok)
+        json_decref(arr);
+    return ok ? arr : NULL;
+}
+
+static json_t *rdata_to_json(const vx__rrset *set)
+{
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < set->count; i++)
+        ok = push(arr, jstr(set->rdata[i]));
+    if (!ok)
+        json_decref(arr);
+    return ok ? arr : NULL;
+}
+
+static json_t *rrset_to_json(const vx__rrset *set)
+{
+    char tbuf[16], cbuf[16];
+    json_t *o = json_object();
+    bool ok = o && put(o, "owner", jstr(set->owner)) &&
+              put(o, "type", jstr(vx__rrtype_to_text(set->type, tbuf, sizeof tbuf))) &&
+              put(o, "class", jstr(class_to_text(set->rrclass, cbuf, sizeof cbuf))) &&
+              put(o, "ttl", json_integer(set->ttl)) && put(o, "rdata", rdata_to_json(set));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *section_to_json(vx__rrset *const *sets, size_t count)
+{
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < count; i++)
+        ok = push(arr, rrset_to_json(sets[i]));
+    if (!ok)
+        json_decref(arr);
+    return ok ? arr : NULL;
+}
+
+/* An RTT that is not a non-negative finite number means "none" and is written as null. */
+static json_t *jrtt(double ms)
+{
+    return isfinite(ms) && ms >= 0 ? json_real(ms) : json_null();
+}
+
+static bool put_question(json_t *o, const vx__observation *ob)
+{
+    char tbuf[16], cbuf[16];
+    return put(o, "qname", jstr(ob->qname)) &&
+           put(o, "qtype", jstr(vx__rrtype_to_text(ob->qtype, tbuf, sizeof tbuf))) &&
+           put(o, "qclass", jstr(class_to_text(ob->qclass, cbuf, sizeof cbuf)));
+}
+
+static bool put_outcome(json_t *o, const vx__observation *ob)
+{
+    const char *st = status_name(ob->status);
+    return st && put(o, "status", json_string(st)) && put(o, "rcode", json_integer(ob->rcode)) &&
+           put(o, "rcode_name", jstr(vx__rcode_to_text(ob->rcode))) &&
+           put(o, "flags", json_integer(ob->flags)) &&
+           put(o, "has_opt", json_boolean(ob->has_opt)) && put(o, "rtt_ms", jrtt(ob->rtt_ms)) &&
+           put(o, "attempts", json_integer(ob->attempts)) &&
+           put(o, "time_ms", jtime(ob->time_ms)) && put(o, "nsid", jstr_or_null(ob->nsid));
+}
+
+static json_t *obs_to_json(const vx__observation *ob)
+{
+    json_t *o = json_object();
+    bool ok = o && put(o, "kind", json_string(vx__probe_kind_name(ob->kind))) &&
+              put(o, "server", jstr(ob->server)) && put_address(o, &ob->addr) &&
+              put(o, "transport", json_string(ob->transport == VX__TCP ? "tcp" : "udp")) &&
+              put_question(o, ob) && put_outcome(o, ob);
+    for (int i = 0; ok && i < 3; i++)
+        ok = put(o, section_keys[i], section_to_json(ob->sections[i], ob->section_count[i]));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *delegation_to_json(const vx__snapshot *s)
+{
+    const char *st = status_name(s->delegation_status);
+    json_t *o = json_object();
+    bool ok = o && st && put(o, "status", json_string(st)) &&
+              put(o, "error", jstr_or_null(s->delegation_error)) &&
+              put(o, "parent_zone", jstr_or_null(s->parent_zone)) &&
+              put(o, "parent_servers", servers_to_json(s->parent_servers, s->parent_server_count));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *snapshot_to_json(const vx__snapshot *s, int depth);
+
+static json_t *obs_list_to_json(const vx__snapshot *s)
+{
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < s->obs_count; i++)
+        ok = push(arr, obs_to_json(&s->obs[i]));
+    if (!ok)
+        json_decref(arr);
+    return ok ? arr : NULL;
+}
+
+/* Alternate domains are written one level deep only: that is all the reader accepts. */
+static json_t *alt_to_json(const vx__snapshot *s)
+{
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < s->alt_count; i++)
+        ok = push(arr, snapshot_to_json(s->alt[i], 1));
+    if (!ok)
+        json_decref(arr);
+    return ok ? arr : NULL;
+}
+
+static json_t *snapshot_to_json(const vx__snapshot *s, int depth)
+{
+    json_t *o = json_object();
+    bool ok = o != NULL;
+    if (ok && depth == 0)
+        ok = put(o, "schema", json_string(VX__SNAPSHOT_SCHEMA));
+    ok = ok && put(o, "domain", jstr(s->domain)) && put(o, "profile", jstr(s->profile)) &&
+         put(o, "started_ms", jtime(s->started_ms)) &&
+         put(o, "duration_ms",
+             json_real(isfinite(s->duration_ms) && s->duration_ms >= 0 ? s->duration_ms : 0.0)) &&
+         put(o, "delegation", delegation_to_json(s)) &&
+         put(o, "servers", servers_to_json(s->servers, s->server_count)) &&
+         put(o, "obs", obs_list_to_json(s));
+    if (ok && depth == 0)
+        ok = put(o, "alt", alt_to_json(s));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+/* NULL on allocation failure, or when a status is not a vx_status (a bug in the collector: a
+ * file that could not be read back would be worse than no file). */
+char *vx__snapshot_to_json(const vx__snapshot *s)
+{
+    if (!s)
+        return NULL;
+    json_t *root = snapshot_to_json(s, 0);
+    if (!root)
+        return NULL;
+    char *text = json_dumps(root, DUMP_FLAGS);
+    json_decref(root);
+    return text;
+}
+
+/* ==== reading ============================================================================ */
+
+/* Where the reader is ("obs[3].answer[0].rdata[1]") and the first problem found. */
+typedef struct reader {
+    char path[256];
+    size_t len;
+    char *err;
+    size_t errcap;
+    bool failed;
+} reader;
+
+static size_t path_key(reader *r, const char *key)
+{
+    size_t old = r->len;
+    int n = snprintf(r->path + r->len, sizeof r->path - r->len, "%s%s", r->len ? "." : "", key);
+    if (n > 0)
+        r->len = strnlen(r->path, sizeof r->path - 1);
+    return old;
+}
+
+static size_t path_index(reader *r, size_t i)
+{
+    size_t old = r->len;
+    int n = snprintf(r->path + r->len, sizeof r->path - r->len, "[%zu]", i);
+    if (n > 0)
+        r->len = strnlen(r->path, sizeof r->path - 1);
+    return old;
+}
+
+static void path_pop(reader *r, size_t old)
+{
+    r->len = old;
+    r->path[old] = '\0';
+}
+
+static int fail(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Records the first problem only: later ones are usually consequences of it. */
+static int fail(reader *r, const char *fmt, ...)
+{
+    if (r->failed || !r->err || r->errcap == 0) {
+        r->failed = true;
+        return VX_EMALFORMED;
+    }
+    r->failed = true;
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    snprintf(r->err, r->errcap, "%s: %s", r->len ? r->path : "snapshot", reason);
+    return VX_EMALFORMED;
+}
+
+/* A piece of outside text made safe to quote in a message: printable, at most 40 chars. */
+static const char *quoted(const char *s, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (; s[n] && n + 1 < cap && n < 40; n++)
+        buf[n] = printable((unsigned char)s[n]) ? s[n] : '?';
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The value of a key the schema requires (path extended to the key; caller pops). */
+static json_t *need(reader *r, json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        fail(r, "missing");
+    return v;
+}
+
+/* Refuses keys the schema does not have. */
+static int known_keys(reader *r, json_t *obj, const char *const *keys)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        size_t i = 0;
+        while (keys[i] && strcmp(keys[i], key) != 0)
+            i++;
+        if (!keys[i]) {
+            char q[48];
+            return fail(r, "unknown key '%s'", quoted(key, q, sizeof q));
+        }
+    }
+    return VX_OK;
+}
+
+/* Every string field: a JSON string of printable ASCII, at most max characters. */
+static int text_of(reader *r, json_t *v, size_t max, const char **out)
+{
+    if (!json_is_string(v))
+        return fail(r, "not a string");
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n > max)
+        return fail(r, "longer than %zu characters", max);
+    for (size_t i = 0; i < n; i++)
+        if (!printable((unsigned char)s[i]))
+            return fail(r, "character 0x%02x is not printable ASCII", (unsigned char)s[i]);
+    *out = s;
+    return VX_OK;
+}
+
+static int get_text(reader *r, json_t *obj, const char *key, size_t max, const char **out)
+{
+    size_t at = path_key(r, key);
+    json_t *v = need(r, obj, key);
+    int rc = v ? text_of(r, v, max, out) : VX_EMALFORMED;
+    path_pop(r, at);
+    return rc;
+}
+
+/* A nullable string, copied (NULL for JSON null). */
+static int get_text_or_null(reader *r, json_t *obj, const char *key, size_t max, char **out)
+{
+    size_t at = path_key(r, key);
+    json_t *v = need(r, obj, key);
+    const char *s = NULL;
+    int rc = v ? VX_OK : VX_EMALFORMED;
+    if (v && !json_is_null(v))
+        rc = text_of(r, v, max, &s);
+    if (rc == VX_OK && s && !(*out = strdup(s)))
+        rc = VX_ENOMEM;
+    path_pop(r, at);
+    return rc;
+}
+
+static int get_int(reader *r, json_t *obj, const char *key, json_int_t lo, json_int_t hi,
+                   json_int_t *out)
+{
+    size_t at = path_key(r, key);
+    json_t *v = need(r, obj, key);
+    int rc = v ? VX_OK : VX_EMALFORMED;
+    if (v && !json_is_integer(v))
+        rc = fail(r, "not an integer");
+    else if (v && (json_integer_value(v) < lo || json_integer_value(v) > hi))
+        rc = fail(r, "%lld is outside %lld..%lld", (long long)json_integer_value(v), (long long)lo,
+                  (long long)hi);
+    else if (v)
+        *out = json_integer_value(v);
+    path_pop(r, at);
+    return rc;
+}
+
+/* A real in 0..max; JSON null gives none_value when nullable. */
+static int get_real(reader *r, json_t *obj, const char *key, double max, bool nullable, double *out)
+{
+    size_t at = path_key(r, key);
+    json_t *v = need(r, obj, key);
+    int rc = v ? VX_OK : VX_EMALFORMED;
+    if (v && nullable && json_is_null(v))
+        *out = -1.0;
+    else if (v && !json_is_number(v))
+        rc = fail(r, "not a number");
+    else if (v && !(json_number_value(v) >= 0 && json_number_value(v) <= max))
+        rc = fail(r, "outside 0..%g", max);
+    else if (v)
+        *out = json_number_value(v);
+    path_pop(r, at);
+    return rc;
+}
+
+static int get_bool(reader *r, json_t *obj, const char *key, bool *out)
+{
+    size_t at = path_key(r, key);
+    json_t *v = need(r, obj, key);
+    int rc = v ? VX_OK : VX_EMALFORMED;
+    if (v && !json_is_boolean(v))
+        rc = fail(r, "not true or false");
+    else if (v)
+        *out = json_is_true(v);
+    path_pop(r, at);
+    return rc;
+}
+
+/* An array of at most max elements (path extended to the key: caller pops with *at). */
+static json_t *get_array(reader *r, json_t *obj, const char *key, size_t max, size_t *at)
+{
+    *at = path_key(r, key);
+    json_t *v = need(r, obj, key);
+    if (v && !json_is_array(v)) {
+        fail(r, "not an array");
+        return NULL;
+    }
+    if (v && json_array_size(v) > max) {
+        fail(r, "more than %zu elements", max);
+        return NULL;
+    }
+    return v;
+}
+
+/* A domain name, normalised; "" accepted where allow_empty (a server whose name is unknown). */
+static int name_of(reader *r, json_t *v, bool allow_empty, char **out)
+{
+    const char *s;
+    char norm[VX__NAME_TEXT_MAX], q[48];
+    int rc = text_of(r, v, VX__NAME_TEXT_MAX, &s);
+    if (rc != VX_OK)
+        return rc;
+    if (*s == '\0' && allow_empty)
+        norm[0] = '\0';
+    else if (vx__name_normalize(s, norm, sizeof norm) != VX_OK)
+        return fail(r, "invalid domain name '%s'", quoted(s, q, sizeof q));
+    *out = strdup(norm);
+    return *out ? VX_OK : VX_ENOMEM;
+}
+
+static int get_name(reader *r, json_t *obj, const char *key, bool allow_empty, char **out)
+{
+    size_t at = path_key(r, key);
+    json_t *v = need(r, obj, key);
+    int rc = v ? name_of(r, v, allow_empty, out) : VX_EMALFORMED;
+    path_pop(r, at);
+    return rc;
+}
+
+static int get_name_or_null(reader *r, json_t *obj, const char *key, char **out)
+{
+    size_t at = path_key(r, key);
+    json_t *v = need(r, obj, key);
+    int rc = v ? VX_OK : VX_EMALFORMED;
+    if (v && !json_is_null(v))
+        rc = name_of(r, v, false, out);
+    path_pop(r, at);
+    return rc;
+}
+
+static int get_status(reader *r, json_t *obj, const char *key, int *out)
+{
+    const char *s;
+    char q[48];
+    int rc = get_text(r, obj, key, 32, &s);
+    if (rc == VX_OK && status_from_name(s, out) != VX_OK) {
+        size_t at = path_key(r, key);
+        rc = fail(r, "unknown status '%s'", quoted(s, q, sizeof q));
+        path_pop(r, at);
+    }
+    return rc;
+}
+
+static int get_type(reader *r, json_t *obj, const char *key, uint16_t *out)
+{
+    const char *s;
+    char q[48];
+    int rc = get_text(r, obj, key, 32, &s);
+    if (rc == VX_OK && vx__rrtype_from_text(s, out) != VX_OK) {
+        size_t at = path_key(r, key);
+        rc = fail(r, "unknown type '%s'", quoted(s, q, sizeof q));
+        path_pop(r, at);
+    }
+    return rc;
+}
+
+static int get_class(reader *r, json_t *obj, const char *key, uint16_t *out)
+{
+    const char *s;
+    char q[48];
+    int rc = get_text(r, obj, key, 32, &s);
+    if (rc == VX_OK && class_from_text(s, out) != VX_OK) {
+        size_t at = path_key(r, key);
+        rc = fail(r, "unknown class '%s'", quoted(s, q, sizeof q));
+        path_pop(r, at);
+    }
+    return rc;
+}
+
+/* "address" (text without port, or null where allowed) and "port". */
+static int get_address(reader *r, json_t *obj, bool nullable, struct sockaddr_storage *out)
+{
+    json_int_t port = 0;
+    const char *text = NULL;
+    char q[48];
+    memset(out, 0, sizeof *out);
+    if (get_int(r, obj, "port", 0, 65535, &port) != VX_OK)
+        return VX_EMALFORMED;
+    size_t at = path_key(r, "address");
+    json_t *v = need(r, obj, "address");
+    int rc = v ? VX_OK : VX_EMALFORMED;
+    if (v && json_is_null(v) && !nullable)
+        rc = fail(r, "an address is required");
+    else if (v && json_is_null(v) && port != 0)
+        rc = fail(r, "no address, but port %lld", (long long)port);
+    else if (v && !json_is_null(v))
+        rc = text_of(r, v, VX__ADDR_TEXT_MAX, &text);
+    socklen_t len;
+    /* The port has its own field: a port in the text (parsed over default 0) is refused. */
+    if (rc == VX_OK && text &&
+        (vx__addr_parse(text, 0, out, &len) != VX_OK || strchr(text, '[') ||
+         (out->ss_family == AF_INET ? ((struct sockaddr_in *)out)->sin_port
+                                    : ((struct sockaddr_in6 *)out)->sin6_port) != 0))
+        rc = fail(r, "invalid address '%s'", quoted(text, q, sizeof q));
+    if (rc == VX_OK && text && out->ss_family == AF_INET)
+        ((struct sockaddr_in *)out)->sin_port = htons((uint16_t)port);
+    else if (rc == VX_OK && text)
+        ((struct sockaddr_in6 *)out)->sin6_port = htons((uint16_t)port);
+    path_pop(r, at);
+    return rc;
+}
+
+/* ---- servers --------------------------------------------------------------------------- */
+
+static const char *const server_keys[] = {"name", "address", "port", NULL};
+
+static int server_from_json(reader *r, json_t *v, vx__server **list, size_t *count)
+{
+    if (!json_is_object(v))
+        return fail(r, "not an object");
+    char *name = NULL;
+    struct sockaddr_storage addr;
+    int rc = known_keys(r, v, server_keys);
+    if (rc == VX_OK)
+        rc = get_name(r, v, "name", true, &name);
+    if (rc == VX_OK)
+        rc = get_address(r, v, false, &addr);
+    if (rc == VX_OK)
+        rc = vx__snapshot_add_server(list, count, name, (const struct sockaddr *)&addr);
+    free(name);
+    return rc;
+}
+
+static int servers_from_json(reader *r, json_t *obj, const char *key, vx__server **list,
+                             size_t *count)
+{
+    size_t at;
+    json_t *arr = get_array(r, obj, key, MAX_SERVERS, &at);
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    for (size_t i = 0; rc == VX_OK && i < json_array_size(arr); i++) {
+        size_t at_i = path_index(r, i);
+        rc = server_from_json(r, json_array_get(arr, i), list, count);
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
+/* ---- RRsets ---------------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The canonical form is a sorted set (wire/rrset.h); a file edited by hand is brought back to
+ * it rather than refused, so equality between sets keeps its meaning. */
+static void sort_unique(vx__rrset *set)
+{
+    qsort(set->rdata, set->count, sizeof set->rdata[0], cmp_str);
+    size_t kept = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        if (kept > 0 && strcmp(set->rdata[kept - 1], set->rdata[i]) == 0)
+            free(set->rdata[i]);
+        else
+            set->rdata[kept++] = set->rdata[i];
+    }
+    set->count = kept;
+}
+
+static int rdata_from_json(reader *r, json_t *obj, vx__rrset *set)
+{
+    size_t at;
+    json_t *arr = get_array(r, obj, "rdata", MAX_RDATA, &at);
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    if (rc == VX_OK && json_array_size(arr) == 0)
+        rc = fail(r, "an RRset holds at least one record");
+    if (rc == VX_OK && !(set->rdata = calloc(json_array_size(arr), sizeof *set->rdata)))
+        rc = VX_ENOMEM;
+    for (size_t i = 0; rc == VX_OK && i < json_array_size(arr); i++) {
+        const char *s;
+        size_t at_i = path_index(r, i);
+        rc = text_of(r, json_array_get(arr, i), MAX_RDATA_TEXT, &s);
+        if (rc == VX_OK && !(set->rdata[set->count++] = strdup(s)))
+            rc = VX_ENOMEM;
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    if (rc == VX_OK)
+        sort_unique(set);
+    return rc;
+}
+
+/* Owners are data from the network, printed by ldns: a legal owner may hold characters a host
+ * name may not ('/' in RFC 2317 reverse zones), so the owner is checked as a name (labels,
+ * lengths, escapes) and kept as written, only lower-cased, rather than put through
+ * vx__name_normalize. */
+static int owner_of(reader *r, json_t *obj, char **out)
+{
+    const char *s;
+    char q[48];
+    vx__question qn;
+    int rc = get_text(r, obj, "owner", VX__NAME_TEXT_MAX, &s);
+    if (rc != VX_OK)
+        return rc;
+    size_t at = path_key(r, "owner");
+    size_t n = strlen(s);
+    if (n == 0 || s[n - 1] != '.' || vx__question_from_text(s, 0, 0, &qn) != VX_OK)
+        rc = fail(r, "invalid owner name '%s'", quoted(s, q, sizeof q));
+    else if (!(*out = strdup(s)))
+        rc = VX_ENOMEM;
+    for (char *p = rc == VX_OK ? *out : NULL; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a'); /* canonical owners are lower case */
+    path_pop(r, at);
+    return rc;
+}
+
+static const char *const rrset_keys[] = {"owner", "type", "class", "ttl", "rdata", NULL};
+
+static int rrset_from_json(reader *r, json_t *v, vx__rrset **out)
+{
+    if (!json_is_object(v))
+        return fail(r, "not an object");
+    vx__rrset *set = calloc(1, sizeof *set);
+    json_int_t ttl = 0;
+    int rc = set ? known_keys(r, v, rrset_keys) : VX_ENOMEM;
+    if (rc == VX_OK)
+        rc = owner_of(r, v, &set->owner);
+    if (rc == VX_OK)
+        rc = get_type(r, v, "type", &set->type);
+    if (rc == VX_OK)
+        rc = get_class(r, v, "class", &set->rrclass);
+    if (rc == VX_OK)
+        rc = get_int(r, v, "ttl", 0, UINT32_MAX, &ttl);
+    if (rc == VX_OK) {
+        set->ttl = (uint32_t)ttl;
+        rc = rdata_from_json(r, v, set);
+    }
+    if (rc != VX_OK) {
+        vx__rrset_free(set);
+        return rc;
+    }
+    *out = set;
+    return VX_OK;
+}
+
+static int section_from_json(reader *r, json_t *obj, int sec, vx__observation *ob)
+{
+    size_t at;
+    json_t *arr = get_array(r, obj, section_keys[sec], MAX_SETS, &at);
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    size_t n = arr ? json_array_size(arr) : 0;
+    if (rc == VX_OK && n > 0 && !(ob->sections[sec] = calloc(n, sizeof(vx__rrset *))))
+        rc = VX_ENOMEM;
+    for (size_t i = 0; rc == VX_OK && i < n; i++) {
+        size_t at_i = path_index(r, i);
+        rc = rrset_from_json(r, json_array_get(arr, i), &ob->sections[sec][i]);
+        if (rc == VX_OK)
+            ob->section_count[sec]++;
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
+/* ---- observations ---------------------------------------------------------------------- */
+
+static const char *const obs_keys[] = {
+    "kind",     "server",  "address", "port",       "transport", "qname",      "qtype",
+    "qclass",   "status",  "rcode",   "rcode_name", "flags",     "has_opt",    "rtt_ms",
+    "attempts", "time_ms", "nsid",    "answer",     "authority", "additional", NULL,
+};
+
+static int kind_of(reader *r, json_t *v, vx__observation *ob)
+{
+    const char *s;
+    char q[48];
+    int rc = get_text(r, v, "kind", 32, &s);
+    if (rc == VX_OK && vx__probe_kind_from_name(s, &ob->kind) != VX_OK) {
+        size_t at = path_key(r, "kind");
+        rc = fail(r, "unknown probe kind '%s'", quoted(s, q, sizeof q));
+        path_pop(r, at);
+    }
+    return rc;
+}
+
+static int transport_of(reader *r, json_t *v, vx__observation *ob)
+{
+    const char *s;
+    char q[48];
+    int rc = get_text(r, v, "transport", 32, &s);
+    if (rc == VX_OK && strcmp(s, "udp") != 0 && strcmp(s, "tcp") != 0) {
+        size_t at = path_key(r, "transport");
+        rc = fail(r, "unknown transport '%s' (udp or tcp)", quoted(s, q, sizeof q));
+        path_pop(r, at);
+    }
+    if (rc == VX_OK)
+        ob->transport = strcmp(s, "tcp") == 0 ? VX__TCP : VX__UDP;
+    return rc;
+}
+
+/* The rcode is a number (12 bits with EDNS); its name is written for people and must agree. */
+static int rcode_of(reader *r, json_t *v, vx__observation *ob)
+{
+    json_int_t rcode = 0;
+    const char *name;
+    int rc = get_int(r, v, "rcode", 0, 4095, &rcode);
+    if (rc == VX_OK)
+        rc = get_text(r, v, "rcode_name", 32, &name);
+    if (rc != VX_OK)
+        return rc;
+    ob->rcode = (uint16_t)rcode;
+    if (strcmp(name, vx__rcode_to_text(ob->rcode)) != 0) {
+        size_t at = path_key(r, "rcode_name");
+        char q[48];
+        rc = fail(r, "'%s' is not the name of rcode %u", quoted(name, q, sizeof q),
+                  (unsigned)ob->rcode);
+        path_pop(r, at);
+    }
+    return rc;
+}
+
+static int obs_head(reader *r, json_t *v, vx__observation *ob)
+{
+    int rc = kind_of(r, v, ob);
+    if (rc == VX_OK)
+        rc = get_name(r, v, "server", true, &ob->server);
+    if (rc == VX_OK)
+        rc = get_address(r, v, true, &ob->addr);
+    if (rc == VX_OK)
+        rc = transport_of(r, v, ob);
+    if (rc == VX_OK)
+        rc = get_name(r, v, "qname", false, &ob->qname);
+    if (rc == VX_OK)
+        rc = get_type(r, v, "qtype", &ob->qtype);
+    if (rc == VX_OK)
+        rc = get_class(r, v, "qclass", &ob->qclass);
+    return rc;
+}
+
+static int obs_outcome(reader *r, json_t *v, vx__observation *ob)
+{
+    json_int_t flags = 0, attempts = 0, time_ms = 0;
+    int rc = get_status(r, v, "status", &ob->status);
+    if (rc == VX_OK)
+        rc = rcode_of(r, v, ob);
+    if (rc == VX_OK)
+        rc = get_int(r, v, "flags", 0, 65535, &flags);
+    if (rc == VX_OK)
+        rc = get_bool(r, v, "has_opt", &ob->has_opt);
+    if (rc == VX_OK)
+        rc = get_real(r, v, "rtt_ms", MAX_RTT_MS, true, &ob->rtt_ms);
+    if (rc == VX_OK)
+        rc = get_int(r, v, "attempts", 0, 1000, &attempts);
+    if (rc == VX_OK)
+        rc = get_int(r, v, "time_ms", 0, INT64_MAX, &time_ms);
+    if (rc == VX_OK)
+        rc = get_text_or_null(r, v, "nsid", MAX_NSID_TEXT, &ob->nsid);
+    ob->flags = (uint16_t)flags;
+    ob->attempts = (unsigned)attempts;
+    ob->time_ms = (uint64_t)time_ms;
+    return rc;
+}
+
+static int obs_from_json(reader *r, json_t *v, vx__snapshot *s)
+{
+    if (!json_is_object(v))
+        return fail(r, "not an object");
+    vx__observation ob;
+    memset(&ob, 0, sizeof ob);
+    int rc = known_keys(r, v, obs_keys);
+    if (rc == VX_OK)
+        rc = obs_head(r, v, &ob);
+    if (rc == VX_OK)
+        rc = obs_outcome(r, v, &ob);
+    for (int sec = 0; rc == VX_OK && sec < 3; sec++)
+        rc = section_from_json(r, v, sec, &ob);
+    if (rc == VX_OK)
+        rc = vx__snapshot_add_obs(s, &ob);
+    vx__observation_clear(&ob);
+    return rc;
+}
+
+static int obs_list_from_json(reader *r, json_t *obj, vx__snapshot *s)
+{
+    size_t at;
+    json_t *arr = get_array(r, obj, "obs", MAX_OBS, &at);
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    for (size_t i = 0; rc == VX_OK && i < json_array_size(arr); i++) {
+        size_t at_i = path_index(r, i);
+        rc = obs_from_json(r, json_array_get(arr, i), s);
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
+/* ---- the snapshot ---------------------------------------------------------------------- */
+
+static const char *const delegation_keys[] = {"status", "error", "parent_zone", "parent_servers",
+                                              NULL};
+
+static int delegation_from_json(reader *r, json_t *obj, vx__snapshot *s)
+{
+    size_t at = path_key(r, "delegation");
+    json_t *v = need(r, obj, "delegation");
+    int rc = v ? VX_OK : VX_EMALFORMED;
+    if (v && !json_is_object(v))
+        rc = fail(r, "not an object");
+    if (rc == VX_OK)
+        rc = known_keys(r, v, delegation_keys);
+    if (rc == VX_OK)
+        rc = get_status(r, v, "status", &s->delegation_status);
+    if (rc == VX_OK)
+        rc = get_text_or_null(r, v, "error", MAX_ERROR_TEXT, &s->delegation_error);
+    if (rc == VX_OK)
+        rc = get_name_or_null(r, v, "parent_zone", &s->parent_zone);
+    if (rc == VX_OK)
+        rc = servers_from_json(r, v, "parent_servers", &s->parent_servers, &s->parent_server_count);
+    path_pop(r, at);
+    return rc;
+}
+
+/* Profiles are short words; which ones exist is check/'s business, not the file format's. */
+static int profile_of(reader *r, json_t *obj, vx__snapshot *s)
+{
+    const char *p;
+    int rc = get_text(r, obj, "profile", MAX_PROFILE_TEXT, &p);
+    if (rc != VX_OK)
+        return rc;
+    size_t at = path_key(r, "profile");
+    if (*p == '\0' || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(p))
+        rc = fail(r, "a profile is a lower-case word");
+    else if (!(s->profile = strdup(p)))
+        rc = VX_ENOMEM;
+    path_pop(r, at);
+    return rc;
+}
+
+static int snapshot_from_json(reader *r, json_t *obj, int depth, vx__snapshot **out);
+
+static int alt_from_json(reader *r, json_t *obj, vx__snapshot *s)
+{
+    size_t at;
+    json_t *arr = get_array(r, obj, "alt", MAX_ALT, &at);
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    size_t n = arr ? json_array_size(arr) : 0;
+    for (size_t i = 0; rc == VX_OK && i < n; i++) {
+        size_t at_i = path_index(r, i);
+        vx__snapshot *alt = NULL;
+        rc = snapshot_from_json(r, json_array_get(arr, i), 1, &alt);
+        if (rc == VX_OK && (rc = vx__snapshot_add_alt(s, alt)) != VX_OK)
+            vx__snapshot_free(alt);
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
+static const char *const snapshot_keys[] = {"schema",      "domain",     "profile", "started_ms",
+                                            "duration_ms", "delegation", "servers", "obs",
+                                            "alt",         NULL};
+/* An alternate has neither the schema nor alternates of its own. */
+static const char *const alt_snapshot_keys[] = {
+    "domain", "profile", "started_ms", "duration_ms", "delegation", "servers", "obs", NULL};
+
+static int check_schema(reader *r, json_t *obj)
+{
+    const char *schema;
+    int rc = get_text(r, obj, "schema", 64, &schema);
+    if (rc == VX_OK && strcmp(schema, VX__SNAPSHOT_SCHEMA) != 0) {
+        char q[48];
+        size_t at = path_key(r, "schema");
+        rc = fail(r, "'%s' is not %s", quoted(schema, q, sizeof q), VX__SNAPSHOT_SCHEMA);
+        path_pop(r, at);
+    }
+    return rc;
+}
+
+static int snapshot_body(reader *r, json_t *obj, int depth, vx__snapshot *s)
+{
+    json_int_t started = 0;
+    int rc = known_keys(r, obj, depth == 0 ? snapshot_keys : alt_snapshot_keys);
+    if (rc == VX_OK && depth == 0)
+        rc = check_schema(r, obj);
+    if (rc == VX_OK)
+        rc = get_name(r, obj, "domain", false, &s->domain);
+    if (rc == VX_OK)
+        rc = profile_of(r, obj, s);
+    if (rc == VX_OK)
+        rc = get_int(r, obj, "started_ms", 0, INT64_MAX, &started);
+    s->started_ms = (uint64_t)started;
+    if (rc == VX_OK)
+        rc = get_real(r, obj, "duration_ms", MAX_DURATION_MS, false, &s->duration_ms);
+    if (rc == VX_OK)
+        rc = delegation_from_json(r, obj, s);
+    if (rc == VX_OK)
+        rc = servers_from_json(r, obj, "servers", &s->servers, &s->server_count);
+    if (rc == VX_OK)
+        rc = obs_list_from_json(r, obj, s);
+    if (rc == VX_OK && depth == 0)
+        rc = alt_from_json(r, obj, s);
+    return rc;
+}
+
+static int snapshot_from_json(reader *r, json_t *obj, int depth, vx__snapshot **out)
+{
+    *out = NULL;
+    if (!json_is_object(obj))
+        return fail(r, "not an object");
+    if (depth > 0 && json_object_get(obj, "alt")) {
+        size_t at = path_key(r, "alt");
+        fail(r, "an alternate domain cannot have alternates of its own");
+        path_pop(r, at);
+        return VX_EMALFORMED;
+    }
+    vx__snapshot *s = calloc(1, sizeof *s);
+    if (!s)
+        return VX_ENOMEM;
+    int rc = snapshot_body(r, obj, depth, s);
+    if (rc != VX_OK) {
+        vx__snapshot_free(s);
+        return rc;
+    }
+    *out = s;
+    return VX_OK;
+}
+
+/* Every failure, out of memory included, is reported as VX_EMALFORMED with a reason: the
+ * caller only needs to know that the file gave no snapshot, and why. */
+int vx__snapshot_from_json(const char *text, size_t len, vx__snapshot **out, char *err,
+                           size_t errcap)
+{
+    reader r = {.err = err, .errcap = errcap};
+    if (err && errcap)
+        err[0] = '\0';
+    if (!out)
+        return VX_EINVAL;
+    *out = NULL;
+    if (!text)
+        return fail(&r, "no input");
+    if (len > MAX_JSON_INPUT)
+        return fail(&r, "larger than %u bytes", MAX_JSON_INPUT);
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fail(&r, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    int rc = snapshot_from_json(&r, root, 0, out);
+    json_decref(root);
+    if (rc == VX_ENOMEM)
+        fail(&r, "out of memory");
+    return rc == VX_OK ? VX_OK : VX_EMALFORMED;
+}

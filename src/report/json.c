@@ -1,0 +1,207 @@
+/*
+ * report/json.c — owns `voxdns audit --json` (schema "voxdns.audit/1"): exactly the shape that
+ * CHECKS.md documents, keys in its order, names without their trailing dot. Monitoring systems
+ * parse this, so a field is never renamed or dropped within the schema version; an absent value
+ * is null, not a missing key.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "report/report_impl.h"
+
+#define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
+
+static bool put(json_t *o, const char *key, json_t *v)
+{
+    return json_object_set_new(o, key, v) == 0;
+}
+
+static bool push(json_t *a, json_t *v)
+{
+    return json_array_append_new(a, v) == 0;
+}
+
+/* jansson refuses invalid UTF-8; report strings come from printable DNS text, but a string
+ * that is not valid is still shown rather than losing the whole report. */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j)
+        return j;
+    vx__rbuf b = {0};
+    for (const char *p = s; *p; p++)
+        vx__rb_puts(&b, (unsigned char)*p < 0x80 ? (char[]){*p, 0} : "?");
+    char *clean = vx__rb_take(&b);
+    j = clean ? json_string(clean) : NULL;
+    free(clean);
+    return j;
+}
+
+static json_t *jname(const char *name)
+{
+    char shown[VX__NAME_TEXT_MAX];
+    vx__report_name(name, shown, sizeof shown);
+    return jstr(shown);
+}
+
+static json_t *strings(char *const *items, size_t n)
+{
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = push(a, jstr(items[i]));
+    if (!ok)
+        json_decref(a);
+    return ok ? a : NULL;
+}
+
+static json_t *server_json(const vx__rserver *r)
+{
+    json_t *o = json_object();
+    bool ok =
+        o && put(o, "name", jstr(r->name)) && put(o, "address", jstr(r->address)) &&
+        put(o, "rtt_ms", r->rtt_ms >= 0 ? json_real(round(r->rtt_ms * 10) / 10) : json_null()) &&
+        put(o, "up", json_boolean(r->up)) &&
+        put(o, "serial", r->has_serial ? json_integer(r->serial) : json_null()) &&
+        put(o, "nsid", r->nsid ? jstr(r->nsid) : json_null());
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *servers_json(const vx__rmodel *m)
+{
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && i < m->server_count; i++)
+        ok = push(a, server_json(&m->servers[i]));
+    if (!ok)
+        json_decref(a);
+    return ok ? a : NULL;
+}
+
+static json_t *naptr_json(const vx__rmodel *m)
+{
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && i < m->naptr_count; i++) {
+        const vx__rnaptr *n = &m->naptr[i];
+        ok = push(a, json_pack("{s:i,s:i,s:o,s:o,s:o,s:o,s:I}", "order", n->order, "preference",
+                               n->preference, "flags", jstr(n->flags), "service", jstr(n->service),
+                               "regexp", jstr(n->regexp), "replacement", jstr(n->replacement),
+                               "ttl", (json_int_t)n->ttl));
+    }
+    if (!ok)
+        json_decref(a);
+    return ok ? a : NULL;
+}
+
+static json_t *srv_json(const vx__rmodel *m)
+{
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && i < m->srv_count; i++) {
+        const vx__rsrv *r = &m->srv[i];
+        ok = push(a, json_pack("{s:o,s:i,s:i,s:i,s:o,s:I}", "name", jstr(r->name), "priority",
+                               r->priority, "weight", r->weight, "port", r->port, "target",
+                               jstr(r->target), "ttl", (json_int_t)r->ttl));
+    }
+    if (!ok)
+        json_decref(a);
+    return ok ? a : NULL;
+}
+
+static json_t *targets_json(const vx__rmodel *m)
+{
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && i < m->target_count; i++) {
+        const vx__rtarget *t = &m->targets[i];
+        json_t *ttl = t->has_ttl ? json_integer(t->ttl) : json_null();
+        ok = push(a, json_pack("{s:o,s:o,s:o}", "host", jstr(t->host), "addresses",
+                               strings(t->addresses, t->address_count), "ttl", ttl));
+    }
+    if (!ok)
+        json_decref(a);
+    return ok ? a : NULL;
+}
+
+static json_t *sip_json(const vx__rmodel *m)
+{
+    return json_pack("{s:o,s:o,s:o}", "naptr", naptr_json(m), "srv", srv_json(m), "targets",
+                     targets_json(m));
+}
+
+/* Whole seconds, as CHECKS.md shows; null when there is no chain to lose. */
+static json_t *survival_json(const vx__survival *sv)
+{
+    if (!sv || sv->half_s < 0 || !isfinite(sv->half_s) || !isfinite(sv->ninety_s))
+        return json_null();
+    return json_pack("{s:I,s:I}", "half_s", (json_int_t)llround(sv->half_s), "ninety_s",
+                     (json_int_t)llround(sv->ninety_s));
+}
+
+static json_t *finding_json(const vx__finding *f)
+{
+    return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o}", "check", jstr(f->check), "severity",
+                     vx__severity_name(f->severity), "area", jstr(f->area), "message",
+                     jstr(f->message), "servers", strings(f->servers, f->server_count), "names",
+                     strings(f->names, f->name_count));
+}
+
+static json_t *findings_json(const vx__findings *f)
+{
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && f && i < f->count; i++)
+        ok = push(a, finding_json(&f->items[i]));
+    if (!ok)
+        json_decref(a);
+    return ok ? a : NULL;
+}
+
+static json_t *summary_json(const vx__findings *f)
+{
+    size_t n[VX__SEV_COUNT];
+    vx__report_counts(f, n);
+    return json_pack("{s:I,s:I,s:I,s:I,s:I}", "critical", (json_int_t)n[VX__SEV_CRITICAL], "error",
+                     (json_int_t)n[VX__SEV_ERROR], "warning", (json_int_t)n[VX__SEV_WARNING],
+                     "notice", (json_int_t)n[VX__SEV_NOTICE], "info", (json_int_t)n[VX__SEV_INFO]);
+}
+
+static json_t *audit_json(const vx__report_input *in, const vx__rmodel *m)
+{
+    const vx__snapshot *s = in->snap;
+    char started[32];
+    vx__report_time(s->started_ms, started, sizeof started);
+    double ms = isfinite(s->duration_ms) && s->duration_ms > 0 ? s->duration_ms : 0;
+    json_t *o = json_object();
+    bool ok = o && put(o, "schema", json_string(VX__AUDIT_SCHEMA)) &&
+              put(o, "domain", jname(s->domain)) &&
+              put(o, "profile", jstr(vx__report_profile(in))) &&
+              put(o, "started", json_string(started)) &&
+              put(o, "duration_ms", json_integer((json_int_t)llround(ms))) &&
+              put(o, "servers", servers_json(m)) && put(o, "sip", sip_json(m)) &&
+              put(o, "survival", survival_json(in->survival)) &&
+              put(o, "findings", findings_json(in->findings)) &&
+              put(o, "summary", summary_json(in->findings));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+char *vx__report_json(const vx__report_input *in)
+{
+    if (!in || !in->snap)
+        return NULL;
+    vx__rmodel m;
+    if (vx__rmodel_build(in->snap, &m) != 0)
+        return NULL;
+    json_t *root = audit_json(in, &m);
+    char *text = root ? json_dumps(root, DUMP_FLAGS) : NULL;
+    json_decref(root);
+    vx__rmodel_free(&m);
+    return text;
+}
