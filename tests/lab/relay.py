@@ -10,6 +10,13 @@ can be in flight at once (no per-query serialisation, fit for benchmarks).
 TCP: one upstream connection per client connection; each chunk is written
 onwards `delay` seconds after it was read, in order.
 
+The same relay also plays two broken middleboxes (knobs of voxlab_lib):
+--no-tcp (`udp_only`: nothing listens on TCP, so a connection is refused)
+and --edns drop|formerr|noopt (`edns_broken`: UDP queries that carry an OPT
+record are dropped, answered FORMERR without OPT, or forwarded with the OPT
+record stripped from the answer; queries without OPT pass unchanged, TCP
+is relayed unchanged).
+
 The spoofer (spoofer.py) reuses this relay and hooks on_query().
 """
 
@@ -51,6 +58,86 @@ def parse_seconds(text):
     return float(text)
 
 
+EDNS_MODES = ("drop", "formerr", "noopt")
+
+
+def _skip_name(msg, off):
+    """Offset just after the (possibly compressed) name at off."""
+    while True:
+        if off >= len(msg):
+            raise ValueError("name runs past the end")
+        n = msg[off]
+        if n & 0xC0 == 0xC0:
+            return off + 2
+        if n & 0xC0:
+            raise ValueError("bad label type")
+        off += 1 + n
+        if n == 0:
+            return off
+
+
+def _sections(msg):
+    """-> (end of question, [(start, end, type) of every record]), or
+    raises ValueError for a message too broken to walk."""
+    if len(msg) < 12:
+        raise ValueError("short message")
+    qd, an, ns, ar = struct.unpack("!HHHH", msg[4:12])
+    off = 12
+    for _ in range(qd):
+        off = _skip_name(msg, off) + 4
+    qend = off
+    records = []
+    for _ in range(an + ns + ar):
+        start = off
+        off = _skip_name(msg, off)
+        if off + 10 > len(msg):
+            raise ValueError("short record")
+        rtype, _rclass, _ttl, rdlen = struct.unpack("!HHIH", msg[off:off + 10])
+        off += 10 + rdlen
+        if off > len(msg):
+            raise ValueError("short rdata")
+        records.append((start, off, rtype))
+    return qend, records
+
+
+def has_opt(msg):
+    """True when the message carries an OPT record (EDNS0)."""
+    try:
+        return any(t == 41 for _s, _e, t in _sections(msg)[1])
+    except ValueError:
+        return False
+
+
+def strip_opt(msg):
+    """The message without its OPT record(s) (ARCOUNT adjusted)."""
+    try:
+        _qend, records = _sections(msg)
+    except ValueError:
+        return msg
+    out, pos, removed = bytearray(msg[:12]), 12, 0
+    for start, end, rtype in records:
+        if rtype == 41:
+            out += msg[pos:start]
+            pos = end
+            removed += 1
+    out += msg[pos:]
+    ar = struct.unpack("!H", msg[10:12])[0]
+    out[10:12] = struct.pack("!H", max(0, ar - removed))
+    return bytes(out)
+
+
+def formerr_reply(query):
+    """FORMERR to query, without OPT: what a server that knows no EDNS says."""
+    try:
+        qend, _records = _sections(query)
+    except ValueError:
+        qend = 12
+    qid, qflags = struct.unpack("!HH", query[:4])
+    flags = 0x8000 | (qflags & 0x7900) | 1  # QR, opcode and RD kept, FORMERR
+    qd = 1 if qend > 12 else 0
+    return struct.pack("!HHHHHH", qid, flags, qd, 0, 0, 0) + query[12:qend]
+
+
 def _big_buffers(sock):
     for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF):
         try:
@@ -62,10 +149,12 @@ def _big_buffers(sock):
 class UdpRelay:
     """UDP half of the relay. on_query() is the hook for subclasses."""
 
-    def __init__(self, loop, listen, port, upstream, delay, answer_delay=0.0):
+    def __init__(self, loop, listen, port, upstream, delay, answer_delay=0.0,
+                 edns=None):
         self.loop = loop
         self.delay = delay
         self.answer_delay = answer_delay
+        self.edns = edns
         self.pending = {}
         self.next_id = int.from_bytes(os.urandom(2), "big")
         self.listeners = []
@@ -98,6 +187,12 @@ class UdpRelay:
 
     def on_query(self, sock, addr, data):
         """A query arrived from a client on listening socket sock."""
+        if self.edns and has_opt(data):
+            if self.edns == "drop":
+                return
+            if self.edns == "formerr":
+                self.later(2 * self.delay, self.send, sock, addr, formerr_reply(data))
+                return
         self.later(self.delay, self._forward, sock, addr, data)
 
     def _on_listener(self, sock):
@@ -143,6 +238,8 @@ class UdpRelay:
             if entry is None:
                 continue
             sock, addr, orig_id, _deadline = entry
+            if self.edns == "noopt":
+                data = strip_opt(data)
             self.later(self.delay + self.answer_delay, self.send, sock, addr,
                        orig_id + data[2:])
 
@@ -229,6 +326,10 @@ def arg_parser(description):
     p.add_argument("--delay", default="0",
                    help="added each way, e.g. 50ms (default 0)")
     p.add_argument("--name", default="relay", help="label for the log")
+    p.add_argument("--no-tcp", action="store_true",
+                   help="do not listen on TCP (connections are refused)")
+    p.add_argument("--edns", choices=EDNS_MODES,
+                   help="mishandle UDP queries with EDNS: drop, formerr or noopt")
     return p
 
 
@@ -239,13 +340,16 @@ def serve(make_udp, args, answer_delay=0.0, tcp_answer_delay=0.0):
     upstream = parse_hostport(args.upstream)
     delay = parse_seconds(args.delay)
     make_udp(loop, upstream, delay)
-    tcp = TcpRelay(upstream, delay, tcp_answer_delay)
-    loop.run_until_complete(tcp.start(args.listen, args.port))
+    if not getattr(args, "no_tcp", False):
+        tcp = TcpRelay(upstream, delay, tcp_answer_delay)
+        loop.run_until_complete(tcp.start(args.listen, args.port))
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, loop.stop)
-    print("%s: %s:%d -> %s:%d, delay %.3fs each way%s" % (
+    print("%s: %s:%d -> %s:%d, delay %.3fs each way%s%s%s" % (
         args.name, ",".join(args.listen), args.port, upstream[0], upstream[1],
-        delay, ", answers +%.3fs" % answer_delay if answer_delay else ""),
+        delay, ", answers +%.3fs" % answer_delay if answer_delay else "",
+        ", no TCP" if getattr(args, "no_tcp", False) else "",
+        ", EDNS %s" % args.edns if getattr(args, "edns", None) else ""),
         file=sys.stderr, flush=True)
     loop.run_forever()
 
@@ -253,7 +357,7 @@ def serve(make_udp, args, answer_delay=0.0, tcp_answer_delay=0.0):
 def main():
     args = arg_parser(__doc__.split("\n\n")[0]).parse_args()
     serve(lambda loop, upstream, delay: UdpRelay(
-        loop, args.listen, args.port, upstream, delay), args)
+        loop, args.listen, args.port, upstream, delay, edns=args.edns), args)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ and no default route.
 
 import copy
 import ctypes
+import hashlib
 import ipaddress
 import json
 import os
@@ -24,12 +25,14 @@ import socket
 import struct
 import subprocess
 import sys
+import re
 import tempfile
 import time
 
 import yaml
 
 LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_DIR = os.path.dirname(os.path.dirname(LAB_DIR))
 sys.path.insert(0, LAB_DIR)
 import labdns  # noqa: E402
 
@@ -49,14 +52,32 @@ SOFTWARE = {
 UNSHARE = shutil.which("unshare") or "/usr/bin/unshare"
 NSENTER = shutil.which("nsenter") or "/usr/bin/nsenter"
 IP = shutil.which("ip") or "/usr/sbin/ip"
+LDNS_KEYGEN = shutil.which("ldns-keygen") or "/usr/bin/ldns-keygen"
+LDNS_SIGNZONE = shutil.which("ldns-signzone") or "/usr/bin/ldns-signzone"
 
 SERVER_KEYS = {"role", "software", "addresses", "zones", "note",
                "stopped", "blackholed", "delayed", "hijacked", "stale",
                "lame", "open_axfr", "open_recursion", "spoofer",
-               "version_hidden"}
-TOP_KEYS = {"description", "include", "zones", "zone_path", "servers"}
-KNOB_ORDER = ["stopped", "blackholed", "delayed", "spoofer", "hijacked",
-              "stale", "lame", "open_axfr", "open_recursion", "version_hidden"]
+               "version_hidden", "udp_only", "edns_broken"}
+TOP_KEYS = {"description", "include", "zones", "zone_path", "servers", "dnssec",
+            "audit_expectations"}
+KNOB_ORDER = ["stopped", "blackholed", "delayed", "spoofer", "udp_only",
+              "edns_broken", "hijacked", "stale", "lame", "open_axfr",
+              "open_recursion", "version_hidden"]
+EDNS_BROKEN = ("drop", "formerr", "noopt")
+
+# DNSSEC signing at start (the scenario's `dnssec` key)
+DNSSEC_KEYS = {"expire_in", "bogus", "tamper"}
+DNSSEC_ALGORITHM = "ECDSAP256SHA256"
+DNSSEC_DEFAULT_EXPIRE = 30 * 86400
+DNSKEY_TTL = 3600
+DS_TTL = 86400
+
+# The audit's expectations (the scenario's `audit_expectations` key)
+SEVERITIES = ("info", "notice", "warning", "error", "critical")
+EXPECTATION_KEYS = {"args", "findings", "fault", "note"}
+CHECK_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+PATH_OPTIONS = ("--asn-db", "--from", "--hints")  # values relative to REPO_DIR
 VARIANT_KNOBS = ("hijacked", "stale")
 
 BLACKHOLE_DEV = "vxbh0"
@@ -141,7 +162,8 @@ def _load_file(path, seen):
     unknown = set(doc) - TOP_KEYS
     if unknown:
         raise LabError("%s: unknown keys %s" % (path, ", ".join(sorted(unknown))))
-    merged = {"description": "", "zones": {}, "zone_path": [], "servers": {}}
+    merged = {"description": "", "zones": {}, "zone_path": [], "servers": {},
+              "dnssec": {}, "audit_expectations": {}}
     for inc in _as_list(doc.get("include")):
         inc_path = os.path.join(os.path.dirname(path), str(inc))
         if not os.path.isfile(inc_path):
@@ -153,7 +175,12 @@ def _load_file(path, seen):
         "zone_path": [os.path.join(os.path.dirname(path), str(p))
                       for p in _as_list(doc.get("zone_path"))],
         "servers": doc.get("servers") or {},
+        "dnssec": doc.get("dnssec") or {},
+        "audit_expectations": doc.get("audit_expectations") or {},
     }
+    for key in ("dnssec", "audit_expectations"):
+        if not isinstance(own[key], dict):
+            raise LabError("%s: %s must be a mapping" % (path, key))
     _overlay(merged, own, path)
     return merged
 
@@ -162,6 +189,9 @@ def _overlay(merged, layer, where):
     if layer["description"]:
         merged["description"] = layer["description"]
     merged["zones"].update(layer["zones"])
+    for key in ("dnssec", "audit_expectations"):  # per zone / domain: later wins
+        for name, entry in layer[key].items():
+            merged[key][_zone_key(name)] = entry
     merged["zone_path"] = layer["zone_path"] + merged["zone_path"]
     if not isinstance(layer["servers"], dict):
         raise LabError("%s: servers must be a mapping" % where)
@@ -220,7 +250,7 @@ def load_scenario(name):
           "description": " ".join(str(raw["description"]).split()),
           "zone_path": raw["zone_path"] + [ZONE_DIR],
           "zone_files": {_zone_key(z): v for z, v in raw["zones"].items()},
-          "servers": {}}
+          "servers": {}, "dnssec": {}, "audit_expectations": {}}
     owners = {}
     for name_, entry in sorted(raw["servers"].items()):
         srv = _validate_server(name_, entry, sc)
@@ -232,7 +262,122 @@ def load_scenario(name):
         sc["servers"][name_] = srv
     if not sc["servers"]:
         raise LabError("%s: no servers" % path)
+    for zone, entry in sorted(raw["dnssec"].items()):
+        sc["dnssec"][zone] = _validate_dnssec(zone, entry, sc)
+    for domain, entry in sorted(raw["audit_expectations"].items()):
+        sc["audit_expectations"][domain] = _validate_expectation(domain, entry)
     return sc
+
+
+def parse_period(value):
+    """30d, 12h, 90m, 45s, a number of seconds, or any of those negative
+    (-1d: in the past) -> seconds (int)."""
+    text = str(value).strip().lower()
+    m = re.match(r"^([+-]?\d+(?:\.\d+)?)\s*([dhms]?)$", text)
+    if not m:
+        raise LabError("not a period: %r (use e.g. 30d, 3d, -1d, 12h)" % value)
+    unit = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}[m.group(2)]
+    return int(round(float(m.group(1)) * unit))
+
+
+def _served_zones(sc):
+    zones = set()
+    for srv in sc["servers"].values():
+        zones |= set(srv["zones"])
+    return zones
+
+
+def _parent_zone(zone, served):
+    """The closest enclosing zone of zone among served (None if none)."""
+    labels = zone.split(".")
+    for i in range(1, len(labels)):
+        candidate = ".".join(labels[i:])
+        if candidate in served:
+            return candidate
+    return "." if zone != "." and "." in served else None
+
+
+def _validate_dnssec(zone, entry, sc):
+    """One entry of the scenario's `dnssec` mapping -> its plan."""
+    where = "dnssec %s" % zone
+    if entry is None or entry is True:
+        entry = {}
+    if not isinstance(entry, dict):
+        raise LabError("%s: give a mapping (expire_in, bogus, tamper) or {}" % where)
+    unknown = set(entry) - DNSSEC_KEYS
+    if unknown:
+        raise LabError("%s: unknown keys %s" % (where, ", ".join(sorted(unknown))))
+    served = _served_zones(sc)
+    if zone not in served:
+        raise LabError("%s: no server serves the zone" % where)
+    parent = _parent_zone(zone, served)
+    if parent is None:
+        raise LabError("%s: no server serves a parent zone for the DS" % where)
+    expire_in = parse_period(entry.get("expire_in", DNSSEC_DEFAULT_EXPIRE))
+    bogus = entry.get("bogus")
+    if bogus not in (None, False, "ds"):
+        raise LabError("%s: bogus takes ds (a DS that matches no key of the zone)" % where)
+    tamper = entry.get("tamper")
+    if tamper is not None:
+        if not isinstance(tamper, dict) or set(tamper) != {"owner", "type", "rdata"}:
+            raise LabError("%s: tamper needs owner, type and rdata" % where)
+        owner = str(tamper["owner"]).strip()
+        owner = (owner if owner.endswith(".") else
+                 zone + "." if owner == "@" else owner + "." + zone + ".").lower()
+        tamper = {"owner": owner, "type": str(tamper["type"]).upper(),
+                  "rdata": str(tamper["rdata"]).strip()}
+    return {"zone": zone, "parent": parent, "expire_in": expire_in,
+            "bogus_ds": bogus == "ds", "tamper": tamper}
+
+
+def _validate_expectation(domain, entry):
+    """One entry of the scenario's `audit_expectations` mapping."""
+    where = "audit_expectations %s" % domain
+    if not isinstance(entry, dict):
+        raise LabError("%s: give a mapping (args, findings, fault, note)" % where)
+    unknown = set(entry) - EXPECTATION_KEYS
+    if unknown:
+        raise LabError("%s: unknown keys %s" % (where, ", ".join(sorted(unknown))))
+    args = entry.get("args") or []
+    if isinstance(args, str):
+        args = args.split()
+    if not isinstance(args, list) or not all(isinstance(a, (str, int)) for a in args):
+        raise LabError("%s: args is a list of strings" % where)
+    findings = entry.get("findings")
+    if findings is None:
+        findings = {}
+    if not isinstance(findings, dict):
+        raise LabError("%s: findings maps check ids to severities" % where)
+    out = {}
+    for check, severity in findings.items():
+        if not CHECK_ID_RE.match(str(check)):
+            raise LabError("%s: %r is not a check id" % (where, check))
+        if str(severity).lower() not in SEVERITIES:
+            raise LabError("%s: %s: severity must be one of %s" % (
+                where, check, ", ".join(SEVERITIES)))
+        out[str(check)] = str(severity).lower()
+    return {"domain": domain, "args": [str(a) for a in args], "findings": out,
+            "fault": " ".join(str(entry.get("fault", "")).split()),
+            "note": " ".join(str(entry.get("note", "")).split())}
+
+
+def audit_args(expectation, repo_dir=REPO_DIR):
+    """The audit arguments of one expectation with the values of path options
+    (--asn-db, ...) made absolute (they are written relative to the
+    repository root), followed by the domain."""
+    args, out = list(expectation["args"]), []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        out.append(a)
+        if a in PATH_OPTIONS and i + 1 < len(args):
+            i += 1
+            out.append(os.path.join(repo_dir, args[i]))
+        elif "=" in a and a.split("=", 1)[0] in PATH_OPTIONS:
+            opt, val = a.split("=", 1)
+            out[-1] = "%s=%s" % (opt, os.path.join(repo_dir, val))
+        i += 1
+    return out + [expectation["domain"]]
 
 
 def _validate_server(name, entry, sc):
@@ -264,15 +409,22 @@ def _validate_server(name, entry, sc):
         raise LabError("%s: version_hidden is true or false" % where)
     if not version_hidden:
         knobs["version_hidden"] = False
-    for flag in ("stopped", "blackholed", "spoofer", "open_axfr", "open_recursion"):
+    for flag in ("stopped", "blackholed", "spoofer", "open_axfr", "open_recursion",
+                 "udp_only"):
         if flag in knobs and knobs[flag] is not True:
             raise LabError("%s: %s takes true or false" % (where, flag))
+    if "edns_broken" in knobs and knobs["edns_broken"] not in EDNS_BROKEN:
+        raise LabError("%s: edns_broken takes %s" % (where, ", ".join(EDNS_BROKEN)))
     if "stopped" in knobs and "blackholed" in knobs:
         raise LabError("%s: stopped and blackholed exclude each other" % where)
     down = "stopped" in knobs or "blackholed" in knobs
-    if down and ("delayed" in knobs or "spoofer" in knobs):
-        raise LabError("%s: a %s server cannot be delayed or spoofed" % (
-            where, "stopped" if "stopped" in knobs else "blackholed"))
+    relayed = [k for k in ("delayed", "spoofer", "udp_only", "edns_broken") if k in knobs]
+    if down and relayed:
+        raise LabError("%s: a %s server cannot be %s" % (
+            where, "stopped" if "stopped" in knobs else "blackholed", relayed[0]))
+    if "spoofer" in knobs and ("udp_only" in knobs or "edns_broken" in knobs):
+        raise LabError("%s: spoofer cannot be combined with udp_only or edns_broken"
+                       % where)
     delay = parse_duration(knobs["delayed"]) if "delayed" in knobs else 0.0
     if delay < 0 or delay > 30:
         raise LabError("%s: delayed must be between 0 and 30 s" % where)
@@ -553,6 +705,123 @@ def _server_argv(srv, conf):
             "unbound": [binary, "-d", "-c", conf]}[srv["software"]]
 
 
+def _utc(ts):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+class _Signer:
+    """DNSSEC at start (the scenario's `dnssec` key): for each zone, a fresh
+    ECDSA P-256 key (one key with the SEP flag signs everything), every
+    server's copy of the zone signed with it by ldns-signzone (inception
+    one hour ago, expiration `expire_in` from now), and the DS appended to
+    every server's copy of the parent zone. `bogus: ds` publishes the DS of
+    a second key that is not in the zone; `tamper` changes one RRset of the
+    signed text after signing, so its RRSIG no longer verifies."""
+
+    def __init__(self, zones, workdir):
+        self.zones = zones
+        self.dir = workdir
+        self.info = {}
+        self._signed = {}
+        self._ds = {}
+        if not zones:
+            return
+        now = int(time.time())
+        for zone, z in sorted(zones.items()):
+            zdir = os.path.join(workdir, zone)
+            os.makedirs(zdir, exist_ok=True)
+            key = self._keygen(zone, zdir)
+            dnskey = self._record(key + ".key", "DNSKEY", DNSKEY_TTL)
+            ds_key = self._keygen(zone, zdir, avoid=key) if z["bogus_ds"] else key
+            ds = self._record(ds_key + ".ds", "DS", DS_TTL)
+            expiration = now + z["expire_in"]
+            inception = min(now - 3600, expiration - 86400)
+            self._ds.setdefault(z["parent"], []).append(ds)
+            self.info[zone] = {
+                "zone": zone, "parent": z["parent"], "algorithm": DNSSEC_ALGORITHM,
+                "key": os.path.basename(key), "dnskey": dnskey, "ds": ds,
+                "ds_matches_key": not z["bogus_ds"], "tamper": z["tamper"],
+                "inception": inception, "expiration": expiration,
+                "inception_utc": _utc(inception), "expiration_utc": _utc(expiration),
+                "dir": zdir}
+
+    @staticmethod
+    def _run(argv, cwd):
+        r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise LabError("%s failed: %s" % (" ".join(argv), (r.stderr or r.stdout).strip()))
+        return r.stdout
+
+    def _keygen(self, zone, zdir, avoid=None):
+        for _ in range(5):
+            base = self._run([LDNS_KEYGEN, "-a", DNSSEC_ALGORITHM, "-k", zone + "."],
+                             zdir).strip().splitlines()[-1]
+            if os.path.join(zdir, base) != avoid:
+                return os.path.join(zdir, base)
+        raise LabError("dnssec %s: could not make a second key" % zone)
+
+    @staticmethod
+    def _record(path, rtype, ttl):
+        """The one record of type rtype in an ldns key/DS file, with ttl."""
+        with open(path) as f:
+            for line in f:
+                fields = line.split(";", 1)[0].split()
+                if rtype in fields:
+                    i = fields.index(rtype)
+                    return "%s %d IN %s %s" % (fields[0], ttl, rtype, " ".join(fields[i + 1:]))
+        raise LabError("no %s record in %s" % (rtype, path))
+
+    def zone_text(self, zone, text):
+        """The text a server gets for zone: DS records of signed children
+        added, then signed if the zone is signed."""
+        if zone in self._ds:
+            text += "; DS records added by voxlab at start (signed children)\n"
+            text += "".join(ds + "\n" for ds in self._ds[zone])
+        if zone in self.zones:
+            text = self._sign(zone, text)
+        return text
+
+    def _sign(self, zone, text):
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest in self._signed:
+            return self._signed[digest]
+        info = self.info[zone]
+        zdir = info["dir"]
+        n = sum(1 for k in self._signed) + 1
+        src = os.path.join(zdir, "unsigned-%d.zone" % n)
+        out = os.path.join(zdir, "signed-%d.zone" % n)
+        _write(src, text + "%s\n" % info["dnskey"])
+        self._run([LDNS_SIGNZONE, "-o", zone + ".", "-i", str(info["inception"]),
+                   "-e", str(info["expiration"]), "-f", out, src,
+                   os.path.join(zdir, info["key"])], zdir)
+        with open(out) as f:
+            signed = f.read()
+        if info["tamper"]:
+            signed = self._tamper(zone, signed, info["tamper"])
+        header = "; %s signed by voxlab at start: key %s, RRSIG %s .. %s%s\n" % (
+            zone, info["key"], info["inception_utc"], info["expiration_utc"],
+            ", tampered after signing" if info["tamper"] else "")
+        self._signed[digest] = header + signed
+        return header + signed
+
+    @staticmethod
+    def _tamper(zone, signed, t):
+        lines, done = [], False
+        for line in signed.splitlines():
+            f = line.split()
+            if len(f) >= 5 and f[0].lower() == t["owner"] and f[2] == "IN" and \
+                    f[3].upper() == t["type"]:
+                if not done:
+                    lines.append("\t".join(f[:4] + [t["rdata"]]))
+                    done = True
+                continue
+            lines.append(line)
+        if not done:
+            raise LabError("dnssec %s: tamper: no %s %s in the zone" % (
+                zone, t["owner"], t["type"]))
+        return "\n".join(lines) + "\n"
+
+
 def prepare(sc, lab_dir):
     """Write every config, zone copy and the hints file under lab_dir and
     return the plan the holder executes (also saved as plan.json)."""
@@ -562,7 +831,9 @@ def prepare(sc, lab_dir):
     plan = {"scenario": sc["name"], "scenario_file": sc["file"],
             "description": sc["description"], "dir": lab_dir, "hints": hints,
             "loopback": [], "blackholed": [], "processes": [], "probes": [],
-            "servers": {}}
+            "servers": {}, "audit_expectations": sc.get("audit_expectations", {})}
+    signer = _Signer(sc.get("dnssec", {}), os.path.join(lab_dir, "dnssec"))
+    plan["dnssec"] = signer.info
     hidden_n = 0
     for name, srv in sorted(sc["servers"].items()):
         srv = copy.deepcopy(srv)
@@ -574,17 +845,19 @@ def prepare(sc, lab_dir):
         srv["zone_copies"] = {}
         for zone, files in srv["zones"].items():
             dest = os.path.join(d, "zones", _zone_copy_name(zone))
-            with open(dest, "w") as out:
-                for f in files:
-                    with open(f) as src:
-                        text = src.read()
-                    out.write(text if text.endswith("\n") else text + "\n")
+            text = ""
+            for f in files:
+                with open(f) as src:
+                    part = src.read()
+                text += part if part.endswith("\n") else part + "\n"
+            _write(dest, signer.zone_text(zone, text))
             srv["zone_copies"][zone] = dest
         knobs = srv["knobs"]
         srv["mode"] = ("stopped" if knobs.get("stopped") else
                        "blackholed" if knobs.get("blackholed") else "up")
         srv["front"] = ("spoofer" if knobs.get("spoofer") else
-                        "relay" if "delayed" in knobs else None)
+                        "relay" if {"delayed", "udp_only", "edns_broken"} & set(knobs)
+                        else None)
         srv["hidden_address"] = None
         if srv["mode"] == "blackholed":
             plan["blackholed"] += srv["addresses"]
@@ -614,6 +887,10 @@ def prepare(sc, lab_dir):
                 argv = [PYTHON, prog, "--name", "%s(%s)" % (srv["front"], name),
                         "--upstream", srv["hidden_address"] + ":53",
                         "--delay", "%.6f" % srv["delay"]]
+                if knobs.get("udp_only"):
+                    argv.append("--no-tcp")
+                if knobs.get("edns_broken"):
+                    argv += ["--edns", knobs["edns_broken"]]
                 for a in srv["addresses"]:
                     argv += ["--listen", a]
                 plan["processes"].append({
@@ -625,7 +902,8 @@ def prepare(sc, lab_dir):
             for a in targets:
                 for zone in srv["zones"] or ["."]:
                     plan["probes"].append({"server": name, "address": a, "qname": zone,
-                                           "need_aa": bool(srv["zones"])})
+                                           "need_aa": bool(srv["zones"]),
+                                           "edns": not knobs.get("edns_broken")})
         del srv["zones"]
         plan["servers"][name] = srv
     plan_path = os.path.join(lab_dir, "plan.json")
@@ -703,6 +981,7 @@ def _probe(plan, procs, deadline):
     zones: any answer). Returns an error text or None."""
     waiting = {(p["address"], p["qname"]): p for p in plan["probes"]}
     last = {}
+    sent = {}  # every id sent so far: slow (relayed) servers answer rounds late
     socks = {fam: socket.socket(fam, socket.SOCK_DGRAM)
              for fam in (socket.AF_INET, socket.AF_INET6)}
     try:
@@ -714,9 +993,14 @@ def _probe(plan, procs, deadline):
                 return "no authoritative answer in time from:\n" + "\n".join(
                     _probe_failure(plan, p, last.get(key))
                     for key, p in sorted(waiting.items()))
-            sent = {}
             for key, p in waiting.items():
-                qid, msg = labdns.build_query(p["qname"], "SOA")
+                qid, msg = labdns.build_query(p["qname"], "SOA",
+                                              edns=1232 if p.get("edns", True) else None)
+                while qid in sent:
+                    qid, msg = labdns.build_query(
+                        p["qname"], "SOA", edns=1232 if p.get("edns", True) else None)
+                if len(sent) > 50000:
+                    sent.clear()
                 sent[qid] = key
                 fam = socket.AF_INET6 if ":" in p["address"] else socket.AF_INET
                 try:
@@ -911,6 +1195,10 @@ class Lab:
         self.servers = self.info["servers"]
         self.zones = self.info["zones"]
         self.holder_pid = self.info.get("holder_pid")
+        # zone -> {"ds": [...], "keys": [...], "expiration": ..., ...} of the
+        # zones signed at start; domain -> {"args", "findings", ...}
+        self.dnssec = self.info.get("dnssec", {})
+        self.audit_expectations = self.info.get("audit_expectations", {})
 
     def __repr__(self):
         return "<Lab %s in %s, holder %s>" % (self.name, self.dir, self.holder_pid)
@@ -968,6 +1256,11 @@ class Lab:
     def table(self):
         return format_table(self.info)
 
+    def audit_args(self, domain):
+        """Arguments for `voxdns audit` of one expected domain: --hints, the
+        expectation's own arguments (paths made absolute), the domain."""
+        return ["--hints", self.hints] + audit_args(self.audit_expectations[domain])
+
 
 def open_lab(lab_dir):
     return Lab(lab_dir)
@@ -991,7 +1284,9 @@ def _lab_json(plan, holder_pid, state, pids=None):
     return {"scenario": plan["scenario"], "scenario_file": plan["scenario_file"],
             "description": plan["description"], "dir": plan["dir"],
             "state": state, "holder_pid": holder_pid, "hints": plan["hints"],
-            "servers": servers, "zones": {z: sorted(s) for z, s in sorted(zones.items())}}
+            "servers": servers, "zones": {z: sorted(s) for z, s in sorted(zones.items())},
+            "dnssec": plan.get("dnssec", {}),
+            "audit_expectations": plan.get("audit_expectations", {})}
 
 
 def start(scenario, lab_dir=None, timeout=START_TIMEOUT, attached=False):
