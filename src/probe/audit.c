@@ -222,7 +222,10 @@ static void record(audit *a, vx__probe_kind kind, const char *server, const stru
     obs.server = (char *)(server ? server : "");
     if (addr)
         memcpy(&obs.addr, addr, vx__addr_len(addr));
+    /* A failed query has no answering attempt: its transport is that of the last attempt. */
     obs.transport = q ? q->transport : VX__UDP;
+    if (q && q->status != VX_OK && q->attempt_count > 0)
+        obs.transport = q->attempts[q->attempt_count - 1].transport;
     obs.qname = (char *)qname;
     obs.qtype = qtype;
     obs.qclass = qclass;
