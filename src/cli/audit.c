@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check/asndb.h"
+#include "check/catalogue.h"
 #include "check/check.h"
 #include "cli/cli.h"
 #include "probe/audit.h"
@@ -43,7 +44,7 @@ static const char audit_usage[] =
     "  --html FILE         also write a self-contained HTML report (one domain)\n"
     "  --save FILE         also write the raw snapshot as JSON (one domain)\n"
     "  --from FILE         run the checks on a saved snapshot, without any network\n"
-    "  --list-checks       print the check catalogue and exit\n"
+    "  --list-checks       print the check catalogue and exit (--markdown: as docs/checks.md)\n"
     "  -4, -6              ask only IPv4 / only IPv6 server addresses\n"
     "\n"
     "exit status: 0 nothing above notice, 1 worst is a warning, 2 worst is an error or\n"
@@ -62,6 +63,7 @@ typedef struct audit_args {
     const char *from_path;
     bool json;
     bool list_checks;
+    bool markdown;
     bool ipv4;
     bool ipv6;
 } audit_args;
@@ -127,6 +129,8 @@ static int take_option(audit_args *a, int argc, char **argv, int *i)
         a->json = true;
     else if (strcmp(opt, "--list-checks") == 0)
         a->list_checks = true;
+    else if (strcmp(opt, "--markdown") == 0)
+        a->markdown = true;
     else if (strcmp(opt, "-4") == 0)
         a->ipv6 = false;
     else if (strcmp(opt, "-6") == 0)
@@ -250,8 +254,16 @@ static int write_file(const char *path, const char *text)
 
 /* --- reporting ------------------------------------------------------------------------------ */
 
-static int list_checks(void)
+static int list_checks(bool markdown)
 {
+    if (markdown) {
+        char *md = vx__check_catalogue_markdown();
+        if (!md)
+            return VX_EXIT_FAILED;
+        fputs(md, stdout);
+        free(md);
+        return VX_EXIT_OK;
+    }
     size_t n = 0;
     const vx__check_def *defs = vx__check_registry(&n);
     printf("%-28s %-13s %-9s %s\n", "CHECK", "AREA", "SEVERITY", "LOOKS FOR");
@@ -478,7 +490,7 @@ int vx__cmd_audit(int argc, char **argv)
     if (rc != VX_OK)
         return VX_EXIT_USAGE;
     if (run.args.list_checks)
-        return list_checks();
+        return list_checks(run.args.markdown);
     int status = VX_EXIT_FAILED;
     vx__server_set_init(&run.hints);
     if (load_asndb(&run) != VX_OK)

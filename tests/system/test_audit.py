@@ -169,3 +169,13 @@ def test_corrupt_snapshot_and_asn_file_are_refused(voxdns_bin, tmp_path):
     r = subprocess.run([voxdns_bin, "audit", "--asn-db", str(asn), "--from", str(bad)],
                        capture_output=True, text=True)
     assert r.returncode == 3 and "line 1" in r.stderr
+
+
+def test_checks_doc_is_generated_from_the_registry(voxdns_bin):
+    """docs/checks.md is never edited by hand: it must equal what the registry prints."""
+    r = subprocess.run([voxdns_bin, "audit", "--list-checks", "--markdown"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0
+    with open(os.path.join(REPO, "docs", "checks.md")) as f:
+        committed = f.read()
+    assert committed == r.stdout, "regenerate: cmake --build build --target docs-checks"
