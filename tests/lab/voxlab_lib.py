@@ -871,6 +871,8 @@ def prepare(sc, lab_dir):
                     raise LabError("too many delayed/spoofed servers (max 250)")
                 srv["hidden_address"] = HIDDEN_NET + str(hidden_n)
                 listen = [srv["hidden_address"]]
+                # BIND binds only addresses configured on an interface, not the whole 127/8.
+                plan["loopback"].append(srv["hidden_address"])
             conf = os.path.join(d, srv["software"] + ".conf")
             _write(conf, {
                 "nsd": lambda: _nsd_conf(srv, d, listen),
