@@ -11,6 +11,8 @@
 
 int vx__cmd_query(int argc, char **argv);
 int vx__cmd_audit(int argc, char **argv);
+int vx__cmd_resolve(int argc, char **argv);
+int vx__cmd_export_cache(int argc, char **argv);
 
 /* "voxdns query: message" on stderr, one line. */
 void vx__cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -21,6 +21,12 @@ static const char usage_text[] =
     "\n"
     "  query [@SERVER] NAME [TYPE] [+tcp] [+dnssec] [+nsid] [+norec] [+trace] [--hints FILE]\n"
     "        ask one server, or resolve iteratively from the root hints and show each step\n"
+    "  resolve URI [--resolver ADDR]... [--static-cache FILE] [--domain-fallback DOMAIN]...\n"
+    "          [--policy strict|suffix|off] [--trace] [--json]\n"
+    "        locate a SIP URI's servers as a phone would (libvoxdns)\n"
+    "  export-cache DOMAIN --format polycom|yealink|voxdns|hosts [--hints FILE]\n"
+    "          [--resolver ADDR]...\n"
+    "        write the static DNS cache configuration a phone carries for DOMAIN\n"
     "\n"
     "  voxdns COMMAND --help   help for one command\n"
     "  voxdns --version        the version\n";
@@ -54,6 +60,10 @@ int main(int argc, char **argv)
         return vx__cmd_audit(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)
         return vx__cmd_query(argc - 1, argv + 1);
+    if (strcmp(cmd, "resolve") == 0)
+        return vx__cmd_resolve(argc - 1, argv + 1);
+    if (strcmp(cmd, "export-cache") == 0)
+        return vx__cmd_export_cache(argc - 1, argv + 1);
     fprintf(stderr, "voxdns: unknown command '%s' (try voxdns --help)\n", cmd);
     return VX_EXIT_USAGE;
 }

@@ -29,6 +29,7 @@ struct vx__cache {
     size_t count;
     size_t max_entries;
     uint64_t max_stale_ms;
+    uint32_t max_ttl_s; /* 0: VX__CACHE_TTL_MAX_S only */
 };
 
 static void lower_name(const vx__question *q, uint8_t *out)
@@ -73,6 +74,11 @@ static void entry_free(entry *e)
 {
     ldns_rr_list_deep_free(e->answer);
     free(e);
+}
+
+void vx__cache_set_max_ttl(vx__cache *cache, uint32_t max_ttl_s)
+{
+    cache->max_ttl_s = max_ttl_s;
 }
 
 void vx__cache_free(vx__cache *cache)
@@ -217,6 +223,8 @@ int vx__cache_store(vx__cache *cache, const vx__question *q, const vx__msg *m, u
     int rc = classify(m, &negative, &ttl);
     if (rc != VX_OK)
         return rc;
+    if (!negative && cache->max_ttl_s && ttl > cache->max_ttl_s)
+        ttl = cache->max_ttl_s;
     entry *e = entry_new(q, m, negative, ttl, now, cache->max_stale_ms);
     if (!e)
         return VX_ENOMEM;

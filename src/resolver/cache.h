@@ -46,6 +46,10 @@ typedef struct vx__cache_hit {
 /* max_stale_ms: how long expired positive data may still be served (RFC 8767: 1 to 3 days). */
 int vx__cache_new(size_t max_entries, uint64_t max_stale_ms, vx__cache **out);
 void vx__cache_free(vx__cache *cache);
+/* Caps the TTL of positive entries stored from now on (0 = only VX__CACHE_TTL_MAX_S), like
+ * Unbound's cache-max-ttl: a phone that must notice a changed record within minutes, or a test
+ * that needs data to go stale, sets it. */
+void vx__cache_set_max_ttl(vx__cache *cache, uint32_t max_ttl_s);
 size_t vx__cache_count(const vx__cache *cache);
 
 /* Stores the answer of a response to q. VX_OK when stored; VX_EINVAL when the response is not

@@ -105,6 +105,7 @@ int vx__res_new(const vx__res_opts *opts, vx__res **out)
         free(res);
         return rc;
     }
+    vx__cache_set_max_ttl(res->cache, opts->max_ttl_s);
     vx__upstream_set_init(&res->ups);
     res->next_handle = 1;
     *out = res;

@@ -60,6 +60,7 @@ typedef struct vx__res_opts {
     uint32_t budget_ms;         /* a lookup stops asking upstreams after this (default 5000) */
     unsigned max_attempts;      /* queries sent per lookup, at most VX__RES_ATTEMPTS_MAX (6) */
     size_t cache_entries;       /* default 1024 */
+    uint32_t max_ttl_s;         /* cap on positive cache TTLs, 0 = none (vx__cache_set_max_ttl) */
     size_t max_lookups;         /* lookups in progress at once (default 256) */
     bool static_first;          /* answer from the static cache before DNS (default false) */
     unsigned query_flags;       /* VX__Q_* for every query (default VX__Q_RD) */

@@ -22,10 +22,13 @@
  * clamp(SRTT + 4·RTTVAR, FLOOR, CAP) — the point past which an answer is unusually late for
  * that upstream (the same bound RFC 6298 uses for a retransmission). The floor keeps a fast LAN
  * resolver from being hedged on every jitter; the cap keeps hedging well inside the 1.8 s RFC
- * 8767 client response timer. Before any sample the delay is HEDGE_UNMEASURED. */
+ * 8767 client response timer. Before any sample the delay is HEDGE_UNMEASURED: a stub's
+ * upstream is a recursive resolver close by, which answers even a cold-cache question within
+ * ~200 ms most of the time, and a phone starting with a dead first resolver must not wait the
+ * 400 ms an unknown authoritative server would deserve. */
 #define VX__HEDGE_FLOOR_MS 50u
 #define VX__HEDGE_CAP_MS 1000u
-#define VX__HEDGE_UNMEASURED_MS 400u
+#define VX__HEDGE_UNMEASURED_MS 200u
 
 /* Selection score of an upstream never measured: tried before a known upstream slower than
  * this, so that a fast alternative gets discovered (Unbound uses ~376 ms the same way). */

@@ -1,0 +1,64 @@
+# cmake/libvoxdns.cmake — libvoxdns, the embeddable library: its API sources (src/lib/) join the
+# core (the voxdns binary uses them too); the shared libvoxdns.so and static libvoxdns.a are
+# built from the layers the library needs (common, wire, net, resolver, sip, lib) with hidden
+# visibility, so that only the VX_API (vx_) symbols are exported; pkg-config file, install
+# rules for headers, libraries and man pages; the examples.
+include(GNUInstallDirs)
+
+file(GLOB VOXDNS_API_SOURCES CONFIGURE_DEPENDS src/lib/*.c)
+target_sources(voxdns_core PRIVATE ${VOXDNS_API_SOURCES})
+
+file(GLOB VOXDNS_LIB_SOURCES CONFIGURE_DEPENDS src/common/*.c src/wire/*.c src/net/*.c
+     src/resolver/*.c src/sip/*.c src/lib/*.c)
+
+# The installed library is what other programs link: it is never built with the sanitizers
+# or the fuzzer instrumentation (a program not built with them could not load it).
+function(voxdns_plain_target target)
+  set_property(TARGET ${target} PROPERTY COMPILE_OPTIONS ${VOXDNS_WARNINGS})
+  set_property(TARGET ${target} PROPERTY LINK_OPTIONS "")
+endfunction()
+
+add_library(voxdns_objects OBJECT ${VOXDNS_LIB_SOURCES})
+voxdns_plain_target(voxdns_objects)
+set_target_properties(voxdns_objects PROPERTIES POSITION_INDEPENDENT_CODE ON
+                                                C_VISIBILITY_PRESET hidden)
+target_include_directories(voxdns_objects PRIVATE include src)
+target_link_libraries(voxdns_objects PRIVATE PkgConfig::LDNS PkgConfig::LIBUV PkgConfig::LIBPSL)
+
+add_library(voxdns_shared SHARED $<TARGET_OBJECTS:voxdns_objects>)
+voxdns_plain_target(voxdns_shared)
+set_target_properties(voxdns_shared PROPERTIES OUTPUT_NAME voxdns VERSION ${PROJECT_VERSION}
+                                               SOVERSION ${PROJECT_VERSION_MAJOR})
+target_include_directories(voxdns_shared INTERFACE include)
+target_link_libraries(voxdns_shared PRIVATE PkgConfig::LDNS PkgConfig::LIBUV PkgConfig::LIBPSL m)
+target_link_options(voxdns_shared PRIVATE -Wl,--no-undefined)
+
+add_library(voxdns_static STATIC $<TARGET_OBJECTS:voxdns_objects>)
+voxdns_plain_target(voxdns_static)
+set_target_properties(voxdns_static PROPERTIES OUTPUT_NAME voxdns)
+
+# pkg-config: the prefix is computed from the .pc file's place (see voxdns.pc.in).
+set(VOXDNS_PC_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+file(RELATIVE_PATH VOXDNS_PC_TO_PREFIX /root/${VOXDNS_PC_DIR} /root)
+configure_file(cmake/voxdns.pc.in ${CMAKE_CURRENT_BINARY_DIR}/voxdns.pc @ONLY)
+
+install(TARGETS voxdns_shared voxdns_static LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+                                            ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES include/voxdns/voxdns.h include/voxdns/status.h include/voxdns/resolver.h
+              include/voxdns/locate.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/voxdns)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/voxdns.pc DESTINATION ${VOXDNS_PC_DIR})
+file(GLOB VOXDNS_MAN1 CONFIGURE_DEPENDS docs/man/*.1)
+file(GLOB VOXDNS_MAN3 CONFIGURE_DEPENDS docs/man/*.3)
+install(FILES ${VOXDNS_MAN1} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${VOXDNS_MAN3} DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
+
+# The examples link the shared library only through the public headers, as a user would.
+if(NOT VOXDNS_FUZZ)
+  foreach(example locate locate_loop)
+    add_executable(example_${example} examples/${example}.c)
+    voxdns_plain_target(example_${example})
+    set_target_properties(example_${example} PROPERTIES OUTPUT_NAME ${example}
+                          RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/examples)
+    target_link_libraries(example_${example} PRIVATE voxdns_shared)
+  endforeach()
+endif()

@@ -1,0 +1,225 @@
+/*
+ * lib/config.c — vx_config: what a libvoxdns resolver is built from (upstreams, static cache
+ * files, SIP location options), and the building of the state machine from it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/lib_impl.h"
+#include "resolver/resolv_conf.h"
+#include "sip/uri.h"
+
+int vx_config_new(vx_config **out)
+{
+    if (!out)
+        return VX_EINVAL;
+    *out = calloc(1, sizeof(**out));
+    return *out ? VX_OK : VX_ENOMEM;
+}
+
+void vx_config_free(vx_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->nstatics; i++)
+        free(cfg->statics[i].text);
+    free(cfg->statics);
+    for (size_t i = 0; i < cfg->nfallback; i++)
+        free(cfg->fallback[i]);
+    free(cfg);
+}
+
+static int add_addr(vx_config *cfg, const struct sockaddr_storage *ss, bool tcp)
+{
+    if (cfg->nup == VX__UPSTREAM_MAX)
+        return VX_ELIMIT;
+    cfg->up[cfg->nup] = *ss;
+    cfg->up_tcp[cfg->nup++] = tcp;
+    return VX_OK;
+}
+
+int vx_config_add_upstream(vx_config *cfg, const char *address, unsigned flags)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (!cfg || !address || vx__addr_parse(address, 53, &ss, &len) != VX_OK)
+        return VX_EINVAL;
+    return add_addr(cfg, &ss, (flags & VX_UPSTREAM_TCP) != 0);
+}
+
+int vx_config_add_resolv_conf(vx_config *cfg, const char *path)
+{
+    struct sockaddr_storage ss[VX__UPSTREAM_MAX];
+    size_t n = 0;
+    if (!cfg)
+        return VX_EINVAL;
+    int rc = vx__resolv_conf_load(path ? path : "/etc/resolv.conf", ss, VX__UPSTREAM_MAX, &n);
+    for (size_t i = 0; rc == VX_OK && i < n; i++)
+        rc = add_addr(cfg, &ss[i], false);
+    return rc == VX_OK && n == 0 ? VX_ENOTFOUND : rc;
+}
+
+static vx__static_format detect_format(const char *text)
+{
+    if (strstr(text, "dns.cache.") || strstr(text, "DNS.CACHE."))
+        return VX__STATIC_POLYCOM;
+    if (strstr(text, "dns_cache_") || strstr(text, "DNS_CACHE_"))
+        return VX__STATIC_YEALINK;
+    return VX__STATIC_VOXDNS;
+}
+
+static int read_text(const char *path, char **text, size_t *len, char *err, size_t errcap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errcap, "cannot open %s", path);
+        return VX_EIO;
+    }
+    char *buf = malloc(VX__STATIC_TEXT_MAX + 2);
+    size_t n = buf ? fread(buf, 1, VX__STATIC_TEXT_MAX + 1, f) : 0;
+    int rc = !buf ? VX_ENOMEM : ferror(f) ? VX_EIO : n > VX__STATIC_TEXT_MAX ? VX_ELIMIT : VX_OK;
+    fclose(f);
+    if (rc != VX_OK) {
+        snprintf(err, errcap, "%s: %s", path, rc == VX_ELIMIT ? "over 1 MiB" : "cannot read");
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return VX_OK;
+}
+
+static int keep_static(vx_config *cfg, vx__static_format fmt, char *text, size_t len)
+{
+    vx__lib_static_text *v = realloc(cfg->statics, (cfg->nstatics + 1) * sizeof(*v));
+    if (!v)
+        return VX_ENOMEM;
+    cfg->statics = v;
+    v[cfg->nstatics++] = (vx__lib_static_text){.format = fmt, .text = text, .len = len};
+    return VX_OK;
+}
+
+int vx_config_load_static(vx_config *cfg, const char *path, vx_static_format format, char *err,
+                          size_t errcap)
+{
+    char dummy[1];
+    if (!err || errcap == 0) {
+        err = dummy;
+        errcap = sizeof(dummy);
+    }
+    if (!cfg || !path || format < VX_STATIC_AUTO || format > VX_STATIC_YEALINK) {
+        snprintf(err, errcap, "invalid argument");
+        return VX_EINVAL;
+    }
+    char *text;
+    size_t len;
+    int rc = read_text(path, &text, &len, err, errcap);
+    if (rc != VX_OK)
+        return rc;
+    vx__static_format fmt =
+        format == VX_STATIC_AUTO ? detect_format(text) : (vx__static_format)format;
+    vx__static_cache *probe = NULL; /* parsed once here so that errors show up now */
+    rc = vx__static_new(&probe);
+    if (rc == VX_OK)
+        rc = vx__static_parse(probe, fmt, text, len, err, errcap);
+    vx__static_free(probe);
+    if (rc == VX_OK)
+        rc = keep_static(cfg, fmt, text, len);
+    if (rc != VX_OK)
+        free(text);
+    return rc;
+}
+
+void vx_config_set_static_first(vx_config *cfg, int on)
+{
+    if (cfg)
+        cfg->static_first = on != 0;
+}
+
+int vx_config_add_fallback_domain(vx_config *cfg, const char *domain)
+{
+    if (!cfg || !domain || strlen(domain) >= VX__SIP_URI_MAX - 8)
+        return VX_EINVAL;
+    if (cfg->nfallback == VX__LIB_FALLBACK_MAX)
+        return VX_ELIMIT;
+    char uri[VX__SIP_URI_MAX];
+    bool is_uri = strncmp(domain, "sip:", 4) == 0 || strncmp(domain, "sips:", 5) == 0;
+    snprintf(uri, sizeof(uri), "%s%s", is_uri ? "" : "sip:", domain);
+    vx__sip_uri parsed;
+    if (vx__sip_uri_parse(uri, strlen(uri), &parsed, NULL, 0) != VX_OK)
+        return VX_EINVAL;
+    char *copy = strdup(domain);
+    if (!copy)
+        return VX_ENOMEM;
+    cfg->fallback[cfg->nfallback++] = copy;
+    return VX_OK;
+}
+
+int vx_config_set_policy(vx_config *cfg, vx_policy policy)
+{
+    if (!cfg || policy < VX_POLICY_OFF || policy > VX_POLICY_SUFFIX)
+        return VX_EINVAL;
+    cfg->policy = policy;
+    return VX_OK;
+}
+
+int vx_config_set_transports(vx_config *cfg, unsigned mask)
+{
+    if (!cfg || (mask & ~(unsigned)(VX_UDP | VX_TCP | VX_TLS | VX_SCTP)) != 0)
+        return VX_EINVAL;
+    cfg->transports = mask;
+    return VX_OK;
+}
+
+void vx_config_set_max_ttl(vx_config *cfg, unsigned seconds)
+{
+    if (cfg)
+        cfg->max_ttl_s = seconds;
+}
+
+static int build_static(const vx_config *cfg, vx__res *res)
+{
+    if (cfg->nstatics == 0)
+        return VX_OK;
+    vx__static_cache *sc;
+    int rc = vx__static_new(&sc);
+    for (size_t i = 0; rc == VX_OK && i < cfg->nstatics; i++) {
+        const vx__lib_static_text *t = &cfg->statics[i];
+        rc = vx__static_parse(sc, t->format, t->text, t->len, NULL, 0);
+    }
+    if (rc != VX_OK) {
+        vx__static_free(sc);
+        return rc;
+    }
+    vx__res_set_static(res, sc);
+    return VX_OK;
+}
+
+int vx__lib_build_res(const vx_config *cfg, vx__res **out)
+{
+    if (cfg->nup == 0)
+        return VX_EINVAL;
+    vx__res_opts opts;
+    vx__res_opts_default(&opts);
+    opts.static_first = cfg->static_first;
+    opts.max_ttl_s = cfg->max_ttl_s;
+    opts.random16 = vx__resdrv_random16;
+    vx__res *res;
+    int rc = vx__res_new(&opts, &res);
+    if (rc != VX_OK)
+        return rc;
+    unsigned index;
+    for (size_t i = 0; rc == VX_OK && i < cfg->nup; i++)
+        rc =
+            vx__res_add_upstream(res, (const struct sockaddr *)&cfg->up[i], cfg->up_tcp[i], &index);
+    if (rc == VX_OK)
+        rc = build_static(cfg, res);
+    if (rc != VX_OK) {
+        vx__res_free(res);
+        return rc;
+    }
+    *out = res;
+    return VX_OK;
+}

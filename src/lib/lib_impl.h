@@ -1,0 +1,107 @@
+/*
+ * lib/lib_impl.h — private to src/lib/ (the public API of libvoxdns): the layout of the
+ * configuration, the resolver, a locate operation and a result, and the functions the API
+ * files call in one another. Nothing outside src/lib/ includes this.
+ */
+#ifndef VX_LIB_IMPL_H
+#define VX_LIB_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "net/resdriver.h"
+#include "resolver/static_cache.h"
+#include "resolver/upstream.h"
+#include "sip/locate.h"
+#include "voxdns/locate.h"
+#include "voxdns/resolver.h"
+#include "wire/addr.h"
+
+#define VX__LIB_FALLBACK_MAX (VX__SIP_MAX_DOMAINS - 1)
+
+typedef struct vx__lib_static_text {
+    vx__static_format format;
+    char *text;
+    size_t len;
+} vx__lib_static_text;
+
+/* The static files are kept as text and parsed again for each resolver: a resolver owns its
+ * static cache, and a config stays reusable. */
+struct vx_config {
+    struct sockaddr_storage up[VX__UPSTREAM_MAX];
+    bool up_tcp[VX__UPSTREAM_MAX];
+    size_t nup;
+    vx__lib_static_text *statics;
+    size_t nstatics;
+    bool static_first;
+    char *fallback[VX__LIB_FALLBACK_MAX];
+    size_t nfallback;
+    vx_policy policy;
+    unsigned transports;
+    unsigned max_ttl_s;
+};
+
+/* One DNS question of a location: outstanding while lookup != 0, then a trace step. */
+typedef struct vx__lib_step {
+    char *name;
+    uint16_t type;
+    uint64_t lookup; /* the resolver's handle while outstanding; 0 once answered */
+    vx_source source;
+    int status;
+    size_t records;
+    double start_ms, ms;
+} vx__lib_step;
+
+struct vx_locate_op {
+    vx_resolver *res;
+    vx_locate_op *prev, *next;
+    vx__sip_locator *loc;
+    vx_locate_cb cb;
+    void *arg;
+    uint64_t t0_ns;
+    vx__lib_step *steps;
+    size_t nsteps, capsteps;
+    size_t outstanding;
+    bool ready; /* done, waiting for the kick timer to deliver the callback */
+};
+
+struct vx_resolver {
+    uv_loop_t *loop;
+    uv_loop_t own_loop;
+    bool owns_loop;
+    vx__resdrv *drv;
+    uv_timer_t kick; /* delivers finished operations from the loop, never from an API call */
+    vx_locate_op *ops;
+    char *fallback[VX__LIB_FALLBACK_MAX];
+    size_t nfallback;
+    vx__sip_opts sip;
+};
+
+typedef struct vx__lib_target {
+    char address[VX__ADDR_TEXT_MAX];
+    vx_source source;
+} vx__lib_target;
+
+struct vx_result {
+    unsigned refs;
+    int status;
+    vx__sip_result *sip; /* NULL when nothing was located */
+    vx__lib_target *targets;
+    vx__lib_step *steps; /* owned: names included */
+    size_t nsteps;
+    double elapsed_ms;
+};
+
+/* config.c: builds the state machine a resolver runs from a config. */
+int vx__lib_build_res(const vx_config *cfg, vx__res **out);
+/* locate.c: the resolver's RESULT callback, and the delivery of finished operations. */
+void vx__lib_on_res_result(void *arg, const vx__res_result *r);
+void vx__lib_kick(uv_timer_t *t);
+void vx__lib_op_free(vx_locate_op *op);
+/* result.c */
+int vx__lib_result_new(vx_locate_op *op, vx_result **out);
+
+#endif
