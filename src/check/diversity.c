@@ -112,7 +112,8 @@ static void tld_of(const char *name, char *out, size_t cap)
     char n[VX__NAME_TEXT_MAX];
     vx__name_show(name, n, sizeof n);
     const char *dot = strrchr(n, '.');
-    snprintf(out, cap, "%s.", dot ? dot + 1 : n);
+    if (snprintf(out, cap, "%s.", dot ? dot + 1 : n) < 0)
+        out[0] = '\0';
 }
 
 /* True when group() gives every NS name the same value (in common). */
@@ -174,7 +175,7 @@ VX__CHECK_FN(vx__chk_ns_single_tld)
 VX__CHECK_FN(vx__chk_ns_single_prefix)
 {
     (void)cfg;
-    struct sockaddr_storage a[MAX_ADDRS];
+    struct sockaddr_storage a[MAX_ADDRS] = {0};
     size_t n = ns_addrs(snap, a, MAX_ADDRS);
     vx__strbuf p = {0}, l = {0};
     if (single_prefix(a, n, &p)) {

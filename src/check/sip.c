@@ -34,8 +34,10 @@ static size_t sip_naptr_count(const vx__view *v)
 
 static void naptr_show(const vx__cv_naptr *n, char *out, size_t cap)
 {
-    snprintf(out, cap, "%u %u \"%s\" \"%s\" \"%s\" %s", n->order, n->pref, n->flags, n->service,
-             n->regexp, n->replacement);
+    /* Truncation only shortens a message; the return value is checked to say so. */
+    if (snprintf(out, cap, "%u %u \"%s\" \"%s\" \"%s\" %s", n->order, n->pref, n->flags, n->service,
+                 n->regexp, n->replacement) < 0)
+        out[0] = '\0';
 }
 
 /* Judgement: only conclusive answers (NOERROR/NXDOMAIN from the authoritative servers) count;

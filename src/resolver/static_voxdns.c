@@ -111,7 +111,7 @@ static int parse_line(const char *p, const char *end, ldns_rr_list *list, line_t
                       const char **why)
 {
     ldns_rr *rr = NULL;
-    if (end - p > LINE_MAX_LEN)
+    if (end < p || end - p > LINE_MAX_LEN)
         return (*why = "line too long", VX_EMALFORMED);
     if (memchr(p, '\0', (size_t)(end - p)))
         return (*why = "NUL octet", VX_EMALFORMED);

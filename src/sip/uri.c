@@ -365,7 +365,7 @@ static int parse_user(const char *s, vx__sip_uri *out, size_t *used, char *err, 
 /* hostport params headers, after scheme and userinfo. */
 static int parse_rest(const char *s, vx__sip_uri *out, char *err, size_t cap)
 {
-    size_t used;
+    size_t used = 0;
     int rc = parse_host(s, out, &used, err, cap);
     if (rc != VX_OK)
         return rc;
@@ -395,7 +395,7 @@ int vx__sip_uri_parse(const char *text, size_t len, vx__sip_uri *out, char *err,
     if (rc != VX_OK)
         return rc;
     copy_span(buf, sizeof buf, text, len);
-    size_t used, pos;
+    size_t used = 0, pos = 0;
     if ((rc = parse_scheme(buf, out, &pos, err, errcap)) != VX_OK)
         return rc;
     if ((rc = parse_user(buf + pos, out, &used, err, errcap)) != VX_OK)
