@@ -1,0 +1,107 @@
+/*
+ * monitor/config.h — the monitor's YAML configuration (voxdns.yml(5)): every key has a default,
+ * every error is reported once as "FILE:LINE:COLUMN: message" (the daemon exits 78, EX_CONFIG).
+ *
+ *   interval: 5m             # 30s, 5m, 1h; at least 1s
+ *   hints: /path/root.hints  # default: IANA's root servers, built in
+ *   store: sqlite:/var/lib/voxdns/voxdns.db   # or a bare path, or postgresql://...
+ *   listen: 127.0.0.1:9153   # HTTP: /metrics, /api/v1/..., the dashboard
+ *   token: SECRET            # required by the write API (baseline accept); none: writes refused
+ *   log_level: info          # debug, info, notice, warning, error
+ *   serial_lag: 0s           # SERIAL-LAG once a secondary is behind this long
+ *   asn_db: /path/pfx2as     # optional: the ASN checks
+ *   domains:
+ *     - name: example.com
+ *       profile: generic     # generic, lync, teams, enum
+ *       alt_domains: [example.net]
+ *       records:             # extra name/type pairs to watch
+ *         - {name: sbc1.example.com, type: A}
+ *   resolvers:               # recursive resolvers the phones use, watched too
+ *     - 192.0.2.99
+ *     - {name: office-resolver, address: "[2001:db8::53]:53"}
+ *   alerts:
+ *     - {type: log, min_severity: warning}
+ *     - {type: webhook, url: "https://hooks.example/T0", min_severity: error,
+ *        retries: 5, timeout: 10s}
+ *     - {type: command, command: "/usr/local/bin/page-oncall", min_severity: critical}
+ *   flap:                    # alert suppression for conditions that come and go
+ *     window: 1h
+ *     max_changes: 4
+ */
+#ifndef VX_MONITOR_CONFIG_H
+#define VX_MONITOR_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "check/check.h"
+
+#define VX__EXIT_CONFIG 78 /* EX_CONFIG */
+#define VX__DEFAULT_STORE "sqlite:/var/lib/voxdns/voxdns.db"
+#define VX__DEFAULT_LISTEN "127.0.0.1:9153"
+
+typedef struct vx__watched_record {
+    char *name; /* normalised */
+    uint16_t type;
+} vx__watched_record;
+
+typedef struct vx__monitor_domain {
+    char *name;    /* normalised "example.com." */
+    char *profile; /* default "generic" */
+    char **alt_domains;
+    size_t alt_count;
+    vx__watched_record *records;
+    size_t record_count;
+} vx__monitor_domain;
+
+typedef struct vx__monitor_resolver {
+    char *name; /* the label used in events and metrics (default: the address text) */
+    struct sockaddr_storage addr;
+} vx__monitor_resolver;
+
+typedef enum vx__sink_type { VX__SINK_LOG = 0, VX__SINK_WEBHOOK, VX__SINK_COMMAND } vx__sink_type;
+
+typedef struct vx__sink_config {
+    vx__sink_type type;
+    char *name;                /* unique; default "log", "webhook-1", "command-1", ... */
+    vx__severity min_severity; /* default warning */
+    char *url;                 /* webhook */
+    unsigned retries;          /* webhook: default 5 */
+    uint32_t timeout_ms;       /* webhook and command: default 10 s */
+    char *command;             /* command: run with /bin/sh -c, the event JSON on stdin */
+} vx__sink_config;
+
+typedef struct vx__monitor_config {
+    char *path;           /* the file it came from */
+    uint32_t interval_ms; /* default 300000 */
+    char *hints;          /* NULL: built-in */
+    char *store;          /* default VX__DEFAULT_STORE */
+    char *listen;         /* default VX__DEFAULT_LISTEN */
+    char *token;          /* NULL: the write API refuses everything */
+    char *log_level;      /* default "info" */
+    uint64_t serial_lag_ms;
+    char *asn_db;
+    vx__monitor_domain *domains;
+    size_t domain_count;
+    vx__monitor_resolver *resolvers;
+    size_t resolver_count;
+    vx__sink_config *sinks;
+    size_t sink_count;
+    uint32_t flap_window_ms;   /* default 1 h */
+    unsigned flap_max_changes; /* default 4 */
+} vx__monitor_config;
+
+/* Reads and validates a file. On error: VX_EINVAL (or VX_EIO when unreadable) and err holds one
+ * line "FILE:LINE:COLUMN: message" (line and column 1-based; for an unreadable file
+ * "FILE: reason"). */
+int vx__monitor_config_load(const char *path, vx__monitor_config **out, char *err, size_t errcap);
+/* The same from text (name is used in messages). */
+int vx__monitor_config_parse(const char *name, const char *text, size_t len,
+                             vx__monitor_config **out, char *err, size_t errcap);
+void vx__monitor_config_free(vx__monitor_config *cfg);
+
+/* "30s", "5m", "1h", "1h30m", "250ms" → milliseconds; VX_EINVAL otherwise. */
+int vx__duration_parse(const char *text, uint64_t *ms);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * monitor/event.h — the monitor's events (CHECKS.md, "monitor events") and the pure diff that
+ * produces them: one cycle's snapshot and findings compared with the accepted baseline and with
+ * the conditions still open from earlier cycles.
+ *
+ * A *condition* is something that is currently true and was announced once by an event: a
+ * server's answer differs from the baseline, a server is down, a secondary lags, a finding is
+ * present. The diff opens a condition (and emits its event) the first cycle it holds, refreshes
+ * its last_seen while it holds, and closes it (emitting CHANGE-REVERTED, NS-RECOVERED, or
+ * FINDING-CLEARED) when it no longer holds. Conditions are stored with the cycle's events in one
+ * transaction, so a restart (even after kill -9) neither loses nor repeats an event.
+ *
+ * No I/O here: the monitor daemon feeds it, the unit tests feed it hand-built snapshots.
+ */
+#ifndef VX_MONITOR_EVENT_H
+#define VX_MONITOR_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check/check.h"
+#include "probe/snapshot.h"
+
+typedef enum vx__event_type {
+    VX__EV_RECORD_CHANGED = 0, /* a server's data for (name, type) differs from the baseline */
+    VX__EV_RECORD_ADDED,       /* a server answers data where the baseline had none */
+    VX__EV_RECORD_REMOVED,     /* a server has no data where the baseline had some */
+    VX__EV_TTL_CHANGED,        /* same data, another TTL */
+    VX__EV_CHANGE_REVERTED,    /* a change (any of the four above) went away again */
+    VX__EV_NS_DOWN,            /* an authoritative address stopped answering */
+    VX__EV_NS_RECOVERED,       /* it answers again */
+    VX__EV_SERIAL_LAG,         /* an address serves an older SOA serial than the highest seen
+                                  for longer than the threshold; closing it records how long the
+                                  secondary took to catch up */
+    VX__EV_RESOLVER_DOWN,      /* a watched recursive resolver stopped answering */
+    VX__EV_RESOLVER_MISMATCH,  /* a watched resolver answers differently from the
+                                  authoritative servers */
+    VX__EV_FINDING_APPEARED,   /* a check finding appeared (event "check" names the id) */
+    VX__EV_FINDING_CLEARED     /* it cleared */
+} vx__event_type;
+
+#define VX__EV_TYPE_COUNT 12
+/* "RECORD-CHANGED", ...; FINDING-APPEARED / FINDING-CLEARED for the finding events. */
+const char *vx__event_type_name(vx__event_type t);
+int vx__event_type_from_name(const char *name, vx__event_type *out);
+
+typedef struct vx__event {
+    int64_t id; /* assigned by the store; 0 before */
+    vx__event_type type;
+    vx__severity severity;
+    char *domain;    /* "example.com" (no trailing dot) */
+    char *server;    /* "ns1.example.net/192.0.2.1", or NULL when not about one server */
+    char *name;      /* owner name "sip.example.com", or NULL */
+    uint16_t rrtype; /* 0 when not about records */
+    char **old_data; /* canonical rdata strings (RRset form), old_count entries */
+    size_t old_count;
+    char **new_data;
+    size_t new_count;
+    uint32_t old_ttl; /* 0 when none */
+    uint32_t new_ttl;
+    char *check;            /* finding events: the check id; else NULL */
+    char *message;          /* one sentence for people */
+    uint64_t first_seen_ms; /* when the condition was first observed (Unix ms) */
+    uint64_t last_seen_ms;  /* when it was last observed (for a closing event: when it ended) */
+    int64_t snapshot_id;    /* the stored snapshot that shows it (0 before storing) */
+} vx__event;
+
+typedef struct vx__events {
+    vx__event *items;
+    size_t count;
+    size_t cap;
+} vx__events;
+
+void vx__event_clear(vx__event *e);
+void vx__events_clear(vx__events *list);
+int vx__events_push(vx__events *list, const vx__event *e); /* deep copy */
+
+/* An open condition. key identifies it within a domain, e.g.
+ * "record|ns1.example.net/192.0.2.1|sip.example.com.|A", "down|ns1.../192.0.2.1",
+ * "lag|ns2.../198.51.100.1", "finding|NS-SLOW|ns1.../192.0.2.1", "resolver|192.0.2.99". */
+typedef struct vx__condition {
+    char *key;
+    vx__event_type opened_by;
+    uint64_t first_seen_ms;
+    uint64_t last_seen_ms;
+    int64_t event_id; /* the event that opened it */
+    char *detail;     /* JSON text the diff keeps for itself (e.g. the changed data) */
+} vx__condition;
+
+typedef struct vx__conditions {
+    vx__condition *items;
+    size_t count;
+    size_t cap;
+} vx__conditions;
+
+void vx__conditions_clear(vx__conditions *c);
+int vx__conditions_put(vx__conditions *c, const vx__condition *cond); /* deep copy, by key */
+const vx__condition *vx__conditions_get(const vx__conditions *c, const char *key);
+
+typedef struct vx__diff_config {
+    uint64_t serial_lag_ms; /* SERIAL-LAG after a secondary is behind this long (default 0:
+                               the first cycle it is behind) */
+} vx__diff_config;
+
+/* A watched recursive resolver's answers for the chain names (from the monitor's probes). */
+typedef struct vx__resolver_obs {
+    const char *label;          /* "192.0.2.99" or "name/address" */
+    int status;                 /* VX_OK when it answered */
+    const vx__observation *obs; /* its answers (kind RESOLVE), obs_count entries */
+    size_t obs_count;
+} vx__resolver_obs;
+
+typedef struct vx__diff_input {
+    const vx__snapshot *baseline; /* the accepted baseline */
+    const vx__snapshot *current;  /* this cycle */
+    const vx__findings *findings; /* this cycle's findings */
+    const vx__resolver_obs *resolvers;
+    size_t resolver_count;
+    uint64_t now_ms;
+    const vx__diff_config *cfg;
+} vx__diff_input;
+
+/* Compares this cycle with the baseline and the open conditions. Appends the events to emit to
+ * out (ids 0, snapshot_id 0) and rewrites open into the conditions that hold after this cycle
+ * (the closing events carry first/last seen from the condition they close). */
+int vx__diff_cycle(const vx__diff_input *in, vx__conditions *open, vx__events *out);
+
+/* JSON of one event as the API returns it:
+ * {"id":..,"type":"RECORD-CHANGED","severity":..,"domain":..,"server":..,"name":..,
+ *  "rrtype":"A","old":[..],"new":[..],"first_seen":"RFC 3339","last_seen":..,"message":..}
+ * (malloc'd). */
+char *vx__event_to_json(const vx__event *e);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * monitor/metrics.h — the monitor's Prometheus metrics, every name prefixed voxdns_:
+ *   voxdns_server_up{domain,server,address}                  1/0
+ *   voxdns_server_rtt_seconds{domain,server,address}         histogram (buckets 1 ms .. 5 s)
+ *   voxdns_soa_serial{domain,server,address}                 gauge
+ *   voxdns_findings{domain,check,severity}                   gauge (current)
+ *   voxdns_events_total{domain,type}                         counter
+ *   voxdns_cycle_duration_seconds{domain}                    gauge (last cycle)
+ *   voxdns_cycles_total{domain}                              counter
+ *   voxdns_queries_total{domain,qname,qtype,result}          counter (result: ok, timeout,
+ *                                                            refused, error, skipped)
+ *   voxdns_resolver_up{resolver}                             1/0
+ * Label values are escaped per the text exposition format. Thread-safe: the daemon records
+ * after each cycle, the HTTP thread renders.
+ */
+#ifndef VX_MONITOR_METRICS_H
+#define VX_MONITOR_METRICS_H
+
+#include "check/check.h"
+#include "monitor/event.h"
+#include "probe/snapshot.h"
+
+typedef struct vx__metrics vx__metrics;
+
+vx__metrics *vx__metrics_new(void);
+void vx__metrics_free(vx__metrics *m);
+
+/* Records one domain's cycle (replaces that domain's gauges, adds to its counters). */
+int vx__metrics_record_cycle(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+                             const vx__findings *findings, const vx__events *events,
+                             double cycle_ms);
+int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up);
+
+/* The exposition text (malloc'd). */
+char *vx__metrics_render(vx__metrics *m);
+
+#endif

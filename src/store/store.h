@@ -1,0 +1,78 @@
+/*
+ * store/store.h — the monitor's history behind one interface, two backends: SQLite (the
+ * embedded default: WAL, a versioned schema with migrations) and PostgreSQL (libpq), chosen by
+ * URL: "sqlite:/var/lib/voxdns/voxdns.db" (or a bare path) or "postgresql://...".
+ *
+ * What it keeps: domains; each domain's accepted baseline snapshot; the snapshots that explain
+ * events; events; the open conditions of the diff (monitor/event.h); per-server RTT samples;
+ * which events the alert sinks have delivered.
+ *
+ * Nothing is lost: vx__store_commit_cycle() writes a cycle's snapshot, events, conditions and
+ * RTT samples in ONE transaction, before anything is alerted; after a crash at any moment the
+ * store holds either all of a cycle or none of it, and undelivered events are found again with
+ * vx__store_undelivered(). Event ids increase with time.
+ *
+ * Errors: VX_OK, VX_EIO (the database failed; err says why), VX_EINVAL (bad URL), VX_ENOMEM.
+ * A store handle is used from one thread at a time.
+ */
+#ifndef VX_STORE_STORE_H
+#define VX_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/event.h"
+
+typedef struct vx__store vx__store;
+
+int vx__store_open(const char *url, vx__store **out, char *err, size_t errcap);
+void vx__store_close(vx__store *s);
+const char *vx__store_backend(const vx__store *s); /* "sqlite" or "postgresql" */
+
+/* The accepted baseline of a domain as snapshot JSON (malloc'd), or *json = NULL if none. */
+int vx__store_get_baseline(vx__store *s, const char *domain, char **json, uint64_t *accepted_ms);
+int vx__store_set_baseline(vx__store *s, const char *domain, const char *json, uint64_t now_ms);
+
+int vx__store_get_conditions(vx__store *s, const char *domain, vx__conditions *out);
+
+typedef struct vx__rtt_sample {
+    const char *server; /* "name/address" */
+    double rtt_ms;      /* < 0: no answer */
+    uint64_t time_ms;
+} vx__rtt_sample;
+
+/* One cycle, atomically: stores the snapshot JSON, assigns event ids and snapshot_id to the
+ * events (written back into events->items), replaces the domain's open conditions by conds,
+ * and adds the RTT samples. */
+int vx__store_commit_cycle(vx__store *s, const char *domain, const char *snapshot_json,
+                           uint64_t time_ms, vx__events *events, const vx__conditions *conds,
+                           const vx__rtt_sample *samples, size_t sample_count);
+
+/* Events with id > after_id (all domains when domain is NULL), oldest first, at most limit. */
+int vx__store_events_since(vx__store *s, const char *domain, int64_t after_id, size_t limit,
+                           vx__events *out);
+/* Events with first_seen_ms >= since_ms, oldest first. */
+int vx__store_events_since_time(vx__store *s, const char *domain, uint64_t since_ms, size_t limit,
+                                vx__events *out);
+
+/* The latest stored snapshot of a domain (JSON, malloc'd) or NULL. */
+int vx__store_latest_snapshot(vx__store *s, const char *domain, char **json, int64_t *id);
+
+/* Domains known to the store, sorted (malloc'd array of malloc'd strings). */
+int vx__store_domains(vx__store *s, char ***names, size_t *count);
+
+/* RTT samples of a domain's servers since since_ms (for the dashboard), oldest first. */
+typedef struct vx__rtt_row {
+    char *server;
+    double rtt_ms;
+    uint64_t time_ms;
+} vx__rtt_row;
+int vx__store_rtt_since(vx__store *s, const char *domain, uint64_t since_ms, vx__rtt_row **rows,
+                        size_t *count);
+void vx__rtt_rows_free(vx__rtt_row *rows, size_t count);
+
+/* Alert delivery bookkeeping, per sink name. */
+int vx__store_undelivered(vx__store *s, const char *sink, size_t limit, vx__events *out);
+int vx__store_mark_delivered(vx__store *s, const char *sink, int64_t event_id, uint64_t now_ms);
+
+#endif
