@@ -707,6 +707,11 @@ static void seed_zone_questions(audit *a)
         snprintf(name, sizeof(name), "%s.%s", lync_hosts[i], a->domain);
         add_zone_question(a, name, LDNS_RR_TYPE_A);
     }
+    for (size_t i = 0; i < a->opts.extra_count; i++) {
+        char extra[VX__NAME_TEXT_MAX];
+        if (vx__name_normalize(a->opts.extra_names[i], extra, sizeof(extra)) == VX_OK)
+            add_zone_question(a, extra, a->opts.extra_types[i]);
+    }
 }
 
 static void on_alt_done(void *arg, int status, vx__snapshot *alt)
@@ -727,6 +732,7 @@ static void start_alt_domains(audit *a)
     vx__audit_opts nested = a->opts;
     nested.alt_domains = NULL;
     nested.alt_count = 0;
+    nested.extra_count = 0;
     for (size_t i = 0; i < a->opts.alt_count; i++)
         if (vx__audit_start(a->engine, a->opts.alt_domains[i], &nested, on_alt_done, NULL, a) ==
             VX_OK)

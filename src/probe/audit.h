@@ -25,6 +25,9 @@ typedef struct vx__audit_opts {
     const char *profile;            /* "generic" (default), "lync", "teams", "enum" */
     const char *const *alt_domains; /* audited the same way into snapshot->alt */
     size_t alt_count;
+    const char *const *extra_names; /* more (name, type) questions for every address: the */
+    const uint16_t *extra_types;    /* records a monitor configuration watches */
+    size_t extra_count;
     bool ipv4; /* ask IPv4 addresses (default true) */
     bool ipv6; /* ask IPv6 addresses (default true) */
 } vx__audit_opts;

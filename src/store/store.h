@@ -35,18 +35,18 @@ int vx__store_set_baseline(vx__store *s, const char *domain, const char *json, u
 
 int vx__store_get_conditions(vx__store *s, const char *domain, vx__conditions *out);
 
-typedef struct vx__rtt_sample {
+typedef struct vx__store_rtt_sample {
     const char *server; /* "name/address" */
     double rtt_ms;      /* < 0: no answer */
     uint64_t time_ms;
-} vx__rtt_sample;
+} vx__store_rtt_sample;
 
 /* One cycle, atomically: stores the snapshot JSON, assigns event ids and snapshot_id to the
  * events (written back into events->items), replaces the domain's open conditions by conds,
  * and adds the RTT samples. */
 int vx__store_commit_cycle(vx__store *s, const char *domain, const char *snapshot_json,
                            uint64_t time_ms, vx__events *events, const vx__conditions *conds,
-                           const vx__rtt_sample *samples, size_t sample_count);
+                           const vx__store_rtt_sample *samples, size_t sample_count);
 
 /* Events with id > after_id (all domains when domain is NULL), oldest first, at most limit. */
 int vx__store_events_since(vx__store *s, const char *domain, int64_t after_id, size_t limit,

@@ -1,0 +1,334 @@
+/*
+ * monitor/cycle.c — one domain's part of a monitoring cycle: the audit's probes and the watched
+ * resolvers' answers, then checks, the diff against the accepted baseline and the stored open
+ * conditions, one store transaction, metrics, and a wake-up for the alert thread.
+ */
+#include "monitor/cycle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check/check.h"
+#include "monitor/alert.h"
+#include "monitor/event.h"
+#include "probe/audit.h"
+#include "probe/snapshot.h"
+#include "voxdns/status.h"
+#include "wire/addr.h"
+#include "wire/msg.h"
+#include "wire/name.h"
+#include "wire/query.h"
+
+#define MAX_RESOLVER_QUESTIONS 64
+
+typedef struct resolver_answers {
+    const char *label;
+    int status; /* VX_OK once any question was answered */
+    vx__observation *obs;
+    size_t count;
+} resolver_answers;
+
+typedef struct domain_cycle {
+    vx__daemon_state *d;
+    const vx__monitor_domain *dom;
+    char domain[VX__NAME_TEXT_MAX]; /* without the trailing dot: the store's and events' form */
+    vx__snapshot *snap;
+    bool audit_done;
+    unsigned pending_resolver_queries;
+    resolver_answers *resolvers;
+    size_t resolver_count;
+    uint64_t started_ns;
+} domain_cycle;
+
+typedef struct resolver_query {
+    domain_cycle *c;
+    size_t resolver;
+    char qname[VX__NAME_TEXT_MAX];
+    uint16_t qtype;
+    uint64_t time_ms;
+} resolver_query;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void free_cycle(domain_cycle *c)
+{
+    for (size_t r = 0; r < c->resolver_count; r++) {
+        for (size_t i = 0; i < c->resolvers[r].count; i++)
+            vx__observation_clear(&c->resolvers[r].obs[i]);
+        free(c->resolvers[r].obs);
+    }
+    free(c->resolvers);
+    vx__snapshot_free(c->snap);
+    free(c);
+}
+
+/* --- processing ----------------------------------------------------------------------------- */
+
+static void collect_rtt(const vx__snapshot *snap, vx__store_rtt_sample *out, size_t *n, size_t cap,
+                        char labels[][VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX])
+{
+    *n = 0;
+    for (size_t i = 0; i < snap->obs_count && *n < cap; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (o->kind != VX__PROBE_DATA || o->qtype != LDNS_RR_TYPE_SOA || o->transport != VX__UDP ||
+            strcmp(o->qname, snap->domain) != 0)
+            continue;
+        vx__server_label(o->server, (const struct sockaddr *)&o->addr, labels[*n],
+                         sizeof(labels[0]));
+        out[*n] = (vx__store_rtt_sample){.server = labels[*n],
+                                         .rtt_ms = o->status == VX_OK ? o->rtt_ms : -1.0,
+                                         .time_ms = o->time_ms};
+        (*n)++;
+    }
+}
+
+static vx__snapshot *baseline_for(domain_cycle *c, const char *snap_json, uint64_t t)
+{
+    char *json = NULL;
+    uint64_t accepted = 0;
+    vx__snapshot *base = NULL;
+    char err[256];
+    if (vx__store_get_baseline(c->d->store, c->domain, &json, &accepted) != VX_OK)
+        return NULL;
+    if (!json) {
+        /* The first snapshot is the baseline until an operator accepts another. */
+        vx__store_set_baseline(c->d->store, c->domain, snap_json, t);
+        vx__log(VX__LOG_NOTICE, "%s: first snapshot taken as the baseline", c->domain);
+        json = strdup(snap_json);
+    }
+    if (json && vx__snapshot_from_json(json, strlen(json), &base, err, sizeof(err)) != VX_OK)
+        vx__log(VX__LOG_ERROR, "%s: stored baseline unreadable: %s", c->domain, err);
+    free(json);
+    return base;
+}
+
+static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const char *json,
+                           vx__events *events)
+{
+    vx__daemon_state *d = c->d;
+    uint64_t t = now_ms();
+    vx__snapshot *base = baseline_for(c, json, t);
+    vx__conditions conds = {0};
+    int rc = base ? vx__store_get_conditions(d->store, c->domain, &conds) : VX_EIO;
+    vx__resolver_obs res[64];
+    size_t nres = c->resolver_count < 64 ? c->resolver_count : 64;
+    for (size_t i = 0; i < nres; i++)
+        res[i] = (vx__resolver_obs){.label = c->resolvers[i].label,
+                                    .status = c->resolvers[i].status,
+                                    .obs = c->resolvers[i].obs,
+                                    .obs_count = c->resolvers[i].count};
+    vx__diff_config dcfg = {.serial_lag_ms = d->cfg->serial_lag_ms};
+    vx__diff_input in = {.baseline = base,
+                         .current = c->snap,
+                         .findings = findings,
+                         .resolvers = res,
+                         .resolver_count = nres,
+                         .now_ms = t,
+                         .cfg = &dcfg};
+    if (rc == VX_OK)
+        rc = vx__diff_cycle(&in, &conds, events);
+    static char labels[256][VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX];
+    vx__store_rtt_sample samples[256];
+    size_t nsamples = 0;
+    collect_rtt(c->snap, samples, &nsamples, 256, labels);
+    if (rc == VX_OK)
+        rc =
+            vx__store_commit_cycle(d->store, c->domain, json, t, events, &conds, samples, nsamples);
+    vx__conditions_clear(&conds);
+    vx__snapshot_free(base);
+    return rc;
+}
+
+static void log_events(const vx__events *events)
+{
+    for (size_t i = 0; i < events->count; i++) {
+        char *line = vx__alert_log_line(&events->items[i]);
+        if (line)
+            vx__log(VX__LOG_INFO, "event %lld: %s", (long long)events->items[i].id, line);
+        free(line);
+    }
+}
+
+static void process(domain_cycle *c)
+{
+    vx__daemon_state *d = c->d;
+    vx__check_config ccfg;
+    vx__check_config_default(&ccfg);
+    ccfg.profile = c->dom->profile;
+    ccfg.asndb = d->asndb;
+    ccfg.now_s = c->snap->started_ms / 1000u;
+    vx__findings findings = {0};
+    vx__events events = {0};
+    char *json = NULL;
+    int rc = vx__run_checks(c->snap, &ccfg, &findings);
+    if (rc == VX_OK && !(json = vx__snapshot_to_json(c->snap)))
+        rc = VX_ENOMEM;
+    if (rc == VX_OK)
+        rc = diff_and_commit(c, &findings, json, &events);
+    if (rc == VX_OK) {
+        double ms = (double)(uv_hrtime() - c->started_ns) / 1e6;
+        vx__metrics_record_cycle(d->metrics, c->domain, c->snap, &findings, &events, ms);
+        for (size_t r = 0; r < c->resolver_count; r++)
+            vx__metrics_record_resolver(d->metrics, c->resolvers[r].label,
+                                        c->resolvers[r].status == VX_OK);
+        log_events(&events);
+        d->cycle_events += events.count;
+        if (events.count && d->alerts)
+            vx__alert_worker_wake(d->alerts);
+    } else {
+        vx__log(VX__LOG_ERROR, "%s: cycle not recorded: %s", c->domain, vx_strerror(rc));
+    }
+    free(json);
+    vx__events_clear(&events);
+    vx__findings_clear(&findings);
+}
+
+static void maybe_process(domain_cycle *c)
+{
+    if (!c->audit_done || c->pending_resolver_queries > 0)
+        return;
+    vx__daemon_state *d = c->d;
+    if (!d->stopping && c->snap)
+        process(c);
+    free_cycle(c);
+    vx__cycle_domain_done(d);
+}
+
+/* --- probing -------------------------------------------------------------------------------- */
+
+static void on_audited(void *arg, int status, vx__snapshot *snap)
+{
+    domain_cycle *c = arg;
+    c->audit_done = true;
+    if (status == VX_OK && !c->d->stopping) {
+        c->snap = snap;
+    } else {
+        if (status != VX_OK && status != VX_ECANCELED)
+            vx__log(VX__LOG_ERROR, "%s: probe failed: %s", c->domain, vx_strerror(status));
+        vx__snapshot_free(snap);
+    }
+    maybe_process(c);
+}
+
+static void on_resolver_answer(void *arg, const vx__query_result *q)
+{
+    resolver_query *rq = arg;
+    domain_cycle *c = rq->c;
+    resolver_answers *ra = &c->resolvers[rq->resolver];
+    vx__observation *o = &ra->obs[ra->count++];
+    vx__msg *m = NULL;
+    memset(o, 0, sizeof(*o));
+    o->kind = VX__PROBE_RESOLVE;
+    o->server = strdup(ra->label);
+    o->qname = strdup(rq->qname);
+    o->qtype = rq->qtype;
+    o->qclass = 1;
+    o->status = q->status;
+    o->rtt_ms = q->rtt_ms;
+    o->attempts = q->attempt_count;
+    o->time_ms = rq->time_ms;
+    o->transport = q->transport;
+    if (q->status == VX_OK && vx__msg_parse(q->wire, q->wire_len, &m) == VX_OK) {
+        vx__observation_set_response(o, m);
+        ra->status = VX_OK;
+    }
+    vx__msg_free(m);
+    free(rq);
+    c->pending_resolver_queries--;
+    maybe_process(c);
+}
+
+static void ask_resolver(domain_cycle *c, size_t r, const char *qname, uint16_t qtype)
+{
+    const vx__monitor_resolver *res = &c->d->cfg->resolvers[r];
+    vx__question q;
+    resolver_query *rq = calloc(1, sizeof(*rq));
+    if (!rq || vx__question_from_text(qname, qtype, 1, &q) != VX_OK) {
+        free(rq);
+        return;
+    }
+    *rq = (resolver_query){.c = c, .resolver = r, .qtype = qtype, .time_ms = now_ms()};
+    snprintf(rq->qname, sizeof(rq->qname), "%s", qname);
+    vx__query_spec spec = {
+        .server = (const struct sockaddr *)&res->addr, .question = &q, .flags = VX__Q_RD};
+    if (vx__engine_query(c->d->engine, &spec, on_resolver_answer, rq) != VX_OK) {
+        free(rq);
+        return;
+    }
+    c->pending_resolver_queries++;
+}
+
+/* The chain's entry points and the watched records, through every watched resolver. */
+static void ask_resolvers(domain_cycle *c)
+{
+    const char *fqdn = c->dom->name;
+    static const char *const srv[] = {"_sip._udp.", "_sip._tcp.", "_sips._tcp."};
+    char name[VX__NAME_TEXT_MAX + 16];
+    size_t r_count = c->d->cfg->resolver_count;
+    c->resolvers = calloc(r_count ? r_count : 1, sizeof(*c->resolvers));
+    c->resolver_count = c->resolvers ? r_count : 0;
+    for (size_t r = 0; r < c->resolver_count; r++) {
+        c->resolvers[r].label = c->d->cfg->resolvers[r].name;
+        c->resolvers[r].status = VX_ETIMEDOUT;
+        c->resolvers[r].obs = calloc(MAX_RESOLVER_QUESTIONS, sizeof(vx__observation));
+        if (!c->resolvers[r].obs)
+            continue;
+        ask_resolver(c, r, fqdn, LDNS_RR_TYPE_NAPTR);
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(name, sizeof(name), "%s%s", srv[i], fqdn);
+            ask_resolver(c, r, name, LDNS_RR_TYPE_SRV);
+        }
+        for (size_t i = 0; i < c->dom->record_count && i + 4 < MAX_RESOLVER_QUESTIONS; i++)
+            ask_resolver(c, r, c->dom->records[i].name, c->dom->records[i].type);
+    }
+}
+
+static int start_audit(domain_cycle *c)
+{
+    const vx__monitor_domain *dom = c->dom;
+    const char *names[64];
+    uint16_t types[64];
+    size_t n = dom->record_count < 64 ? dom->record_count : 64;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = dom->records[i].name;
+        types[i] = dom->records[i].type;
+    }
+    vx__audit_opts opts;
+    vx__audit_opts_default(&opts);
+    opts.hints = &c->d->hints;
+    opts.profile = dom->profile;
+    opts.alt_domains = (const char *const *)dom->alt_domains;
+    opts.alt_count = dom->alt_count;
+    opts.extra_names = names;
+    opts.extra_types = types;
+    opts.extra_count = n;
+    return vx__audit_start(c->d->engine, dom->name, &opts, on_audited, NULL, c);
+}
+
+void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
+{
+    domain_cycle *c = calloc(1, sizeof(*c));
+    if (!c) {
+        vx__cycle_domain_done(d);
+        return;
+    }
+    c->d = d;
+    c->dom = &d->cfg->domains[i];
+    c->started_ns = uv_hrtime();
+    size_t len = strlen(c->dom->name);
+    snprintf(c->domain, sizeof(c->domain), "%.*s", (int)(len > 1 ? len - 1 : len), c->dom->name);
+    ask_resolvers(c);
+    int rc = start_audit(c);
+    if (rc != VX_OK) {
+        vx__log(VX__LOG_ERROR, "%s: cannot start the probes: %s", c->domain, vx_strerror(rc));
+        c->audit_done = true;
+        maybe_process(c);
+    }
+}

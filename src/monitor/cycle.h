@@ -1,0 +1,54 @@
+/*
+ * monitor/cycle.h — private to the daemon: one domain's part of a monitoring cycle (probe, the
+ * watched resolvers, checks, diff, commit, metrics) and the daemon state it works on.
+ */
+#ifndef VX_MONITOR_CYCLE_H
+#define VX_MONITOR_CYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "check/asndb.h"
+#include "http/http.h"
+#include "monitor/alert_worker.h"
+#include "monitor/config.h"
+#include "monitor/metrics.h"
+#include "net/engine.h"
+#include "probe/servers.h"
+#include "store/store.h"
+
+typedef struct vx__daemon_state {
+    uv_loop_t loop;
+    vx__engine *engine;
+    vx__monitor_config *cfg;
+    vx__monitor_config **old_cfgs; /* kept until exit: the alert thread may still read them */
+    size_t old_cfg_count;
+    vx__server_set hints;
+    vx__asndb *asndb;
+    vx__store *store;
+    vx__metrics *metrics;
+    vx__http *http;
+    vx__alert_worker *alerts;
+    uv_timer_t cycle_timer;
+    uv_timer_t stagger_timer;
+    uv_signal_t sig_hup;
+    uv_signal_t sig_term;
+    uv_signal_t sig_int;
+    bool once;
+    bool stopping;
+    bool cycle_running;
+    size_t next_domain;
+    size_t domains_pending;
+    size_t stagger_batch;
+    uint64_t cycle_started_ns;
+    unsigned long cycles;
+    unsigned long cycle_events;
+    int exit_status;
+} vx__daemon_state;
+
+/* Starts the probes of domain index i of the current configuration. */
+void vx__cycle_start_domain(vx__daemon_state *d, size_t i);
+/* Called when a domain's part is finished (committed or abandoned). */
+void vx__cycle_domain_done(vx__daemon_state *d);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * monitor/daemon.c — the monitor daemon's lifecycle: configuration, store, HTTP server, alert
+ * thread, the cycle timer that staggers domains over the start of each interval, signals
+ * (SIGHUP reload, SIGTERM/SIGINT stop), and `voxdns baseline accept`. One domain's work is in
+ * cycle.c.
+ */
+#include "monitor/daemon.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor/alert.h"
+#include "monitor/cycle.h"
+#include "probe/hints.h"
+#include "probe/snapshot.h"
+#include "voxdns/status.h"
+#include "wire/name.h"
+
+#define EXIT_CANNOT_RUN 3
+#define STAGGER_TICK_MS 20u
+#define STAGGER_MAX_MS 30000u
+#define ASN_FILE_MAX (256u << 20)
+
+/* --- inputs the configuration names --------------------------------------------------------- */
+
+static int load_hints(const vx__monitor_config *cfg, vx__server_set *out)
+{
+    char err[512];
+    vx__server_set_init(out);
+    int rc =
+        cfg->hints ? vx__hints_load(cfg->hints, out, err, sizeof(err)) : vx__hints_builtin(out);
+    if (rc != VX_OK)
+        vx__log(VX__LOG_ERROR, "root hints: %s", cfg->hints ? err : vx_strerror(rc));
+    return rc;
+}
+
+static int load_asndb(const vx__monitor_config *cfg, vx__asndb **out)
+{
+    *out = NULL;
+    if (!cfg->asn_db)
+        return VX_OK;
+    FILE *f = fopen(cfg->asn_db, "rb");
+    char *text = f ? malloc(ASN_FILE_MAX + 1) : NULL;
+    size_t n = text ? fread(text, 1, ASN_FILE_MAX, f) : 0;
+    char err[256] = "cannot read the file";
+    int rc = text ? vx__asndb_parse(text, n, out, err, sizeof(err)) : VX_EIO;
+    if (rc != VX_OK)
+        vx__log(VX__LOG_ERROR, "asn_db %s: %s", cfg->asn_db, err);
+    free(text);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+static int start_http(vx__daemon_state *d)
+{
+    char err[512];
+    vx__http_opts o = {.listen = d->cfg->listen,
+                       .token = d->cfg->token,
+                       .store_url = d->cfg->store,
+                       .metrics = d->metrics};
+    int rc = vx__http_start(&o, &d->http, err, sizeof(err));
+    if (rc != VX_OK)
+        vx__log(VX__LOG_ERROR, "http %s: %s", d->cfg->listen, err);
+    else
+        vx__log(VX__LOG_INFO, "serving metrics, API and dashboard on http://%s/", d->cfg->listen);
+    return rc;
+}
+
+/* --- cycles --------------------------------------------------------------------------------- */
+
+static void on_stagger(uv_timer_t *t)
+{
+    vx__daemon_state *d = t->data;
+    size_t n = d->cfg->domain_count;
+    for (size_t k = 0; k < d->stagger_batch && d->next_domain < n && !d->stopping; k++)
+        vx__cycle_start_domain(d, d->next_domain++);
+    if (d->next_domain >= n || d->stopping)
+        uv_timer_stop(&d->stagger_timer);
+}
+
+static void start_cycle(uv_timer_t *t)
+{
+    vx__daemon_state *d = t->data;
+    if (d->stopping)
+        return;
+    if (d->cycle_running) {
+        vx__log(VX__LOG_WARNING, "cycle %lu still running after the interval: skipping one",
+                d->cycles);
+        return;
+    }
+    size_t n = d->cfg->domain_count;
+    d->cycle_running = true;
+    d->cycle_events = 0;
+    d->cycle_started_ns = uv_hrtime();
+    d->next_domain = 0;
+    d->domains_pending = n;
+    /* Spread the domains over the first tenth of the interval, so that no server sees every
+     * domain's questions at the same instant. A one-shot run starts them all at once. */
+    uint64_t spread = d->once ? 0 : d->cfg->interval_ms / 10;
+    spread = spread > STAGGER_MAX_MS ? STAGGER_MAX_MS : spread;
+    uint64_t ticks = spread / STAGGER_TICK_MS;
+    d->stagger_batch = ticks > 1 ? (n + ticks - 1) / ticks : n;
+    if (d->stagger_batch == 0)
+        d->stagger_batch = 1;
+    if (n == 0) {
+        d->domains_pending = 1;
+        vx__cycle_domain_done(d);
+        return;
+    }
+    uv_timer_start(&d->stagger_timer, on_stagger, 0, STAGGER_TICK_MS);
+}
+
+static void stop_daemon(vx__daemon_state *d);
+
+void vx__cycle_domain_done(vx__daemon_state *d)
+{
+    if (d->domains_pending == 0 || --d->domains_pending > 0)
+        return;
+    d->cycle_running = false;
+    d->cycles++;
+    vx__log(VX__LOG_INFO, "cycle %lu: %zu domains in %.0f ms, %lu events", d->cycles,
+            d->cfg->domain_count, (double)(uv_hrtime() - d->cycle_started_ns) / 1e6,
+            d->cycle_events);
+    if (d->once && !d->stopping) {
+        if (d->alerts)
+            vx__alert_worker_flush(d->alerts);
+        stop_daemon(d);
+    }
+}
+
+/* --- signals -------------------------------------------------------------------------------- */
+
+static void keep_config(vx__daemon_state *d, vx__monitor_config *old)
+{
+    vx__monitor_config **list = realloc(d->old_cfgs, (d->old_cfg_count + 1) * sizeof(*list));
+    if (!list) {
+        return; /* leaking one configuration is better than freeing one still in use */
+    }
+    d->old_cfgs = list;
+    d->old_cfgs[d->old_cfg_count++] = old;
+}
+
+static void reload(vx__daemon_state *d, const char *path)
+{
+    vx__monitor_config *next = NULL;
+    char err[1024];
+    if (vx__monitor_config_load(path, &next, err, sizeof(err)) != VX_OK) {
+        vx__log(VX__LOG_ERROR, "reload refused, keeping the running configuration: %s", err);
+        return;
+    }
+    vx__server_set hints;
+    vx__asndb *asndb = NULL;
+    if (load_hints(next, &hints) != VX_OK || load_asndb(next, &asndb) != VX_OK) {
+        vx__server_set_clear(&hints);
+        vx__monitor_config_free(next);
+        return;
+    }
+    if (strcmp(next->store, d->cfg->store) != 0 || strcmp(next->listen, d->cfg->listen) != 0)
+        vx__log(VX__LOG_WARNING, "store and listen changes take effect after a restart");
+    /* Audits in flight keep pointing into the old configuration and hints: keep them. */
+    keep_config(d, d->cfg);
+    d->cfg = next;
+    vx__server_set_clear(&d->hints); /* walks copy the hints they start from */
+    d->hints = hints;
+    vx__asndb_free(d->asndb);
+    d->asndb = asndb;
+    vx__log_level level = VX__LOG_INFO;
+    if (vx__log_level_from_name(next->log_level, &level) == VX_OK)
+        vx__log_set_level(level);
+    if (d->alerts)
+        vx__alert_worker_set_config(d->alerts, next);
+    vx__log(VX__LOG_NOTICE, "configuration reloaded: %zu domains", next->domain_count);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    vx__daemon_state *d = s->data;
+    if (signum == SIGHUP) {
+        reload(d, d->cfg->path);
+        return;
+    }
+    vx__log(VX__LOG_NOTICE, "signal %d: stopping", signum);
+    stop_daemon(d);
+}
+
+static void stop_daemon(vx__daemon_state *d)
+{
+    if (d->stopping)
+        return;
+    d->stopping = true;
+    uv_timer_stop(&d->cycle_timer);
+    uv_timer_stop(&d->stagger_timer);
+    uv_close((uv_handle_t *)&d->cycle_timer, NULL);
+    uv_close((uv_handle_t *)&d->stagger_timer, NULL);
+    uv_close((uv_handle_t *)&d->sig_hup, NULL);
+    uv_close((uv_handle_t *)&d->sig_term, NULL);
+    uv_close((uv_handle_t *)&d->sig_int, NULL);
+    vx__engine_close(d->engine); /* audits in flight end cancelled and are not recorded */
+}
+
+/* --- setup and teardown --------------------------------------------------------------------- */
+
+static void start_signal(vx__daemon_state *d, uv_signal_t *s, int signum)
+{
+    uv_signal_init(&d->loop, s);
+    s->data = d;
+    uv_signal_start(s, on_signal, signum);
+}
+
+static int open_resources(vx__daemon_state *d)
+{
+    char err[1024];
+    if (load_hints(d->cfg, &d->hints) != VX_OK || load_asndb(d->cfg, &d->asndb) != VX_OK)
+        return VX__EXIT_CONFIG;
+    if (vx__store_open(d->cfg->store, &d->store, err, sizeof(err)) != VX_OK) {
+        vx__log(VX__LOG_ERROR, "store %s: %s", d->cfg->store, err);
+        return EXIT_CANNOT_RUN;
+    }
+    if (!(d->metrics = vx__metrics_new()))
+        return EXIT_CANNOT_RUN;
+    if (!d->once && start_http(d) != VX_OK)
+        return EXIT_CANNOT_RUN;
+    if (vx__alert_worker_start(d->cfg, &d->alerts, err, sizeof(err)) != VX_OK) {
+        vx__log(VX__LOG_ERROR, "alerts: %s", err);
+        return EXIT_CANNOT_RUN;
+    }
+    vx__alert_worker_wake(d->alerts); /* deliver what a previous run left undelivered */
+    return 0;
+}
+
+static int start_loop(vx__daemon_state *d)
+{
+    vx__engine_opts eopts;
+    vx__engine_opts_default(&eopts);
+    /* Many domains share a few providers' servers: more in flight overall, a polite rate per
+     * server, and sockets reused for a few queries to the same server. */
+    eopts.max_inflight = 4096;
+    eopts.server_rate = 500;
+    eopts.server_burst = 200;
+    eopts.udp_reuse = 32;
+    if (vx__engine_new(&d->loop, &eopts, &d->engine) != VX_OK)
+        return EXIT_CANNOT_RUN;
+    uv_timer_init(&d->loop, &d->cycle_timer);
+    uv_timer_init(&d->loop, &d->stagger_timer);
+    d->cycle_timer.data = d->stagger_timer.data = d;
+    start_signal(d, &d->sig_hup, SIGHUP);
+    start_signal(d, &d->sig_term, SIGTERM);
+    start_signal(d, &d->sig_int, SIGINT);
+    uv_timer_start(&d->cycle_timer, start_cycle, 0, d->cfg->interval_ms);
+    vx__log(VX__LOG_NOTICE, "monitoring %zu domains every %u s, store %s", d->cfg->domain_count,
+            d->cfg->interval_ms / 1000u, vx__store_backend(d->store));
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+static void release(vx__daemon_state *d)
+{
+    vx__http_stop(d->http);
+    vx__alert_worker_stop(d->alerts);
+    vx__store_close(d->store);
+    vx__metrics_free(d->metrics);
+    vx__asndb_free(d->asndb);
+    vx__server_set_clear(&d->hints);
+    for (size_t i = 0; i < d->old_cfg_count; i++)
+        vx__monitor_config_free(d->old_cfgs[i]);
+    free(d->old_cfgs);
+    vx__monitor_config_free(d->cfg);
+}
+
+int vx__daemon_run(const vx__daemon_opts *opts)
+{
+    vx__daemon_state *d = calloc(1, sizeof(*d));
+    char err[1024];
+    if (!d)
+        return EXIT_CANNOT_RUN;
+    d->once = opts->once;
+    if (vx__monitor_config_load(opts->config_path, &d->cfg, err, sizeof(err)) != VX_OK) {
+        fprintf(stderr, "%s\n", err);
+        free(d);
+        return VX__EXIT_CONFIG;
+    }
+    vx__log_level level = VX__LOG_INFO;
+    if (vx__log_level_from_name(d->cfg->log_level, &level) == VX_OK)
+        vx__log_set_level(level);
+    int status = uv_loop_init(&d->loop) == 0 ? 0 : EXIT_CANNOT_RUN;
+    if (status == 0)
+        status = open_resources(d);
+    if (status == 0)
+        status = start_loop(d);
+    else if (d->engine == NULL)
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&d->loop);
+    release(d);
+    free(d);
+    return status;
+}
+
+/* --- baseline accept ------------------------------------------------------------------------ */
+
+int vx__baseline_accept(const char *config_path, const char *domain, char *err, size_t errcap)
+{
+    vx__monitor_config *cfg = NULL;
+    vx__store *store = NULL;
+    char name[VX__NAME_TEXT_MAX];
+    char *json = NULL;
+    int64_t id = 0;
+    int rc = vx__monitor_config_load(config_path, &cfg, err, errcap);
+    if (rc != VX_OK)
+        return VX__EXIT_CONFIG;
+    if (vx__name_normalize(domain, name, sizeof(name)) != VX_OK || strcmp(name, ".") == 0) {
+        snprintf(err, errcap, "invalid domain name '%s'", domain);
+        rc = VX_EINVAL;
+    } else {
+        name[strlen(name) - 1] = '\0'; /* the store keeps names without the trailing dot */
+    }
+    if (rc == VX_OK)
+        rc = vx__store_open(cfg->store, &store, err, errcap);
+    if (rc == VX_OK && (rc = vx__store_latest_snapshot(store, name, &json, &id)) == VX_OK &&
+        !json) {
+        snprintf(err, errcap, "no snapshot of %s in %s yet: let the monitor run a cycle first",
+                 name, cfg->store);
+        rc = VX_ENOTFOUND;
+    }
+    if (rc == VX_OK)
+        rc = vx__store_set_baseline(store, name, json, (uint64_t)time(NULL) * 1000u);
+    if (rc == VX_OK)
+        snprintf(err, errcap, "accepted snapshot %lld of %s as the baseline", (long long)id, name);
+    free(json);
+    vx__store_close(store);
+    vx__monitor_config_free(cfg);
+    return rc == VX_OK ? 0 : rc == VX_EINVAL ? 64 : EXIT_CANNOT_RUN;
+}
