@@ -1,0 +1,1102 @@
+/*
+ * monitor/diff.c — owns vx__diff_cycle(), the pure diff of one monitor cycle (monitor/event.h):
+ * this cycle's snapshot against the accepted baseline, the watched resolvers against the
+ * authoritative servers, and the findings, each turned into open conditions and the events that
+ * open and close them. docs/events.md states every rule an operator relies on; the comments
+ * here say why a rule is the way it is.
+ *
+ * Every condition from the previous cycle ends in one of four ways: it still holds (refreshed),
+ * it no longer holds (closed with its closing event), its subject was not observed this cycle
+ * (a server that did not answer, a question that timed out: carried over unchanged, because
+ * "unknown" must never read as "reverted"), or its subject is gone (a server no longer in the
+ * NS set, a resolver no longer watched, a name the baseline no longer has: dropped silently).
+ */
+#include "monitor/event.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "check/view.h"
+#include "voxdns/status.h"
+#include "wire/addr.h"
+#include "wire/query.h"
+#include "wire/reader.h"
+
+#define KEY_MAX (VX__LABEL_TEXT_MAX + VX__NAME_TEXT_MAX + 32)
+#define MSG_MAX 1024
+#define NONE SIZE_MAX
+
+typedef struct diff_ctx {
+    const vx__diff_input *in;
+    const vx__conditions *prev; /* open at the start of the cycle */
+    bool *handled;              /* per prev item: decided this cycle */
+    vx__conditions next;
+    vx__events *out;
+    char domain[VX__NAME_TEXT_MAX]; /* without the trailing dot */
+    vx__view base, cur;
+    bool base_ok, cur_ok;
+    int rc; /* sticky: the first failure */
+} diff_ctx;
+
+/* The data of one answer: rdata strings (a CNAME at the name first, as "CNAME target"). */
+typedef struct adata {
+    char **v;
+    size_t n;
+    uint32_t ttl;
+    uint16_t rcode;
+} adata;
+
+/* An event under construction; its strings live in the buffers. */
+typedef struct evbuf {
+    vx__event e;
+    char server[VX__LABEL_TEXT_MAX];
+    char name[VX__NAME_TEXT_MAX];
+    char check[64];
+    char message[MSG_MAX];
+} evbuf;
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static void fail(diff_ctx *c, int rc)
+{
+    if (c->rc == VX_OK && rc != VX_OK)
+        c->rc = rc;
+}
+
+static void adata_free(adata *d)
+{
+    for (size_t i = 0; d->v && i < d->n; i++)
+        free(d->v[i]);
+    free(d->v);
+    memset(d, 0, sizeof *d);
+}
+
+static bool adata_push(adata *d, const char *prefix, const char *s)
+{
+    char **v = realloc(d->v, (d->n + 1) * sizeof *v);
+    if (!v)
+        return false;
+    d->v = v;
+    size_t len = strlen(prefix) + strlen(s) + 1;
+    if (!(v[d->n] = malloc(len)))
+        return false;
+    snprintf(v[d->n++], len, "%s%s", prefix, s);
+    return true;
+}
+
+static bool adata_equal(const adata *a, const adata *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i], b->v[i]) != 0)
+            return false;
+    return true;
+}
+
+/* A response whose data may be compared: authoritative, conclusive and not truncated (a
+ * truncated UDP answer may lack records, which must not read as a removal). */
+static bool obs_usable(const vx__observation *o)
+{
+    return o && o->status == VX_OK && vx__obs_usable_aa(o) && !(o->flags & VX__FLAG_TC);
+}
+
+/* An answer's data for (qname, qtype); RRSIGs are never part of it: re-signing changes them
+ * every few days and says nothing about the data. */
+static int adata_of(const vx__observation *o, const char *qname, uint16_t qtype, adata *out)
+{
+    vx__answer a;
+    vx__answer_of(o, qname, qtype, &a);
+    memset(out, 0, sizeof *out);
+    out->rcode = o->rcode;
+    bool ok = true;
+    if (a.cname && a.cname->count > 0) {
+        ok = adata_push(out, "CNAME ", a.cname->rdata[0]);
+        out->ttl = a.cname->ttl;
+    }
+    for (size_t i = 0; ok && a.set && i < a.set->count; i++)
+        ok = adata_push(out, "", a.set->rdata[i]);
+    if (a.set)
+        out->ttl = a.cname && a.cname->ttl < a.set->ttl ? a.cname->ttl : a.set->ttl;
+    if (!ok)
+        adata_free(out);
+    return ok ? VX_OK : VX_ENOMEM;
+}
+
+/* "[192.0.2.10, 192.0.2.11]", "NXDOMAIN" or "no data". */
+static void adata_text(const adata *d, char *out, size_t cap)
+{
+    if (d->n == 0) {
+        snprintf(out, cap, "%s", d->rcode == VX__RCODE_NXDOMAIN ? "NXDOMAIN" : "no data");
+        return;
+    }
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < d->n && len + 1 < cap; i++) {
+        int w = snprintf(out + len, cap - len, "%s%s", i ? ", " : "[", d->v[i]);
+        len = w < 0 ? cap : len + (size_t)w;
+    }
+    if (len + 2 < cap)
+        snprintf(out + len, cap - len, "]");
+}
+
+/* "45 s", "12 min", "3 h 5 min", "2.5 days". */
+static void span_text(uint64_t ms, char *out, size_t cap)
+{
+    uint64_t s = (ms + 500) / 1000;
+    if (s < 120)
+        snprintf(out, cap, "%" PRIu64 " s", s);
+    else if (s < 7200)
+        snprintf(out, cap, "%" PRIu64 " min", (s + 30) / 60);
+    else if (s < 172800)
+        snprintf(out, cap, "%" PRIu64 " h %" PRIu64 " min", s / 3600, s % 3600 / 60);
+    else
+        snprintf(out, cap, "%.1f days", (double)s / 86400.0);
+}
+
+static uint64_t since(const diff_ctx *c, uint64_t t)
+{
+    return c->in->now_ms > t ? c->in->now_ms - t : 0;
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+static void ev_init(diff_ctx *c, evbuf *b, vx__event_type type, vx__severity sev,
+                    const char *server, const char *name, uint16_t rrtype)
+{
+    memset(b, 0, sizeof *b);
+    b->e.type = type;
+    b->e.severity = sev;
+    b->e.domain = c->domain;
+    if (server) {
+        snprintf(b->server, sizeof b->server, "%s", server);
+        b->e.server = b->server;
+    }
+    if (name) {
+        vx__name_show(name, b->name, sizeof b->name);
+        b->e.name = b->name;
+    }
+    b->e.rrtype = rrtype;
+    b->e.message = b->message;
+    b->e.first_seen_ms = b->e.last_seen_ms = c->in->now_ms;
+}
+
+static void ev_msg(evbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ev_msg(evbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->message, sizeof b->message, fmt, ap);
+    va_end(ap);
+}
+
+static void ev_data(evbuf *b, const adata *old, const adata *now)
+{
+    b->e.old_data = old ? old->v : NULL;
+    b->e.old_count = old ? old->n : 0;
+    b->e.old_ttl = old ? old->ttl : 0;
+    b->e.new_data = now ? now->v : NULL;
+    b->e.new_count = now ? now->n : 0;
+    b->e.new_ttl = now ? now->ttl : 0;
+}
+
+static void emit(diff_ctx *c, const evbuf *b)
+{
+    fail(c, vx__events_push(c->out, &b->e));
+}
+
+/* A closing event spans the condition: first seen then, ended now. */
+static void emit_closing(diff_ctx *c, evbuf *b, const vx__condition *cond)
+{
+    b->e.first_seen_ms = cond->first_seen_ms;
+    b->e.last_seen_ms = c->in->now_ms;
+    emit(c, b);
+}
+
+/* ---- conditions --------------------------------------------------------------------------- */
+
+static size_t prev_index(const diff_ctx *c, const char *key)
+{
+    for (size_t i = 0; i < c->prev->count; i++)
+        if (!c->handled[i] && strcmp(c->prev->items[i].key, key) == 0)
+            return i;
+    return NONE;
+}
+
+/* The condition open from earlier cycles under key, not yet decided this cycle; NULL if none. */
+static const vx__condition *prev_get(const diff_ctx *c, const char *key)
+{
+    size_t i = prev_index(c, key);
+    return i == NONE ? NULL : &c->prev->items[i];
+}
+
+/* Decides key's condition without keeping it: closed or dropped. */
+static void forget(diff_ctx *c, const char *key)
+{
+    size_t i = prev_index(c, key);
+    if (i != NONE)
+        c->handled[i] = true;
+}
+
+static void keep(diff_ctx *c, const vx__condition *cond)
+{
+    fail(c, vx__conditions_put(&c->next, cond));
+}
+
+/* The condition holds this cycle: refreshed if open (detail replaced when given), else opened
+ * with ev (which is emitted; NULL opens it unannounced). */
+static void hold(diff_ctx *c, const char *key, vx__event_type opened_by, const evbuf *ev,
+                 const char *detail)
+{
+    if (vx__conditions_get(&c->next, key))
+        return; /* held twice in one cycle (two identical findings): announce once */
+    size_t i = prev_index(c, key);
+    if (i != NONE) {
+        vx__condition cond = c->prev->items[i];
+        c->handled[i] = true;
+        cond.last_seen_ms = c->in->now_ms;
+        if (detail)
+            cond.detail = (char *)detail; /* put() copies it */
+        keep(c, &cond);
+        return;
+    }
+    vx__condition cond = {.key = (char *)key,
+                          .opened_by = opened_by,
+                          .first_seen_ms = c->in->now_ms,
+                          .last_seen_ms = c->in->now_ms,
+                          .detail = (char *)(detail ? detail : "{}")};
+    keep(c, &cond);
+    if (ev)
+        emit(c, ev);
+}
+
+/* ---- condition details (JSON) -------------------------------------------------------------- */
+
+static json_t *adata_json(const adata *d)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < d->n; i++)
+        json_array_append_new(arr, json_string(d->v[i]));
+    return arr;
+}
+
+/* {"old":[...],"new":[...],"old_ttl":n,"new_ttl":n,"new_rcode":n} (malloc'd). */
+static char *detail_pair(const adata *old, const adata *now)
+{
+    json_t *o = json_pack("{s:o,s:o,s:I,s:I,s:i}", "old", adata_json(old), "new", adata_json(now),
+                          "old_ttl", (json_int_t)old->ttl, "new_ttl", (json_int_t)now->ttl,
+                          "new_rcode", (int)now->rcode);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return text;
+}
+
+/* The "new" side of a pair detail: the changed data the condition last announced. */
+static bool detail_new(const char *detail, adata *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *o = detail ? json_loads(detail, 0, NULL) : NULL;
+    json_t *arr = json_object_get(o, "new");
+    bool ok = json_is_array(arr);
+    for (size_t i = 0; ok && i < json_array_size(arr); i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        ok = s && adata_push(out, "", s);
+    }
+    out->ttl = (uint32_t)json_integer_value(json_object_get(o, "new_ttl"));
+    out->rcode = (uint16_t)json_integer_value(json_object_get(o, "new_rcode"));
+    json_decref(o);
+    if (!ok)
+        adata_free(out);
+    return ok;
+}
+
+static const char *detail_str(const char *detail, const char *field, char *out, size_t cap)
+{
+    json_t *o = detail ? json_loads(detail, 0, NULL) : NULL;
+    const char *s = json_string_value(json_object_get(o, field));
+    snprintf(out, cap, "%s", s ? s : "");
+    json_decref(o);
+    return out[0] ? out : NULL;
+}
+
+static bool detail_bool(const char *detail, const char *field)
+{
+    json_t *o = detail ? json_loads(detail, 0, NULL) : NULL;
+    bool v = json_is_true(json_object_get(o, field));
+    json_decref(o);
+    return v;
+}
+
+static char *detail_fields(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *o = json_vpack_ex(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return text;
+}
+
+/* ---- snapshot lookups ---------------------------------------------------------------------- */
+
+static bool same_addr(const vx__observation *o, const vx__server *s)
+{
+    return vx__addr_equal((const struct sockaddr *)&o->addr, (const struct sockaddr *)&s->addr);
+}
+
+static bool is_data_udp(const vx__observation *o)
+{
+    return o->kind == VX__PROBE_DATA && o->transport == VX__UDP;
+}
+
+/* The first usable UDP DATA answer to (qname, qtype) from addr in snap; NULL if none. */
+static const vx__observation *find_answer(const vx__snapshot *snap, const vx__server *s,
+                                          const char *qname, uint16_t qtype)
+{
+    for (size_t i = 0; snap && i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (is_data_udp(o) && o->qtype == qtype && same_addr(o, s) &&
+            vx__name_eq(o->qname, qname) && obs_usable(o))
+            return o;
+    }
+    return NULL;
+}
+
+/* The server's own baseline answer; a server that is new (or had no answer in the baseline)
+ * is held to the baseline's consensus. false: the baseline has no basis to compare with. */
+static bool baseline_data(diff_ctx *c, const vx__server *s, const char *qname, uint16_t qtype,
+                          adata *out)
+{
+    const vx__observation *o = find_answer(c->in->baseline, s, qname, qtype);
+    if (!o && c->base_ok) {
+        vx__answer a;
+        vx__view_answer(&c->base, qname, qtype, &a);
+        o = a.holders > 0 && obs_usable(a.obs) ? a.obs : NULL;
+    }
+    if (!o)
+        return false;
+    fail(c, adata_of(o, qname, qtype, out));
+    return c->rc == VX_OK;
+}
+
+static const vx__server *current_server(const diff_ctx *c, const char *label)
+{
+    const vx__snapshot *snap = c->in->current;
+    char l[VX__LABEL_TEXT_MAX];
+    for (size_t i = 0; i < snap->server_count; i++) {
+        const vx__server *s = &snap->servers[i];
+        if (vx__server_label(s->name, (const struct sockaddr *)&s->addr, l, sizeof l) == VX_OK &&
+            strcmp(l, label) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* ---- records and TTLs (per server, per name and type) ------------------------------------- */
+
+typedef struct rec {
+    const char *label; /* the server */
+    const char *qname;
+    uint16_t qtype;
+    const adata *base, *now;
+    char rkey[KEY_MAX], tkey[KEY_MAX];
+    char tname[16]; /* type mnemonic */
+} rec;
+
+static vx__event_type change_type(const adata *from, const adata *to)
+{
+    if (from->n == 0)
+        return VX__EV_RECORD_ADDED;
+    return to->n == 0 ? VX__EV_RECORD_REMOVED : VX__EV_RECORD_CHANGED;
+}
+
+static void change_event(diff_ctx *c, const rec *r, const adata *from, evbuf *b)
+{
+    char was[MSG_MAX / 4], is[MSG_MAX / 4], base[MSG_MAX / 4];
+    adata_text(from, was, sizeof was);
+    adata_text(r->now, is, sizeof is);
+    adata_text(r->base, base, sizeof base);
+    ev_init(c, b, change_type(from, r->now), VX__SEV_ERROR, r->label, r->qname, r->qtype);
+    ev_data(b, from, r->now);
+    if (from == r->base)
+        ev_msg(b, "%s answers %s %s with %s instead of %s", r->label, b->name, r->tname, is, was);
+    else
+        ev_msg(b, "%s answers %s %s with %s instead of %s (baseline: %s)", r->label, b->name,
+               r->tname, is, was, base);
+}
+
+/* The data differs from the baseline: announce it once, and again whenever it moves on to yet
+ * another value (each value a hijacker tries is evidence). */
+static void record_differs(diff_ctx *c, const rec *r)
+{
+    char *detail = detail_pair(r->base, r->now);
+    if (!detail) {
+        fail(c, VX_ENOMEM);
+        return;
+    }
+    const vx__condition *open = prev_get(c, r->rkey);
+    adata last;
+    evbuf b;
+    if (open && detail_new(open->detail, &last)) {
+        if (!adata_equal(&last, r->now)) {
+            change_event(c, r, &last, &b);
+            b.e.first_seen_ms = open->first_seen_ms;
+            emit(c, &b);
+        }
+        adata_free(&last);
+        hold(c, r->rkey, open->opened_by, NULL, detail);
+    } else {
+        change_event(c, r, r->base, &b);
+        hold(c, r->rkey, b.e.type, &b, detail);
+    }
+    free(detail);
+}
+
+/* The data equals the baseline. The change reverted — unless the baseline itself moved to the
+ * changed data (the operator accepted it), which is not news. */
+static void record_same(diff_ctx *c, const rec *r)
+{
+    const vx__condition *open = prev_get(c, r->rkey);
+    adata last;
+    if (!open || !detail_new(open->detail, &last)) {
+        forget(c, r->rkey);
+        return;
+    }
+    if (!adata_equal(&last, r->now)) {
+        char was[MSG_MAX / 3], is[MSG_MAX / 3], span[32];
+        adata_text(&last, was, sizeof was);
+        adata_text(r->now, is, sizeof is);
+        span_text(since(c, open->first_seen_ms), span, sizeof span);
+        evbuf b;
+        ev_init(c, &b, VX__EV_CHANGE_REVERTED, VX__SEV_WARNING, r->label, r->qname, r->qtype);
+        ev_data(&b, &last, r->now);
+        ev_msg(&b, "%s answers %s %s with %s again, as in the baseline; it served %s for up to %s",
+               r->label, b.name, r->tname, is, was, span);
+        emit_closing(c, &b, open);
+    }
+    adata_free(&last);
+    forget(c, r->rkey);
+}
+
+static void ttl_event(diff_ctx *c, const rec *r, const adata *from, evbuf *b)
+{
+    ev_init(c, b, VX__EV_TTL_CHANGED, VX__SEV_NOTICE, r->label, r->qname, r->qtype);
+    ev_data(b, from, r->now);
+    ev_msg(b, "%s serves %s %s with TTL %" PRIu32 " s instead of %" PRIu32 " s", r->label, b->name,
+           r->tname, r->now->ttl, from->ttl);
+}
+
+/* Same data, another TTL: announced once, and again for each further TTL. */
+static void ttl_differs(diff_ctx *c, const rec *r)
+{
+    char *detail = detail_pair(r->base, r->now);
+    if (!detail) {
+        fail(c, VX_ENOMEM);
+        return;
+    }
+    const vx__condition *open = prev_get(c, r->tkey);
+    adata last = {0};
+    evbuf b;
+    if (!open) {
+        ttl_event(c, r, r->base, &b);
+        hold(c, r->tkey, VX__EV_TTL_CHANGED, &b, detail);
+    } else {
+        if (detail_new(open->detail, &last) && last.ttl != r->now->ttl) {
+            ttl_event(c, r, &last, &b);
+            b.e.first_seen_ms = open->first_seen_ms;
+            emit(c, &b);
+        }
+        hold(c, r->tkey, open->opened_by, NULL, detail);
+    }
+    adata_free(&last);
+    free(detail);
+}
+
+static void ttl_same(diff_ctx *c, const rec *r)
+{
+    const vx__condition *open = prev_get(c, r->tkey);
+    adata last;
+    if (!open || !detail_new(open->detail, &last)) {
+        forget(c, r->tkey);
+        return;
+    }
+    if (last.ttl != r->now->ttl) {
+        char span[32];
+        span_text(since(c, open->first_seen_ms), span, sizeof span);
+        evbuf b;
+        ev_init(c, &b, VX__EV_CHANGE_REVERTED, VX__SEV_NOTICE, r->label, r->qname, r->qtype);
+        ev_data(&b, &last, r->now);
+        ev_msg(&b,
+               "%s serves %s %s with the baseline TTL %" PRIu32 " s again (was %" PRIu32
+               " s for up to %s)",
+               r->label, b.name, r->tname, r->now->ttl, last.ttl, span);
+        emit_closing(c, &b, open);
+    }
+    adata_free(&last);
+    forget(c, r->tkey);
+}
+
+static void compare_one(diff_ctx *c, rec *r)
+{
+    vx__rrtype_to_text(r->qtype, r->tname, sizeof r->tname);
+    snprintf(r->rkey, sizeof r->rkey, "record|%s|%s|%s", r->label, r->qname, r->tname);
+    snprintf(r->tkey, sizeof r->tkey, "ttl|%s|%s|%s", r->label, r->qname, r->tname);
+    if (!adata_equal(r->base, r->now)) {
+        record_differs(c, r); /* the TTL condition waits: unknown while the data differs */
+        return;
+    }
+    record_same(c, r);
+    if (r->base->n > 0 && r->base->ttl != r->now->ttl)
+        ttl_differs(c, r);
+    else
+        ttl_same(c, r);
+}
+
+/* SOA changes with every update (the serial): SERIAL-LAG watches it instead. */
+static bool compared_type(uint16_t t)
+{
+    return t != VX__T_SOA && t != VX__T_RRSIG;
+}
+
+/* Only the first usable answer per (address, name, type) counts. */
+static bool first_of_its_kind(const vx__snapshot *snap, const vx__observation *o)
+{
+    for (const vx__observation *p = snap->obs; p < o; p++)
+        if (is_data_udp(p) && p->qtype == o->qtype &&
+            vx__addr_equal((const struct sockaddr *)&p->addr, (const struct sockaddr *)&o->addr) &&
+            vx__name_eq(p->qname, o->qname) && obs_usable(p))
+            return false;
+    return true;
+}
+
+static void compare_obs(diff_ctx *c, const vx__server *s, const char *label,
+                        const vx__observation *o)
+{
+    adata base, now;
+    if (!baseline_data(c, s, o->qname, o->qtype, &base)) {
+        char key[KEY_MAX], t[16];
+        vx__rrtype_to_text(o->qtype, t, sizeof t);
+        snprintf(key, sizeof key, "record|%s|%s|%s", label, o->qname, t);
+        forget(c, key); /* no basis any more: the baseline was replaced */
+        snprintf(key, sizeof key, "ttl|%s|%s|%s", label, o->qname, t);
+        forget(c, key);
+        return;
+    }
+    fail(c, adata_of(o, o->qname, o->qtype, &now));
+    if (c->rc == VX_OK) {
+        rec r = {.label = label, .qname = o->qname, .qtype = o->qtype, .base = &base, .now = &now};
+        compare_one(c, &r);
+        adata_free(&now);
+    }
+    adata_free(&base);
+}
+
+static void compare_server_records(diff_ctx *c, const vx__server *s, const char *label)
+{
+    const vx__snapshot *snap = c->in->current;
+    for (size_t i = 0; i < snap->obs_count && c->rc == VX_OK; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (is_data_udp(o) && same_addr(o, s) && compared_type(o->qtype) && obs_usable(o) &&
+            first_of_its_kind(snap, o))
+            compare_obs(c, s, label, o);
+    }
+}
+
+/* ---- liveness: NS-DOWN / NS-RECOVERED ------------------------------------------------------ */
+
+typedef enum liveness { LIVE_UNKNOWN = 0, LIVE_UP, LIVE_DOWN } liveness;
+
+/* Down: asked over UDP and not one DATA question got a response. */
+static liveness server_liveness(const vx__snapshot *snap, const vx__server *s, int *why)
+{
+    liveness l = LIVE_UNKNOWN;
+    for (size_t i = 0; i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (!is_data_udp(o) || !same_addr(o, s))
+            continue;
+        if (o->status == VX_OK)
+            return LIVE_UP;
+        if (l == LIVE_UNKNOWN || *why == VX_ECANCELED)
+            *why = o->status;
+        l = LIVE_DOWN;
+    }
+    return l;
+}
+
+static void recovered(diff_ctx *c, const char *key, const char *label, const char *what)
+{
+    const vx__condition *open = prev_get(c, key);
+    if (!open)
+        return;
+    char span[32];
+    span_text(since(c, open->first_seen_ms), span, sizeof span);
+    evbuf b;
+    ev_init(c, &b, VX__EV_NS_RECOVERED, VX__SEV_NOTICE, label, NULL, 0);
+    ev_msg(&b, "%s %s answers again after an outage of up to %s", what, label, span);
+    emit_closing(c, &b, open);
+    forget(c, key);
+}
+
+static liveness check_liveness(diff_ctx *c, const vx__server *s, const char *label)
+{
+    char key[KEY_MAX];
+    snprintf(key, sizeof key, "down|%s", label);
+    int why = VX_ETIMEDOUT;
+    liveness l = server_liveness(c->in->current, s, &why);
+    if (l == LIVE_UP) {
+        recovered(c, key, label, "name server");
+    } else if (l == LIVE_DOWN) {
+        evbuf b;
+        ev_init(c, &b, VX__EV_NS_DOWN, VX__SEV_ERROR, label, NULL, 0);
+        ev_msg(&b, "name server %s does not answer over UDP (%s)", label, vx_strerror(why));
+        char *detail = detail_fields("{s:s}", "error", vx_strerror(why));
+        hold(c, key, VX__EV_NS_DOWN, &b, detail);
+        free(detail);
+    }
+    return l;
+}
+
+/* ---- serials: SERIAL-LAG ------------------------------------------------------------------- */
+
+/* RFC 1982: a < b in serial number arithmetic. */
+static bool serial_lt(uint32_t a, uint32_t b)
+{
+    return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
+typedef struct serial_of {
+    const vx__server *srv;
+    uint32_t serial;
+    const char *rdata;
+    bool known;
+} serial_of;
+
+static void serial_read(const diff_ctx *c, const vx__server *s, serial_of *out)
+{
+    memset(out, 0, sizeof *out);
+    out->srv = s;
+    const char *d = c->in->current->domain;
+    const vx__observation *o = find_answer(c->in->current, s, d, VX__T_SOA);
+    const vx__rrset *soa = o ? vx__obs_find(o, VX__SECTION_ANSWER, d, VX__T_SOA) : NULL;
+    uint32_t r, rt, e, m;
+    if (soa && soa->count > 0 &&
+        vx__soa_parse(soa->rdata[0], &out->serial, &r, &rt, &e, &m) == VX_OK) {
+        out->rdata = soa->rdata[0];
+        out->known = true;
+    }
+}
+
+static void lag_behind(diff_ctx *c, const char *label, const serial_of *me, const serial_of *top)
+{
+    char key[KEY_MAX];
+    snprintf(key, sizeof key, "lag|%s", label);
+    const vx__condition *open = prev_get(c, key);
+    uint64_t first = open ? open->first_seen_ms : c->in->now_ms;
+    bool announced = open && detail_bool(open->detail, "announced");
+    bool due = announced || since(c, first) >= c->in->cfg->serial_lag_ms;
+    char *detail =
+        detail_fields("{s:b,s:s,s:s}", "announced", due, "old", me->rdata, "new", top->rdata);
+    evbuf b;
+    char span[32];
+    span_text(since(c, first), span, sizeof span);
+    ev_init(c, &b, VX__EV_SERIAL_LAG, VX__SEV_WARNING, label, c->in->current->domain, VX__T_SOA);
+    ev_msg(&b, "%s serves SOA serial %" PRIu32 ", behind the newest %" PRIu32 "%s%s", label,
+           me->serial, top->serial, since(c, first) ? " for " : "", since(c, first) ? span : "");
+    char *old_v[1] = {(char *)me->rdata}, *new_v[1] = {(char *)top->rdata};
+    b.e.old_data = old_v;
+    b.e.old_count = 1;
+    b.e.new_data = new_v;
+    b.e.new_count = 1;
+    b.e.first_seen_ms = first;
+    if (open && due && !announced)
+        emit(c, &b);
+    hold(c, key, VX__EV_SERIAL_LAG, due && !open ? &b : NULL, detail);
+    free(detail);
+}
+
+/* Caught up: closing SERIAL-LAG (notice) says how long the secondary took. */
+static void lag_ok(diff_ctx *c, const char *label, const serial_of *me)
+{
+    char key[KEY_MAX], old[512];
+    snprintf(key, sizeof key, "lag|%s", label);
+    const vx__condition *open = prev_get(c, key);
+    if (open && detail_bool(open->detail, "announced")) {
+        char span[32];
+        span_text(since(c, open->first_seen_ms), span, sizeof span);
+        evbuf b;
+        ev_init(c, &b, VX__EV_SERIAL_LAG, VX__SEV_NOTICE, label, c->in->current->domain, VX__T_SOA);
+        ev_msg(&b, "%s caught up with SOA serial %" PRIu32 " after %s", label, me->serial, span);
+        char *old_v[1] = {(char *)detail_str(open->detail, "old", old, sizeof old)};
+        char *new_v[1] = {(char *)me->rdata};
+        b.e.old_data = old_v;
+        b.e.old_count = old_v[0] ? 1 : 0;
+        b.e.new_data = new_v;
+        b.e.new_count = 1;
+        emit_closing(c, &b, open);
+    }
+    forget(c, key);
+}
+
+static void check_serials(diff_ctx *c, const bool *up)
+{
+    const vx__snapshot *snap = c->in->current;
+    serial_of *all = calloc(snap->server_count ? snap->server_count : 1, sizeof *all);
+    if (!all) {
+        fail(c, VX_ENOMEM);
+        return;
+    }
+    const serial_of *top = NULL;
+    for (size_t i = 0; i < snap->server_count; i++) {
+        if (up[i])
+            serial_read(c, &snap->servers[i], &all[i]);
+        if (all[i].known && (!top || serial_lt(top->serial, all[i].serial)))
+            top = &all[i];
+    }
+    char label[VX__LABEL_TEXT_MAX];
+    for (size_t i = 0; top && i < snap->server_count; i++) {
+        const vx__server *s = &snap->servers[i];
+        if (!all[i].known ||
+            vx__server_label(s->name, (const struct sockaddr *)&s->addr, label, sizeof label))
+            continue;
+        if (serial_lt(all[i].serial, top->serial))
+            lag_behind(c, label, &all[i], top);
+        else
+            lag_ok(c, label, &all[i]);
+    }
+    free(all);
+}
+
+/* ---- the authoritative servers ------------------------------------------------------------- */
+
+static void check_servers(diff_ctx *c)
+{
+    const vx__snapshot *snap = c->in->current;
+    bool *up = calloc(snap->server_count ? snap->server_count : 1, sizeof *up);
+    if (!up) {
+        fail(c, VX_ENOMEM);
+        return;
+    }
+    char label[VX__LABEL_TEXT_MAX];
+    for (size_t i = 0; i < snap->server_count && c->rc == VX_OK; i++) {
+        const vx__server *s = &snap->servers[i];
+        if (vx__server_label(s->name, (const struct sockaddr *)&s->addr, label, sizeof label))
+            continue;
+        up[i] = check_liveness(c, s, label) == LIVE_UP;
+        if (up[i])
+            compare_server_records(c, s, label);
+    }
+    if (c->rc == VX_OK)
+        check_serials(c, up);
+    free(up);
+}
+
+/* ---- resolvers ----------------------------------------------------------------------------- */
+
+static bool resolver_answered(const vx__resolver_obs *r)
+{
+    if (r->status != VX_OK)
+        return false;
+    for (size_t i = 0; i < r->obs_count; i++)
+        if (r->obs[i].status == VX_OK)
+            return true;
+    return r->obs_count == 0;
+}
+
+/* The authoritative data a resolver may legitimately give: this cycle's consensus, or the
+ * baseline's (a cache still holding the data from before an accepted change is not a fault). */
+static bool consensus_data(diff_ctx *c, const vx__view *v, bool ok, const char *qname,
+                           uint16_t qtype, adata *out)
+{
+    if (!ok)
+        return false;
+    vx__answer a;
+    vx__view_answer(v, qname, qtype, &a);
+    if (a.holders == 0 || !obs_usable(a.obs))
+        return false;
+    fail(c, adata_of(a.obs, qname, qtype, out));
+    return c->rc == VX_OK;
+}
+
+static void mismatch(diff_ctx *c, const char *label, const char *key, const adata *auth,
+                     const adata *got, const vx__observation *o)
+{
+    char *detail = detail_pair(auth, got);
+    if (!detail) {
+        fail(c, VX_ENOMEM);
+        return;
+    }
+    const vx__condition *open = prev_get(c, key);
+    adata last = {0};
+    bool again = open && detail_new(open->detail, &last) && !adata_equal(&last, got);
+    char a[MSG_MAX / 3], g[MSG_MAX / 3], t[16];
+    adata_text(auth, a, sizeof a);
+    adata_text(got, g, sizeof g);
+    evbuf b;
+    ev_init(c, &b, VX__EV_RESOLVER_MISMATCH, VX__SEV_ERROR, label, o->qname, o->qtype);
+    ev_data(&b, auth, got);
+    ev_msg(&b, "resolver %s answers %s %s with %s; the authoritative servers say %s", label, b.name,
+           vx__rrtype_to_text(o->qtype, t, sizeof t), g, a);
+    if (again) {
+        b.e.first_seen_ms = open->first_seen_ms;
+        emit(c, &b);
+    }
+    hold(c, key, VX__EV_RESOLVER_MISMATCH, &b, detail);
+    adata_free(&last);
+    free(detail);
+}
+
+static void mismatch_gone(diff_ctx *c, const char *label, const char *key, const adata *got,
+                          const vx__observation *o)
+{
+    const vx__condition *open = prev_get(c, key);
+    adata last;
+    if (open && detail_new(open->detail, &last)) {
+        char was[MSG_MAX / 3], is[MSG_MAX / 3], t[16], span[32];
+        adata_text(&last, was, sizeof was);
+        adata_text(got, is, sizeof is);
+        span_text(since(c, open->first_seen_ms), span, sizeof span);
+        evbuf b;
+        ev_init(c, &b, VX__EV_CHANGE_REVERTED, VX__SEV_WARNING, label, o->qname, o->qtype);
+        ev_data(&b, &last, got);
+        ev_msg(&b,
+               "resolver %s answers %s %s with %s again, like the authoritative servers; "
+               "it gave %s for up to %s",
+               label, b.name, vx__rrtype_to_text(o->qtype, t, sizeof t), is, was, span);
+        emit_closing(c, &b, open);
+        adata_free(&last);
+    }
+    forget(c, key);
+}
+
+static void resolver_answer(diff_ctx *c, const char *label, const vx__observation *o)
+{
+    char key[KEY_MAX], t[16];
+    snprintf(key, sizeof key, "resolver-mismatch|%s|%s|%s", label, o->qname,
+             vx__rrtype_to_text(o->qtype, t, sizeof t));
+    if (o->status != VX_OK || (o->rcode != VX__RCODE_NOERROR && o->rcode != VX__RCODE_NXDOMAIN))
+        return; /* unknown: a SERVFAIL or timeout says nothing about the data */
+    adata now = {0}, cur = {0}, base = {0};
+    fail(c, adata_of(o, o->qname, o->qtype, &now));
+    bool have_cur = consensus_data(c, &c->cur, c->cur_ok, o->qname, o->qtype, &cur);
+    bool have_base = consensus_data(c, &c->base, c->base_ok, o->qname, o->qtype, &base);
+    if (c->rc != VX_OK)
+        ; /* out of memory: reported by the caller */
+    else if (!have_cur && !have_base)
+        forget(c, key);
+    else if ((have_cur && adata_equal(&cur, &now)) || (have_base && adata_equal(&base, &now)))
+        mismatch_gone(c, label, key, &now, o);
+    else
+        mismatch(c, label, key, have_cur ? &cur : &base, &now, o);
+    adata_free(&now);
+    adata_free(&cur);
+    adata_free(&base);
+}
+
+static void check_resolver(diff_ctx *c, const vx__resolver_obs *r)
+{
+    char key[KEY_MAX];
+    snprintf(key, sizeof key, "resolver-down|%s", r->label);
+    if (!resolver_answered(r)) {
+        evbuf b;
+        ev_init(c, &b, VX__EV_RESOLVER_DOWN, VX__SEV_ERROR, r->label, NULL, 0);
+        int why = r->status != VX_OK ? r->status : (r->obs_count ? r->obs[0].status : VX_OK);
+        ev_msg(&b, "resolver %s does not answer (%s)", r->label, vx_strerror(why));
+        char *detail = detail_fields("{s:s}", "error", vx_strerror(why));
+        hold(c, key, VX__EV_RESOLVER_DOWN, &b, detail);
+        free(detail);
+        return;
+    }
+    recovered(c, key, r->label, "resolver");
+    for (size_t i = 0; i < r->obs_count && c->rc == VX_OK; i++)
+        resolver_answer(c, r->label, &r->obs[i]);
+}
+
+/* ---- findings ------------------------------------------------------------------------------ */
+
+static int finding_key(const vx__finding *f, char *out, size_t cap)
+{
+    int w = snprintf(out, cap, "finding|%s|", f->check);
+    for (size_t i = 0; w >= 0 && (size_t)w < cap && i < f->server_count; i++)
+        w += snprintf(out + w, cap - (size_t)w, "%s%s", i ? "," : "", f->servers[i]);
+    if (w >= 0 && (size_t)w < cap)
+        w += snprintf(out + w, cap - (size_t)w, "|");
+    for (size_t i = 0; w >= 0 && (size_t)w < cap && i < f->name_count; i++)
+        w += snprintf(out + w, cap - (size_t)w, "%s%s", i ? "," : "", f->names[i]);
+    return w < 0 || (size_t)w >= cap ? VX_ELIMIT : VX_OK;
+}
+
+/* A finding's name may be "name TYPE": the event shows them apart. */
+static void finding_name(evbuf *b, const char *entry)
+{
+    const char *sp = strrchr(entry, ' ');
+    uint16_t t = 0;
+    char name[VX__NAME_TEXT_MAX];
+    if (sp && vx__rrtype_from_text(sp + 1, &t) == VX_OK) {
+        snprintf(name, sizeof name, "%.*s", (int)(sp - entry), entry);
+        b->e.rrtype = t;
+    } else {
+        snprintf(name, sizeof name, "%s", entry);
+    }
+    vx__name_show(name, b->name, sizeof b->name);
+    b->e.name = b->name;
+}
+
+/* Server and name appear when the finding is about exactly one; the message says the rest. */
+static void finding_event(diff_ctx *c, evbuf *b, vx__event_type type, vx__severity sev,
+                          const char *check, const char *server, const char *name)
+{
+    ev_init(c, b, type, sev, server, NULL, 0);
+    snprintf(b->check, sizeof b->check, "%s", check);
+    b->e.check = b->check;
+    if (name)
+        finding_name(b, name);
+}
+
+static void finding_present(diff_ctx *c, const vx__finding *f)
+{
+    char key[4096];
+    if (finding_key(f, key, sizeof key) != VX_OK)
+        return;
+    const char *server = f->server_count == 1 ? f->servers[0] : NULL;
+    const char *name = f->name_count == 1 ? f->names[0] : NULL;
+    evbuf b;
+    finding_event(c, &b, VX__EV_FINDING_APPEARED, f->severity, f->check, server, name);
+    ev_msg(&b, "%s: %s", f->check, f->message ? f->message : "");
+    char *detail = detail_fields("{s:s,s:s,s:s?,s:s?,s:s}", "check", f->check, "severity",
+                                 vx__severity_name(f->severity), "server", server, "name", name,
+                                 "message", f->message ? f->message : "");
+    if (!detail) {
+        fail(c, VX_ENOMEM);
+        return;
+    }
+    hold(c, key, VX__EV_FINDING_APPEARED, &b, detail);
+    free(detail);
+}
+
+static void finding_cleared(diff_ctx *c, const vx__condition *open)
+{
+    char check[64], server[VX__LABEL_TEXT_MAX], name[VX__NAME_TEXT_MAX], msg[MSG_MAX - 80];
+    const char *d = open->detail;
+    evbuf b;
+    finding_event(c, &b, VX__EV_FINDING_CLEARED, VX__SEV_NOTICE,
+                  detail_str(d, "check", check, sizeof check) ? check : "?",
+                  detail_str(d, "server", server, sizeof server),
+                  detail_str(d, "name", name, sizeof name));
+    ev_msg(&b, "%s cleared: %s", check[0] ? check : "?",
+           detail_str(d, "message", msg, sizeof msg) ? msg : "");
+    emit_closing(c, &b, open);
+}
+
+static void check_findings(diff_ctx *c)
+{
+    for (size_t i = 0; c->in->findings && i < c->in->findings->count && c->rc == VX_OK; i++)
+        finding_present(c, &c->in->findings->items[i]);
+}
+
+/* ---- conditions nobody decided ------------------------------------------------------------- */
+
+static bool resolver_watched(const diff_ctx *c, const char *label)
+{
+    for (size_t i = 0; i < c->in->resolver_count; i++)
+        if (strcmp(c->in->resolvers[i].label, label) == 0)
+            return true;
+    return false;
+}
+
+/* The second field of "kind|subject|...". */
+static void key_subject(const char *key, char *out, size_t cap)
+{
+    const char *p = strchr(key, '|');
+    const char *e = p ? strchr(p + 1, '|') : NULL;
+    size_t n = !p ? 0 : (e ? (size_t)(e - p - 1) : strlen(p + 1));
+    snprintf(out, cap, "%.*s", (int)n, p ? p + 1 : "");
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void settle(diff_ctx *c, const vx__condition *cond)
+{
+    char subject[VX__LABEL_TEXT_MAX];
+    key_subject(cond->key, subject, sizeof subject);
+    if (has_prefix(cond->key, "finding|")) {
+        if (c->in->findings)
+            finding_cleared(c, cond);
+        else
+            keep(c, cond);
+    } else if (has_prefix(cond->key, "resolver-")) {
+        if (resolver_watched(c, subject))
+            keep(c, cond);
+    } else if (has_prefix(cond->key, "record|") || has_prefix(cond->key, "ttl|") ||
+               has_prefix(cond->key, "down|") || has_prefix(cond->key, "lag|")) {
+        if (current_server(c, subject))
+            keep(c, cond); /* not observed this cycle: unknown, not reverted */
+    } else {
+        keep(c, cond);
+    }
+}
+
+/* ---- the cycle ----------------------------------------------------------------------------- */
+
+static void ctx_free(diff_ctx *c)
+{
+    if (c->base_ok)
+        vx__view_free(&c->base);
+    if (c->cur_ok)
+        vx__view_free(&c->cur);
+    vx__conditions_clear(&c->next);
+    free(c->handled);
+}
+
+static int ctx_init(diff_ctx *c, const vx__diff_input *in, const vx__conditions *prev,
+                    vx__events *out)
+{
+    memset(c, 0, sizeof *c);
+    c->in = in;
+    c->prev = prev;
+    c->out = out;
+    vx__name_show(in->current->domain, c->domain, sizeof c->domain);
+    c->handled = calloc(prev->count ? prev->count : 1, sizeof *c->handled);
+    if (!c->handled)
+        return VX_ENOMEM;
+    c->base_ok = in->baseline && vx__view_build(in->baseline, NULL, &c->base) == VX_OK;
+    c->cur_ok = vx__view_build(in->current, NULL, &c->cur) == VX_OK;
+    return VX_OK;
+}
+
+int vx__diff_cycle(const vx__diff_input *in, vx__conditions *open, vx__events *out)
+{
+    static const vx__diff_config defaults = {0};
+    if (!in || !in->current || !in->current->domain || !open || !out)
+        return VX_EINVAL;
+    vx__diff_input input = *in;
+    if (!input.cfg)
+        input.cfg = &defaults;
+    diff_ctx c;
+    int rc = ctx_init(&c, &input, open, out);
+    if (rc == VX_OK) {
+        check_servers(&c);
+        for (size_t i = 0; i < input.resolver_count && c.rc == VX_OK; i++)
+            check_resolver(&c, &input.resolvers[i]);
+        check_findings(&c);
+        for (size_t i = 0; i < open->count && c.rc == VX_OK; i++)
+            if (!c.handled[i])
+                settle(&c, &open->items[i]);
+        rc = c.rc;
+    }
+    if (rc == VX_OK) {
+        vx__conditions_clear(open);
+        *open = c.next;
+        memset(&c.next, 0, sizeof c.next);
+    }
+    ctx_free(&c);
+    return rc;
+}

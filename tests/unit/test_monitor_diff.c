@@ -1,0 +1,620 @@
+/*
+ * tests/unit/test_monitor_diff.c — monitor/diff.c: the monitor's cycles on hand-built snapshots
+ * (tests/unit/check_fixture.h's healthy example.com, edited per server), fed to the diff one
+ * after another five minutes apart, the way the daemon does. Each test asserts the exact events
+ * a cycle emits and the conditions it leaves open; every event also goes through the API's JSON.
+ */
+#include "check_fixture.h"
+
+#include <jansson.h>
+
+#include "monitor/event.h"
+
+#define T0 1700000000000ull
+#define CYCLE_MS 300000ull
+#define NS1 "ns1.dns-a.net/192.0.2.1"
+#define NS2 "ns2.dns-b.org/198.51.100.1"
+#define SIP1 "sip1.example.com."
+
+/* ---- the fixture: a monitor's state across cycles ---------------------------------------- */
+
+typedef struct world {
+    vx__snapshot *baseline;
+    vx__conditions open;
+    vx__events ev; /* the last cycle's events */
+    vx__diff_config cfg;
+    uint64_t now;
+    vx__findings findings;
+    const vx__resolver_obs *resolvers;
+    size_t resolver_count;
+} world;
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    w->baseline = fx_healthy();
+    w->now = T0;
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    fx_free(w->baseline);
+    vx__conditions_clear(&w->open);
+    vx__events_clear(&w->ev);
+    vx__findings_clear(&w->findings);
+    free(w);
+    return 0;
+}
+
+/* Every event must survive the API's JSON with exactly its keys. */
+static void check_json(const vx__event *e)
+{
+    char *text = vx__event_to_json(e);
+    assert_non_null(text);
+    json_t *j = json_loads(text, 0, NULL);
+    free(text);
+    assert_non_null(j);
+    assert_int_equal(json_object_size(j), 12);
+    assert_string_equal(json_string_value(json_object_get(j, "domain")), "example.com");
+    json_decref(j);
+}
+
+/* One cycle five minutes after the last, on cur (freed here). */
+static void cycle(world *w, vx__snapshot *cur)
+{
+    vx__events_clear(&w->ev);
+    w->now += CYCLE_MS;
+    vx__diff_input in = {.baseline = w->baseline,
+                         .current = cur,
+                         .findings = &w->findings,
+                         .resolvers = w->resolvers,
+                         .resolver_count = w->resolver_count,
+                         .now_ms = w->now,
+                         .cfg = &w->cfg};
+    assert_int_equal(vx__diff_cycle(&in, &w->open, &w->ev), VX_OK);
+    for (size_t i = 0; i < w->ev.count; i++) {
+        print_message("    %s %s %s\n", vx__severity_name(w->ev.items[i].severity),
+                      vx__event_type_name(w->ev.items[i].type), w->ev.items[i].message);
+        check_json(&w->ev.items[i]);
+    }
+    fx_free(cur);
+}
+
+/* The healthy zone, except that server idx (FX_SERVERS order) serves zone edited: records of
+ * drop_owner/drop_type removed, add lines added. */
+static vx__snapshot *edited(size_t idx, const char *drop_owner, uint16_t drop_type,
+                            const char *const *add)
+{
+    const char **z = fx_zone_edit(FX_ZONE, drop_owner, drop_type, add);
+    const char *const *zones[FX_SERVER_COUNT];
+    for (size_t i = 0; i < FX_SERVER_COUNT; i++)
+        zones[i] = i == idx ? z : FX_ZONE;
+    vx__snapshot *s = fx_healthy_zones("generic", zones);
+    fx_zone_free(z);
+    return s;
+}
+
+/* Server 0 (ns1/192.0.2.1) answers sip1 A with addr. */
+static vx__snapshot *sip1_on_ns1(const char *addr, unsigned ttl)
+{
+    char line[128];
+    snprintf(line, sizeof line, "sip1.example.com. %u IN A %s", ttl, addr);
+    const char *add[] = {line, NULL};
+    return edited(0, SIP1, LDNS_RR_TYPE_A, add);
+}
+
+static const vx__event *the_event(const world *w, vx__event_type type)
+{
+    const vx__event *found = NULL;
+    for (size_t i = 0; i < w->ev.count; i++) {
+        if (w->ev.items[i].type == type) {
+            if (found)
+                fail_msg("%s emitted twice", vx__event_type_name(type));
+            found = &w->ev.items[i];
+        }
+    }
+    if (!found)
+        fail_msg("no %s among %zu events", vx__event_type_name(type), w->ev.count);
+    return found;
+}
+
+static void assert_data(char **v, size_t n, const char *one)
+{
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0], one);
+}
+
+/* ---- records ------------------------------------------------------------------------------- */
+
+static void test_nothing_changes(void **state)
+{
+    world *w = *state;
+    for (int i = 0; i < 4; i++) {
+        cycle(w, fx_healthy());
+        assert_int_equal(w->ev.count, 0);
+        assert_int_equal(w->open.count, 0);
+    }
+}
+
+static void test_changed_then_reverted(void **state)
+{
+    world *w = *state;
+    cycle(w, fx_healthy());
+    cycle(w, sip1_on_ns1("203.0.113.66", 3600));
+    uint64_t t_change = w->now;
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_RECORD_CHANGED);
+    assert_int_equal(e->severity, VX__SEV_ERROR);
+    assert_string_equal(e->domain, "example.com");
+    assert_string_equal(e->server, NS1);
+    assert_string_equal(e->name, "sip1.example.com");
+    assert_int_equal(e->rrtype, LDNS_RR_TYPE_A);
+    assert_data(e->old_data, e->old_count, "192.0.2.10");
+    assert_data(e->new_data, e->new_count, "203.0.113.66");
+    assert_int_equal(e->first_seen_ms, t_change);
+    assert_int_equal(w->open.count, 1);
+    assert_non_null(vx__conditions_get(&w->open, "record|" NS1 "|" SIP1 "|A"));
+
+    cycle(w, sip1_on_ns1("203.0.113.66", 3600)); /* persists: refreshed, silent */
+    assert_int_equal(w->ev.count, 0);
+    const vx__condition *c = vx__conditions_get(&w->open, "record|" NS1 "|" SIP1 "|A");
+    assert_non_null(c);
+    assert_int_equal(c->first_seen_ms, t_change);
+    assert_int_equal(c->last_seen_ms, w->now);
+
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_int_equal(e->severity, VX__SEV_WARNING);
+    assert_string_equal(e->server, NS1);
+    assert_string_equal(e->name, "sip1.example.com");
+    assert_data(e->old_data, e->old_count, "203.0.113.66");
+    assert_data(e->new_data, e->new_count, "192.0.2.10");
+    assert_int_equal(e->first_seen_ms, t_change);
+    assert_int_equal(e->last_seen_ms, w->now);
+    fx_contains(e->message, "10 min");
+    assert_int_equal(w->open.count, 0);
+}
+
+static void test_changed_for_one_cycle(void **state)
+{
+    world *w = *state;
+    cycle(w, sip1_on_ns1("203.0.113.66", 3600));
+    uint64_t t = w->now;
+    assert_int_equal(the_event(w, VX__EV_RECORD_CHANGED)->first_seen_ms, t);
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_int_equal(e->first_seen_ms, t);
+    assert_int_equal(e->last_seen_ms, t + CYCLE_MS);
+    assert_int_equal(w->open.count, 0);
+}
+
+static void test_added_and_removed(void **state)
+{
+    world *w = *state;
+    const char *add[] = {"sip1.example.com. 3600 IN AAAA 2001:db8:5::10", NULL};
+    cycle(w, edited(2, NULL, 0, add)); /* sip1 had no IPv6 address */
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_RECORD_ADDED);
+    assert_string_equal(e->server, NS2);
+    assert_string_equal(e->name, "sip1.example.com");
+    assert_int_equal(e->rrtype, LDNS_RR_TYPE_AAAA);
+    assert_int_equal(e->old_count, 0);
+    assert_data(e->new_data, e->new_count, "2001:db8:5::10");
+    fx_contains(e->message, "instead of no data");
+    cycle(w, fx_healthy());
+    assert_int_equal(the_event(w, VX__EV_CHANGE_REVERTED)->new_count, 0);
+
+    cycle(w, edited(1, "sip2.example.com.", LDNS_RR_TYPE_A, NULL)); /* now NXDOMAIN */
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_RECORD_REMOVED);
+    assert_string_equal(e->server, "ns1.dns-a.net/2001:db8:a::1");
+    assert_data(e->old_data, e->old_count, "198.51.100.10");
+    assert_int_equal(e->new_count, 0);
+    fx_contains(e->message, "NXDOMAIN");
+    cycle(w, fx_healthy());
+    assert_int_equal(the_event(w, VX__EV_CHANGE_REVERTED)->new_count, 1);
+    assert_int_equal(w->open.count, 0);
+}
+
+static void test_ttl_changed(void **state)
+{
+    world *w = *state;
+    cycle(w, sip1_on_ns1("192.0.2.10", 300));
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_TTL_CHANGED);
+    assert_int_equal(e->severity, VX__SEV_NOTICE);
+    assert_int_equal(e->old_ttl, 3600);
+    assert_int_equal(e->new_ttl, 300);
+    assert_data(e->new_data, e->new_count, "192.0.2.10");
+    assert_non_null(vx__conditions_get(&w->open, "ttl|" NS1 "|" SIP1 "|A"));
+    cycle(w, sip1_on_ns1("192.0.2.10", 300));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, sip1_on_ns1("192.0.2.10", 60)); /* yet another TTL */
+    e = the_event(w, VX__EV_TTL_CHANGED);
+    assert_int_equal(e->old_ttl, 300);
+    assert_int_equal(e->new_ttl, 60);
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_int_equal(e->severity, VX__SEV_NOTICE);
+    assert_int_equal(e->old_ttl, 60);
+    assert_int_equal(e->new_ttl, 3600);
+    assert_int_equal(w->open.count, 0);
+}
+
+static void test_third_value(void **state)
+{
+    world *w = *state;
+    cycle(w, sip1_on_ns1("203.0.113.66", 3600));
+    uint64_t t = w->now;
+    cycle(w, sip1_on_ns1("203.0.113.77", 3600));
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_RECORD_CHANGED);
+    assert_data(e->old_data, e->old_count, "203.0.113.66");
+    assert_data(e->new_data, e->new_count, "203.0.113.77");
+    fx_contains(e->message, "baseline: [192.0.2.10]");
+    assert_int_equal(e->first_seen_ms, t);
+    assert_int_equal(w->open.count, 1);
+    cycle(w, fx_healthy());
+    e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_data(e->old_data, e->old_count, "203.0.113.77");
+    assert_int_equal(e->first_seen_ms, t);
+}
+
+/* A server that was new since the baseline (no answers there) is held to the consensus. */
+static void test_new_server_uses_consensus(void **state)
+{
+    world *w = *state;
+    fx_kill(w->baseline, "2001:db8:b::1");
+    vx__snapshot *s = fx_healthy();
+    vx__observation *o =
+        fx_find(s, "2001:db8:b::1", VX__PROBE_DATA, VX__UDP, "sip2.example.com.", LDNS_RR_TYPE_A);
+    const char *z[] = {"sip2.example.com. 3600 IN A 203.0.113.99", NULL};
+    fx_reanswer(o, z);
+    o->flags = VX__FLAG_QR | VX__FLAG_AA;
+    cycle(w, s);
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_RECORD_CHANGED);
+    assert_string_equal(e->server, "ns2.dns-b.org/2001:db8:b::1");
+    assert_data(e->old_data, e->old_count, "198.51.100.10");
+}
+
+/* The operator accepted the changed data as the new baseline: the change is not "reverted". */
+static void test_accepted_baseline_closes_silently(void **state)
+{
+    world *w = *state;
+    cycle(w, sip1_on_ns1("203.0.113.66", 3600));
+    assert_int_equal(w->open.count, 1);
+    fx_free(w->baseline);
+    w->baseline = sip1_on_ns1("203.0.113.66", 3600);
+    cycle(w, sip1_on_ns1("203.0.113.66", 3600));
+    assert_int_equal(w->ev.count, 0);
+    assert_int_equal(w->open.count, 0);
+}
+
+/* ---- servers --------------------------------------------------------------------------------- */
+
+static void test_down_then_recovered(void **state)
+{
+    world *w = *state;
+    vx__snapshot *s = fx_healthy();
+    fx_kill(s, "198.51.100.1");
+    cycle(w, s);
+    uint64_t t = w->now;
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_NS_DOWN);
+    assert_int_equal(e->severity, VX__SEV_ERROR);
+    assert_string_equal(e->server, NS2);
+    assert_null(e->name);
+    fx_contains(e->message, "timed out");
+    s = fx_healthy();
+    fx_kill(s, "198.51.100.1");
+    cycle(w, s);
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_NS_RECOVERED);
+    assert_int_equal(e->severity, VX__SEV_NOTICE);
+    assert_string_equal(e->server, NS2);
+    assert_int_equal(e->first_seen_ms, t);
+    assert_int_equal(e->last_seen_ms, w->now);
+    fx_contains(e->message, "10 min");
+    assert_int_equal(w->open.count, 0);
+}
+
+/* Silence is not a revert: a hijacked server that goes dark keeps its change open. */
+static void test_dead_server_keeps_change_open(void **state)
+{
+    world *w = *state;
+    cycle(w, sip1_on_ns1("203.0.113.66", 3600));
+    vx__snapshot *s = fx_healthy();
+    fx_kill(s, "192.0.2.1");
+    cycle(w, s);
+    assert_int_equal(w->ev.count, 1);
+    assert_string_equal(the_event(w, VX__EV_NS_DOWN)->server, NS1);
+    assert_non_null(vx__conditions_get(&w->open, "record|" NS1 "|" SIP1 "|A"));
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 2);
+    the_event(w, VX__EV_NS_RECOVERED);
+    the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_int_equal(w->open.count, 0);
+}
+
+static vx__snapshot *serials(uint32_t lagging, uint32_t others)
+{
+    char a[160], b[160];
+    snprintf(a, sizeof a,
+             "example.com. 3600 IN SOA ns1.dns-a.net. hostmaster.example.com. %u 7200 3600 "
+             "1209600 3600",
+             lagging);
+    snprintf(b, sizeof b,
+             "example.com. 3600 IN SOA ns1.dns-a.net. hostmaster.example.com. %u 7200 3600 "
+             "1209600 3600",
+             others);
+    const char *add_a[] = {a, NULL}, *add_b[] = {b, NULL};
+    const char **za = fx_zone_edit(FX_ZONE, FX_D, LDNS_RR_TYPE_SOA, add_a);
+    const char **zb = fx_zone_edit(FX_ZONE, FX_D, LDNS_RR_TYPE_SOA, add_b);
+    const char *const *zones[] = {zb, zb, za, zb}; /* ns2/198.51.100.1 lags */
+    vx__snapshot *s = fx_healthy_zones("generic", zones);
+    fx_zone_free(za);
+    fx_zone_free(zb);
+    return s;
+}
+
+static void test_serial_lag(void **state)
+{
+    world *w = *state;
+    cycle(w, serials(2024010101, 2024010102));
+    uint64_t t = w->now;
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_SERIAL_LAG);
+    assert_int_equal(e->severity, VX__SEV_WARNING);
+    assert_string_equal(e->server, NS2);
+    assert_int_equal(e->rrtype, LDNS_RR_TYPE_SOA);
+    fx_contains(e->old_data[0], "2024010101");
+    fx_contains(e->new_data[0], "2024010102");
+    cycle(w, serials(2024010101, 2024010103)); /* still behind */
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, serials(2024010103, 2024010103));
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_SERIAL_LAG);
+    assert_int_equal(e->severity, VX__SEV_NOTICE);
+    assert_int_equal(e->first_seen_ms, t);
+    assert_int_equal(e->last_seen_ms, w->now);
+    fx_contains(e->message, "caught up");
+    fx_contains(e->message, "10 min");
+    assert_int_equal(w->open.count, 0);
+}
+
+static void test_serial_lag_threshold_and_wrap(void **state)
+{
+    world *w = *state;
+    w->cfg.serial_lag_ms = 10 * 60 * 1000;
+    /* RFC 1982: 5 follows 4294967295. */
+    cycle(w, serials(4294967295u, 5));
+    uint64_t t = w->now;
+    assert_int_equal(w->ev.count, 0);
+    assert_int_equal(w->open.count, 1); /* watched, not yet announced */
+    cycle(w, serials(4294967295u, 5));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, serials(4294967295u, 5));
+    const vx__event *e = the_event(w, VX__EV_SERIAL_LAG);
+    assert_int_equal(e->first_seen_ms, t);
+    fx_contains(e->message, "10 min");
+    cycle(w, serials(4294967295u, 5));
+    assert_int_equal(w->ev.count, 0);
+    /* A lag shorter than the threshold ends without a word. */
+    cycle(w, serials(5, 5));
+    assert_int_equal(the_event(w, VX__EV_SERIAL_LAG)->severity, VX__SEV_NOTICE);
+    cycle(w, serials(5, 6));
+    cycle(w, serials(6, 6));
+    assert_int_equal(w->ev.count, 0);
+    assert_int_equal(w->open.count, 0);
+}
+
+/* ---- resolvers ----------------------------------------------------------------------------- */
+
+static vx__snapshot *resolver_answers(const char *sip1_addr)
+{
+    vx__snapshot *rs = fx_new(FX_D, "generic");
+    vx__observation *o =
+        fx_obs(rs, VX__PROBE_RESOLVE, "", "192.0.2.99", VX__UDP, SIP1, LDNS_RR_TYPE_A);
+    o->flags = VX__FLAG_QR | VX__FLAG_RA;
+    char line[96];
+    snprintf(line, sizeof line, "sip1.example.com. 1234 IN A %s", sip1_addr);
+    fx_add(o, VX__SECTION_ANSWER, line);
+    return rs;
+}
+
+static void resolver_cycle(world *w, int status, const char *sip1_addr)
+{
+    vx__snapshot *rs = resolver_answers(sip1_addr ? sip1_addr : "192.0.2.10");
+    vx__resolver_obs r = {.label = "office-resolver",
+                          .status = status,
+                          .obs = status == VX_OK ? rs->obs : NULL,
+                          .obs_count = status == VX_OK ? rs->obs_count : 0};
+    w->resolvers = &r;
+    w->resolver_count = 1;
+    cycle(w, fx_healthy());
+    w->resolvers = NULL;
+    w->resolver_count = 0;
+    fx_free(rs);
+}
+
+static void test_resolver_down_and_mismatch(void **state)
+{
+    world *w = *state;
+    resolver_cycle(w, VX_OK, "192.0.2.10"); /* TTL differs: caches count down, not compared */
+    assert_int_equal(w->ev.count, 0);
+    resolver_cycle(w, VX_ETIMEDOUT, NULL);
+    const vx__event *e = the_event(w, VX__EV_RESOLVER_DOWN);
+    assert_int_equal(e->severity, VX__SEV_ERROR);
+    assert_string_equal(e->server, "office-resolver");
+    resolver_cycle(w, VX_ETIMEDOUT, NULL);
+    assert_int_equal(w->ev.count, 0);
+    resolver_cycle(w, VX_OK, "203.0.113.66");
+    assert_int_equal(w->ev.count, 2);
+    e = the_event(w, VX__EV_NS_RECOVERED);
+    assert_string_equal(e->server, "office-resolver");
+    fx_contains(e->message, "resolver");
+    e = the_event(w, VX__EV_RESOLVER_MISMATCH);
+    assert_int_equal(e->severity, VX__SEV_ERROR);
+    assert_string_equal(e->name, "sip1.example.com");
+    assert_data(e->old_data, e->old_count, "192.0.2.10");
+    assert_data(e->new_data, e->new_count, "203.0.113.66");
+    assert_non_null(vx__conditions_get(&w->open, "resolver-mismatch|office-resolver|" SIP1 "|A"));
+    resolver_cycle(w, VX_OK, "203.0.113.66");
+    assert_int_equal(w->ev.count, 0);
+    resolver_cycle(w, VX_OK, "192.0.2.10");
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_string_equal(e->server, "office-resolver");
+    assert_data(e->old_data, e->old_count, "203.0.113.66");
+    assert_int_equal(w->open.count, 0);
+    /* A resolver no longer watched: its conditions go without events. */
+    resolver_cycle(w, VX_ETIMEDOUT, NULL);
+    assert_int_equal(w->open.count, 1);
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 0);
+    assert_int_equal(w->open.count, 0);
+}
+
+/* ---- findings ------------------------------------------------------------------------------ */
+
+static void add_slow(vx__findings *f)
+{
+    vx__finding *x = vx__finding_add(f, "NS-SLOW", "median RTT of %s is 812 ms", NS2);
+    assert_non_null(x);
+    assert_int_equal(vx__finding_add_server(x, NS2), VX_OK);
+}
+
+static void test_findings_appear_and_clear(void **state)
+{
+    world *w = *state;
+    add_slow(&w->findings);
+    vx__finding *x = vx__finding_add(&w->findings, "TTL-TOO-SHORT", "sip1 has a TTL of 60 s");
+    assert_non_null(x);
+    assert_int_equal(vx__finding_add_name(x, "sip1.example.com. A"), VX_OK);
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 2);
+    const vx__event *e = &w->ev.items[0];
+    assert_int_equal(e->type, VX__EV_FINDING_APPEARED);
+    assert_int_equal(e->severity, VX__SEV_WARNING);
+    assert_string_equal(e->check, "NS-SLOW");
+    assert_string_equal(e->server, NS2);
+    fx_contains(e->message, "812 ms");
+    e = &w->ev.items[1];
+    assert_string_equal(e->name, "sip1.example.com");
+    assert_int_equal(e->rrtype, LDNS_RR_TYPE_A);
+    uint64_t t = w->now;
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 0);
+    vx__findings_clear(&w->findings);
+    add_slow(&w->findings);
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_FINDING_CLEARED);
+    assert_int_equal(e->severity, VX__SEV_NOTICE);
+    assert_string_equal(e->check, "TTL-TOO-SHORT");
+    assert_string_equal(e->name, "sip1.example.com");
+    assert_int_equal(e->first_seen_ms, t);
+    assert_int_equal(w->open.count, 1);
+    vx__findings_clear(&w->findings);
+    cycle(w, fx_healthy());
+    assert_string_equal(the_event(w, VX__EV_FINDING_CLEARED)->check, "NS-SLOW");
+    assert_int_equal(w->open.count, 0);
+}
+
+/* ---- persistence ---------------------------------------------------------------------------- */
+
+/* What the store does: conditions copied out one by one and read back before the next cycle. */
+static void reload(world *w)
+{
+    vx__conditions copy = {0};
+    for (size_t i = 0; i < w->open.count; i++)
+        assert_int_equal(vx__conditions_put(&copy, &w->open.items[i]), VX_OK);
+    for (size_t i = 0; i < w->open.count; i++) {
+        const vx__condition *a = &w->open.items[i];
+        const vx__condition *b = vx__conditions_get(&copy, a->key);
+        assert_non_null(b);
+        assert_int_equal(a->opened_by, b->opened_by);
+        assert_int_equal(a->first_seen_ms, b->first_seen_ms);
+        assert_int_equal(a->last_seen_ms, b->last_seen_ms);
+        assert_string_equal(a->detail, b->detail);
+    }
+    vx__conditions_clear(&w->open);
+    w->open = copy;
+}
+
+static void test_restart_repeats_nothing(void **state)
+{
+    world *w = *state;
+    add_slow(&w->findings);
+    vx__snapshot *s = sip1_on_ns1("203.0.113.66", 3600);
+    fx_kill(s, "198.51.100.1");
+    cycle(w, s);
+    assert_int_equal(w->ev.count, 3);
+    size_t open = w->open.count;
+    /* The daemon restarts (even after kill -9): the same cycle again from the stored state. */
+    for (int i = 0; i < 3; i++) {
+        reload(w);
+        s = sip1_on_ns1("203.0.113.66", 3600);
+        fx_kill(s, "198.51.100.1");
+        cycle(w, s);
+        assert_int_equal(w->ev.count, 0);
+        assert_int_equal(w->open.count, open);
+    }
+    reload(w);
+    vx__findings_clear(&w->findings);
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 3);
+    the_event(w, VX__EV_CHANGE_REVERTED);
+    the_event(w, VX__EV_NS_RECOVERED);
+    the_event(w, VX__EV_FINDING_CLEARED);
+    assert_int_equal(w->open.count, 0);
+}
+
+static void test_bad_input(void **state)
+{
+    world *w = *state;
+    vx__diff_input in = {.baseline = w->baseline, .current = NULL, .now_ms = T0};
+    assert_int_equal(vx__diff_cycle(&in, &w->open, &w->ev), VX_EINVAL);
+    /* No baseline yet, no config: only liveness is judged. */
+    vx__snapshot *s = fx_healthy();
+    fx_kill(s, "192.0.2.1");
+    in.baseline = NULL;
+    in.current = s;
+    assert_int_equal(vx__diff_cycle(&in, &w->open, &w->ev), VX_OK);
+    assert_int_equal(w->ev.count, 1);
+    assert_int_equal(w->ev.items[0].type, VX__EV_NS_DOWN);
+    fx_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_nothing_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changed_then_reverted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changed_for_one_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_added_and_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_third_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_server_uses_consensus, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accepted_baseline_closes_silently, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_down_then_recovered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_server_keeps_change_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serial_lag, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serial_lag_threshold_and_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolver_down_and_mismatch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_findings_appear_and_clear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_repeats_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
