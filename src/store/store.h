@@ -28,6 +28,8 @@ typedef struct vx__store vx__store;
 int vx__store_open(const char *url, vx__store **out, char *err, size_t errcap);
 void vx__store_close(vx__store *s);
 const char *vx__store_backend(const vx__store *s); /* "sqlite" or "postgresql" */
+/* The last failure, one line in the database's own words ("" when none). */
+const char *vx__store_last_error(const vx__store *s);
 
 /* The accepted baseline of a domain as snapshot JSON (malloc'd), or *json = NULL if none. */
 int vx__store_get_baseline(vx__store *s, const char *domain, char **json, uint64_t *accepted_ms);

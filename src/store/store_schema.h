@@ -1,0 +1,58 @@
+/*
+ * store/store_schema.h — the store's schema, written once for both databases: each migration is
+ * a macro over the few types that differ (an ever-increasing id, a 64-bit integer, a double).
+ *
+ * Migrations are append-only: a released VX__STORE_SCHEMA_Vn never changes; a new version adds
+ * VX__STORE_SCHEMA_Vn+1 with the ALTER/CREATE statements that lead to it, and each backend lists
+ * it in its migrations table.
+ *
+ * Times are Unix milliseconds. Event type, severity and a condition's opened_by are stored as
+ * their names ("RECORD-CHANGED", "warning"), so the history stays readable with plain SQL and
+ * does not depend on the order of C enums. An event's old/new data are JSON arrays of strings.
+ * conditions.event_id has no foreign key: a condition opened in the cycle being committed may
+ * not know its event's id yet (0).
+ */
+#ifndef VX_STORE_STORE_SCHEMA_H
+#define VX_STORE_STORE_SCHEMA_H
+
+/* Kept outside the migrations: it records them. */
+#define VX__STORE_SCHEMA_VERSION_TABLE                                                             \
+    "CREATE TABLE IF NOT EXISTS schema_version ("                                                  \
+    " version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)"
+
+/* SERIAL: an id column that only grows (ids of deleted rows are never given again, so event ids
+ * keep increasing with time once retention deletes old rows). */
+#define VX__STORE_SCHEMA_V1(SERIAL, INT, REAL)                                                     \
+    "CREATE TABLE domains ("                                                                       \
+    " id " SERIAL ", name TEXT NOT NULL UNIQUE);"                                                  \
+    "CREATE TABLE baselines ("                                                                     \
+    " domain_id " INT " PRIMARY KEY REFERENCES domains(id),"                                       \
+    " json TEXT NOT NULL, accepted_ms " INT " NOT NULL);"                                          \
+    "CREATE TABLE snapshots ("                                                                     \
+    " id " SERIAL ", domain_id " INT " NOT NULL REFERENCES domains(id),"                           \
+    " time_ms " INT " NOT NULL, json TEXT NOT NULL);"                                              \
+    "CREATE INDEX snapshots_by_domain ON snapshots (domain_id, id);"                               \
+    "CREATE TABLE events ("                                                                        \
+    " id " SERIAL ", domain_id " INT " NOT NULL REFERENCES domains(id),"                           \
+    " type TEXT NOT NULL, severity TEXT NOT NULL, server TEXT, name TEXT,"                         \
+    " rrtype " INT " NOT NULL, old_json TEXT NOT NULL, new_json TEXT NOT NULL,"                    \
+    " old_ttl " INT " NOT NULL, new_ttl " INT " NOT NULL, check_id TEXT, message TEXT,"            \
+    " first_seen_ms " INT " NOT NULL, last_seen_ms " INT " NOT NULL,"                              \
+    " snapshot_id " INT " NOT NULL REFERENCES snapshots(id));"                                     \
+    "CREATE INDEX events_by_domain ON events (domain_id, id);"                                     \
+    "CREATE INDEX events_by_first_seen ON events (first_seen_ms, id);"                             \
+    "CREATE INDEX events_by_domain_first_seen ON events (domain_id, first_seen_ms, id);"           \
+    "CREATE TABLE conditions ("                                                                    \
+    " domain_id " INT " NOT NULL REFERENCES domains(id), key TEXT NOT NULL,"                       \
+    " opened_by TEXT NOT NULL, first_seen_ms " INT " NOT NULL,"                                    \
+    " last_seen_ms " INT " NOT NULL, event_id " INT " NOT NULL, detail TEXT,"                      \
+    " PRIMARY KEY (domain_id, key));"                                                              \
+    "CREATE TABLE rtt_samples ("                                                                   \
+    " id " SERIAL ", domain_id " INT " NOT NULL REFERENCES domains(id),"                           \
+    " server TEXT NOT NULL, rtt_ms " REAL " NOT NULL, time_ms " INT " NOT NULL);"                  \
+    "CREATE INDEX rtt_by_domain_time ON rtt_samples (domain_id, time_ms, id);"                     \
+    "CREATE TABLE deliveries ("                                                                    \
+    " sink TEXT NOT NULL, event_id " INT " NOT NULL REFERENCES events(id),"                        \
+    " delivered_ms " INT " NOT NULL, PRIMARY KEY (sink, event_id));"
+
+#endif

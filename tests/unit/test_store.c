@@ -1,0 +1,1063 @@
+/*
+ * tests/unit/test_store.c — the monitor's history (store/store.h): migrations at open, baselines,
+ * cycles committed whole or not at all (ids, snapshot ids, conditions replaced), event lists,
+ * domains, RTT samples, delivery bookkeeping, two handles writing at once, and kill -9 at random
+ * moments while cycles are being committed.
+ *
+ * By default the suite runs on SQLite in a temporary directory. With VOXDNS_TEST_PG_URL set to a
+ * libpq URI (tests/system/test_store_pg.py starts a throwaway server and does so) the same suite
+ * runs on PostgreSQL instead, each test in a schema of its own; the SQLite-only tests (file,
+ * settings, lock waiting) are then left out.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "store/store_impl.h"
+#include "voxdns/status.h"
+
+/* ---- fixture: a fresh database per test ---------------------------------------------------- */
+
+typedef struct fx {
+    char dir[128];   /* SQLite: the temporary directory */
+    char path[256];  /* SQLite: the database file */
+    char schema[64]; /* PostgreSQL: this test's schema */
+    char url[1024];  /* what vx__store_open is given */
+} fx;
+
+static const char *pg_base(void)
+{
+    const char *u = getenv("VOXDNS_TEST_PG_URL");
+    return u && *u ? u : NULL;
+}
+
+static bool on_pg(void)
+{
+    return pg_base() != NULL;
+}
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static void pg_admin(const char *sql)
+{
+    PGconn *c = PQconnectdb(pg_base());
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQsetNoticeProcessor(c, quiet, NULL); /* DROP SCHEMA ... CASCADE lists every table */
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+static int setup(void **state)
+{
+    static unsigned counter;
+    fx *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    if (on_pg()) {
+        char sql[128];
+        snprintf(f->schema, sizeof f->schema, "t_%ld_%u", (long)getpid(), ++counter);
+        snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
+        pg_admin(sql);
+        snprintf(f->url, sizeof f->url, "%s%coptions=-csearch_path%%3D%s", pg_base(),
+                 strchr(pg_base(), '?') ? '&' : '?', f->schema);
+    } else {
+        snprintf(f->dir, sizeof f->dir, "/tmp/voxdns-store-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        /* A directory that does not exist yet: the store makes it. */
+        snprintf(f->path, sizeof f->path, "%s/lib/voxdns/history.db", f->dir);
+        snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
+    }
+    *state = f;
+    return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+
+    if (on_pg()) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", f->schema);
+        pg_admin(sql);
+    } else {
+        nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    free(f);
+    return 0;
+}
+
+static vx__store *open_ok(const fx *f)
+{
+    vx__store *s = NULL;
+    char err[512];
+
+    int rc = vx__store_open(f->url, &s, err, sizeof err);
+    if (rc != VX_OK)
+        fail_msg("open %s: %s", f->url, err);
+    return s;
+}
+
+/* ---- raw access, to look behind the interface ---------------------------------------------- */
+
+static int64_t raw_int(const fx *f, const char *sql)
+{
+    int64_t v = -1;
+
+    if (on_pg()) {
+        PGconn *c = PQconnectdb(f->url);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            fail_msg("%s: %s", sql, PQerrorMessage(c));
+        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        PQfinish(c);
+        return v;
+    }
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void raw_exec(const fx *f, const char *sql)
+{
+    if (on_pg()) {
+        PGconn *c = PQconnectdb(f->url);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail_msg("%s: %s", sql, PQerrorMessage(c));
+        PQclear(r);
+        PQfinish(c);
+        return;
+    }
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* ---- building blocks ----------------------------------------------------------------------- */
+
+static char *OLD_A[] = {"192.0.2.10"};
+static char *NEW_A[] = {"203.0.113.66", "203.0.113.67"};
+
+static vx__event change_event(const char *message, uint64_t first_seen_ms)
+{
+    vx__event e = {
+        .type = VX__EV_RECORD_CHANGED,
+        .severity = VX__SEV_ERROR,
+        .domain = "a.example",
+        .server = "ns1.dns-a.net/192.0.2.1",
+        .name = "sip.a.example",
+        .rrtype = 1,
+        .old_data = OLD_A,
+        .old_count = 1,
+        .new_data = NEW_A,
+        .new_count = 2,
+        .old_ttl = 300,
+        .new_ttl = 60,
+        .message = (char *)message,
+        .first_seen_ms = first_seen_ms,
+        .last_seen_ms = first_seen_ms + 5,
+    };
+    return e;
+}
+
+static vx__event finding_event(const char *message, uint64_t first_seen_ms)
+{
+    vx__event e = {
+        .type = VX__EV_FINDING_APPEARED,
+        .severity = VX__SEV_WARNING,
+        .check = "NS-SINGLE-PROVIDER",
+        .message = (char *)message,
+        .first_seen_ms = first_seen_ms,
+        .last_seen_ms = first_seen_ms,
+    };
+    return e;
+}
+
+static void put_cond(vx__conditions *c, const char *key, const char *detail, int64_t event_id)
+{
+    vx__condition cond = {
+        .key = (char *)key,
+        .opened_by = VX__EV_NS_DOWN,
+        .first_seen_ms = 1000,
+        .last_seen_ms = 2000,
+        .event_id = event_id,
+        .detail = (char *)detail,
+    };
+    assert_int_equal(vx__conditions_put(c, &cond), VX_OK);
+}
+
+/* Commits a cycle of the given events (copied), no conditions unless given. */
+static int commit(vx__store *s, const char *domain, const char *json, uint64_t t,
+                  const vx__event *evs, size_t n, const vx__conditions *conds, vx__events *out)
+{
+    vx__store_rtt_sample sample = {"ns1.dns-a.net/192.0.2.1", 12.5, t};
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(vx__events_push(out, &evs[i]), VX_OK);
+    return vx__store_commit_cycle(s, domain, json, t, out, conds, &sample, 1);
+}
+
+/* ---- open, URLs, migrations ---------------------------------------------------------------- */
+
+static void test_open_migrate_reopen(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+
+    assert_string_equal(vx__store_backend(s), on_pg() ? "postgresql" : "sqlite");
+    vx__store_close(s);
+    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_version"), 1);
+    s = open_ok(f);
+    vx__store_close(s);
+    s = open_ok(f);
+    vx__store_close(s);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_version"), 1);
+    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_version"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM events"), 0);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    char err[512];
+
+    vx__store_close(s);
+    raw_exec(f, "INSERT INTO schema_version (version, applied_ms) VALUES (99, 0)");
+    s = (vx__store *)1;
+    assert_int_equal(vx__store_open(f->url, &s, err, sizeof err), VX_EIO);
+    assert_null(s);
+    assert_non_null(strstr(err, "version 99 is newer"));
+}
+
+static void test_bad_urls(void **state)
+{
+    vx__store *s = NULL;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(vx__store_open("mysql://db/voxdns", &s, err, sizeof err), VX_EINVAL);
+    assert_non_null(strstr(err, "unsupported store URL scheme \"mysql\""));
+    assert_int_equal(vx__store_open("", &s, err, sizeof err), VX_EINVAL);
+    assert_non_null(strstr(err, "empty store URL"));
+    assert_int_equal(vx__store_open(NULL, &s, err, sizeof err), VX_EINVAL);
+    assert_int_equal(vx__store_open("sqlite:", &s, err, sizeof err), VX_EINVAL);
+    assert_non_null(strstr(err, "names no database file"));
+    assert_int_equal(vx__store_open("http://x/y", &s, NULL, 0), VX_EINVAL);
+    assert_null(s);
+    /* A server that is not there: the database's own words. */
+    assert_int_equal(
+        vx__store_open("postgresql:///x?host=/nonexistent-voxdns-dir&connect_timeout=2", &s, err,
+                       sizeof err),
+        VX_EIO);
+    assert_non_null(strstr(err, "postgresql: cannot connect"));
+    assert_null(strchr(err, '\n'));
+}
+
+/* ---- baselines ----------------------------------------------------------------------------- */
+
+static void test_baseline(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    char *json = (char *)"x";
+    uint64_t ms = 7;
+
+    assert_int_equal(vx__store_get_baseline(s, "a.example", &json, &ms), VX_OK);
+    assert_null(json);
+    assert_int_equal(ms, 0);
+    assert_int_equal(vx__store_set_baseline(s, "a.example", "{\"v\":1}", 1000), VX_OK);
+    assert_int_equal(vx__store_set_baseline(s, "b.example", "{\"v\":\"b\"}", 1500), VX_OK);
+    assert_int_equal(vx__store_get_baseline(s, "a.example", &json, &ms), VX_OK);
+    assert_string_equal(json, "{\"v\":1}");
+    assert_int_equal(ms, 1000);
+    free(json);
+    assert_int_equal(vx__store_set_baseline(s, "a.example", "{\"v\":2}", 2000), VX_OK);
+    assert_int_equal(vx__store_get_baseline(s, "a.example", &json, &ms), VX_OK);
+    assert_string_equal(json, "{\"v\":2}");
+    assert_int_equal(ms, 2000);
+    free(json);
+    assert_int_equal(vx__store_get_baseline(s, "b.example", &json, NULL), VX_OK);
+    assert_string_equal(json, "{\"v\":\"b\"}");
+    free(json);
+    assert_int_equal(vx__store_set_baseline(s, "", "{}", 1), VX_EINVAL);
+    assert_int_equal(vx__store_set_baseline(s, "a.example", NULL, 1), VX_EINVAL);
+    vx__store_close(s);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM baselines"), 2);
+}
+
+/* ---- cycles -------------------------------------------------------------------------------- */
+
+static void test_cycle_ids(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__event evs[] = {change_event("one", 1000), finding_event("two", 1000),
+                       change_event("three", 1000)};
+    vx__events c1 = {0}, c2 = {0};
+    char *json;
+    int64_t sid;
+
+    assert_int_equal(vx__store_latest_snapshot(s, "a.example", &json, &sid), VX_OK);
+    assert_null(json);
+    assert_int_equal(commit(s, "a.example", "{\"cycle\":1}", 1000, evs, 2, NULL, &c1), VX_OK);
+    assert_int_equal(commit(s, "a.example", "{\"cycle\":2}", 2000, evs, 3, NULL, &c2), VX_OK);
+    assert_true(c1.items[0].id > 0);
+    assert_int_equal(c1.items[1].id, c1.items[0].id + 1);
+    assert_true(c2.items[0].id > c1.items[1].id);
+    assert_int_equal(c2.items[1].id, c2.items[0].id + 1);
+    assert_int_equal(c2.items[2].id, c2.items[1].id + 1);
+    assert_true(c1.items[0].snapshot_id > 0);
+    assert_int_equal(c1.items[1].snapshot_id, c1.items[0].snapshot_id);
+    assert_true(c2.items[0].snapshot_id > c1.items[0].snapshot_id);
+    assert_int_equal(c2.items[2].snapshot_id, c2.items[0].snapshot_id);
+
+    assert_int_equal(vx__store_latest_snapshot(s, "a.example", &json, &sid), VX_OK);
+    assert_string_equal(json, "{\"cycle\":2}");
+    assert_int_equal(sid, c2.items[0].snapshot_id);
+    free(json);
+    /* A cycle without events still stores its snapshot. */
+    assert_int_equal(commit(s, "a.example", "{\"cycle\":3}", 3000, NULL, 0, NULL, &c1), VX_OK);
+    assert_int_equal(vx__store_latest_snapshot(s, "a.example", &json, &sid), VX_OK);
+    assert_string_equal(json, "{\"cycle\":3}");
+    assert_true(sid > c2.items[0].snapshot_id);
+    free(json);
+    assert_int_equal(vx__store_commit_cycle(s, NULL, "{}", 1, NULL, NULL, NULL, 0), VX_EINVAL);
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", NULL, 1, NULL, NULL, NULL, 0),
+                     VX_EINVAL);
+    vx__events_clear(&c1);
+    vx__events_clear(&c2);
+    vx__store_close(s);
+}
+
+static void assert_conds(vx__store *s, const char *domain, const char *const *keys, size_t n)
+{
+    vx__conditions got = {0};
+
+    assert_int_equal(vx__store_get_conditions(s, domain, &got), VX_OK);
+    assert_int_equal(got.count, n);
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(vx__conditions_get(&got, keys[i]));
+    vx__conditions_clear(&got);
+}
+
+static void test_conditions_replaced(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__conditions c1 = {0}, c2 = {0}, other = {0}, got = {0};
+    vx__events evs = {0};
+
+    put_cond(&c1, "down|ns1/192.0.2.1", "{\"a\":1}", 0);
+    put_cond(&c1, "down|ns2/192.0.2.2", NULL, 0);
+    put_cond(&c2, "down|ns2/192.0.2.2", "{\"b\":2}", 17);
+    put_cond(&c2, "lag|ns3/192.0.2.3", "{}", 18);
+    put_cond(&other, "resolver|192.0.2.99", NULL, 0);
+    assert_int_equal(commit(s, "b.example", "{}", 500, NULL, 0, &other, &evs), VX_OK);
+    assert_int_equal(commit(s, "a.example", "{}", 1000, NULL, 0, &c1, &evs), VX_OK);
+    assert_conds(s, "a.example", (const char *[]){"down|ns1/192.0.2.1", "down|ns2/192.0.2.2"}, 2);
+    assert_int_equal(commit(s, "a.example", "{}", 2000, NULL, 0, &c2, &evs), VX_OK);
+    assert_conds(s, "a.example", (const char *[]){"down|ns2/192.0.2.2", "lag|ns3/192.0.2.3"}, 2);
+    assert_conds(s, "b.example", (const char *[]){"resolver|192.0.2.99"}, 1);
+
+    assert_int_equal(vx__store_get_conditions(s, "a.example", &got), VX_OK);
+    const vx__condition *c = vx__conditions_get(&got, "down|ns2/192.0.2.2");
+    assert_int_equal(c->opened_by, VX__EV_NS_DOWN);
+    assert_int_equal(c->first_seen_ms, 1000);
+    assert_int_equal(c->last_seen_ms, 2000);
+    assert_int_equal(c->event_id, 17);
+    assert_string_equal(c->detail, "{\"b\":2}");
+    vx__conditions_clear(&got);
+    /* Nothing open any more; unknown domains have none. */
+    assert_int_equal(commit(s, "a.example", "{}", 3000, NULL, 0, NULL, &evs), VX_OK);
+    assert_conds(s, "a.example", NULL, 0);
+    assert_conds(s, "nowhere.example", NULL, 0);
+    vx__conditions_clear(&c1);
+    vx__conditions_clear(&c2);
+    vx__conditions_clear(&other);
+    vx__events_clear(&evs);
+    vx__store_close(s);
+}
+
+/* A unique-key violation half-way through (after the snapshot and events were inserted) must
+ * leave nothing of the cycle behind, and the caller's events untouched. */
+static void test_failed_commit_rolls_back(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__event evs[] = {change_event("one", 1000), finding_event("two", 1000)};
+    vx__conditions ok = {0};
+    vx__events c1 = {0}, c2 = {0}, c3 = {0}, all = {0};
+    char *json;
+    int64_t sid;
+
+    put_cond(&ok, "down|ns1/192.0.2.1", NULL, 0);
+    assert_int_equal(commit(s, "a.example", "{\"cycle\":1}", 1000, evs, 2, &ok, &c1), VX_OK);
+    vx__condition twice[] = {{.key = "dup", .opened_by = VX__EV_NS_DOWN},
+                             {.key = "dup", .opened_by = VX__EV_NS_DOWN}};
+    vx__conditions bad = {.items = twice, .count = 2, .cap = 2};
+    assert_int_equal(commit(s, "a.example", "{\"cycle\":2}", 2000, evs, 2, &bad, &c2), VX_EIO);
+    assert_true(strlen(vx__store_last_error(s)) > 0);
+    assert_int_equal(c2.items[0].id, 0);
+    assert_int_equal(c2.items[1].snapshot_id, 0);
+
+    assert_int_equal(vx__store_latest_snapshot(s, "a.example", &json, &sid), VX_OK);
+    assert_string_equal(json, "{\"cycle\":1}");
+    assert_int_equal(sid, c1.items[0].snapshot_id);
+    free(json);
+    assert_int_equal(vx__store_events_since(s, NULL, 0, 0, &all), VX_OK);
+    assert_int_equal(all.count, 2);
+    assert_conds(s, "a.example", (const char *[]){"down|ns1/192.0.2.1"}, 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM rtt_samples"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM snapshots"), 1);
+
+    /* The handle still works; SQLite gives the rolled-back ids again, PostgreSQL's sequences
+     * may skip them, both keep increasing. */
+    assert_int_equal(commit(s, "a.example", "{\"cycle\":3}", 3000, evs, 1, NULL, &c3), VX_OK);
+    assert_true(c3.items[0].id > c1.items[1].id);
+    if (!on_pg())
+        assert_int_equal(c3.items[0].id, c1.items[1].id + 1);
+    vx__conditions_clear(&ok);
+    vx__events_clear(&c1);
+    vx__events_clear(&c2);
+    vx__events_clear(&c3);
+    vx__events_clear(&all);
+    vx__store_close(s);
+}
+
+/* ---- event lists --------------------------------------------------------------------------- */
+
+static void assert_event_round_trip(const vx__event *got, const vx__event *want, const char *dom)
+{
+    assert_int_equal(got->type, want->type);
+    assert_int_equal(got->severity, want->severity);
+    assert_string_equal(got->domain, dom);
+    if (want->server)
+        assert_string_equal(got->server, want->server);
+    else
+        assert_null(got->server);
+    if (want->check)
+        assert_string_equal(got->check, want->check);
+    else
+        assert_null(got->check);
+    assert_int_equal(got->rrtype, want->rrtype);
+    assert_int_equal(got->old_count, want->old_count);
+    assert_int_equal(got->new_count, want->new_count);
+    for (size_t i = 0; i < want->new_count; i++)
+        assert_string_equal(got->new_data[i], want->new_data[i]);
+    for (size_t i = 0; i < want->old_count; i++)
+        assert_string_equal(got->old_data[i], want->old_data[i]);
+    assert_int_equal(got->old_ttl, want->old_ttl);
+    assert_int_equal(got->new_ttl, want->new_ttl);
+    assert_string_equal(got->message, want->message);
+    assert_int_equal(got->first_seen_ms, want->first_seen_ms);
+    assert_int_equal(got->last_seen_ms, want->last_seen_ms);
+}
+
+static void test_event_queries(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__event a[] = {change_event("a1", 1000), finding_event("a2", 1001)};
+    vx__event b[] = {change_event("b1 closes an old change", 500)};
+    vx__events ca = {0}, cb = {0}, got = {0};
+
+    b[0].type = VX__EV_CHANGE_REVERTED;
+    b[0].server = NULL;
+    b[0].old_count = 0; /* an empty list survives as empty */
+    assert_int_equal(commit(s, "a.example", "{}", 1000, a, 2, NULL, &ca), VX_OK);
+    assert_int_equal(commit(s, "b.example", "{}", 2000, b, 1, NULL, &cb), VX_OK);
+
+    assert_int_equal(vx__store_events_since(s, NULL, 0, 0, &got), VX_OK);
+    assert_int_equal(got.count, 3);
+    assert_event_round_trip(&got.items[0], &a[0], "a.example");
+    assert_event_round_trip(&got.items[1], &a[1], "a.example");
+    assert_event_round_trip(&got.items[2], &b[0], "b.example");
+    assert_int_equal(got.items[0].id, ca.items[0].id);
+    assert_int_equal(got.items[2].id, cb.items[0].id);
+    assert_int_equal(got.items[2].snapshot_id, cb.items[0].snapshot_id);
+    assert_null(got.items[2].old_data);
+    vx__events_clear(&got);
+
+    assert_int_equal(vx__store_events_since(s, NULL, ca.items[0].id, 0, &got), VX_OK);
+    assert_int_equal(got.count, 2);
+    assert_string_equal(got.items[0].message, "a2");
+    /* Lists are appended to. */
+    assert_int_equal(vx__store_events_since(s, NULL, ca.items[0].id, 1, &got), VX_OK);
+    assert_int_equal(got.count, 3);
+    assert_string_equal(got.items[2].message, "a2");
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_events_since(s, "b.example", 0, 10, &got), VX_OK);
+    assert_int_equal(got.count, 1);
+    assert_string_equal(got.items[0].message, "b1 closes an old change");
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_events_since(s, "nowhere.example", 0, 10, &got), VX_OK);
+    assert_int_equal(got.count, 0);
+    assert_int_equal(vx__store_events_since(s, NULL, cb.items[0].id, 10, &got), VX_OK);
+    assert_int_equal(got.count, 0);
+
+    /* By time: first_seen, oldest first (the closing event began before the others). */
+    assert_int_equal(vx__store_events_since_time(s, NULL, 0, 0, &got), VX_OK);
+    assert_int_equal(got.count, 3);
+    assert_string_equal(got.items[0].message, "b1 closes an old change");
+    assert_string_equal(got.items[1].message, "a1");
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_events_since_time(s, NULL, 1000, 0, &got), VX_OK);
+    assert_int_equal(got.count, 2);
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_events_since_time(s, NULL, 1001, 0, &got), VX_OK);
+    assert_int_equal(got.count, 1);
+    assert_string_equal(got.items[0].message, "a2");
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_events_since_time(s, "a.example", 0, 1, &got), VX_OK);
+    assert_int_equal(got.count, 1);
+    assert_string_equal(got.items[0].message, "a1");
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_events_since_time(s, "b.example", 501, 0, &got), VX_OK);
+    assert_int_equal(got.count, 0);
+
+    vx__events_clear(&ca);
+    vx__events_clear(&cb);
+    vx__store_close(s);
+}
+
+static void test_domains(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__events evs = {0};
+    char **names;
+    size_t n;
+
+    assert_int_equal(vx__store_domains(s, &names, &n), VX_OK);
+    assert_int_equal(n, 0);
+    free(names);
+    assert_int_equal(vx__store_set_baseline(s, "zeta.example", "{}", 1), VX_OK);
+    assert_int_equal(commit(s, "Alpha.example", "{}", 1, NULL, 0, NULL, &evs), VX_OK);
+    assert_int_equal(commit(s, "beta.example", "{}", 1, NULL, 0, NULL, &evs), VX_OK);
+    assert_int_equal(commit(s, "beta.example", "{}", 2, NULL, 0, NULL, &evs), VX_OK);
+    assert_int_equal(vx__store_domains(s, &names, &n), VX_OK);
+    assert_int_equal(n, 3);
+    /* Bytewise, whatever the database's collation. */
+    assert_string_equal(names[0], "Alpha.example");
+    assert_string_equal(names[1], "beta.example");
+    assert_string_equal(names[2], "zeta.example");
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    vx__events_clear(&evs);
+    vx__store_close(s);
+}
+
+static void test_rtt(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__store_rtt_sample c1[] = {{"ns1/192.0.2.1", 12.25, 1000}, {"ns2/192.0.2.2", -1, 1000}};
+    vx__store_rtt_sample c2[] = {{"ns1/192.0.2.1", 14.5, 2000}};
+    vx__store_rtt_sample other[] = {{"ns9/198.51.100.9", 3, 1500}};
+    vx__rtt_row *rows;
+    size_t n;
+
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 1000, NULL, NULL, c1, 2), VX_OK);
+    assert_int_equal(vx__store_commit_cycle(s, "b.example", "{}", 1500, NULL, NULL, other, 1),
+                     VX_OK);
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 2000, NULL, NULL, c2, 1), VX_OK);
+    assert_int_equal(vx__store_rtt_since(s, "a.example", 0, &rows, &n), VX_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(rows[0].server, "ns1/192.0.2.1");
+    assert_true(rows[0].rtt_ms == 12.25);
+    assert_int_equal(rows[0].time_ms, 1000);
+    assert_string_equal(rows[1].server, "ns2/192.0.2.2");
+    assert_true(rows[1].rtt_ms < 0);
+    assert_true(rows[2].rtt_ms == 14.5);
+    assert_int_equal(rows[2].time_ms, 2000);
+    vx__rtt_rows_free(rows, n);
+    assert_int_equal(vx__store_rtt_since(s, "a.example", 1001, &rows, &n), VX_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].time_ms, 2000);
+    vx__rtt_rows_free(rows, n);
+    assert_int_equal(vx__store_rtt_since(s, "nowhere.example", 0, &rows, &n), VX_OK);
+    assert_int_equal(n, 0);
+    vx__rtt_rows_free(rows, n);
+    vx__store_close(s);
+}
+
+static void test_deliveries(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__event evs[] = {change_event("e1", 1), change_event("e2", 1), finding_event("e3", 2)};
+    vx__events c = {0}, got = {0};
+
+    assert_int_equal(commit(s, "a.example", "{}", 1000, evs, 3, NULL, &c), VX_OK);
+    assert_int_equal(vx__store_undelivered(s, "log", 0, &got), VX_OK);
+    assert_int_equal(got.count, 3);
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_mark_delivered(s, "log", c.items[0].id, 5000), VX_OK);
+    assert_int_equal(vx__store_mark_delivered(s, "log", c.items[1].id, 5000), VX_OK);
+    assert_int_equal(vx__store_mark_delivered(s, "log", c.items[1].id, 6000), VX_OK);
+    assert_int_equal(vx__store_mark_delivered(s, "webhook", c.items[2].id, 5000), VX_OK);
+    assert_int_equal(vx__store_mark_delivered(s, "log", 999999, 5000), VX_ENOTFOUND);
+    assert_int_equal(vx__store_mark_delivered(s, "", c.items[0].id, 5000), VX_EINVAL);
+
+    assert_int_equal(vx__store_undelivered(s, "log", 0, &got), VX_OK);
+    assert_int_equal(got.count, 1);
+    assert_string_equal(got.items[0].message, "e3");
+    assert_int_equal(got.items[0].id, c.items[2].id);
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_undelivered(s, "webhook", 0, &got), VX_OK);
+    assert_int_equal(got.count, 2);
+    assert_string_equal(got.items[0].message, "e1");
+    assert_string_equal(got.items[1].message, "e2");
+    vx__events_clear(&got);
+    assert_int_equal(vx__store_undelivered(s, "command", 1, &got), VX_OK);
+    assert_int_equal(got.count, 1);
+    assert_string_equal(got.items[0].message, "e1");
+    vx__events_clear(&got);
+    vx__events_clear(&c);
+    vx__store_close(s);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM deliveries"), 3);
+}
+
+/* ---- two handles at once ------------------------------------------------------------------- */
+
+typedef struct writer {
+    const char *url;
+    bool cycles; /* commit cycles, or set baselines */
+    int failures;
+    char err[512];
+} writer;
+
+#define WRITES 40
+
+static void *write_loop(void *arg)
+{
+    writer *w = arg;
+    vx__store *s = NULL;
+
+    if (vx__store_open(w->url, &s, w->err, sizeof w->err) != VX_OK) {
+        w->failures = WRITES;
+        return NULL;
+    }
+    for (int i = 0; i < WRITES; i++) {
+        vx__event e = change_event("concurrent", (uint64_t)i);
+        vx__events evs = {0};
+        int rc = vx__events_push(&evs, &e);
+        if (rc == VX_OK && w->cycles)
+            rc = vx__store_commit_cycle(s, "a.example", "{}", (uint64_t)i, &evs, NULL, NULL, 0);
+        else if (rc == VX_OK)
+            rc = vx__store_set_baseline(s, "a.example", "{\"b\":1}", (uint64_t)i);
+        if (rc != VX_OK) {
+            w->failures++;
+            snprintf(w->err, sizeof w->err, "%s", vx__store_last_error(s));
+        }
+        vx__events_clear(&evs);
+    }
+    vx__store_close(s);
+    return NULL;
+}
+
+static void test_two_handles(void **state)
+{
+    fx *f = *state;
+    writer a = {.url = f->url, .cycles = true}, b = {.url = f->url, .cycles = false};
+    pthread_t ta, tb;
+
+    vx__store_close(open_ok(f)); /* migrated once before the race */
+    assert_int_equal(pthread_create(&ta, NULL, write_loop, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, write_loop, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    if (a.failures || b.failures)
+        fail_msg("cycles failed %d (%s), baselines failed %d (%s)", a.failures, a.err, b.failures,
+                 b.err);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM events"), WRITES);
+}
+
+/* Several processes starting on a fresh database at once: one migrates, the others wait for it
+ * (SQLite's write lock, PostgreSQL's advisory lock) and find the schema in place. */
+typedef struct opener {
+    const char *url;
+    int rc;
+    char err[512];
+} opener;
+
+static void *open_close(void *arg)
+{
+    opener *o = arg;
+    vx__store *s = NULL;
+
+    o->rc = vx__store_open(o->url, &s, o->err, sizeof o->err);
+    vx__store_close(s);
+    return NULL;
+}
+
+static void test_open_race(void **state)
+{
+    fx *f = *state;
+    opener o[6];
+    pthread_t t[6];
+
+    for (int i = 0; i < 6; i++) {
+        o[i] = (opener){.url = f->url};
+        assert_int_equal(pthread_create(&t[i], NULL, open_close, &o[i]), 0);
+    }
+    for (int i = 0; i < 6; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 6; i++)
+        if (o[i].rc != VX_OK)
+            fail_msg("opener %d: %s", i, o[i].err);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_version"), 1);
+}
+
+/* ---- kill -9 while committing -------------------------------------------------------------- */
+
+#define CRASH_DOMAIN "crash.example"
+#define CRASH_ROUNDS 6
+
+static long cycle_of_json(const char *json)
+{
+    long n = -1;
+    return json && sscanf(json, "{\"cycle\":%ld}", &n) == 1 ? n : -1;
+}
+
+/* Cycle n has 1 + n % 3 events, conditions "stay" (detail n) and "c|n", one RTT sample. */
+static int commit_numbered(vx__store *s, long n)
+{
+    char json[64], msg[64], key[32], detail[32];
+    long k = 1 + n % 3;
+    vx__events evs = {0};
+    vx__conditions conds = {0};
+    vx__condition c = {.key = key, .detail = detail, .opened_by = VX__EV_NS_DOWN};
+    vx__store_rtt_sample sample = {"ns1/192.0.2.1", (double)n, (uint64_t)n};
+
+    snprintf(json, sizeof json, "{\"cycle\":%ld}", n);
+    for (long j = 0; j < k; j++) {
+        snprintf(msg, sizeof msg, "cycle %ld event %ld of %ld", n, j, k);
+        vx__event e = change_event(msg, (uint64_t)n);
+        if (vx__events_push(&evs, &e) != VX_OK)
+            return VX_ENOMEM;
+    }
+    snprintf(detail, sizeof detail, "%ld", n);
+    snprintf(key, sizeof key, "stay");
+    vx__conditions_put(&conds, &c);
+    snprintf(key, sizeof key, "c|%ld", n);
+    vx__conditions_put(&conds, &c);
+    int rc = vx__store_commit_cycle(s, CRASH_DOMAIN, json, (uint64_t)n, &evs, &conds, &sample, 1);
+    vx__events_clear(&evs);
+    vx__conditions_clear(&conds);
+    return rc;
+}
+
+static void crash_child(const char *url)
+{
+    vx__store *s;
+    char err[512], *json = NULL;
+    int64_t id;
+
+    alarm(60); /* never outlive the test */
+    if (vx__store_open(url, &s, err, sizeof err) != VX_OK)
+        _exit(3);
+    if (vx__store_latest_snapshot(s, CRASH_DOMAIN, &json, &id) != VX_OK)
+        _exit(4);
+    long n = json ? cycle_of_json(json) + 1 : 0;
+    free(json);
+    for (;; n++)
+        if (commit_numbered(s, n) != VX_OK)
+            _exit(2);
+}
+
+typedef struct walk {
+    long cycle, j, k;
+    int64_t id, snap;
+    long cycles; /* whole cycles seen */
+} walk;
+
+static void walk_event(walk *w, const vx__event *e)
+{
+    long n, j, k;
+
+    assert_int_equal(sscanf(e->message, "cycle %ld event %ld of %ld", &n, &j, &k), 3);
+    assert_int_equal(k, 1 + n % 3);
+    if (w->cycles > 0 && e->snapshot_id == w->snap) { /* the same cycle goes on */
+        assert_int_equal(n, w->cycle);
+        assert_int_equal(j, w->j + 1);
+        assert_int_equal(e->id, w->id + 1);
+    } else { /* the previous cycle was whole; this one follows it */
+        assert_int_equal(n, w->cycles);
+        assert_int_equal(j, 0);
+        if (w->cycles > 0) {
+            assert_int_equal(w->j, w->k - 1);
+            assert_true(e->snapshot_id > w->snap);
+            assert_true(e->id > w->id);
+            if (!on_pg()) /* SQLite: rolled-back ids are given again, no gaps at all */
+                assert_int_equal(e->id, w->id + 1);
+        }
+        w->cycles++;
+    }
+    *w = (walk){n, j, k, e->id, e->snapshot_id, w->cycles};
+}
+
+static long verify_crash_store(const fx *f)
+{
+    vx__store *s = open_ok(f);
+    vx__events evs = {0};
+    walk w = {0};
+    char *json = NULL;
+    int64_t sid = 0;
+
+    assert_int_equal(vx__store_events_since(s, CRASH_DOMAIN, 0, 0, &evs), VX_OK);
+    for (size_t i = 0; i < evs.count; i++)
+        walk_event(&w, &evs.items[i]);
+    if (w.cycles > 0)
+        assert_int_equal(w.j, w.k - 1); /* the last cycle is whole too */
+    assert_int_equal(vx__store_latest_snapshot(s, CRASH_DOMAIN, &json, &sid), VX_OK);
+    assert_int_equal(cycle_of_json(json), w.cycles - 1);
+    assert_int_equal(sid, w.snap);
+    free(json);
+    if (w.cycles > 0) {
+        char key[32];
+        snprintf(key, sizeof key, "c|%ld", w.cycles - 1);
+        assert_conds(s, CRASH_DOMAIN, (const char *[]){"stay", key}, 2);
+    }
+    vx__events_clear(&evs);
+    vx__store_close(s);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM snapshots"), w.cycles);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM rtt_samples"), w.cycles);
+    return w.cycles;
+}
+
+static void test_crash_kill9(void **state)
+{
+    fx *f = *state;
+    unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+    long cycles = 0;
+
+    print_message("kill -9 seed %u\n", seed);
+    srand(seed);
+    for (int round = 0; round < CRASH_ROUNDS; round++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            crash_child(f->url);
+        /* The first round may kill it during the migration: that must leave no trace either. */
+        useconds_t delay = (useconds_t)(20000 + rand() % 250000);
+        usleep(delay);
+        int status;
+        kill(pid, SIGKILL);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFSIGNALED(status))
+            fail_msg("the committing child stopped by itself (status %d)", WEXITSTATUS(status));
+        long now = verify_crash_store(f);
+        assert_true(now >= cycles);
+        cycles = now;
+    }
+    print_message("%ld cycles committed across %d kills, all whole\n", cycles, CRASH_ROUNDS);
+    assert_true(cycles >= CRASH_ROUNDS);
+}
+
+/* ---- SQLite only --------------------------------------------------------------------------- */
+
+static int64_t pragma(vx__store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)s->db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_sqlite_settings(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    struct stat st;
+    char dir[256];
+
+    assert_int_equal(pragma(s, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
+    assert_true(pragma(s, "PRAGMA busy_timeout") >= 1000);
+    vx__store_close(s);
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    snprintf(dir, sizeof dir, "%s/lib/voxdns", f->dir);
+    assert_int_equal(stat(dir, &st), 0);
+    mode_t mask = umask(0);
+    umask(mask);
+    assert_int_equal(st.st_mode & 0777, 0750 & ~mask);
+}
+
+static void test_sqlite_url_forms(void **state)
+{
+    fx *f = *state;
+    char url[512];
+    vx__store *s;
+    char err[512];
+
+    snprintf(url, sizeof url, "%s/bare.db", f->dir);
+    assert_int_equal(vx__store_open(url, &s, err, sizeof err), VX_OK);
+    assert_string_equal(vx__store_backend(s), "sqlite");
+    vx__store_close(s);
+    snprintf(url, sizeof url, "sqlite://%s/triple.db", f->dir);
+    assert_int_equal(vx__store_open(url, &s, err, sizeof err), VX_OK);
+    vx__store_close(s);
+    snprintf(url, sizeof url, "%s/triple.db", f->dir);
+    assert_int_equal(access(url, F_OK), 0);
+}
+
+static void test_sqlite_dir_impossible(void **state)
+{
+    fx *f = *state;
+    char url[512], file[256];
+    vx__store *s;
+    char err[512];
+
+    snprintf(file, sizeof file, "%s/plainfile", f->dir);
+    FILE *fp = fopen(file, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    snprintf(url, sizeof url, "sqlite:%s/sub/history.db", file);
+    assert_int_equal(vx__store_open(url, &s, err, sizeof err), VX_EIO);
+    assert_non_null(strstr(err, "cannot create directory"));
+    assert_non_null(strstr(err, "plainfile"));
+}
+
+typedef struct holder {
+    sqlite3 *db;
+    useconds_t hold_us;
+} holder;
+
+static void *release_later(void *arg)
+{
+    holder *h = arg;
+    usleep(h->hold_us);
+    sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+    return NULL;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Another connection holds the write lock for 300 ms: the store waits for it, then writes. */
+static void test_sqlite_busy_waits(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__events evs = {0};
+    holder h = {.hold_us = 300000};
+    pthread_t t;
+
+    assert_int_equal(sqlite3_open(f->path, &h.db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h.db,
+                                  "BEGIN IMMEDIATE; INSERT INTO domains (name) VALUES "
+                                  "('holder.example')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(pthread_create(&t, NULL, release_later, &h), 0);
+    uint64_t t0 = mono_ms();
+    assert_int_equal(vx__store_set_baseline(s, "a.example", "{}", 1), VX_OK);
+    assert_true(mono_ms() - t0 >= 250);
+    pthread_join(t, NULL);
+
+    assert_int_equal(sqlite3_exec(h.db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(pthread_create(&t, NULL, release_later, &h), 0);
+    t0 = mono_ms();
+    assert_int_equal(commit(s, "a.example", "{}", 1, NULL, 0, NULL, &evs), VX_OK);
+    assert_true(mono_ms() - t0 >= 250);
+    pthread_join(t, NULL);
+    sqlite3_close(h.db);
+    vx__store_close(s);
+    vx__events_clear(&evs);
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest common[] = {
+        T(test_open_migrate_reopen),
+        T(test_newer_schema_refused),
+        T(test_bad_urls),
+        T(test_baseline),
+        T(test_cycle_ids),
+        T(test_conditions_replaced),
+        T(test_failed_commit_rolls_back),
+        T(test_event_queries),
+        T(test_domains),
+        T(test_rtt),
+        T(test_deliveries),
+        T(test_two_handles),
+        T(test_open_race),
+        T(test_crash_kill9),
+    };
+    const struct CMUnitTest sqlite_only[] = {
+        T(test_sqlite_settings),
+        T(test_sqlite_url_forms),
+        T(test_sqlite_dir_impossible),
+        T(test_sqlite_busy_waits),
+    };
+
+    if (on_pg()) {
+        print_message("store tests on PostgreSQL\n");
+        return cmocka_run_group_tests_name("store on PostgreSQL", common, NULL, NULL);
+    }
+    int failed = cmocka_run_group_tests_name("store on SQLite", common, NULL, NULL);
+    return failed + cmocka_run_group_tests_name("store, SQLite only", sqlite_only, NULL, NULL);
+}
