@@ -1,0 +1,483 @@
+/* tests/unit/test_monitor_config.c — the monitor's YAML configuration (monitor/config.c): every
+ * key, the defaults, one exact "FILE:LINE:COLUMN: message" per kind of error, and durations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "monitor/config.h"
+#include "voxdns/status.h"
+#include "wire/addr.h"
+
+static int parse(const char *text, vx__monitor_config **cfg, char *err, size_t cap)
+{
+    return vx__monitor_config_parse("t.yml", text, strlen(text), cfg, err, cap);
+}
+
+static const char full_config[] =
+    "# every key\n"
+    "interval: 90s\n"
+    "hints: /etc/voxdns/root.hints\n"
+    "store: postgresql://voxdns@db/voxdns\n"
+    "listen: \"[::1]:9999\"\n"
+    "token: s3cret\n"
+    "log_level: DEBUG\n"
+    "serial_lag: 1h30m\n"
+    "asn_db: /var/lib/voxdns/pfx2as\n"
+    "domains:\n"
+    "  - name: Example.COM\n"
+    "    profile: Teams\n"
+    "    alt_domains: [example.net, example.org.]\n"
+    "    records:\n"
+    "      - {name: sbc1.example.com, type: A}\n"
+    "      - {name: _sip._tls.example.com, type: srv}\n"
+    "  - other.example\n"
+    "resolvers:\n"
+    "  - 192.0.2.99\n"
+    "  - {name: office-resolver, address: \"[2001:db8::53]:5353\"}\n"
+    "  - 198.51.100.7:5300\n"
+    "alerts:\n"
+    "  - {type: log, min_severity: info}\n"
+    "  - {type: webhook, url: \"https://hooks.example/T0\", min_severity: error,\n"
+    "     retries: 3, timeout: 2500ms}\n"
+    "  - type: Command\n"
+    "    name: pager\n"
+    "    command: /usr/local/bin/page-oncall\n"
+    "    min_severity: critical\n"
+    "    timeout: 5s\n"
+    "flap:\n"
+    "  window: 2h\n"
+    "  max_changes: 6\n";
+
+static void check_full_domains(const vx__monitor_config *c)
+{
+    assert_int_equal(c->domain_count, 2);
+    const vx__monitor_domain *d = &c->domains[0];
+    assert_string_equal(d->name, "example.com.");
+    assert_string_equal(d->profile, "teams");
+    assert_int_equal(d->alt_count, 2);
+    assert_string_equal(d->alt_domains[0], "example.net.");
+    assert_string_equal(d->alt_domains[1], "example.org.");
+    assert_int_equal(d->record_count, 2);
+    assert_string_equal(d->records[0].name, "sbc1.example.com.");
+    assert_int_equal(d->records[0].type, 1);
+    assert_string_equal(d->records[1].name, "_sip._tls.example.com.");
+    assert_int_equal(d->records[1].type, 33);
+    assert_string_equal(c->domains[1].name, "other.example.");
+    assert_string_equal(c->domains[1].profile, "generic");
+    assert_int_equal(c->domains[1].record_count, 0);
+}
+
+static void check_full_resolvers(const vx__monitor_config *c)
+{
+    char text[VX__ADDR_TEXT_MAX];
+    assert_int_equal(c->resolver_count, 3);
+    assert_string_equal(c->resolvers[0].name, "192.0.2.99");
+    vx__addr_format_port((const struct sockaddr *)&c->resolvers[0].addr, text, sizeof text);
+    assert_string_equal(text, "192.0.2.99:53");
+    assert_string_equal(c->resolvers[1].name, "office-resolver");
+    vx__addr_format_port((const struct sockaddr *)&c->resolvers[1].addr, text, sizeof text);
+    assert_string_equal(text, "[2001:db8::53]:5353");
+    assert_string_equal(c->resolvers[2].name, "198.51.100.7:5300");
+}
+
+static void check_full_sinks(const vx__monitor_config *c)
+{
+    assert_int_equal(c->sink_count, 3);
+    assert_int_equal(c->sinks[0].type, VX__SINK_LOG);
+    assert_string_equal(c->sinks[0].name, "log");
+    assert_int_equal(c->sinks[0].min_severity, VX__SEV_INFO);
+    assert_int_equal(c->sinks[1].type, VX__SINK_WEBHOOK);
+    assert_string_equal(c->sinks[1].name, "webhook-1");
+    assert_string_equal(c->sinks[1].url, "https://hooks.example/T0");
+    assert_int_equal(c->sinks[1].min_severity, VX__SEV_ERROR);
+    assert_int_equal(c->sinks[1].retries, 3);
+    assert_int_equal(c->sinks[1].timeout_ms, 2500);
+    assert_int_equal(c->sinks[2].type, VX__SINK_COMMAND);
+    assert_string_equal(c->sinks[2].name, "pager");
+    assert_string_equal(c->sinks[2].command, "/usr/local/bin/page-oncall");
+    assert_int_equal(c->sinks[2].min_severity, VX__SEV_CRITICAL);
+    assert_int_equal(c->sinks[2].timeout_ms, 5000);
+}
+
+static void full_config_sets_every_key(void **state)
+{
+    (void)state;
+    vx__monitor_config *c = NULL;
+    char err[256] = "";
+    assert_int_equal(parse(full_config, &c, err, sizeof err), VX_OK);
+    assert_string_equal(err, "");
+    assert_string_equal(c->path, "t.yml");
+    assert_int_equal(c->interval_ms, 90000);
+    assert_string_equal(c->hints, "/etc/voxdns/root.hints");
+    assert_string_equal(c->store, "postgresql://voxdns@db/voxdns");
+    assert_string_equal(c->listen, "[::1]:9999");
+    assert_string_equal(c->token, "s3cret");
+    assert_string_equal(c->log_level, "debug");
+    assert_int_equal(c->serial_lag_ms, 5400000);
+    assert_string_equal(c->asn_db, "/var/lib/voxdns/pfx2as");
+    check_full_domains(c);
+    check_full_resolvers(c);
+    check_full_sinks(c);
+    assert_int_equal(c->flap_window_ms, 7200000);
+    assert_int_equal(c->flap_max_changes, 6);
+    vx__monitor_config_free(c);
+}
+
+static void minimal_config_takes_defaults(void **state)
+{
+    (void)state;
+    vx__monitor_config *c = NULL;
+    char err[256] = "";
+    assert_int_equal(parse("domains: [{name: example.com}]\n", &c, err, sizeof err), VX_OK);
+    assert_int_equal(c->interval_ms, 300000);
+    assert_null(c->hints);
+    assert_string_equal(c->store, VX__DEFAULT_STORE);
+    assert_string_equal(c->listen, VX__DEFAULT_LISTEN);
+    assert_null(c->token);
+    assert_string_equal(c->log_level, "info");
+    assert_int_equal(c->serial_lag_ms, 0);
+    assert_null(c->asn_db);
+    assert_int_equal(c->domain_count, 1);
+    assert_string_equal(c->domains[0].name, "example.com.");
+    assert_string_equal(c->domains[0].profile, "generic");
+    assert_int_equal(c->domains[0].alt_count, 0);
+    assert_int_equal(c->resolver_count, 0);
+    assert_int_equal(c->sink_count, 1); /* the log, from warning up */
+    assert_int_equal(c->sinks[0].type, VX__SINK_LOG);
+    assert_string_equal(c->sinks[0].name, "log");
+    assert_int_equal(c->sinks[0].min_severity, VX__SEV_WARNING);
+    assert_int_equal(c->flap_window_ms, 3600000);
+    assert_int_equal(c->flap_max_changes, 4);
+    vx__monitor_config_free(c);
+}
+
+static void sink_defaults_and_empty_values(void **state)
+{
+    (void)state;
+    vx__monitor_config *c = NULL;
+    char err[256] = "";
+    const char *text = "domains: [example.com]\n"
+                       "token:\n" /* empty: the default (none) */
+                       "alerts:\n"
+                       "  - {type: webhook, url: \"http://127.0.0.1:8080/hook\"}\n"
+                       "  - {type: webhook, url: \"http://127.0.0.1:8080/two\"}\n"
+                       "  - {type: command, command: \"true\"}\n"
+                       "  - {type: log}\n"
+                       "  - {type: log, name: audit-log}\n"
+                       "  - {type: log}\n"
+                       "store: ./voxdns.db\n";
+    assert_int_equal(parse(text, &c, err, sizeof err), VX_OK);
+    assert_null(c->token);
+    assert_string_equal(c->store, "./voxdns.db");
+    assert_int_equal(c->sink_count, 6);
+    assert_string_equal(c->sinks[0].name, "webhook-1");
+    assert_int_equal(c->sinks[0].retries, 5);
+    assert_int_equal(c->sinks[0].timeout_ms, 10000);
+    assert_int_equal(c->sinks[0].min_severity, VX__SEV_WARNING);
+    assert_string_equal(c->sinks[1].name, "webhook-2");
+    assert_string_equal(c->sinks[2].name, "command-1");
+    assert_int_equal(c->sinks[2].timeout_ms, 10000);
+    assert_string_equal(c->sinks[3].name, "log");
+    assert_string_equal(c->sinks[4].name, "audit-log");
+    assert_string_equal(c->sinks[5].name, "log-3");
+    vx__monitor_config_free(c);
+}
+
+static void empty_alert_list_means_no_sinks(void **state)
+{
+    (void)state;
+    vx__monitor_config *c = NULL;
+    char err[256] = "";
+    assert_int_equal(parse("domains: [example.com]\nalerts: []\n", &c, err, sizeof err), VX_OK);
+    assert_int_equal(c->sink_count, 0);
+    vx__monitor_config_free(c);
+}
+
+static void store_forms(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"sqlite:/tmp/x.db", "/var/lib/v.db", "rel/v.db",
+                                       "postgresql://u@h/db", "postgres://h"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char text[128], err[256] = "";
+        vx__monitor_config *c = NULL;
+        snprintf(text, sizeof text, "domains: [example.com]\nstore: \"%s\"\n", good[i]);
+        assert_int_equal(parse(text, &c, err, sizeof err), VX_OK);
+        assert_string_equal(c->store, good[i]);
+        vx__monitor_config_free(c);
+    }
+}
+
+/* ---- errors: the exact line ------------------------------------------------------------ */
+
+static void expect_error(const char *text, const char *want)
+{
+    vx__monitor_config *c = (vx__monitor_config *)&c; /* must be reset to NULL */
+    char err[512] = "";
+    int rc = parse(text, &c, err, sizeof err);
+    if (rc != VX_EINVAL || strcmp(err, want) != 0)
+        fail_msg("for:\n%s\nwant: %s\ngot (%d): %s", text, want, rc, err);
+    assert_null(c);
+}
+
+static void unknown_keys_suggest(void **state)
+{
+    (void)state;
+    expect_error("domains: [example.com]\nintervl: 5m\n",
+                 "t.yml:2:1: unknown key 'intervl' (did you mean 'interval'?)");
+    expect_error("domains: [example.com]\nbogus: 1\n", "t.yml:2:1: unknown key 'bogus'");
+    expect_error("domains:\n  - name: example.com\n    profil: lync\n",
+                 "t.yml:3:5: unknown key 'profil' (did you mean 'profile'?)");
+    expect_error("domains: [example.com]\nalerts:\n  - {type: log, min_sev: error}\n",
+                 "t.yml:3:17: unknown key 'min_sev' (did you mean 'min_severity'?)");
+    expect_error("domains: [example.com]\nflap: {windows: 1h}\n",
+                 "t.yml:2:8: unknown key 'windows' (did you mean 'window'?)");
+    expect_error("domains: [example.com]\ninterval: 1m\ninterval: 2m\n",
+                 "t.yml:3:1: duplicate key 'interval' (first at line 2)");
+}
+
+static void wrong_types(void **state)
+{
+    (void)state;
+    expect_error("domains: example.com\n",
+                 "t.yml:1:10: 'domains' must be a list of domains, not a single value");
+    expect_error("domains: [example.com]\ninterval: [5m]\n",
+                 "t.yml:2:11: 'interval' must be a duration, not a list");
+    expect_error("domains: [example.com]\ntoken: {a: b}\n",
+                 "t.yml:2:8: 'token' must be a string, not a mapping");
+    expect_error("domains: [example.com]\nflap: 5\n",
+                 "t.yml:2:7: 'flap' must be a mapping (window, max_changes), not a single value");
+    expect_error("- example.com\n", "t.yml:1:1: the configuration must be a mapping of keys "
+                                    "(domains, interval, ...), not a list");
+    expect_error("domains: [example.com]\nalerts:\n  - {type: webhook, url: http://h/, retries: "
+                 "-1}\n",
+                 "t.yml:3:46: 'retries' must be a whole number from 0 to 100");
+    expect_error("domains: [example.com]\nflap: {max_changes: 0}\n",
+                 "t.yml:2:21: 'max_changes' must be a whole number from 1 to 1000000");
+}
+
+static void bad_durations(void **state)
+{
+    (void)state;
+    expect_error("domains: [example.com]\ninterval: 5 minutes\n",
+                 "t.yml:2:11: bad duration '5 minutes' for 'interval' (examples: 250ms, 30s, "
+                 "5m, 1h30m, 2d)");
+    expect_error("domains: [example.com]\ninterval: 500ms\n",
+                 "t.yml:2:11: 'interval' must be at least 1s");
+    expect_error("domains: [example.com]\ninterval: 50d\n",
+                 "t.yml:2:11: 'interval' is too long (at most 49d)");
+    expect_error("domains: [example.com]\nserial_lag: -5s\n",
+                 "t.yml:2:13: bad duration '-5s' for 'serial_lag' (examples: 250ms, 30s, 5m, "
+                 "1h30m, 2d)");
+    expect_error("domains: [example.com]\nflap:\n  window: 10\n",
+                 "t.yml:3:11: bad duration '10' for 'window' (examples: 250ms, 30s, 5m, 1h30m, "
+                 "2d)");
+    expect_error("domains: [example.com]\nalerts: [{type: command, command: x, timeout: 0s}]\n",
+                 "t.yml:2:47: 'timeout' must be at least 1ms");
+}
+
+static void bad_addresses(void **state)
+{
+    (void)state;
+    expect_error("domains: [example.com]\nresolvers: [192.0.2.300]\n",
+                 "t.yml:2:13: bad resolver address '192.0.2.300'");
+    expect_error(
+        "domains: [example.com]\nresolvers:\n  - {name: r, address: \"[2001:db8::1]:x\"}\n",
+        "t.yml:3:24: bad resolver address '[2001:db8::1]:x'");
+    expect_error("domains: [example.com]\nresolvers:\n  - {name: r}\n",
+                 "t.yml:3:5: a resolver needs an 'address'");
+    expect_error("domains: [example.com]\nresolvers: [192.0.2.1, 192.0.2.1]\n",
+                 "t.yml:2:24: duplicate resolver '192.0.2.1'");
+    expect_error("domains: [example.com]\nlisten: localhost:9153\n",
+                 "t.yml:2:9: bad listen address 'localhost:9153' (ADDRESS:PORT or [IPV6]:PORT)");
+    expect_error("domains: [example.com]\nlisten: 127.0.0.1\n",
+                 "t.yml:2:9: bad listen address '127.0.0.1' (ADDRESS:PORT or [IPV6]:PORT)");
+    expect_error("domains: [example.com]\nlisten: \"::1\"\n",
+                 "t.yml:2:9: bad listen address '::1' (ADDRESS:PORT or [IPV6]:PORT)");
+}
+
+static void bad_names_profiles_types(void **state)
+{
+    (void)state;
+    expect_error("domains:\n  - name: exa mple.com\n",
+                 "t.yml:2:11: bad domain name 'exa mple.com'");
+    expect_error("domains: [example..com]\n", "t.yml:1:11: bad domain name 'example..com'");
+    /* a value with a newline still gives one line */
+    expect_error("domains: [\"a\\nb\\x01.example\"]\n",
+                 "t.yml:1:11: bad domain name 'a\\nb\\x01.example'");
+    expect_error("domains:\n  - name: example.com\n    alt_domains: [ok.example, \"bad/name\"]\n",
+                 "t.yml:3:31: bad domain name 'bad/name'");
+    expect_error("domains:\n  - {name: example.com, profile: team}\n",
+                 "t.yml:2:34: unknown profile 'team' (did you mean 'teams'?)");
+    expect_error("domains:\n  - {name: example.com, profile: cisco}\n",
+                 "t.yml:2:34: unknown profile 'cisco' (generic, lync, teams, enum)");
+    expect_error("domains:\n  - name: example.com\n    records:\n      - {name: a.example.com, "
+                 "type: AAA}\n",
+                 "t.yml:4:37: unknown record type 'AAA'");
+    expect_error("domains:\n  - name: example.com\n    records:\n      - {name: a.example.com}\n",
+                 "t.yml:4:9: a record needs a 'type'");
+    expect_error("domains:\n  - {profile: lync}\n", "t.yml:2:5: a domain needs a 'name'");
+    expect_error("domains:\n  - example.com\n  - name: EXAMPLE.com.\n",
+                 "t.yml:3:11: duplicate domain 'example.com' (first at line 2)");
+    expect_error("domains: []\n", "t.yml:1:10: no domains to watch: add one under 'domains'");
+    expect_error("interval: 5m\n", "t.yml:1:1: no domains to watch: add one under 'domains'");
+    expect_error("domains: [example.com]\nlog_level: verbose\n",
+                 "t.yml:2:12: unknown log level 'verbose' (debug, info, notice, warning, error)");
+    expect_error("domains: [example.com]\nstore: mysql://db/x\n",
+                 "t.yml:2:8: bad store 'mysql://db/x' (sqlite:PATH, a file path, or "
+                 "postgresql://...)");
+    expect_error("domains: [example.com]\nstore: \"sqlite:\"\n",
+                 "t.yml:2:8: bad store 'sqlite:' (sqlite:PATH, a file path, or postgresql://...)");
+}
+
+static void bad_sinks(void **state)
+{
+    (void)state;
+    expect_error("domains: [example.com]\nalerts: [{type: email}]\n",
+                 "t.yml:2:17: unknown alert type 'email' (log, webhook, command)");
+    expect_error("domains: [example.com]\nalerts: [{type: hook}]\n",
+                 "t.yml:2:17: unknown alert type 'hook' (log, webhook, command)");
+    expect_error("domains: [example.com]\nalerts: [{type: webhok, url: http://h/}]\n",
+                 "t.yml:2:17: unknown alert type 'webhok' (did you mean 'webhook'?)");
+    expect_error("domains: [example.com]\nalerts: [{min_severity: error}]\n",
+                 "t.yml:2:10: an alert needs a 'type' (log, webhook, command)");
+    expect_error("domains: [example.com]\nalerts:\n  - type: webhook\n    retries: 2\n",
+                 "t.yml:3:5: a webhook alert needs a 'url'");
+    expect_error("domains: [example.com]\nalerts: [{type: webhook, url: ftp://h/x}]\n",
+                 "t.yml:2:31: 'url' must be an http:// or https:// URL with a host");
+    expect_error("domains: [example.com]\nalerts: [{type: webhook, url: \"https://\"}]\n",
+                 "t.yml:2:31: 'url' must be an http:// or https:// URL with a host");
+    expect_error("domains: [example.com]\nalerts: [{type: command}]\n",
+                 "t.yml:2:10: a command alert needs a 'command'");
+    expect_error("domains: [example.com]\nalerts: [{url: http://h/, type: log}]\n",
+                 "t.yml:2:16: 'url' does not apply to a log alert");
+    expect_error("domains: [example.com]\nalerts: [{type: log, min_severity: warn}]\n",
+                 "t.yml:2:36: unknown severity 'warn' (did you mean 'warning'?)");
+    expect_error("domains: [example.com]\nalerts:\n  - {type: log, name: a}\n"
+                 "  - {type: command, command: x, name: a}\n",
+                 "t.yml:4:39: duplicate alert name 'a' (first at line 3)");
+    expect_error("domains: [example.com]\nalerts:\n  - {type: webhook, url: http://h/, name: "
+                 "webhook-2}\n  - {type: webhook, url: http://h/}\n  - {type: webhook, url: "
+                 "http://h/}\n",
+                 "t.yml:4:5: duplicate alert name 'webhook-2' (first at line 3)");
+}
+
+static void yaml_syntax_errors(void **state)
+{
+    (void)state;
+    expect_error("domains: [example.com\n",
+                 "t.yml:2:1: YAML syntax error: did not find expected ',' or ']' (while parsing "
+                 "a flow sequence)");
+    expect_error("domains:\n  - name: a\n   bad: x\n",
+                 "t.yml:3:4: YAML syntax error: did not find expected '-' indicator (while "
+                 "parsing a block collection)");
+    expect_error("domains: [example.com]\ntoken: \"\\xff\"\nx: \"\t\n",
+                 "t.yml:4:1: YAML syntax error: found unexpected end of stream (while scanning "
+                 "a quoted scalar)");
+    expect_error("domains: [example.com]\ntoken: \xff\n",
+                 "t.yml:2:8: YAML syntax error: invalid leading UTF-8 octet");
+    expect_error("domains: [example.com]\n---\ndomains: [b.example]\n",
+                 "t.yml:2:1: only one YAML document is allowed");
+    expect_error("", "t.yml:1:1: empty configuration: at least one domain is needed");
+    expect_error("# nothing\n", "t.yml:1:1: empty configuration: at least one domain is needed");
+}
+
+static void load_reports_unreadable_file(void **state)
+{
+    (void)state;
+    vx__monitor_config *c = NULL;
+    char err[256] = "";
+    assert_int_equal(vx__monitor_config_load("/nonexistent/voxdns.yml", &c, err, sizeof err),
+                     VX_EIO);
+    assert_string_equal(err, "/nonexistent/voxdns.yml: No such file or directory");
+    assert_null(c);
+}
+
+static void load_reads_a_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/voxdns-cfg-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "domains: [example.com]\ninterval: 1x\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    vx__monitor_config *c = NULL;
+    char err[256] = "", want[256];
+    assert_int_equal(vx__monitor_config_load(path, &c, err, sizeof err), VX_EINVAL);
+    snprintf(want, sizeof want,
+             "%s:2:11: bad duration '1x' for 'interval' (examples: 250ms, 30s, 5m, 1h30m, 2d)",
+             path);
+    assert_string_equal(err, want);
+    unlink(path);
+}
+
+/* ---- durations ------------------------------------------------------------------------- */
+
+static void durations(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t ms;
+    } good[] = {
+        {"250ms", 250},  {"30s", 30000},        {"5m", 300000},
+        {"1h", 3600000}, {"1h30m", 5400000},    {"2d", 172800000},
+        {"0s", 0},       {"1m30s500ms", 90500}, {"213503982334d", 213503982334ull * 86400000ull}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        uint64_t ms = 1;
+        assert_int_equal(vx__duration_parse(good[i].text, &ms), VX_OK);
+        assert_int_equal(ms, good[i].ms);
+    }
+    static const char *const bad[] = {"",
+                                      "5",
+                                      "-5s",
+                                      "5 m",
+                                      "5minutes",
+                                      "1.5h",
+                                      "s",
+                                      "5s ",
+                                      "5S",
+                                      "m5",
+                                      "+5s",
+                                      "5y",
+                                      "213503982335d",
+                                      "99999999999999999999ms",
+                                      "18446744073709551615ms1ms"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t ms = 7;
+        if (vx__duration_parse(bad[i], &ms) != VX_EINVAL)
+            fail_msg("accepted '%s'", bad[i]);
+        assert_int_equal(ms, 7);
+    }
+    assert_int_equal(vx__duration_parse(NULL, NULL), VX_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(full_config_sets_every_key),
+        cmocka_unit_test(minimal_config_takes_defaults),
+        cmocka_unit_test(sink_defaults_and_empty_values),
+        cmocka_unit_test(empty_alert_list_means_no_sinks),
+        cmocka_unit_test(store_forms),
+        cmocka_unit_test(unknown_keys_suggest),
+        cmocka_unit_test(wrong_types),
+        cmocka_unit_test(bad_durations),
+        cmocka_unit_test(bad_addresses),
+        cmocka_unit_test(bad_names_profiles_types),
+        cmocka_unit_test(bad_sinks),
+        cmocka_unit_test(yaml_syntax_errors),
+        cmocka_unit_test(load_reports_unreadable_file),
+        cmocka_unit_test(load_reads_a_file),
+        cmocka_unit_test(durations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
