@@ -1,0 +1,634 @@
+/*
+ * monitor/metrics.c — owns the monitor's Prometheus metrics (monitor/metrics.h): the series
+ * kept between scrapes and their rendering in the text exposition format 0.0.4. Each family is
+ * a list of series kept sorted by its rendered label set, so that a scrape is deterministic and
+ * a series is found again by the same text it is written with. One mutex guards everything:
+ * the daemon records after each cycle while the HTTP thread renders.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "monitor/metrics.h"
+#include "voxdns/status.h"
+#include "wire/addr.h"
+#include "wire/query.h"
+
+#define T_SOA 6
+#define RCODE_REFUSED 5
+
+/* ---- series and families ---------------------------------------------------------------- */
+
+typedef struct series {
+    char *domain; /* the domain it belongs to (NULL for resolver series) */
+    char *labels; /* rendered and escaped: domain="example.com",server="ns1.example.net" */
+    double value;
+} series;
+
+typedef struct family {
+    series *items;
+    size_t count, cap;
+} family;
+
+/* Histogram buckets of voxdns_server_rtt_seconds (upper bounds in seconds; +Inf implied). */
+static const double rtt_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                    0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
+#define RTT_BUCKETS (sizeof rtt_bounds / sizeof rtt_bounds[0])
+
+typedef struct histo {
+    char *domain;
+    char *labels;
+    uint64_t buckets[RTT_BUCKETS]; /* non-cumulative here; cumulated when rendered */
+    uint64_t count;
+    double sum;
+} histo;
+
+enum {
+    F_SERVER_UP = 0,
+    F_SOA_SERIAL,
+    F_FINDINGS,
+    F_EVENTS,
+    F_CYCLE_DURATION,
+    F_CYCLES,
+    F_QUERIES,
+    F_RESOLVER_UP,
+    F_COUNT
+};
+
+typedef struct family_def {
+    const char *name;
+    const char *type;
+    const char *help;
+    bool per_cycle_gauge; /* replaced by each cycle of its domain */
+} family_def;
+
+static const family_def defs[F_COUNT] = {
+    [F_SERVER_UP] = {"voxdns_server_up", "gauge",
+                     "Whether the authoritative address answered the SOA question over UDP in "
+                     "the last cycle (1) or not (0).",
+                     true},
+    [F_SOA_SERIAL] = {"voxdns_soa_serial", "gauge",
+                      "The SOA serial the authoritative address served in the last cycle.", true},
+    [F_FINDINGS] = {"voxdns_findings", "gauge",
+                    "Current findings of the domain's last cycle by check and severity.", true},
+    [F_EVENTS] = {"voxdns_events_total", "counter", "Monitor events emitted, by type.", false},
+    [F_CYCLE_DURATION] = {"voxdns_cycle_duration_seconds", "gauge",
+                          "How long the domain's last monitoring cycle took.", true},
+    [F_CYCLES] = {"voxdns_cycles_total", "counter", "Monitoring cycles completed.", false},
+    [F_QUERIES] = {"voxdns_queries_total", "counter",
+                   "Questions asked by the probes, by result (ok, timeout, refused, skipped, "
+                   "error).",
+                   false},
+    [F_RESOLVER_UP] = {"voxdns_resolver_up", "gauge",
+                       "Whether the watched recursive resolver answered in its last check.", false},
+};
+
+#define RTT_NAME "voxdns_server_rtt_seconds"
+#define RTT_HELP "Response time of the authoritative address to the DATA questions it answered."
+
+struct vx__metrics {
+    pthread_mutex_t mu;
+    family fam[F_COUNT];
+    histo *rtt;
+    size_t rtt_count, rtt_cap;
+};
+
+static void series_free(series *s)
+{
+    free(s->domain);
+    free(s->labels);
+}
+
+/* Index of labels in f (found) or of where it belongs (not found): the list stays sorted. */
+static size_t family_find(const family *f, const char *labels, bool *found)
+{
+    size_t lo = 0, hi = f->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(f->items[mid].labels, labels);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+static series *family_get(family *f, const char *domain, const char *labels)
+{
+    bool found;
+    size_t at = family_find(f, labels, &found);
+    if (found)
+        return &f->items[at];
+    if (f->count == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        series *items = realloc(f->items, cap * sizeof *items);
+        if (!items)
+            return NULL;
+        f->items = items;
+        f->cap = cap;
+    }
+    series s = {domain ? strdup(domain) : NULL, strdup(labels), 0};
+    if (!s.labels || (domain && !s.domain)) {
+        series_free(&s);
+        return NULL;
+    }
+    memmove(&f->items[at + 1], &f->items[at], (f->count - at) * sizeof *f->items);
+    f->items[at] = s;
+    f->count++;
+    return &f->items[at];
+}
+
+static int family_set(family *f, const char *domain, const char *labels, double v)
+{
+    series *s = family_get(f, domain, labels);
+    if (!s)
+        return VX_ENOMEM;
+    s->value = v;
+    return VX_OK;
+}
+
+static int family_add(family *f, const char *domain, const char *labels, double v)
+{
+    series *s = family_get(f, domain, labels);
+    if (!s)
+        return VX_ENOMEM;
+    s->value += v;
+    return VX_OK;
+}
+
+/* A cycle replaces its domain's gauges: a server that left the NS set must not stay "up". */
+static void family_drop_domain(family *f, const char *domain)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        if (f->items[i].domain && strcmp(f->items[i].domain, domain) == 0)
+            series_free(&f->items[i]);
+        else
+            f->items[k++] = f->items[i];
+    }
+    f->count = k;
+}
+
+/* ---- label text ------------------------------------------------------------------------- */
+
+typedef struct lbuf {
+    char s[2048];
+    size_t len;
+    bool overflow;
+} lbuf;
+
+static void lb_putc(lbuf *b, char c)
+{
+    if (b->len + 1 >= sizeof b->s) {
+        b->overflow = true;
+        return;
+    }
+    b->s[b->len++] = c;
+    b->s[b->len] = '\0';
+}
+
+static void lb_puts(lbuf *b, const char *s)
+{
+    while (*s)
+        lb_putc(b, *s++);
+}
+
+/* The exposition format's label value escapes: backslash, double quote and line feed. */
+static void lb_value(lbuf *b, const char *v)
+{
+    for (; v && *v; v++) {
+        if (*v == '\\')
+            lb_puts(b, "\\\\");
+        else if (*v == '"')
+            lb_puts(b, "\\\"");
+        else if (*v == '\n')
+            lb_puts(b, "\\n");
+        else
+            lb_putc(b, *v);
+    }
+}
+
+/* Rendered label set from NULL-terminated name/value pairs. */
+static const char *labels(lbuf *b, ...)
+{
+    va_list ap;
+    b->len = 0;
+    b->s[0] = '\0';
+    b->overflow = false;
+    va_start(ap, b);
+    for (const char *name; (name = va_arg(ap, const char *)) != NULL;) {
+        const char *value = va_arg(ap, const char *);
+        if (b->len)
+            lb_putc(b, ',');
+        lb_puts(b, name);
+        lb_puts(b, "=\"");
+        lb_value(b, value);
+        lb_putc(b, '"');
+    }
+    va_end(ap);
+    return b->overflow ? NULL : b->s;
+}
+
+/* "example.com" for "example.com." (labels show names as people write them). */
+static void bare_name(const char *name, char *out, size_t cap)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n > 1 && name[n - 1] == '.')
+        n--;
+    snprintf(out, cap, "%.*s", (int)n, name ? name : "");
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+
+vx__metrics *vx__metrics_new(void)
+{
+    vx__metrics *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    if (pthread_mutex_init(&m->mu, NULL) != 0) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void vx__metrics_free(vx__metrics *m)
+{
+    if (!m)
+        return;
+    for (size_t f = 0; f < F_COUNT; f++) {
+        for (size_t i = 0; i < m->fam[f].count; i++)
+            series_free(&m->fam[f].items[i]);
+        free(m->fam[f].items);
+    }
+    for (size_t i = 0; i < m->rtt_count; i++) {
+        free(m->rtt[i].domain);
+        free(m->rtt[i].labels);
+    }
+    free(m->rtt);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
+
+/* ---- recording: servers ----------------------------------------------------------------- */
+
+typedef struct server_id {
+    char name[256];
+    char address[VX__ADDR_TEXT_MAX];
+} server_id;
+
+static bool obs_of(const vx__observation *o, const vx__server *sv)
+{
+    return o->kind == VX__PROBE_DATA && o->server && sv->name &&
+           strcasecmp(o->server, sv->name) == 0 &&
+           vx__addr_equal((const struct sockaddr *)&o->addr, (const struct sockaddr *)&sv->addr);
+}
+
+static bool is_domain_soa(const vx__observation *o, const vx__snapshot *snap)
+{
+    return o->qtype == T_SOA && o->transport == VX__UDP && o->qname && snap->domain &&
+           strcasecmp(o->qname, snap->domain) == 0;
+}
+
+/* Liveness is the SOA question over UDP; without one, any answered UDP DATA question. */
+static bool server_up(const vx__snapshot *snap, const vx__server *sv)
+{
+    bool any = false;
+    for (size_t i = 0; i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (!obs_of(o, sv))
+            continue;
+        if (is_domain_soa(o, snap))
+            return o->status == VX_OK;
+        any = any || (o->transport == VX__UDP && o->status == VX_OK);
+    }
+    return any;
+}
+
+/* The serial of the SOA RRset a server answered for the domain; false when none. */
+static bool server_serial(const vx__snapshot *snap, const vx__server *sv, double *serial)
+{
+    for (size_t i = 0; i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (!obs_of(o, sv) || !is_domain_soa(o, snap) || o->status != VX_OK)
+            continue;
+        for (size_t k = 0; k < o->section_count[VX__SECTION_ANSWER]; k++) {
+            const vx__rrset *rs = o->sections[VX__SECTION_ANSWER][k];
+            unsigned long v;
+            if (rs->type == T_SOA && rs->count > 0 &&
+                sscanf(rs->rdata[0], "%*s %*s %lu", &v) == 1) {
+                *serial = (double)v;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static histo *rtt_get(vx__metrics *m, const char *domain, const char *lbl)
+{
+    for (size_t i = 0; i < m->rtt_count; i++)
+        if (strcmp(m->rtt[i].labels, lbl) == 0)
+            return &m->rtt[i];
+    if (m->rtt_count == m->rtt_cap) {
+        size_t cap = m->rtt_cap ? m->rtt_cap * 2 : 16;
+        histo *h = realloc(m->rtt, cap * sizeof *h);
+        if (!h)
+            return NULL;
+        m->rtt = h;
+        m->rtt_cap = cap;
+    }
+    histo h = {.domain = strdup(domain), .labels = strdup(lbl)};
+    if (!h.domain || !h.labels) {
+        free(h.domain);
+        free(h.labels);
+        return NULL;
+    }
+    m->rtt[m->rtt_count] = h;
+    return &m->rtt[m->rtt_count++];
+}
+
+static void histo_observe(histo *h, double seconds)
+{
+    size_t b = 0;
+    while (b < RTT_BUCKETS && seconds > rtt_bounds[b])
+        b++;
+    if (b < RTT_BUCKETS)
+        h->buckets[b]++;
+    h->count++;
+    h->sum += seconds;
+}
+
+static int server_rtts(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+                       const vx__server *sv, const char *lbl)
+{
+    histo *h = rtt_get(m, domain, lbl);
+    if (!h)
+        return VX_ENOMEM;
+    for (size_t i = 0; i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (obs_of(o, sv) && o->status == VX_OK && o->rtt_ms >= 0 && isfinite(o->rtt_ms))
+            histo_observe(h, o->rtt_ms / 1000.0);
+    }
+    return VX_OK;
+}
+
+static int record_server(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+                         const vx__server *sv)
+{
+    server_id id;
+    lbuf b;
+    double serial;
+    bare_name(sv->name, id.name, sizeof id.name);
+    if (vx__addr_format((const struct sockaddr *)&sv->addr, id.address, sizeof id.address) != 0)
+        snprintf(id.address, sizeof id.address, "?");
+    const char *lbl =
+        labels(&b, "domain", domain, "server", id.name, "address", id.address, (char *)NULL);
+    if (!lbl)
+        return VX_EINVAL;
+    int rc = family_set(&m->fam[F_SERVER_UP], domain, lbl, server_up(snap, sv) ? 1 : 0);
+    if (rc == VX_OK && server_serial(snap, sv, &serial))
+        rc = family_set(&m->fam[F_SOA_SERIAL], domain, lbl, serial);
+    if (rc == VX_OK)
+        rc = server_rtts(m, domain, snap, sv, lbl);
+    return rc;
+}
+
+/* ---- recording: queries, findings, events ----------------------------------------------- */
+
+static const char *result_of(const vx__observation *o)
+{
+    switch (o->status) {
+    case VX_OK:
+        /* A server that answers REFUSED refuses as plainly as one with a closed port. */
+        return o->rcode == RCODE_REFUSED ? "refused" : "ok";
+    case VX_ETIMEDOUT:
+        return "timeout";
+    case VX_EREFUSED:
+        return "refused";
+    case VX_ECANCELED:
+        return "skipped";
+    default:
+        return "error";
+    }
+}
+
+static int record_queries(vx__metrics *m, const char *domain, const vx__snapshot *snap)
+{
+    char qname[256], tbuf[16];
+    lbuf b;
+    for (size_t i = 0; i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        bare_name(o->qname, qname, sizeof qname);
+        const char *lbl = labels(&b, "domain", domain, "qname", qname, "qtype",
+                                 vx__rrtype_to_text(o->qtype, tbuf, sizeof tbuf), "result",
+                                 result_of(o), (char *)NULL);
+        if (!lbl || family_add(&m->fam[F_QUERIES], domain, lbl, 1) != VX_OK)
+            return VX_ENOMEM;
+    }
+    /* The alternate domains are probed in the same cycle: their questions count here too. */
+    for (size_t i = 0; i < snap->alt_count; i++)
+        if (snap->alt[i] && record_queries(m, domain, snap->alt[i]) != VX_OK)
+            return VX_ENOMEM;
+    return VX_OK;
+}
+
+static int record_findings(vx__metrics *m, const char *domain, const vx__findings *f)
+{
+    lbuf b;
+    for (size_t i = 0; f && i < f->count; i++) {
+        const char *lbl = labels(&b, "domain", domain, "check", f->items[i].check, "severity",
+                                 vx__severity_name(f->items[i].severity), (char *)NULL);
+        if (!lbl || family_add(&m->fam[F_FINDINGS], domain, lbl, 1) != VX_OK)
+            return VX_ENOMEM;
+    }
+    return VX_OK;
+}
+
+/* Every type starts at 0, so that rate() and increase() see the first event of a type. */
+static int record_events(vx__metrics *m, const char *domain, const vx__events *ev)
+{
+    lbuf b;
+    for (int t = 0; t < VX__EV_TYPE_COUNT; t++) {
+        const char *lbl = labels(&b, "domain", domain, "type",
+                                 vx__event_type_name((vx__event_type)t), (char *)NULL);
+        if (!lbl || family_add(&m->fam[F_EVENTS], domain, lbl, 0) != VX_OK)
+            return VX_ENOMEM;
+    }
+    for (size_t i = 0; ev && i < ev->count; i++) {
+        const char *lbl = labels(&b, "domain", domain, "type",
+                                 vx__event_type_name(ev->items[i].type), (char *)NULL);
+        if (!lbl || family_add(&m->fam[F_EVENTS], domain, lbl, 1) != VX_OK)
+            return VX_ENOMEM;
+    }
+    return VX_OK;
+}
+
+static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+                         const vx__findings *findings, const vx__events *events, double cycle_ms)
+{
+    lbuf b;
+    for (size_t f = 0; f < F_COUNT; f++)
+        if (defs[f].per_cycle_gauge)
+            family_drop_domain(&m->fam[f], domain);
+    const char *lbl = labels(&b, "domain", domain, (char *)NULL);
+    if (!lbl)
+        return VX_EINVAL;
+    int rc = family_set(&m->fam[F_CYCLE_DURATION], domain, lbl, cycle_ms / 1000.0);
+    if (rc == VX_OK)
+        rc = family_add(&m->fam[F_CYCLES], domain, lbl, 1);
+    for (size_t i = 0; rc == VX_OK && snap && i < snap->server_count; i++)
+        rc = record_server(m, domain, snap, &snap->servers[i]);
+    if (rc == VX_OK && snap)
+        rc = record_queries(m, domain, snap);
+    if (rc == VX_OK)
+        rc = record_findings(m, domain, findings);
+    if (rc == VX_OK)
+        rc = record_events(m, domain, events);
+    return rc;
+}
+
+int vx__metrics_record_cycle(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+                             const vx__findings *findings, const vx__events *events,
+                             double cycle_ms)
+{
+    char name[256];
+    if (!m || !domain)
+        return VX_EINVAL;
+    bare_name(domain, name, sizeof name);
+    pthread_mutex_lock(&m->mu);
+    int rc = record_locked(m, name, snap, findings, events, cycle_ms);
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
+int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up)
+{
+    lbuf b;
+    if (!m || !resolver)
+        return VX_EINVAL;
+    const char *lbl = labels(&b, "resolver", resolver, (char *)NULL);
+    if (!lbl)
+        return VX_EINVAL;
+    pthread_mutex_lock(&m->mu);
+    int rc = family_set(&m->fam[F_RESOLVER_UP], NULL, lbl, up ? 1 : 0);
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
+/* ---- rendering -------------------------------------------------------------------------- */
+
+typedef struct obuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} obuf;
+
+static void ob_printf(obuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void ob_printf(obuf *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (o->oom || n < 0)
+        return;
+    if (o->len + (size_t)n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 4096;
+        while (cap < o->len + (size_t)n + 1)
+            cap *= 2;
+        char *s = realloc(o->s, cap);
+        if (!s) {
+            o->oom = true;
+            return;
+        }
+        o->s = s;
+        o->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(o->s + o->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    o->len += (size_t)n;
+}
+
+/* Integers (counts, serials) exactly; anything else with enough digits to round-trip well. */
+static void number(char *out, size_t cap, double v)
+{
+    if (isinf(v))
+        snprintf(out, cap, "%s", v > 0 ? "+Inf" : "-Inf");
+    else if (isnan(v))
+        snprintf(out, cap, "NaN");
+    else if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(out, cap, "%.0f", v);
+    else
+        snprintf(out, cap, "%.9g", v);
+}
+
+static void render_family(obuf *o, const family_def *d, const family *f)
+{
+    char v[64];
+    ob_printf(o, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name, d->type);
+    for (size_t i = 0; i < f->count; i++) {
+        number(v, sizeof v, f->items[i].value);
+        ob_printf(o, "%s{%s} %s\n", d->name, f->items[i].labels, v);
+    }
+}
+
+static int histo_cmp(const void *a, const void *b)
+{
+    return strcmp(((const histo *)a)->labels, ((const histo *)b)->labels);
+}
+
+static void render_histo(obuf *o, const histo *h)
+{
+    char v[64];
+    uint64_t cum = 0;
+    for (size_t b = 0; b < RTT_BUCKETS; b++) {
+        cum += h->buckets[b];
+        ob_printf(o, RTT_NAME "_bucket{%s,le=\"%g\"} %llu\n", h->labels, rtt_bounds[b],
+                  (unsigned long long)cum);
+    }
+    ob_printf(o, RTT_NAME "_bucket{%s,le=\"+Inf\"} %llu\n", h->labels,
+              (unsigned long long)h->count);
+    number(v, sizeof v, h->sum);
+    ob_printf(o, RTT_NAME "_sum{%s} %s\n", h->labels, v);
+    ob_printf(o, RTT_NAME "_count{%s} %llu\n", h->labels, (unsigned long long)h->count);
+}
+
+static void render_locked(vx__metrics *m, obuf *o)
+{
+    render_family(o, &defs[F_SERVER_UP], &m->fam[F_SERVER_UP]);
+    ob_printf(o, "# HELP " RTT_NAME " " RTT_HELP "\n# TYPE " RTT_NAME " histogram\n");
+    if (m->rtt_count > 1)
+        qsort(m->rtt, m->rtt_count, sizeof *m->rtt, histo_cmp);
+    for (size_t i = 0; i < m->rtt_count; i++)
+        render_histo(o, &m->rtt[i]);
+    for (size_t f = F_SOA_SERIAL; f < F_COUNT; f++)
+        render_family(o, &defs[f], &m->fam[f]);
+}
+
+char *vx__metrics_render(vx__metrics *m)
+{
+    obuf o = {0};
+    if (!m)
+        return NULL;
+    pthread_mutex_lock(&m->mu);
+    render_locked(m, &o);
+    pthread_mutex_unlock(&m->mu);
+    if (o.oom) {
+        free(o.s);
+        return NULL;
+    }
+    return o.s ? o.s : strdup("");
+}

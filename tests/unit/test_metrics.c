@@ -1,0 +1,403 @@
+/*
+ * tests/unit/test_metrics.c — the monitor's Prometheus metrics on hand-built snapshots
+ * (check_fixture.h): every line of a scrape is valid text exposition format 0.0.4 (HELP and
+ * TYPE before the samples of a family, label values escaped, numbers parse), liveness and
+ * serial per server, RTT histograms whose buckets are cumulative and agree with _count and
+ * _sum, findings by check and severity, events and queries counted by type and result,
+ * gauges replaced and counters kept across cycles, and concurrent recording and rendering.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "check_fixture.h"
+#include "monitor/event.h"
+#include "monitor/metrics.h"
+
+/* ---- a small parser of the exposition format --------------------------------------------- */
+
+/* The value of the sample whose name and label text match exactly, or NAN. */
+static double sample(const char *text, const char *name, const char *labels)
+{
+    char head[2048];
+    snprintf(head, sizeof head, "%s{%s} ", name, labels);
+    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, head, strlen(head)) == 0)
+            return strtod(p + strlen(head), NULL);
+    return NAN;
+}
+
+static bool present(double v)
+{
+    return !isnan(v);
+}
+
+/* Reads a label block "{a="x",b="y\""}" and returns the character after it, or NULL. */
+static const char *label_block(const char *p)
+{
+    if (*p != '{')
+        return p;
+    for (p++; *p != '}';) {
+        while ((*p >= 'a' && *p <= 'z') || *p == '_')
+            p++;
+        if (*p++ != '=' || *p++ != '"')
+            return NULL;
+        for (; *p != '"'; p++) {
+            if (*p == '\n' || !*p)
+                return NULL;
+            if (*p == '\\' && (p[1] == '\\' || p[1] == '"' || p[1] == 'n'))
+                p++;
+            else if (*p == '\\')
+                return NULL;
+        }
+        p++;
+        if (*p == ',')
+            p++;
+        else if (*p != '}')
+            return NULL;
+    }
+    return p + 1;
+}
+
+typedef struct declared {
+    char name[64], type[16];
+    bool help;
+} declared;
+
+static void check_sample(const char *line, const declared *d)
+{
+    size_t n = strlen(d->name);
+    assert_true(d->name[0]);
+    assert_memory_equal(line, d->name, n);
+    const char *rest = line + n;
+    if (strcmp(d->type, "histogram") == 0 && *rest == '_') {
+        bool ok = strncmp(rest, "_bucket{", 8) == 0 || strncmp(rest, "_sum{", 5) == 0 ||
+                  strncmp(rest, "_count{", 7) == 0;
+        assert_true(ok);
+        rest = strchr(rest, '{');
+    }
+    rest = label_block(rest);
+    assert_non_null(rest);
+    assert_int_equal(*rest, ' ');
+    char *end;
+    double v = strtod(rest + 1, &end);
+    (void)v;
+    assert_true(end > rest + 1 && (*end == '\n' || *end == '\0'));
+}
+
+/* Every line: "# HELP name text", "# TYPE name type" (after HELP), or a sample of the family
+ * declared last. */
+static void assert_valid_exposition(const char *text)
+{
+    declared d;
+    memset(&d, 0, sizeof d);
+    size_t families = 0;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        assert_non_null(nl); /* the text ends with a line feed */
+        char line[4096];
+        snprintf(line, sizeof line, "%.*s", (int)(nl - p), p);
+        if (strncmp(line, "# HELP ", 7) == 0) {
+            assert_int_equal(sscanf(line, "# HELP %63s", d.name), 1);
+            d.help = true;
+            d.type[0] = '\0';
+            families++;
+        } else if (strncmp(line, "# TYPE ", 7) == 0) {
+            char name[64];
+            assert_int_equal(sscanf(line, "# TYPE %63s %15s", name, d.type), 2);
+            assert_string_equal(name, d.name);
+            assert_true(d.help);
+        } else {
+            assert_true(d.type[0]);
+            check_sample(line, &d);
+        }
+        p = nl + 1;
+    }
+    assert_int_equal(families, 9);
+}
+
+/* ---- fixtures ---------------------------------------------------------------------------- */
+
+static void findings(vx__findings *f)
+{
+    memset(f, 0, sizeof *f);
+    vx__finding_add(f, "NS-SLOW", "one");
+    vx__finding_add(f, "NS-SLOW", "two");
+    vx__finding_add(f, "TTL-TOO-SHORT", "three");
+    f->items[2].severity = VX__SEV_WARNING;
+    f->items[0].severity = f->items[1].severity = VX__SEV_NOTICE;
+}
+
+static void events(vx__events *list, vx__event_type type, size_t n)
+{
+    vx__event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.domain = "example.com";
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(vx__events_push(list, &e), VX_OK);
+}
+
+#define SRV_LABELS(addr) "domain=\"example.com\",server=\"ns1.dns-a.net\",address=\"" addr "\""
+
+static char *one_cycle(vx__metrics *m)
+{
+    vx__snapshot *s = fx_healthy();
+    fx_kill(s, "198.51.100.1");
+    vx__findings f;
+    vx__events ev = {0};
+    findings(&f);
+    events(&ev, VX__EV_NS_DOWN, 2);
+    assert_int_equal(vx__metrics_record_cycle(m, "example.com.", s, &f, &ev, 1234.5), VX_OK);
+    vx__findings_clear(&f);
+    vx__events_clear(&ev);
+    fx_free(s);
+    char *text = vx__metrics_render(m);
+    assert_non_null(text);
+    return text;
+}
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+static void test_empty_scrape_declares_every_family(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_non_null(strstr(text, "# TYPE voxdns_server_rtt_seconds histogram\n"));
+    assert_non_null(strstr(text, "# TYPE voxdns_events_total counter\n"));
+    assert_non_null(strstr(text, "# TYPE voxdns_server_up gauge\n"));
+    free(text);
+    vx__metrics_free(m);
+}
+
+static void test_cycle_servers_serial_findings(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    char *text = one_cycle(m);
+    assert_valid_exposition(text);
+    assert_true(sample(text, "voxdns_server_up", SRV_LABELS("192.0.2.1")) == 1);
+    assert_true(
+        sample(text, "voxdns_server_up",
+               "domain=\"example.com\",server=\"ns2.dns-b.org\",address=\"198.51.100.1\"") == 0);
+    assert_true(sample(text, "voxdns_soa_serial", SRV_LABELS("2001:db8:a::1")) == 2024010101.0);
+    /* A dead server has no serial to report. */
+    assert_false(present(sample(text, "voxdns_soa_serial",
+                                "domain=\"example.com\",server=\"ns2.dns-b.org\","
+                                "address=\"198.51.100.1\"")));
+    assert_true(sample(text, "voxdns_findings",
+                       "domain=\"example.com\",check=\"NS-SLOW\",severity=\"notice\"") == 2);
+    assert_true(sample(text, "voxdns_findings",
+                       "domain=\"example.com\",check=\"TTL-TOO-SHORT\",severity=\"warning\"") == 1);
+    assert_true(sample(text, "voxdns_cycle_duration_seconds", "domain=\"example.com\"") == 1.2345);
+    assert_true(sample(text, "voxdns_cycles_total", "domain=\"example.com\"") == 1);
+    free(text);
+    vx__metrics_free(m);
+}
+
+static void test_events_and_queries(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    char *text = one_cycle(m);
+    assert_true(sample(text, "voxdns_events_total", "domain=\"example.com\",type=\"NS-DOWN\"") ==
+                2);
+    /* Every type is present from the first cycle on, at 0. */
+    assert_true(
+        sample(text, "voxdns_events_total", "domain=\"example.com\",type=\"RECORD-CHANGED\"") == 0);
+    assert_true(sample(text, "voxdns_queries_total",
+                       "domain=\"example.com\",qname=\"example.com\",qtype=\"SOA\","
+                       "result=\"ok\"") == 9); /* 3 live servers: UDP, TCP, no EDNS */
+    assert_true(sample(text, "voxdns_queries_total",
+                       "domain=\"example.com\",qname=\"example.com\",qtype=\"SOA\","
+                       "result=\"timeout\"") == 1);
+    assert_true(sample(text, "voxdns_queries_total",
+                       "domain=\"example.com\",qname=\"example.com\",qtype=\"SOA\","
+                       "result=\"skipped\"") == 2);
+    assert_true(sample(text, "voxdns_queries_total",
+                       "domain=\"example.com\",qname=\"version.bind\",qtype=\"TXT\","
+                       "result=\"refused\"") == 3);
+    free(text);
+    vx__metrics_free(m);
+}
+
+static void test_query_results_map_every_status(void **state)
+{
+    (void)state;
+    static const int status[] = {VX_OK, VX_ETIMEDOUT, VX_EREFUSED, VX_ECANCELED, VX_ENETWORK};
+    static const char *const result[] = {"ok", "timeout", "refused", "skipped", "error"};
+    vx__metrics *m = vx__metrics_new();
+    vx__snapshot *s = fx_new(FX_D, "generic");
+    for (size_t i = 0; i < 5; i++)
+        fx_obs(s, VX__PROBE_DATA, "ns1.dns-a.net.", "192.0.2.1", VX__UDP, "x.example.com.",
+               LDNS_RR_TYPE_A)
+            ->status = status[i];
+    assert_int_equal(vx__metrics_record_cycle(m, "example.com", s, NULL, NULL, 1), VX_OK);
+    char *text = vx__metrics_render(m);
+    for (size_t i = 0; i < 5; i++) {
+        char lbl[256];
+        snprintf(lbl, sizeof lbl,
+                 "domain=\"example.com\",qname=\"x.example.com\",qtype=\"A\",result=\"%s\"",
+                 result[i]);
+        assert_true(sample(text, "voxdns_queries_total", lbl) == 1);
+    }
+    free(text);
+    fx_free(s);
+    vx__metrics_free(m);
+}
+
+/* Buckets never decrease, +Inf equals _count, and _sum is the sum of the answered RTTs. */
+static void assert_histogram(const char *text, const char *labels, uint64_t count, double sum)
+{
+    static const char *const le[] = {"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+                                     "0.25",  "0.5",    "1",     "2.5",  "5",     "+Inf"};
+    char lbl[512];
+    double prev = 0;
+    for (size_t i = 0; i < sizeof le / sizeof le[0]; i++) {
+        snprintf(lbl, sizeof lbl, "%s,le=\"%s\"", labels, le[i]);
+        double v = sample(text, "voxdns_server_rtt_seconds_bucket", lbl);
+        assert_true(present(v));
+        assert_true(v >= prev);
+        prev = v;
+    }
+    assert_true(prev == (double)count);
+    assert_true(sample(text, "voxdns_server_rtt_seconds_count", labels) == (double)count);
+    assert_true(fabs(sample(text, "voxdns_server_rtt_seconds_sum", labels) - sum) < 1e-9);
+}
+
+static void test_histogram_consistent(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    vx__snapshot *s = fx_new(FX_D, "generic");
+    fx_server(s, "ns1.dns-a.net.", "192.0.2.1");
+    static const double rtts[] = {0.5, 3, 20, 20, 700, 9000};
+    double sum = 0;
+    for (size_t i = 0; i < 6; i++) {
+        fx_obs(s, VX__PROBE_DATA, "ns1.dns-a.net.", "192.0.2.1", VX__UDP, "a.example.com.",
+               LDNS_RR_TYPE_A)
+            ->rtt_ms = rtts[i];
+        sum += rtts[i] / 1000.0;
+    }
+    /* Unanswered questions are not latency samples. */
+    fx_obs(s, VX__PROBE_DATA, "ns1.dns-a.net.", "192.0.2.1", VX__UDP, "b.example.com.",
+           LDNS_RR_TYPE_A)
+        ->status = VX_ETIMEDOUT;
+    assert_int_equal(vx__metrics_record_cycle(m, "example.com", s, NULL, NULL, 1), VX_OK);
+    assert_int_equal(vx__metrics_record_cycle(m, "example.com", s, NULL, NULL, 1), VX_OK);
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_histogram(text, SRV_LABELS("192.0.2.1"), 12, 2 * sum);
+    char lbl[512];
+    snprintf(lbl, sizeof lbl, "%s,le=\"0.001\"", SRV_LABELS("192.0.2.1"));
+    assert_true(sample(text, "voxdns_server_rtt_seconds_bucket", lbl) == 2);
+    snprintf(lbl, sizeof lbl, "%s,le=\"0.025\"", SRV_LABELS("192.0.2.1"));
+    assert_true(sample(text, "voxdns_server_rtt_seconds_bucket", lbl) == 8);
+    snprintf(lbl, sizeof lbl, "%s,le=\"5\"", SRV_LABELS("192.0.2.1"));
+    assert_true(sample(text, "voxdns_server_rtt_seconds_bucket", lbl) == 10);
+    free(text);
+    fx_free(s);
+    vx__metrics_free(m);
+}
+
+static void test_labels_escaped(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    vx__snapshot *s = fx_new("we\"ird\\x\nname.", "generic");
+    fx_obs(s, VX__PROBE_DATA, "ns1.dns-a.net.", "192.0.2.1", VX__UDP, "q\"\\\n.", LDNS_RR_TYPE_A);
+    assert_int_equal(vx__metrics_record_cycle(m, "we\"ird\\x\nname", s, NULL, NULL, 1), VX_OK);
+    assert_int_equal(vx__metrics_record_resolver(m, "office \"main\"", 1), VX_OK);
+    assert_int_equal(vx__metrics_record_resolver(m, "10.0.0.1", 0), VX_OK);
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_non_null(strstr(text, "voxdns_cycles_total{domain=\"we\\\"ird\\\\x\\nname\"} 1\n"));
+    assert_non_null(strstr(text, "qname=\"q\\\"\\\\\\n\""));
+    assert_non_null(strstr(text, "voxdns_resolver_up{resolver=\"office \\\"main\\\"\"} 1\n"));
+    assert_non_null(strstr(text, "voxdns_resolver_up{resolver=\"10.0.0.1\"} 0\n"));
+    free(text);
+    fx_free(s);
+    vx__metrics_free(m);
+}
+
+static void test_gauges_replaced_counters_kept(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    free(one_cycle(m));
+    vx__snapshot *s = fx_new(FX_D, "generic");
+    fx_server(s, "ns9.other.net.", "203.0.113.9");
+    assert_int_equal(vx__metrics_record_cycle(m, "example.com", s, NULL, NULL, 500), VX_OK);
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_false(present(sample(text, "voxdns_server_up", SRV_LABELS("192.0.2.1"))));
+    assert_true(sample(text, "voxdns_server_up",
+                       "domain=\"example.com\",server=\"ns9.other.net\","
+                       "address=\"203.0.113.9\"") == 0);
+    assert_null(strstr(text, "voxdns_findings{"));
+    assert_true(sample(text, "voxdns_cycles_total", "domain=\"example.com\"") == 2);
+    assert_true(sample(text, "voxdns_cycle_duration_seconds", "domain=\"example.com\"") == 0.5);
+    assert_true(sample(text, "voxdns_events_total", "domain=\"example.com\",type=\"NS-DOWN\"") ==
+                2);
+    /* The histogram of a server no longer asked is a counter: it stays. */
+    assert_true(present(sample(text, "voxdns_server_rtt_seconds_count", SRV_LABELS("192.0.2.1"))));
+    free(text);
+    fx_free(s);
+    vx__metrics_free(m);
+}
+
+static void *recorder(void *arg)
+{
+    vx__metrics *m = arg;
+    vx__snapshot *s = fx_healthy();
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(
+            vx__metrics_record_cycle(m, i % 2 ? "a.example" : "b.example", s, NULL, NULL, i),
+            VX_OK);
+    fx_free(s);
+    return NULL;
+}
+
+static void test_concurrent_record_and_render(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, recorder, m), 0);
+    for (int i = 0; i < 50; i++) {
+        char *text = vx__metrics_render(m);
+        assert_non_null(text);
+        free(text);
+    }
+    pthread_join(t, NULL);
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_true(sample(text, "voxdns_cycles_total", "domain=\"a.example\"") == 25);
+    free(text);
+    vx__metrics_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_scrape_declares_every_family),
+        cmocka_unit_test(test_cycle_servers_serial_findings),
+        cmocka_unit_test(test_events_and_queries),
+        cmocka_unit_test(test_query_results_map_every_status),
+        cmocka_unit_test(test_histogram_consistent),
+        cmocka_unit_test(test_labels_escaped),
+        cmocka_unit_test(test_gauges_replaced_counters_kept),
+        cmocka_unit_test(test_concurrent_record_and_render),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
