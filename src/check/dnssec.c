@@ -6,6 +6,7 @@
  * snapshot holds canonical RRsets in presentation form, rebuilt here into ldns records.
  */
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,30 +19,41 @@
 
 /* ---- DNSSEC-UNSIGNED ------------------------------------------------------------------------ */
 
-static const vx__observation *ds_obs(const vx__snapshot *snap)
+/* The first DS answer from the parent, and whether any parent server answered with a DS. A
+ * zone is unsigned when parent servers answered and none of them holds a DS. */
+static const vx__observation *ds_obs(const vx__snapshot *snap, bool *any_ds)
 {
-    for (size_t i = 0; i < snap->obs_count; i++)
-        if (snap->obs[i].kind == VX__PROBE_DS && snap->obs[i].status == VX_OK)
-            return &snap->obs[i];
-    return NULL;
+    const vx__observation *first = NULL;
+    *any_ds = false;
+    for (size_t i = 0; i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (o->kind != VX__PROBE_DS || o->status != VX_OK)
+            continue;
+        if (vx__obs_find(o, VX__SECTION_ANSWER, snap->domain, VX__T_DS))
+            *any_ds = true;
+        if (!first)
+            first = o;
+    }
+    return first;
 }
 
+/* A property of the domain, not of one parent server: the finding names the domain only, so
+ * it stays the same finding whichever parent server answers first (the monitor compares
+ * findings from cycle to cycle). */
 VX__CHECK_FN(vx__chk_dnssec_unsigned)
 {
     (void)cfg;
-    const vx__observation *o = ds_obs(snap);
-    if (!o || (o->rcode != VX__RCODE_NOERROR && o->rcode != VX__RCODE_NXDOMAIN) ||
-        vx__obs_find(o, VX__SECTION_ANSWER, snap->domain, VX__T_DS))
+    bool any_ds = false;
+    const vx__observation *o = ds_obs(snap, &any_ds);
+    if (!o || any_ds || (o->rcode != VX__RCODE_NOERROR && o->rcode != VX__RCODE_NXDOMAIN))
         return;
-    char d[VX__NAME_TEXT_MAX], label[VX__LABEL_TEXT_MAX];
+    char d[VX__NAME_TEXT_MAX];
     vx__name_show(snap->domain, d, sizeof d);
-    vx__obs_label(o, label, sizeof label);
     vx__finding *f = vx__finding_add(out, "DNSSEC-UNSIGNED",
                                      "the parent has no DS for %s (%s): the zone is unsigned and "
                                      "its SIP records can be forged",
                                      d, o->rcode == VX__RCODE_NXDOMAIN ? "NXDOMAIN" : "no data");
     vx__finding_add_name(f, snap->domain);
-    vx__finding_add_server(f, label);
 }
 
 /* ---- ldns helpers -----------------------------------------------------------------------------
@@ -223,8 +235,10 @@ static ldns_rr_list *trusted_keys(const vx__rrset *ds, const vx__answer *k, uint
 
 VX__CHECK_FN(vx__chk_dnssec_bogus)
 {
-    const vx__observation *o = ds_obs(snap);
-    const vx__rrset *ds = o ? vx__obs_find(o, VX__SECTION_ANSWER, snap->domain, VX__T_DS) : NULL;
+    const vx__rrset *ds = NULL;
+    for (size_t i = 0; i < snap->obs_count && !ds; i++)
+        if (snap->obs[i].kind == VX__PROBE_DS && snap->obs[i].status == VX_OK)
+            ds = vx__obs_find(&snap->obs[i], VX__SECTION_ANSWER, snap->domain, VX__T_DS);
     vx__view v;
     if (!ds || vx__view_build(snap, cfg->profile, &v) != VX_OK)
         return;

@@ -11,6 +11,8 @@
 
 int vx__cmd_query(int argc, char **argv);
 int vx__cmd_audit(int argc, char **argv);
+int vx__cmd_monitor(int argc, char **argv);
+int vx__cmd_baseline(int argc, char **argv);
 int vx__cmd_resolve(int argc, char **argv);
 int vx__cmd_export_cache(int argc, char **argv);
 

@@ -19,6 +19,11 @@ static const char usage_text[] =
     "        audit the DNS of SIP domains: delegation, servers, consistency, the SIP chain,\n"
     "        TTLs and outage survival, diversity, DNSSEC, exposure\n"
     "\n"
+    "  monitor [--config FILE] [--once] | --check-config FILE\n"
+    "        watch domains continuously: availability and integrity of every server's data\n"
+    "        against a baseline, with history, alerts, metrics, API and dashboard\n"
+    "  baseline accept DOMAIN [--config FILE]\n"
+    "        accept the latest snapshot of DOMAIN as its baseline (intended changes)\n"
     "  query [@SERVER] NAME [TYPE] [+tcp] [+dnssec] [+nsid] [+norec] [+trace] [--hints FILE]\n"
     "        ask one server, or resolve iteratively from the root hints and show each step\n"
     "  resolve URI [--resolver ADDR]... [--static-cache FILE] [--domain-fallback DOMAIN]...\n"
@@ -58,6 +63,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "audit") == 0)
         return vx__cmd_audit(argc - 1, argv + 1);
+    if (strcmp(cmd, "monitor") == 0)
+        return vx__cmd_monitor(argc - 1, argv + 1);
+    if (strcmp(cmd, "baseline") == 0)
+        return vx__cmd_baseline(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)
         return vx__cmd_query(argc - 1, argv + 1);
     if (strcmp(cmd, "resolve") == 0)

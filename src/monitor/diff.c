@@ -919,15 +919,37 @@ static void check_resolver(diff_ctx *c, const vx__resolver_obs *r)
 
 /* ---- findings ------------------------------------------------------------------------------ */
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends list, sorted, comma-separated: a finding is the same finding whatever order the
+ * observations that make it arrived in. */
+static int append_sorted(char *out, size_t cap, int w, char *const *list, size_t n)
+{
+    if (n == 0)
+        return w;
+    char **sorted = malloc(n * sizeof(*sorted));
+    if (!sorted)
+        return -1;
+    memcpy(sorted, list, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), cmp_str);
+    for (size_t i = 0; w >= 0 && (size_t)w < cap && i < n; i++)
+        w += snprintf(out + w, cap - (size_t)w, "%s%s", i ? "," : "", sorted[i]);
+    free(sorted);
+    return w;
+}
+
 static int finding_key(const vx__finding *f, char *out, size_t cap)
 {
     int w = snprintf(out, cap, "finding|%s|", f->check);
-    for (size_t i = 0; w >= 0 && (size_t)w < cap && i < f->server_count; i++)
-        w += snprintf(out + w, cap - (size_t)w, "%s%s", i ? "," : "", f->servers[i]);
+    if (w >= 0 && (size_t)w < cap)
+        w = append_sorted(out, cap, w, f->servers, f->server_count);
     if (w >= 0 && (size_t)w < cap)
         w += snprintf(out + w, cap - (size_t)w, "|");
-    for (size_t i = 0; w >= 0 && (size_t)w < cap && i < f->name_count; i++)
-        w += snprintf(out + w, cap - (size_t)w, "%s%s", i ? "," : "", f->names[i]);
+    if (w >= 0 && (size_t)w < cap)
+        w = append_sorted(out, cap, w, f->names, f->name_count);
     return w < 0 || (size_t)w >= cap ? VX_ELIMIT : VX_OK;
 }
 
