@@ -2,7 +2,8 @@
 # core (the voxdns binary uses them too); the shared libvoxdns.so and static libvoxdns.a are
 # built from the layers the library needs (common, wire, net, resolver, sip, lib) with hidden
 # visibility, so that only the VX_API (vx_) symbols are exported; pkg-config file, install
-# rules for headers, libraries and man pages; the examples.
+# rules for headers, libraries and man pages; the examples; the glibc and c-ares drivers of
+# bench/resolver.
 include(GNUInstallDirs)
 
 file(GLOB VOXDNS_API_SOURCES CONFIGURE_DEPENDS src/lib/*.c)
@@ -61,4 +62,18 @@ if(NOT VOXDNS_FUZZ)
                           RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/examples)
     target_link_libraries(example_${example} PRIVATE voxdns_shared)
   endforeach()
+endif()
+
+# bench/resolver's anchors, which link what the other benchmarks do not: glibc's stub resolver
+# (libresolv) and c-ares (when its development files are installed; scripts/setup bench does).
+if(VOXDNS_BENCH AND NOT VOXDNS_FUZZ)
+  add_executable(resolver_glibc bench/resolver_glibc.c)
+  target_compile_options(resolver_glibc PRIVATE ${VOXDNS_WARNINGS})
+  target_link_libraries(resolver_glibc PRIVATE resolv)
+  pkg_check_modules(CARES IMPORTED_TARGET libcares)
+  if(CARES_FOUND)
+    add_executable(resolver_cares bench/resolver_cares.c)
+    target_compile_options(resolver_cares PRIVATE ${VOXDNS_WARNINGS})
+    target_link_libraries(resolver_cares PRIVATE PkgConfig::CARES)
+  endif()
 endif()

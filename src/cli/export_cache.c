@@ -1,23 +1,26 @@
 /*
  * cli/export_cache.c — `voxdns export-cache DOMAIN --format F`: follows the SIP service's chain
  * (NAPTR → SRV → A/AAAA, the RFC 3263 locator of sip/) through upstream resolvers
- * (resolver/ on net/resdriver) or, with --hints, straight from the authoritative servers
- * (probe/walk), and writes the records as the static DNS cache a phone carries
- * (resolver/static_export: voxdns, Polycom, Yealink, hosts).
+ * (resolver/ built by net/resbuild, run by net/resdriver) or, with --hints, straight from the
+ * authoritative servers (probe/walk), and writes the records as the static DNS cache a phone
+ * carries (resolver/static_export: voxdns, Polycom, Yealink, hosts).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "lib/lib_impl.h"
 #include "net/engine.h"
+#include "net/resbuild.h"
 #include "net/resdriver.h"
 #include "probe/hints.h"
 #include "probe/walk.h"
 #include "resolver/resolv_conf.h"
 #include "resolver/static_export.h"
+#include "sip/locate.h"
 #include "sip/records_ldns.h"
+#include "voxdns/status.h"
+#include "wire/addr.h"
 #include "wire/query.h"
 
 static const char export_usage[] =
@@ -31,18 +34,26 @@ static const char export_usage[] =
     "\n"
     "exit status: 0 written, 3 nothing found (or no resolver), 64 usage error\n";
 
+/* A resolver lookup in flight (lookup != 0) or answered. */
+typedef struct ex_pending {
+    char *name;
+    uint16_t type;
+    uint64_t lookup;
+} ex_pending;
+
 typedef struct ex_run {
     const char *domain;
     const char *hints_path;
     vx__export_format format;
     bool has_format;
-    vx_config *cfg; /* the upstreams (parsed the way `voxdns resolve` parses them) */
+    struct sockaddr_storage up[VX__UPSTREAM_MAX]; /* --resolver, else /etc/resolv.conf */
+    size_t nup;
     uv_loop_t loop;
     vx__sip_locator *loc;
     vx__resdrv *drv;
     vx__engine *engine;
     vx__server_set hints;
-    vx__lib_step *pending; /* resolver lookups in flight: name, type, handle */
+    ex_pending *pending;
     size_t npending;
     unsigned outstanding;
     ldns_rr_list *records;
@@ -99,7 +110,7 @@ static void on_res_result(void *arg, const vx__res_result *r)
 {
     ex_run *run = arg;
     for (size_t i = 0; i < run->npending; i++) {
-        vx__lib_step *st = &run->pending[i];
+        ex_pending *st = &run->pending[i];
         if (st->lookup != r->lookup)
             continue;
         st->lookup = 0;
@@ -113,11 +124,11 @@ static void on_res_result(void *arg, const vx__res_result *r)
 
 static int ask_resolver(ex_run *run, const char *name, uint16_t type)
 {
-    vx__lib_step *v = realloc(run->pending, (run->npending + 1) * sizeof(*v));
+    ex_pending *v = realloc(run->pending, (run->npending + 1) * sizeof(*v));
     if (!v)
         return VX_ENOMEM;
     run->pending = v;
-    vx__lib_step *st = &v[run->npending];
+    ex_pending *st = &v[run->npending];
     memset(st, 0, sizeof(*st));
     st->name = strdup(name);
     st->type = type;
@@ -205,8 +216,9 @@ static int start_backend(ex_run *run)
         vx__engine_opts_default(&eo);
         return vx__engine_new(&run->loop, &eo, &run->engine) == VX_OK ? VX_EXIT_OK : VX_EXIT_FAILED;
     }
+    const vx__resbuild_spec spec = {.up = run->up, .nup = run->nup};
     vx__res *res;
-    if (vx__lib_build_res(run->cfg, &res) != VX_OK)
+    if (vx__resbuild(&spec, &res) != VX_OK)
         return VX_EXIT_FAILED;
     if (vx__resdrv_new(&run->loop, res, on_res_result, run, &run->drv) != VX_OK) {
         vx__res_free(res);
@@ -258,10 +270,14 @@ static int parse_option(ex_run *run, const char *opt, const char *val)
         run->hints_path = val;
         return VX_OK;
     }
-    if (vx_config_add_upstream(run->cfg, val, 0) != VX_OK) {
-        vx__cli_error("export-cache", "invalid resolver address '%s'", val);
+    socklen_t len;
+    if (run->nup == VX__UPSTREAM_MAX ||
+        vx__addr_parse(val, 53, &run->up[run->nup], &len) != VX_OK) {
+        vx__cli_error("export-cache", "invalid resolver address '%s' (or more than %u)", val,
+                      VX__UPSTREAM_MAX);
         return VX_EINVAL;
     }
+    run->nup++;
     return VX_OK;
 }
 
@@ -296,14 +312,13 @@ int vx__cmd_export_cache(int argc, char **argv)
     ex_run run;
     memset(&run, 0, sizeof(run));
     vx__server_set_init(&run.hints);
-    if (vx_config_new(&run.cfg) != VX_OK)
-        return VX_EXIT_FAILED;
     int rc = parse_args(&run, argc, argv);
     int status = rc == 1 ? VX_EXIT_OK : rc != VX_OK ? VX_EXIT_USAGE : VX_EXIT_OK;
     if (rc == 1)
         fputs(export_usage, stdout);
-    if (rc == VX_OK && !run.hints_path && run.cfg->nup == 0 &&
-        vx_config_add_resolv_conf(run.cfg, NULL) != VX_OK) {
+    if (rc == VX_OK && !run.hints_path && run.nup == 0 &&
+        (vx__resolv_conf_load("/etc/resolv.conf", run.up, VX__UPSTREAM_MAX, &run.nup) != VX_OK ||
+         run.nup == 0)) {
         vx__cli_error("export-cache", "no resolver: /etc/resolv.conf names none (use --resolver)");
         status = VX_EXIT_FAILED;
     } else if (rc == VX_OK) {
@@ -316,6 +331,5 @@ int vx__cmd_export_cache(int argc, char **argv)
         vx__sip_locator_free(run.loc);
     ldns_rr_list_deep_free(run.records);
     vx__server_set_clear(&run.hints);
-    vx_config_free(run.cfg);
     return status;
 }

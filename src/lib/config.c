@@ -1,6 +1,7 @@
 /*
  * lib/config.c — vx_config: what a libvoxdns resolver is built from (upstreams, static cache
- * files, SIP location options), and the building of the state machine from it.
+ * files, SIP location options), and the description of it from which net/resbuild.c builds
+ * the state machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,11 +94,11 @@ static int read_text(const char *path, char **text, size_t *len, char *err, size
 
 static int keep_static(vx_config *cfg, vx__static_format fmt, char *text, size_t len)
 {
-    vx__lib_static_text *v = realloc(cfg->statics, (cfg->nstatics + 1) * sizeof(*v));
+    vx__static_text *v = realloc(cfg->statics, (cfg->nstatics + 1) * sizeof(*v));
     if (!v)
         return VX_ENOMEM;
     cfg->statics = v;
-    v[cfg->nstatics++] = (vx__lib_static_text){.format = fmt, .text = text, .len = len};
+    v[cfg->nstatics++] = (vx__static_text){.format = fmt, .text = text, .len = len};
     return VX_OK;
 }
 
@@ -179,47 +180,14 @@ void vx_config_set_max_ttl(vx_config *cfg, unsigned seconds)
         cfg->max_ttl_s = seconds;
 }
 
-static int build_static(const vx_config *cfg, vx__res *res)
-{
-    if (cfg->nstatics == 0)
-        return VX_OK;
-    vx__static_cache *sc;
-    int rc = vx__static_new(&sc);
-    for (size_t i = 0; rc == VX_OK && i < cfg->nstatics; i++) {
-        const vx__lib_static_text *t = &cfg->statics[i];
-        rc = vx__static_parse(sc, t->format, t->text, t->len, NULL, 0);
-    }
-    if (rc != VX_OK) {
-        vx__static_free(sc);
-        return rc;
-    }
-    vx__res_set_static(res, sc);
-    return VX_OK;
-}
-
 int vx__lib_build_res(const vx_config *cfg, vx__res **out)
 {
-    if (cfg->nup == 0)
-        return VX_EINVAL;
-    vx__res_opts opts;
-    vx__res_opts_default(&opts);
-    opts.static_first = cfg->static_first;
-    opts.max_ttl_s = cfg->max_ttl_s;
-    opts.random16 = vx__resdrv_random16;
-    vx__res *res;
-    int rc = vx__res_new(&opts, &res);
-    if (rc != VX_OK)
-        return rc;
-    unsigned index;
-    for (size_t i = 0; rc == VX_OK && i < cfg->nup; i++)
-        rc =
-            vx__res_add_upstream(res, (const struct sockaddr *)&cfg->up[i], cfg->up_tcp[i], &index);
-    if (rc == VX_OK)
-        rc = build_static(cfg, res);
-    if (rc != VX_OK) {
-        vx__res_free(res);
-        return rc;
-    }
-    *out = res;
-    return VX_OK;
+    const vx__resbuild_spec spec = {.up = cfg->up,
+                                    .up_tcp = cfg->up_tcp,
+                                    .nup = cfg->nup,
+                                    .statics = cfg->statics,
+                                    .nstatics = cfg->nstatics,
+                                    .static_first = cfg->static_first,
+                                    .max_ttl_s = cfg->max_ttl_s};
+    return vx__resbuild(&spec, out);
 }

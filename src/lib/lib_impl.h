@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "net/resbuild.h"
 #include "net/resdriver.h"
 #include "resolver/static_cache.h"
 #include "resolver/upstream.h"
@@ -22,19 +23,13 @@
 
 #define VX__LIB_FALLBACK_MAX (VX__SIP_MAX_DOMAINS - 1)
 
-typedef struct vx__lib_static_text {
-    vx__static_format format;
-    char *text;
-    size_t len;
-} vx__lib_static_text;
-
-/* The static files are kept as text and parsed again for each resolver: a resolver owns its
- * static cache, and a config stays reusable. */
+/* The static files are kept as text and parsed again for each resolver (net/resbuild.h): a
+ * resolver owns its static cache, and a config stays reusable. */
 struct vx_config {
     struct sockaddr_storage up[VX__UPSTREAM_MAX];
     bool up_tcp[VX__UPSTREAM_MAX];
     size_t nup;
-    vx__lib_static_text *statics;
+    vx__static_text *statics; /* texts owned */
     size_t nstatics;
     bool static_first;
     char *fallback[VX__LIB_FALLBACK_MAX];
@@ -95,7 +90,7 @@ struct vx_result {
     double elapsed_ms;
 };
 
-/* config.c: builds the state machine a resolver runs from a config. */
+/* config.c: builds the state machine a resolver runs from a config (through net/resbuild.h). */
 int vx__lib_build_res(const vx_config *cfg, vx__res **out);
 /* locate.c: the resolver's RESULT callback, and the delivery of finished operations. */
 void vx__lib_on_res_result(void *arg, const vx__res_result *r);

@@ -241,15 +241,6 @@ int vx__cache_store(vx__cache *cache, const vx__question *q, const vx__msg *m, u
     return VX_OK;
 }
 
-/* A copy of the records with every TTL set to ttl_s. */
-static ldns_rr_list *copy_with_ttl(const ldns_rr_list *list, uint32_t ttl_s)
-{
-    ldns_rr_list *copy = ldns_rr_list_clone(list);
-    for (size_t i = 0; copy && i < ldns_rr_list_rr_count(copy); i++)
-        ldns_rr_set_ttl(ldns_rr_list_rr(copy, i), ttl_s);
-    return copy;
-}
-
 int vx__cache_lookup(vx__cache *cache, const vx__question *q, uint64_t now, uint32_t stale_ttl_s,
                      vx__cache_hit *out)
 {
@@ -264,10 +255,8 @@ int vx__cache_lookup(vx__cache *cache, const vx__question *q, uint64_t now, uint
     }
     bool fresh = now < e->expires_at;
     /* Remaining TTL rounded down, as a resolver must never extend a TTL. */
-    uint32_t ttl = fresh ? (uint32_t)((e->expires_at - now) / 1000u) : stale_ttl_s;
-    out->answer = copy_with_ttl(e->answer, ttl);
-    if (!out->answer)
-        return VX_ENOMEM;
+    out->ttl = fresh ? (uint32_t)((e->expires_at - now) / 1000u) : stale_ttl_s;
+    out->records = e->answer;
     out->state = fresh ? VX__CACHE_FRESH : VX__CACHE_STALE;
     out->rcode = e->rcode;
     out->negative = e->negative;
@@ -275,9 +264,16 @@ int vx__cache_lookup(vx__cache *cache, const vx__question *q, uint64_t now, uint
     return VX_OK;
 }
 
+ldns_rr_list *vx__cache_hit_copy(const vx__cache_hit *hit)
+{
+    ldns_rr_list *copy = hit->records ? ldns_rr_list_clone(hit->records) : NULL;
+    for (size_t i = 0; copy && i < ldns_rr_list_rr_count(copy); i++)
+        ldns_rr_set_ttl(ldns_rr_list_rr(copy, i), hit->ttl);
+    return copy;
+}
+
 void vx__cache_hit_clear(vx__cache_hit *hit)
 {
-    ldns_rr_list_deep_free(hit->answer);
     memset(hit, 0, sizeof(*hit));
 }
 

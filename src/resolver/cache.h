@@ -6,8 +6,10 @@
  *
  * Pure: every call is given the time ("now", milliseconds on the caller's monotonic clock). The
  * cache is bounded (max_entries); when full it drops the entry whose stale window ends first.
- * Ownership: the cache copies what it stores; records it hands out are fresh copies the caller
- * frees with ldns_rr_list_deep_free().
+ * Ownership: the cache copies what it stores. A lookup lends the entry's records (no copy:
+ * a hit costs a hash probe, which is what lets a busy SBC answer millions of them a second);
+ * vx__cache_hit_copy() makes the TTL-adjusted copy a caller keeps, freed with
+ * ldns_rr_list_deep_free().
  */
 #ifndef VX_RESOLVER_CACHE_H
 #define VX_RESOLVER_CACHE_H
@@ -33,14 +35,17 @@ typedef enum vx__cache_state {
     VX__CACHE_STALE     /* expired, still inside the stale window (positive entries only) */
 } vx__cache_state;
 
-/* What a lookup found: a copy of the records with TTLs already adjusted for the moment of
- * the lookup (remaining TTL when fresh, stale_ttl_s when stale). */
+/* What a lookup found. records is lent by the cache, with the TTLs they were stored with,
+ * and valid only until the next call on the cache; ttl is the TTL they carry for this lookup
+ * (the remaining TTL when fresh, stale_ttl_s when stale), which vx__cache_hit_copy() puts on
+ * every record of its copy. */
 typedef struct vx__cache_hit {
     vx__cache_state state;
-    uint16_t rcode;       /* NOERROR or NXDOMAIN */
-    bool negative;        /* NXDOMAIN or NODATA */
-    bool in_recheck;      /* a refresh failed less than the recheck time ago (RFC 8767 §5) */
-    ldns_rr_list *answer; /* owned by the caller; NULL on a miss */
+    uint16_t rcode;              /* NOERROR or NXDOMAIN */
+    bool negative;               /* NXDOMAIN or NODATA */
+    bool in_recheck;             /* a refresh failed less than the recheck time ago (RFC 8767) */
+    uint32_t ttl;                /* seconds */
+    const ldns_rr_list *records; /* lent (see above); NULL on a miss */
 } vx__cache_hit;
 
 /* max_stale_ms: how long expired positive data may still be served (RFC 8767: 1 to 3 days). */
@@ -61,6 +66,10 @@ int vx__cache_store(vx__cache *cache, const vx__question *q, const vx__msg *m, u
  * static fallback entry can answer instead. stale_ttl_s is the TTL put on stale records. */
 int vx__cache_lookup(vx__cache *cache, const vx__question *q, uint64_t now, uint32_t stale_ttl_s,
                      vx__cache_hit *out);
+/* The hit's records as the caller's own copy, every TTL set to hit->ttl; NULL on a miss or
+ * when memory ran out. Call it before the next call on the cache. */
+ldns_rr_list *vx__cache_hit_copy(const vx__cache_hit *hit);
+/* Forgets what a hit lent (it owns nothing: nothing is freed). */
 void vx__cache_hit_clear(vx__cache_hit *hit);
 
 /* Records that a refresh of q failed at now: until now + recheck_ms, lookups report in_recheck

@@ -215,8 +215,9 @@ static void deliver_hit(vx__res *res, lookup *lk, vx__cache_hit *hit)
         return;
     }
     vx__res_source src = hit->state == VX__CACHE_FRESH ? VX__SRC_CACHE : VX__SRC_STALE;
-    push_result(res, lk, VX_OK, hit->rcode, src, hit->answer);
-    hit->answer = NULL;
+    ldns_rr_list *copy = vx__cache_hit_copy(hit);
+    push_result(res, lk, copy ? VX_OK : VX_ENOMEM, hit->rcode, src, copy);
+    vx__cache_hit_clear(hit);
 }
 
 /* What the client gets when DNS does not answer (in time): stale data, else static data.
@@ -338,27 +339,24 @@ static bool better(const lookup *lk, unsigned i, uint64_t key, int best, uint64_
 
 /* The next upstream for lk, never one that answered it with an error rcode (a recursive
  * resolver's SERVFAIL rarely changes within seconds): the up upstream tried least in this
- * lookup, then best score; else
- * a down one whose probe is due; else, for a lookup that has sent nothing and so has nothing
- * else to wait for, the down upstream closest to its re-probe (better a long shot than a
- * certain failure). -1 when none. */
+ * lookup, then best score; else a down one whose probe is due. -1 when none: a down upstream
+ * inside its backoff is not asked (RFC 8767 §5 "known down"; the lookup has been answered
+ * from stale or static data, or fails, at once). */
 static int pick_upstream(const vx__res *res, const lookup *lk, uint64_t now, bool *probe)
 {
     int best = -1;
     uint64_t best_key = 0;
-    for (int pass = 0; pass < 3 && best < 0; pass++) {
+    for (int pass = 0; pass < 2 && best < 0; pass++) {
         for (unsigned i = 0; i < res->ups.n; i++) {
             const vx__upstream *u = &res->ups.v[i];
-            bool ok = pass == 0   ? vx__upstream_is_up(u)
-                      : pass == 1 ? vx__upstream_probe_due(u, now)
-                                  : lk->natt == 0;
+            bool ok = pass == 0 ? vx__upstream_is_up(u) : vx__upstream_probe_due(u, now);
             uint64_t key = pass == 0 ? vx__upstream_score(u) : u->retry_at;
             if (!ok || waiting_on(lk, i) || said_error(lk, i) ||
                 !better(lk, i, key, best, best_key))
                 continue;
             best = (int)i;
             best_key = key;
-            *probe = pass > 0 && !u->probing;
+            *probe = pass > 0;
         }
     }
     return best;
@@ -377,6 +375,14 @@ static int send_next(vx__res *res, lookup *lk, uint64_t now)
     if (rc == VX_OK && hedge)
         res->stats.hedged++;
     return rc;
+}
+
+static bool any_probe_due(const vx__res *res, uint64_t now)
+{
+    for (unsigned i = 0; i < res->ups.n; i++)
+        if (vx__upstream_probe_due(&res->ups.v[i], now))
+            return true;
+    return false;
 }
 
 /* Down upstreams whose backoff has passed get a copy of this lookup's query. */
@@ -404,14 +410,18 @@ static void cancel_attempts(vx__res *res, lookup *lk)
 
 /* ---- ending a lookup ----------------------------------------------------------------------- */
 
+static void deliver_error(vx__res *res, lookup *lk)
+{
+    push_result(res, lk, lk->saw_error_rcode ? VX_ESERVFAIL : VX_ETIMEDOUT, 0, VX__SRC_NONE, NULL);
+}
+
 /* DNS gave nothing: stale, static or an error for the client, and the failure recheck. */
 static void finish_failure(vx__res *res, lookup *lk, uint64_t now)
 {
     cancel_attempts(res, lk);
     vx__cache_mark_failed(res->cache, &lk->q, now, res->opts.recheck_ms);
     if (!lk->delivered && !deliver_fallback(res, lk, now))
-        push_result(res, lk, lk->saw_error_rcode ? VX_ESERVFAIL : VX_ETIMEDOUT, 0, VX__SRC_NONE,
-                    NULL);
+        deliver_error(res, lk);
     lk->finished = true;
 }
 
@@ -498,8 +508,8 @@ static bool answer_locally(vx__res *res, lookup *lk, uint64_t now)
     if (vx__upstream_all_down(&res->ups)) {
         if (stale)
             deliver_hit(res, lk, &hit);
-        else
-            deliver_static(res, lk);
+        else if (!deliver_static(res, lk) && !any_probe_due(res, now))
+            deliver_error(res, lk); /* nobody to ask before a backoff ends: no long shots */
     }
     vx__cache_hit_clear(&hit);
     return false;
@@ -666,6 +676,21 @@ static void expire_attempts(vx__res *res, lookup *lk, uint64_t now)
     }
 }
 
+/* The RFC 8767 client response timer of a lookup nobody has answered. The upstreams it asked
+ * that stayed silent may be declared down now (vx__upstream_on_silent_lookup), so that the
+ * lookups after it answer from stale or static data at once instead of each waiting this timer
+ * again. Then stale data, else static data; with neither and every upstream known down, the
+ * error now rather than at the end of the budget. The attempts go on either way: a late
+ * answer still fills the cache. */
+static void on_client_timer(vx__res *res, lookup *lk, uint64_t now)
+{
+    for (unsigned i = 0; i < res->ups.n; i++)
+        if (tries_of(lk, i) > 0)
+            (void)vx__upstream_on_silent_lookup(&res->ups.v[i], now);
+    if (!deliver_fallback(res, lk, now) && vx__upstream_all_down(&res->ups))
+        deliver_error(res, lk);
+}
+
 /* Runs every timer of lk that is due, in the order: attempt timeouts, client response timer,
  * budget, hedge, failover. */
 static void run_timers(vx__res *res, lookup *lk, uint64_t now)
@@ -673,7 +698,7 @@ static void run_timers(vx__res *res, lookup *lk, uint64_t now)
     expire_attempts(res, lk, now);
     if (!lk->delivered && now >= lk->client_at) {
         lk->client_at = NEVER;
-        deliver_fallback(res, lk, now);
+        on_client_timer(res, lk, now);
     }
     if (now >= lk->give_up_at) {
         finish_failure(res, lk, now);

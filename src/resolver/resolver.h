@@ -22,12 +22,18 @@
  *   2. fresh cache entry → CACHE at once (a negative one gives way to a static entry);
  *   3. stale entry whose refresh failed less than recheck_ms ago → STALE at once, no query
  *      (RFC 8767 "failure recheck");
- *   4. every upstream known down and a stale or static answer exists → that answer at once
- *      (RFC 8767 §5), plus a re-probe query if an upstream's backoff has passed;
+ *   4. every upstream known down (RFC 8767 §5) → a stale or static answer at once, plus a
+ *      re-probe query if an upstream's backoff has passed; with neither answer, the lookup
+ *      waits only on a re-probe that is due, and without one fails at once (VX_ETIMEDOUT):
+ *      nobody is asked inside a backoff;
  *   5. otherwise ask upstreams: the best by score (upstream.h), hedged to the next one after
  *      its hedging delay, failed over at once on a timeout or error response; down upstreams
  *      are re-probed with a copy of a real query once their backoff has passed;
- *   6. client_timeout_ms after the submit with nothing delivered yet: STALE, else STATIC;
+ *   6. client_timeout_ms after the submit with nothing delivered yet: the upstreams this lookup
+ *      asked that stayed silent through their retries are declared down
+ *      (vx__upstream_on_silent_lookup), so that step 4 serves the lookups after it; then
+ *      STALE, else STATIC, else, every upstream being known down, the error at once (the
+ *      attempts go on, to refresh the cache);
  *   7. an answer (NOERROR or NXDOMAIN) → cached, NETWORK (negative answers give way to a
  *      static entry: "DNS gave nothing"); every upstream failed or budget_ms passed → STALE,
  *      else STATIC, else an error (VX_ESERVFAIL if some upstream answered with an error rcode,

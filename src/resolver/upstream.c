@@ -89,6 +89,13 @@ static uint64_t backoff_ms(unsigned probes)
     return d > VX__BACKOFF_MAX_MS ? VX__BACKOFF_MAX_MS : d;
 }
 
+static void mark_down(vx__upstream *u, uint64_t now)
+{
+    u->down = true;
+    u->down_probes = 0;
+    u->retry_at = now + backoff_ms(0);
+}
+
 /* Shared by timeouts and send errors: a failed probe doubles the backoff, and the
  * DOWN_AFTER-th consecutive failure of an up upstream marks it down. Late failures of attempts
  * sent before the upstream went down change nothing more: it is already down. */
@@ -107,11 +114,17 @@ static void on_failure(vx__upstream *u, uint64_t now, bool probe)
     if (u->consecutive_timeouts++ == 0)
         u->first_timeout_at = now;
     if (u->consecutive_timeouts >= VX__DOWN_AFTER &&
-        now - u->first_timeout_at >= VX__DOWN_MIN_SPAN_MS) {
-        u->down = true;
-        u->down_probes = 0;
-        u->retry_at = now + backoff_ms(0);
-    }
+        now - u->first_timeout_at >= VX__DOWN_MIN_SPAN_MS)
+        mark_down(u, now);
+}
+
+bool vx__upstream_on_silent_lookup(vx__upstream *u, uint64_t now)
+{
+    if (u->down || u->consecutive_timeouts < VX__SILENT_DOWN_AFTER ||
+        now - u->first_timeout_at < VX__DOWN_MIN_SPAN_MS)
+        return false;
+    mark_down(u, now);
+    return true;
 }
 
 void vx__upstream_on_timeout(vx__upstream *u, uint64_t now, bool probe)

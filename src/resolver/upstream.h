@@ -49,6 +49,14 @@
  * each failed probe up to BACKOFF_MAX. */
 #define VX__DOWN_AFTER 3u
 #define VX__DOWN_MIN_SPAN_MS 1000u
+/* A quicker road to "down" (vx__upstream_on_silent_lookup): a lookup that reaches the RFC 8767
+ * client response timer with no answer from anyone has run out of time for a useful answer; an
+ * upstream it asked that has since timed out SILENT_DOWN_AFTER times in a row, the first at
+ * least DOWN_MIN_SPAN ago, and answered nobody meanwhile, is silent for good as far as a client
+ * can tell. With the default retry plan (400, 800, 1600 ms) the third timeout of a lone dead
+ * upstream comes 2.8 s in, a second after the client timer, so that later lookups (the next
+ * steps of an RFC 3263 location) would each wait the client timer again. */
+#define VX__SILENT_DOWN_AFTER 2u
 #define VX__BACKOFF_BASE_MS 1000u
 #define VX__BACKOFF_MAX_MS 60000u
 
@@ -93,6 +101,11 @@ bool vx__upstream_all_down(const vx__upstream_set *set);
 void vx__upstream_on_response(vx__upstream *u, uint32_t sample_ms, bool ok);
 /* probe: the failed attempt was the probe of a down upstream (see on_probe_sent). */
 void vx__upstream_on_timeout(vx__upstream *u, uint64_t now, bool probe);
+/* A lookup reached its client response timer with nothing delivered, and it asked u: marks u
+ * down when its current streak has at least SILENT_DOWN_AFTER consecutive failures, the first
+ * DOWN_MIN_SPAN or more before now. Returns true when it did (false when u was already down,
+ * answered something since, or failed too few times or too briefly to tell). */
+bool vx__upstream_on_silent_lookup(vx__upstream *u, uint64_t now);
 /* The driver could not send or was told "port unreachable": as bad as a timeout. */
 void vx__upstream_on_error(vx__upstream *u, uint64_t now, bool probe);
 /* u's attempt was still unanswered, past its hedging delay, when another upstream answered:

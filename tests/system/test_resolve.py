@@ -4,6 +4,7 @@ resolves everything, 198.18.41.1 is blackholed (silence)."""
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -28,6 +29,14 @@ while True:
         d, _ = out.recvfrom(65535); a = pend.pop(d[:2], None)
         if a: lsn.sendto(d, a)
 """
+
+# The same forwarder, made silent (a blackhole: no answer, no ICMP) by SIGUSR1.
+SILENCEABLE = FORWARDER.replace("import select, socket, sys", """import select, signal, socket, sys
+silent = []
+signal.signal(signal.SIGUSR1, lambda *_: silent.append(1))""").replace(
+    "d, a = lsn.recvfrom(65535); pend[d[:2]] = a; out.sendto(d, (sys.argv[2], 53))",
+    "d, a = lsn.recvfrom(65535)\n        if silent: continue\n"
+    "        pend[d[:2]] = a; out.sendto(d, (sys.argv[2], 53))")
 
 STATIC = """\
 sip.static-example.com.        3600 IN A     192.0.2.77
@@ -103,6 +112,42 @@ def test_stale_answer_when_every_upstream_is_down(lab, tmp_path):
         fwd.kill()
 
 
+def test_stale_at_once_when_every_upstream_is_known_down(lab):
+    """RFC 8767 "known down": the upstream goes silent; the first location after that waits
+    the client response timer (1.8 s) once, and declares it down; from then on stale answers
+    come at once, also for names that location never asked."""
+    loop_bin = os.path.join(os.path.dirname(os.environ.get("VOXDNS_BIN", "build/voxdns")),
+                            "examples", "locate_loop")
+    if not os.path.exists(loop_bin):
+        pytest.skip("examples/locate_loop not built")
+    fwd = lab.popen([sys.executable, "-c", SILENCEABLE, "5398", RECURSOR],
+                    stdout=subprocess.PIPE, text=True)
+    try:
+        assert fwd.stdout.readline().strip() == "ready"
+        drv = lab.popen([loop_bin, "--max-ttl", "1", "127.0.0.1:5398"],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        for uri in ("sip:voip-example.com", "sip:voip-example.org"):
+            assert ask_loop(drv, uri)[0].startswith(uri + ": success")
+        fwd.send_signal(signal.SIGUSR1)
+        time.sleep(1.2)  # past the 1 s TTL cap: the cached data is now stale
+        t0 = time.monotonic()
+        first = ask_loop(drv, "sip:voip-example.com")
+        first_s = time.monotonic() - t0
+        assert "success, 9 targets" in first[0]
+        assert all(l.endswith(" stale") for l in first[1:]), first
+        assert 1.7 < first_s < 2.5, first_s  # one client response timer, not one per step
+        t0 = time.monotonic()
+        second = ask_loop(drv, "sip:voip-example.org")
+        second_s = time.monotonic() - t0
+        assert second[0].startswith("sip:voip-example.org: success"), second
+        assert all(l.endswith(" stale") for l in second[1:]), second
+        assert second_s < 0.05, second_s
+        drv.stdin.close()
+        assert drv.wait(timeout=10) == 0
+    finally:
+        fwd.kill()
+
+
 def ask_loop(drv, uri, timeout=10):
     drv.stdin.write(uri + "\n")
     drv.stdin.flush()
@@ -135,6 +180,29 @@ def test_static_fallback_when_nothing_is_cached(lab, voxdns_bin, tmp_path):
     assert [(t["transport"], t["address"], t["port"], t["source"]) for t in out["targets"]] == [
         ("udp", "192.0.2.77", 5060, "static")]
     assert out["trace"][0]["source"] == "static"
+    # The NAPTR step waits the client response timer (1.8 s) and finds the resolver silent
+    # through its retries: known down. The steps after it answer at once (the AAAA, which the
+    # static cache lacks, fails at once), instead of each waiting 1.8 s again.
+    assert 1700 < out["trace"][0]["ms"] < 2000, out["trace"][0]
+    assert all(s["ms"] < 50 for s in out["trace"][1:]), out["trace"]
+    assert out["elapsed_ms"] < 2500, out["elapsed_ms"]
+
+
+def test_blocking_locations_return_as_soon_as_answered(lab, voxdns_bin, tmp_path):
+    """Later locations on one resolver (--repeat) answer from static data at once, and the
+    blocking call returns then, not when the earlier lookups still refreshing in the
+    background next need the loop (they keep timers for seconds)."""
+    cache = tmp_path / "static.txt"
+    cache.write_text(STATIC)
+    t0 = time.monotonic()
+    r = resolve(lab, voxdns_bin, "sip:static-example.com", "--resolver", BLACKHOLE,
+                "--static-cache", str(cache), "--repeat", "3")
+    wall = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    times = [float(l.split(" in ")[1].split()[0]) for l in r.stdout.splitlines()
+             if "target in" in l]
+    assert len(times) == 3 and times[0] < 2000 and max(times[1:]) < 50, times
+    assert wall < 2.6, wall
 
 
 def test_static_first_answers_without_waiting(lab, voxdns_bin, tmp_path):

@@ -367,16 +367,20 @@ static void test_backoff_and_reprobe(void **state)
     net n;
     const vx__upstream *u0;
     (void)state;
-    /* A lone upstream that stops answering: down after VX__DOWN_AFTER timeouts. */
+    /* A lone upstream that stops answering: down at the client response timer of the first
+     * lookup, which it let time out twice (at 400 and 1200 ms), the first over a second
+     * before (vx__upstream_on_silent_lookup). */
     net_setup(&n, 1, false);
     kill_upstream0(&n);
     u0 = vx__res_upstream(n.res, 0);
-    assert_int_equal(u0->consecutive_timeouts, VX__DOWN_AFTER);
+    assert_int_equal(u0->consecutive_timeouts, VX__SILENT_DOWN_AFTER);
     uint64_t down_at = n.now;
+    assert_int_equal(down_at, 1800);
     assert_int_equal(u0->retry_at, down_at + VX__BACKOFF_BASE_MS);
     advance(&n, vx__res_deadline(n.res) == UINT64_MAX ? n.now : vx__res_deadline(n.res));
-    advance(&n, n.now + 6000); /* let pending lookups end */
+    advance(&n, n.now + 6000); /* let pending lookups end (their refresh probes it once) */
     uint64_t t = n.now > u0->retry_at ? n.now : u0->retry_at;
+    unsigned probes = u0->down_probes;
 
     /* Past the backoff, a query is a probe; it fails: the backoff doubles. */
     advance(&n, t);
@@ -387,8 +391,8 @@ static void test_backoff_and_reprobe(void **state)
     advance(&n, n.now + vx__upstream_attempt_timeout(u0));
     assert_false(u0->probing);
     assert_true(u0->down);
-    assert_int_equal(u0->down_probes, 1);
-    assert_int_equal(u0->retry_at, n.now + 2 * VX__BACKOFF_BASE_MS);
+    assert_int_equal(u0->down_probes, probes + 1);
+    assert_int_equal(u0->retry_at, n.now + ((uint64_t)VX__BACKOFF_BASE_MS << (probes + 1)));
     advance(&n, n.now + 6000);
 
     /* The next probe is answered: the upstream is up again. */
@@ -501,13 +505,16 @@ static void test_max_stale_age(void **state)
     advance(&n, n.now + 1800);
     assert_result(&n, 1, VX_OK, VX__SRC_STALE);
     advance(&n, EXPIRED_AT + day + 40000); /* past it (and past the failure recheck) */
+    /* The upstream went down during the first refresh; its re-probe is due, so this lookup
+     * asks it, and with nothing to serve and nobody else to ask, fails at the client timer. */
+    assert_true(vx__res_upstream(n.res, 0)->down);
     uint64_t t = n.now;
     submit(&n, "sip.example.com", LDNS_RR_TYPE_A);
+    assert_true(vx__res_upstream(n.res, 0)->probing);
+    advance(&n, t + 1799);
+    assert_int_equal(n.nresults, 2);
     advance(&n, t + 1800);
-    assert_int_equal(n.nresults, 2); /* nothing at the client timer */
-    advance(&n, t + 5000);
     assert_result(&n, 2, VX_ETIMEDOUT, VX__SRC_NONE);
-    assert_true(n.result_at[2] > t + 1800);
     assert_null(n.results[2].answer);
     net_teardown(&n);
 }
@@ -633,6 +640,87 @@ static void test_static_fallback(void **state)
     net_teardown(&n);
 }
 
+/* RFC 8767 §5 "known down" reached at the first client response timer: a lone upstream that
+ * stays silent is declared down there, so the next steps of a location (SRV, A after NAPTR)
+ * answer from the static cache at once, and a name without a static entry fails at once
+ * instead of waiting for a long shot; after the backoff a lookup carries the re-probe. */
+static void test_known_down_at_first_client_timer(void **state)
+{
+    net n;
+    (void)state;
+    net_setup(&n, 1, false);
+    add_static(&n);
+    submit(&n, "sip.example.com", LDNS_RR_TYPE_A); /* attempts at 0, 400, 1200 */
+    advance(&n, 1799);
+    assert_false(vx__res_upstream(n.res, 0)->down);
+    advance(&n, 1800);
+    assert_result(&n, 0, VX_OK, VX__SRC_STATIC);
+    assert_true(vx__res_upstream(n.res, 0)->down);
+    size_t s0 = n.nsends;
+    submit(&n, "nope.example.com", LDNS_RR_TYPE_A);
+    assert_result(&n, 1, VX_OK, VX__SRC_STATIC);
+    assert_int_equal(n.result_at[1], 1800);
+    submit(&n, "sip.example.com", LDNS_RR_TYPE_AAAA); /* no static entry */
+    assert_result(&n, 2, VX_ETIMEDOUT, VX__SRC_NONE);
+    assert_int_equal(n.result_at[2], 1800);
+    assert_int_equal(n.nsends, s0); /* nobody asked inside the backoff */
+    /* The first lookup goes on to refresh the cache: once the backoff is over, its next
+     * attempt is the re-probe, which fails and doubles the backoff. */
+    const vx__upstream *u0 = vx__res_upstream(n.res, 0);
+    advance(&n, 1800 + VX__BACKOFF_BASE_MS);
+    assert_int_equal(n.nsends, s0 + 1);
+    assert_true(u0->probing);
+    advance(&n, n.now + VX__RTO_MAX_MS); /* its timeout, backed off to the cap */
+    assert_false(u0->probing);
+    assert_int_equal(u0->down_probes, 1);
+    advance(&n, u0->retry_at);
+    assert_true(vx__upstream_probe_due(u0, n.now));
+    assert_int_equal(vx__res_deadline(n.res), UINT64_MAX); /* nothing pending */
+    /* A lookup with nothing local waits on the next re-probe... */
+    submit(&n, "other.example.com", LDNS_RR_TYPE_A);
+    assert_int_equal(n.nresults, 3);
+    assert_true(vx__res_upstream(n.res, 0)->probing);
+    /* ...which is answered: the upstream is back, the answer is the result. */
+    advance(&n, n.now + 30);
+    reply_full(&n, n.nsends - 1, LDNS_RCODE_NOERROR,
+               (const char *const[]){"other.example.com. 60 IN A 192.0.2.30", NULL}, NULL, false);
+    assert_result(&n, 3, VX_OK, VX__SRC_NETWORK);
+    assert_false(vx__res_upstream(n.res, 0)->down);
+    net_teardown(&n);
+}
+
+/* A slow upstream is not a dead one: answered after two timeouts but before the client timer,
+ * it stays up; and an upstream that answers a lookup after that lookup's client timer was
+ * reached is not declared down by it. */
+static void test_slow_upstream_not_declared_down(void **state)
+{
+    net n;
+    (void)state;
+    net_setup(&n, 1, false);
+    submit(&n, "sip.example.com", LDNS_RR_TYPE_A);
+    advance(&n, 1500);
+    assert_int_equal(n.nsends, 3);
+    assert_int_equal(vx__res_upstream(n.res, 0)->consecutive_timeouts, 2);
+    reply_a(&n, 2); /* the third attempt (sent at 1200) answers */
+    assert_result(&n, 0, VX_OK, VX__SRC_NETWORK);
+    advance(&n, 5000);
+    assert_false(vx__res_upstream(n.res, 0)->down);
+    /* Two lookups; the upstream answers the second one 1.7 s in, just before the first one's
+     * client timer: a live upstream, whatever the first lookup saw. */
+    submit(&n, "a.example.com", LDNS_RR_TYPE_A);
+    size_t s0 = n.nsends;
+    advance(&n, 5100);
+    submit(&n, "b.example.com", LDNS_RR_TYPE_A);
+    size_t s1 = n.nsends - 1;
+    assert_true(s1 >= s0);
+    advance(&n, 6700);
+    reply_full(&n, s1, LDNS_RCODE_NOERROR,
+               (const char *const[]){"b.example.com. 60 IN A 192.0.2.31", NULL}, NULL, false);
+    advance(&n, 6800); /* a.example.com's client timer */
+    assert_false(vx__res_upstream(n.res, 0)->down);
+    net_teardown(&n);
+}
+
 static void test_static_first(void **state)
 {
     net n;
@@ -752,6 +840,8 @@ int main(void)
         cmocka_unit_test(test_failure_recheck),
         cmocka_unit_test(test_negative_caching_soa_minimum),
         cmocka_unit_test(test_static_fallback),
+        cmocka_unit_test(test_known_down_at_first_client_timer),
+        cmocka_unit_test(test_slow_upstream_not_declared_down),
         cmocka_unit_test(test_static_first),
         cmocka_unit_test(test_truncated_retries_over_tcp),
         cmocka_unit_test(test_spoofed_responses_dropped),

@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_resolver_upstream.c — upstream health (resolver/upstream.c): scores from SRTT
  * and failure history, the hedging delay and its clamps, down marking after consecutive
- * timeouts, exponential re-probe backoff and its cap, revival, "all down", the set limit.
+ * timeouts or at a silent lookup's client timer, exponential re-probe backoff and its cap, revival,
+ * "all down", the set limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,6 +109,34 @@ static void test_down_backoff_revive(void **state)
     assert_false(vx__upstream_all_down(&set));
 }
 
+/* The quicker road to "down": a lookup's client response timer with the upstream silent
+ * through at least two timeouts spread over a second or more. */
+static void test_down_on_silent_lookup(void **state)
+{
+    vx__upstream_set set;
+    (void)state;
+    vx__upstream_set_init(&set);
+    vx__upstream *u = fresh(&set);
+    assert_false(vx__upstream_on_silent_lookup(u, 1800)); /* never timed out: just slow */
+    vx__upstream_on_timeout(u, 400, false);
+    assert_false(vx__upstream_on_silent_lookup(u, 1800)); /* one timeout is not a pattern */
+    vx__upstream_on_timeout(u, 1200, false);
+    assert_false(vx__upstream_on_silent_lookup(u, 400 + VX__DOWN_MIN_SPAN_MS - 1));
+    assert_true(vx__upstream_is_up(u)); /* a sub-second blip still does not kill it */
+    /* Anything heard from it in between starts the count again. */
+    vx__upstream_on_response(u, 900, true);
+    assert_false(vx__upstream_on_silent_lookup(u, 1800));
+    vx__upstream_on_timeout(u, 2000, false);
+    vx__upstream_on_error(u, 2500, false);
+    assert_false(vx__upstream_on_silent_lookup(u, 2999));
+    assert_true(vx__upstream_on_silent_lookup(u, 3000));
+    assert_false(vx__upstream_is_up(u));
+    assert_int_equal(u->consecutive_timeouts, VX__SILENT_DOWN_AFTER);
+    assert_int_equal(u->retry_at, 3000 + VX__BACKOFF_BASE_MS);
+    assert_false(vx__upstream_on_silent_lookup(u, 3500)); /* already down: backoff unchanged */
+    assert_int_equal(u->retry_at, 3000 + VX__BACKOFF_BASE_MS);
+}
+
 static void test_set_limit(void **state)
 {
     vx__upstream_set set;
@@ -125,9 +154,8 @@ static void test_set_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_score_and_failures),
-        cmocka_unit_test(test_hedge_delay),
-        cmocka_unit_test(test_down_backoff_revive),
+        cmocka_unit_test(test_score_and_failures),  cmocka_unit_test(test_hedge_delay),
+        cmocka_unit_test(test_down_backoff_revive), cmocka_unit_test(test_down_on_silent_lookup),
         cmocka_unit_test(test_set_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
