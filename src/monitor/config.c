@@ -30,11 +30,13 @@
 #include "wire/name.h"
 #include "wire/query.h"
 
-/* A config file is a few KB; this only stops a wrong path (a disk image) from being slurped. */
-#define CONFIG_MAX_BYTES (1u << 20)
+/* A config file is a few KB, or a few MB with 100,000 domains; this only stops a wrong path (a
+ * disk image) from being slurped. */
+#define CONFIG_MAX_BYTES (64u << 20)
 #define MS_PER_S 1000u
 #define MAX_RETRIES 100u
 #define MAX_FLAP_CHANGES 1000000u
+#define MAX_SERVER_RATE 1000000u
 
 typedef struct cfg_ctx {
     yaml_document_t *doc;
@@ -402,6 +404,12 @@ static int key_serial_lag(cfg_ctx *c, const yaml_node_t *v, void *obj)
 {
     vx__monitor_config *cfg = obj;
     return get_duration(c, v, 0, "0s", UINT64_MAX, "", &cfg->serial_lag_ms);
+}
+
+static int key_server_rate(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    return get_count(c, v, 0, MAX_SERVER_RATE, &cfg->server_rate);
 }
 
 static int key_hints(cfg_ctx *c, const yaml_node_t *v, void *obj)
@@ -866,10 +874,11 @@ static int key_flap(cfg_ctx *c, const yaml_node_t *v, void *obj)
 /* ---- the document -------------------------------------------------------------------------- */
 
 static const key_def root_keys[] = {
-    {"interval", key_interval},     {"hints", key_hints},   {"store", key_store},
-    {"listen", key_listen},         {"token", key_token},   {"log_level", key_log_level},
-    {"serial_lag", key_serial_lag}, {"asn_db", key_asn_db}, {"domains", key_domains},
-    {"resolvers", key_resolvers},   {"alerts", key_alerts}, {"flap", key_flap}};
+    {"interval", key_interval},      {"hints", key_hints},   {"store", key_store},
+    {"listen", key_listen},          {"token", key_token},   {"log_level", key_log_level},
+    {"serial_lag", key_serial_lag},  {"asn_db", key_asn_db}, {"domains", key_domains},
+    {"resolvers", key_resolvers},    {"alerts", key_alerts}, {"flap", key_flap},
+    {"server_rate", key_server_rate}};
 
 /* Without an 'alerts' key the events go to the log from warning up; an empty list silences. */
 static int set_defaults(vx__monitor_config *cfg, const char *name)
@@ -877,6 +886,7 @@ static int set_defaults(vx__monitor_config *cfg, const char *name)
     cfg->interval_ms = 300 * MS_PER_S;
     cfg->flap_window_ms = 3600 * MS_PER_S;
     cfg->flap_max_changes = 4;
+    cfg->server_rate = VX__DEFAULT_SERVER_RATE;
     cfg->path = strdup(name);
     cfg->store = strdup(VX__DEFAULT_STORE);
     cfg->listen = strdup(VX__DEFAULT_LISTEN);

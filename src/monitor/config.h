@@ -10,6 +10,7 @@
  *   log_level: info          # debug, info, notice, warning, error
  *   serial_lag: 0s           # SERIAL-LAG once a secondary is behind this long
  *   asn_db: /path/pfx2as     # optional: the ASN checks
+ *   server_rate: 500         # queries per second to any one server address; 0: no limit
  *   domains:
  *     - name: example.com
  *       profile: generic     # generic, lync, teams, enum
@@ -40,6 +41,7 @@
 #define VX__EXIT_CONFIG 78 /* EX_CONFIG */
 #define VX__DEFAULT_STORE "sqlite:/var/lib/voxdns/voxdns.db"
 #define VX__DEFAULT_LISTEN "127.0.0.1:9153"
+#define VX__DEFAULT_SERVER_RATE 500u
 
 typedef struct vx__watched_record {
     char *name; /* normalised */
@@ -90,6 +92,7 @@ typedef struct vx__monitor_config {
     size_t sink_count;
     uint32_t flap_window_ms;   /* default 1 h */
     unsigned flap_max_changes; /* default 4 */
+    unsigned server_rate;      /* queries/s per server address, 0: no limit; default 500 */
 } vx__monitor_config;
 
 /* Reads and validates a file. On error: VX_EINVAL (or VX_EIO when unreadable) and err holds one

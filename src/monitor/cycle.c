@@ -89,24 +89,29 @@ static void collect_rtt(const vx__snapshot *snap, vx__store_rtt_sample *out, siz
     }
 }
 
-static vx__snapshot *baseline_for(domain_cycle *c, const char *snap_json, uint64_t t)
+/* The accepted baseline, parsed from the store (owned: *owned is set), or the current snapshot
+ * itself when there is none yet: it is what the store would give back, without a JSON round
+ * trip. NULL when the store fails or the stored baseline is unreadable. */
+static const vx__snapshot *baseline_for(domain_cycle *c, const char *snap_json, uint64_t t,
+                                        vx__snapshot **owned)
 {
     char *json = NULL;
     uint64_t accepted = 0;
-    vx__snapshot *base = NULL;
     char err[256];
+    *owned = NULL;
     if (vx__store_get_baseline(c->d->store, c->domain, &json, &accepted) != VX_OK)
         return NULL;
     if (!json) {
         /* The first snapshot is the baseline until an operator accepts another. */
-        vx__store_set_baseline(c->d->store, c->domain, snap_json, t);
+        if (vx__store_set_baseline(c->d->store, c->domain, snap_json, t) != VX_OK)
+            return NULL;
         vx__log(VX__LOG_NOTICE, "%s: first snapshot taken as the baseline", c->domain);
-        json = strdup(snap_json);
+        return c->snap;
     }
-    if (json && vx__snapshot_from_json(json, strlen(json), &base, err, sizeof(err)) != VX_OK)
+    if (vx__snapshot_from_json(json, strlen(json), owned, err, sizeof(err)) != VX_OK)
         vx__log(VX__LOG_ERROR, "%s: stored baseline unreadable: %s", c->domain, err);
     free(json);
-    return base;
+    return *owned;
 }
 
 static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const char *json,
@@ -114,7 +119,8 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
 {
     vx__daemon_state *d = c->d;
     uint64_t t = now_ms();
-    vx__snapshot *base = baseline_for(c, json, t);
+    vx__snapshot *owned = NULL;
+    const vx__snapshot *base = baseline_for(c, json, t, &owned);
     vx__conditions conds = {0};
     int rc = base ? vx__store_get_conditions(d->store, c->domain, &conds) : VX_EIO;
     vx__resolver_obs res[64];
@@ -142,7 +148,7 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
         rc =
             vx__store_commit_cycle(d->store, c->domain, json, t, events, &conds, samples, nsamples);
     vx__conditions_clear(&conds);
-    vx__snapshot_free(base);
+    vx__snapshot_free(owned);
     return rc;
 }
 

@@ -37,7 +37,10 @@ typedef struct vx__daemon_state {
     bool once;
     bool stopping;
     bool cycle_running;
-    size_t next_domain;
+    bool starting;      /* inside start_due_domains() */
+    size_t next_domain; /* the next domain to start in this cycle */
+    size_t due_domains; /* domains the stagger has made due so far */
+    size_t in_flight;   /* started and not yet done (at most MAX_DOMAINS_IN_FLIGHT) */
     size_t domains_pending;
     size_t stagger_batch;
     uint64_t cycle_started_ns;

@@ -21,6 +21,9 @@
 #define EXIT_CANNOT_RUN 3
 #define STAGGER_TICK_MS 20u
 #define STAGGER_MAX_MS 30000u
+/* Domains probed at once: enough to keep the engine's 4096 queries in flight busy, few enough
+ * that memory stays bounded (each holds its audit and snapshot until committed). */
+#define MAX_DOMAINS_IN_FLIGHT 512u
 #define ASN_FILE_MAX (256u << 20)
 
 /* --- inputs the configuration names --------------------------------------------------------- */
@@ -71,13 +74,28 @@ static int start_http(vx__daemon_state *d)
 
 /* --- cycles --------------------------------------------------------------------------------- */
 
+/* Starts the domains that are due, as long as fewer than MAX_DOMAINS_IN_FLIGHT are running. A
+ * domain that fails to start is done at once and calls back here: the outer loop goes on. */
+static void start_due_domains(vx__daemon_state *d)
+{
+    if (d->starting)
+        return;
+    d->starting = true;
+    while (d->next_domain < d->due_domains && d->in_flight < MAX_DOMAINS_IN_FLIGHT &&
+           !d->stopping) {
+        d->in_flight++;
+        vx__cycle_start_domain(d, d->next_domain++);
+    }
+    d->starting = false;
+}
+
 static void on_stagger(uv_timer_t *t)
 {
     vx__daemon_state *d = t->data;
     size_t n = d->cfg->domain_count;
-    for (size_t k = 0; k < d->stagger_batch && d->next_domain < n && !d->stopping; k++)
-        vx__cycle_start_domain(d, d->next_domain++);
-    if (d->next_domain >= n || d->stopping)
+    d->due_domains = n - d->due_domains > d->stagger_batch ? d->due_domains + d->stagger_batch : n;
+    start_due_domains(d);
+    if (d->due_domains >= n || d->stopping)
         uv_timer_stop(&d->stagger_timer);
 }
 
@@ -96,6 +114,8 @@ static void start_cycle(uv_timer_t *t)
     d->cycle_events = 0;
     d->cycle_started_ns = uv_hrtime();
     d->next_domain = 0;
+    d->due_domains = 0;
+    d->in_flight = 0;
     d->domains_pending = n;
     /* Spread the domains over the first tenth of the interval, so that no server sees every
      * domain's questions at the same instant. A one-shot run starts them all at once. */
@@ -117,6 +137,10 @@ static void stop_daemon(vx__daemon_state *d);
 
 void vx__cycle_domain_done(vx__daemon_state *d)
 {
+    if (d->in_flight > 0) {
+        d->in_flight--;
+        start_due_domains(d);
+    }
     if (d->domains_pending == 0 || --d->domains_pending > 0)
         return;
     d->cycle_running = false;
@@ -158,8 +182,10 @@ static void reload(vx__daemon_state *d, const char *path)
         vx__monitor_config_free(next);
         return;
     }
-    if (strcmp(next->store, d->cfg->store) != 0 || strcmp(next->listen, d->cfg->listen) != 0)
-        vx__log(VX__LOG_WARNING, "store and listen changes take effect after a restart");
+    if (strcmp(next->store, d->cfg->store) != 0 || strcmp(next->listen, d->cfg->listen) != 0 ||
+        next->server_rate != d->cfg->server_rate)
+        vx__log(VX__LOG_WARNING,
+                "store, listen and server_rate changes take effect after a restart");
     /* Audits in flight keep pointing into the old configuration and hints: keep them. */
     keep_config(d, d->cfg);
     d->cfg = next;
@@ -238,7 +264,7 @@ static int start_loop(vx__daemon_state *d)
     /* Many domains share a few providers' servers: more in flight overall, a polite rate per
      * server, and sockets reused for a few queries to the same server. */
     eopts.max_inflight = 4096;
-    eopts.server_rate = 500;
+    eopts.server_rate = d->cfg->server_rate; /* 0: no limit */
     eopts.server_burst = 200;
     eopts.udp_reuse = 32;
     if (vx__engine_new(&d->loop, &eopts, &d->engine) != VX_OK)

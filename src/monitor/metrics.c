@@ -27,6 +27,7 @@ typedef struct series {
     char *domain; /* the domain it belongs to (NULL for resolver series) */
     char *labels; /* rendered and escaped: domain="example.com",server="ns1.example.net" */
     double value;
+    unsigned long stamp; /* the recording that last set it (per-cycle gauges) */
 } series;
 
 typedef struct family {
@@ -93,8 +94,9 @@ static const family_def defs[F_COUNT] = {
 struct vx__metrics {
     pthread_mutex_t mu;
     family fam[F_COUNT];
-    histo *rtt;
+    histo *rtt; /* sorted by labels */
     size_t rtt_count, rtt_cap;
+    unsigned long stamp; /* counts recordings: series a cycle did not set are dropped */
 };
 
 static void series_free(series *s)
@@ -137,7 +139,7 @@ static series *family_get(family *f, const char *domain, const char *labels)
         f->items = items;
         f->cap = cap;
     }
-    series s = {domain ? strdup(domain) : NULL, strdup(labels), 0};
+    series s = {domain ? strdup(domain) : NULL, strdup(labels), 0, 0};
     if (!s.labels || (domain && !s.domain)) {
         series_free(&s);
         return NULL;
@@ -148,12 +150,14 @@ static series *family_get(family *f, const char *domain, const char *labels)
     return &f->items[at];
 }
 
-static int family_set(family *f, const char *domain, const char *labels, double v)
+static int family_set(family *f, const char *domain, const char *labels, double v,
+                      unsigned long stamp)
 {
     series *s = family_get(f, domain, labels);
     if (!s)
         return VX_ENOMEM;
     s->value = v;
+    s->stamp = stamp;
     return VX_OK;
 }
 
@@ -166,17 +170,39 @@ static int family_add(family *f, const char *domain, const char *labels, double 
     return VX_OK;
 }
 
-/* A cycle replaces its domain's gauges: a server that left the NS set must not stay "up". */
-static void family_drop_domain(family *f, const char *domain)
+/* A per-cycle gauge that sums within the cycle (findings by check): restarts at 0 each cycle. */
+static int family_gauge_add(family *f, const char *domain, const char *labels, double v,
+                            unsigned long stamp)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < f->count; i++) {
-        if (f->items[i].domain && strcmp(f->items[i].domain, domain) == 0)
-            series_free(&f->items[i]);
-        else
+    series *s = family_get(f, domain, labels);
+    if (!s)
+        return VX_ENOMEM;
+    s->value = s->stamp == stamp ? s->value + v : v;
+    s->stamp = stamp;
+    return VX_OK;
+}
+
+/* A cycle replaces its domain's gauges: a server that left the NS set must not stay "up". The
+ * cycle sets its gauges in place first (stamped), then drops the domain's gauges it did not set.
+ * Every label set of a domain starts with the same text (domain_lbl: domain="NAME"), so they
+ * are one run of the sorted list: found by binary search, never by scanning every domain's. */
+static void family_sweep_domain(family *f, const char *domain_lbl, unsigned long stamp)
+{
+    bool found;
+    size_t len = strlen(domain_lbl);
+    size_t start = family_find(f, domain_lbl, &found), end = start, k = start;
+    while (end < f->count && strncmp(f->items[end].labels, domain_lbl, len) == 0 &&
+           (f->items[end].labels[len] == '\0' || f->items[end].labels[len] == ','))
+        end++;
+    for (size_t i = start; i < end; i++) {
+        if (f->items[i].stamp == stamp)
             f->items[k++] = f->items[i];
+        else
+            series_free(&f->items[i]);
     }
-    f->count = k;
+    if (k < end)
+        memmove(&f->items[k], &f->items[end], (f->count - end) * sizeof *f->items);
+    f->count -= end - k;
 }
 
 /* ---- label text ------------------------------------------------------------------------- */
@@ -335,11 +361,32 @@ static bool server_serial(const vx__snapshot *snap, const vx__server *sv, double
     return false;
 }
 
+/* Binary search of the sorted histograms: index of lbl (found) or of where it belongs. */
+static size_t rtt_find(const vx__metrics *m, const char *lbl, bool *found)
+{
+    size_t lo = 0, hi = m->rtt_count;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(m->rtt[mid].labels, lbl);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static histo *rtt_get(vx__metrics *m, const char *domain, const char *lbl)
 {
-    for (size_t i = 0; i < m->rtt_count; i++)
-        if (strcmp(m->rtt[i].labels, lbl) == 0)
-            return &m->rtt[i];
+    bool found;
+    size_t at = rtt_find(m, lbl, &found);
+    if (found)
+        return &m->rtt[at];
     if (m->rtt_count == m->rtt_cap) {
         size_t cap = m->rtt_cap ? m->rtt_cap * 2 : 16;
         histo *h = realloc(m->rtt, cap * sizeof *h);
@@ -354,8 +401,10 @@ static histo *rtt_get(vx__metrics *m, const char *domain, const char *lbl)
         free(h.labels);
         return NULL;
     }
-    m->rtt[m->rtt_count] = h;
-    return &m->rtt[m->rtt_count++];
+    memmove(&m->rtt[at + 1], &m->rtt[at], (m->rtt_count - at) * sizeof *m->rtt);
+    m->rtt[at] = h;
+    m->rtt_count++;
+    return &m->rtt[at];
 }
 
 static void histo_observe(histo *h, double seconds)
@@ -396,9 +445,9 @@ static int record_server(vx__metrics *m, const char *domain, const vx__snapshot 
         labels(&b, "domain", domain, "server", id.name, "address", id.address, (char *)NULL);
     if (!lbl)
         return VX_EINVAL;
-    int rc = family_set(&m->fam[F_SERVER_UP], domain, lbl, server_up(snap, sv) ? 1 : 0);
+    int rc = family_set(&m->fam[F_SERVER_UP], domain, lbl, server_up(snap, sv) ? 1 : 0, m->stamp);
     if (rc == VX_OK && server_serial(snap, sv, &serial))
-        rc = family_set(&m->fam[F_SOA_SERIAL], domain, lbl, serial);
+        rc = family_set(&m->fam[F_SOA_SERIAL], domain, lbl, serial, m->stamp);
     if (rc == VX_OK)
         rc = server_rtts(m, domain, snap, sv, lbl);
     return rc;
@@ -449,7 +498,7 @@ static int record_findings(vx__metrics *m, const char *domain, const vx__finding
     for (size_t i = 0; f && i < f->count; i++) {
         const char *lbl = labels(&b, "domain", domain, "check", f->items[i].check, "severity",
                                  vx__severity_name(f->items[i].severity), (char *)NULL);
-        if (!lbl || family_add(&m->fam[F_FINDINGS], domain, lbl, 1) != VX_OK)
+        if (!lbl || family_gauge_add(&m->fam[F_FINDINGS], domain, lbl, 1, m->stamp) != VX_OK)
             return VX_ENOMEM;
     }
     return VX_OK;
@@ -478,13 +527,11 @@ static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot 
                          const vx__findings *findings, const vx__events *events, double cycle_ms)
 {
     lbuf b;
-    for (size_t f = 0; f < F_COUNT; f++)
-        if (defs[f].per_cycle_gauge)
-            family_drop_domain(&m->fam[f], domain);
     const char *lbl = labels(&b, "domain", domain, (char *)NULL);
     if (!lbl)
         return VX_EINVAL;
-    int rc = family_set(&m->fam[F_CYCLE_DURATION], domain, lbl, cycle_ms / 1000.0);
+    m->stamp++;
+    int rc = family_set(&m->fam[F_CYCLE_DURATION], domain, lbl, cycle_ms / 1000.0, m->stamp);
     if (rc == VX_OK)
         rc = family_add(&m->fam[F_CYCLES], domain, lbl, 1);
     for (size_t i = 0; rc == VX_OK && snap && i < snap->server_count; i++)
@@ -495,6 +542,9 @@ static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot 
         rc = record_findings(m, domain, findings);
     if (rc == VX_OK)
         rc = record_events(m, domain, events);
+    for (size_t f = 0; f < F_COUNT; f++)
+        if (defs[f].per_cycle_gauge)
+            family_sweep_domain(&m->fam[f], lbl, m->stamp);
     return rc;
 }
 
@@ -521,7 +571,7 @@ int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up)
     if (!lbl)
         return VX_EINVAL;
     pthread_mutex_lock(&m->mu);
-    int rc = family_set(&m->fam[F_RESOLVER_UP], NULL, lbl, up ? 1 : 0);
+    int rc = family_set(&m->fam[F_RESOLVER_UP], NULL, lbl, up ? 1 : 0, 0);
     pthread_mutex_unlock(&m->mu);
     return rc;
 }

@@ -60,7 +60,7 @@ SERVER_KEYS = {"role", "software", "addresses", "zones", "note",
                "lame", "open_axfr", "open_recursion", "spoofer",
                "version_hidden", "udp_only", "edns_broken"}
 TOP_KEYS = {"description", "include", "zones", "zone_path", "servers", "dnssec",
-            "audit_expectations"}
+            "audit_expectations", "generated"}
 KNOB_ORDER = ["stopped", "blackholed", "delayed", "spoofer", "udp_only",
               "edns_broken", "hijacked", "stale", "lame", "open_axfr",
               "open_recursion", "version_hidden"]
@@ -79,6 +79,13 @@ EXPECTATION_KEYS = {"args", "findings", "fault", "note"}
 CHECK_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 PATH_OPTIONS = ("--asn-db", "--from", "--hints")  # values relative to REPO_DIR
 VARIANT_KNOBS = ("hijacked", "stale")
+
+# Generated customer SIP domains (the scenario's `generated` key), for benchmarks
+GENERATED_KEYS = {"count", "prefix", "tlds", "servers"}
+GENERATED_MAX = 1000000
+GENERATED_SOFTWARE = ("nsd", "knot", "bind")
+GENERATED_PROBES_PER_ADDRESS = 3  # first, middle and last generated zone
+GENERATED_START_PER_ZONE = 0.001  # start-time allowance per generated zone and server (s)
 
 BLACKHOLE_DEV = "vxbh0"
 BLACKHOLE_PEER = "vxbh1"
@@ -163,7 +170,7 @@ def _load_file(path, seen):
     if unknown:
         raise LabError("%s: unknown keys %s" % (path, ", ".join(sorted(unknown))))
     merged = {"description": "", "zones": {}, "zone_path": [], "servers": {},
-              "dnssec": {}, "audit_expectations": {}}
+              "dnssec": {}, "audit_expectations": {}, "generated": None}
     for inc in _as_list(doc.get("include")):
         inc_path = os.path.join(os.path.dirname(path), str(inc))
         if not os.path.isfile(inc_path):
@@ -177,6 +184,7 @@ def _load_file(path, seen):
         "servers": doc.get("servers") or {},
         "dnssec": doc.get("dnssec") or {},
         "audit_expectations": doc.get("audit_expectations") or {},
+        "generated": doc.get("generated"),
     }
     for key in ("dnssec", "audit_expectations"):
         if not isinstance(own[key], dict):
@@ -189,6 +197,8 @@ def _overlay(merged, layer, where):
     if layer["description"]:
         merged["description"] = layer["description"]
     merged["zones"].update(layer["zones"])
+    if layer["generated"] is not None:  # the whole mapping: later wins
+        merged["generated"] = layer["generated"]
     for key in ("dnssec", "audit_expectations"):  # per zone / domain: later wins
         for name, entry in layer[key].items():
             merged[key][_zone_key(name)] = entry
@@ -250,7 +260,7 @@ def load_scenario(name):
           "description": " ".join(str(raw["description"]).split()),
           "zone_path": raw["zone_path"] + [ZONE_DIR],
           "zone_files": {_zone_key(z): v for z, v in raw["zones"].items()},
-          "servers": {}, "dnssec": {}, "audit_expectations": {}}
+          "servers": {}, "dnssec": {}, "audit_expectations": {}, "generated": None}
     owners = {}
     for name_, entry in sorted(raw["servers"].items()):
         srv = _validate_server(name_, entry, sc)
@@ -266,7 +276,61 @@ def load_scenario(name):
         sc["dnssec"][zone] = _validate_dnssec(zone, entry, sc)
     for domain, entry in sorted(raw["audit_expectations"].items()):
         sc["audit_expectations"][domain] = _validate_expectation(domain, entry)
+    if raw["generated"] is not None:
+        sc["generated"] = _validate_generated(raw["generated"], sc)
     return sc
+
+
+def _validate_generated(entry, sc):
+    """The scenario's `generated` mapping: N customer SIP domains made at
+    start, served by the named servers and delegated from their TLDs."""
+    where = "generated"
+    if not isinstance(entry, dict):
+        raise LabError("%s: give a mapping (count, prefix, tlds, servers)" % where)
+    unknown = set(entry) - GENERATED_KEYS
+    if unknown:
+        raise LabError("%s: unknown keys %s" % (where, ", ".join(sorted(unknown))))
+    count = entry.get("count")
+    if isinstance(count, bool) or not isinstance(count, int) or \
+            not 1 <= count <= GENERATED_MAX:
+        raise LabError("%s: count is a whole number from 1 to %d" % (where, GENERATED_MAX))
+    prefix = str(entry.get("prefix", "c")).lower()
+    if not re.match(r"^[a-z][a-z0-9]{0,20}$", prefix):
+        raise LabError("%s: prefix is a short lower-case label (letters, digits)" % where)
+    tlds = [_zone_key(t) for t in _as_list(entry.get("tlds", ["com", "net", "org"]))]
+    servers = [str(s).rstrip(".").lower() for s in _as_list(entry.get("servers"))]
+    if not tlds or not servers:
+        raise LabError("%s: needs tlds and servers" % where)
+    served = _served_zones(sc)
+    for tld in tlds:
+        if tld not in served:
+            raise LabError("%s: no server serves the TLD %s" % (where, tld))
+    for name in servers:
+        srv = sc["servers"].get(name)
+        if srv is None:
+            raise LabError("%s: no server %s in the scenario" % (where, name))
+        if srv["software"] not in GENERATED_SOFTWARE or srv["knobs"]:
+            raise LabError("%s: server %s must be a plain %s server" % (
+                where, name, "/".join(GENERATED_SOFTWARE)))
+    return {"count": count, "prefix": prefix, "tlds": tlds, "servers": servers}
+
+
+def generated_domains(gen):
+    """The names of the generated domains, in order: PREFIX000001-example.TLD,
+    the TLDs taken in turn."""
+    if not gen:
+        return []
+    tlds = gen["tlds"]
+    return ["%s%06d-example.%s" % (gen["prefix"], i, tlds[(i - 1) % len(tlds)])
+            for i in range(1, gen["count"] + 1)]
+
+
+def start_timeout(sc, timeout=START_TIMEOUT):
+    """The start timeout of a scenario: generated zones take a while to load."""
+    gen = sc.get("generated")
+    if not gen:
+        return timeout
+    return timeout + GENERATED_START_PER_ZONE * gen["count"] * len(gen["servers"])
 
 
 def parse_period(value):
@@ -517,7 +581,7 @@ def _write(path, text):
         f.write(text)
 
 
-def _nsd_conf(srv, d, listen):
+def _nsd_conf(srv, d, listen, generated=None):
     hidden = srv["knobs"].get("version_hidden", True)
     lines = ["# generated by voxlab for %s" % srv["name"], "server:"]
     lines += ["    ip-address: %s" % a for a in listen]
@@ -551,10 +615,16 @@ def _nsd_conf(srv, d, listen):
         lines += ["zone:", "    name: %s" % _q(zone), "    zonefile: %s" % _q(path)]
         if srv["knobs"].get("open_axfr"):
             lines += ["    provide-xfr: 0.0.0.0/0 NOKEY", "    provide-xfr: ::0/0 NOKEY"]
+    if generated:
+        # One pattern names every generated zone's file (%s: the zone name).
+        lines += ["pattern:", '    name: "voxlab-generated"',
+                  "    zonefile: %s" % _q(os.path.join(generated["dir"], "%s.zone"))]
+        for zone in generated["domains"]:
+            lines += ["zone:", "    name: %s" % zone, '    include-pattern: "voxlab-generated"']
     return "\n".join(lines) + "\n"
 
 
-def _knot_conf(srv, d, listen):
+def _knot_conf(srv, d, listen, generated=None):
     hidden = srv["knobs"].get("version_hidden", True)
     lines = [
         "# generated by voxlab for %s" % srv["name"],
@@ -591,17 +661,20 @@ def _knot_conf(srv, d, listen):
     if srv["knobs"].get("open_axfr"):
         lines += ["acl:", "  - id: open_axfr", "    address: [ 0.0.0.0/0, ::/0 ]",
                   "    action: transfer"]
-    if srv["zone_copies"]:
+    if srv["zone_copies"] or generated:
         lines.append("zone:")
         for zone, path in srv["zone_copies"].items():
             lines += ["  - domain: %s" % _q(zone if zone == "." else zone + "."),
                       "    file: %s" % _q(path)]
             if srv["knobs"].get("open_axfr"):
                 lines.append("    acl: open_axfr")
+        for zone in (generated or {}).get("domains", []):
+            lines += ["  - domain: %s." % zone,
+                      "    file: %s" % _q(_generated_file(generated, zone))]
     return "\n".join(lines) + "\n"
 
 
-def _bind_conf(srv, d, listen, hints):
+def _bind_conf(srv, d, listen, hints, generated=None):
     hidden = srv["knobs"].get("version_hidden", True)
     v4 = [a for a in listen if ":" not in a]
     v6 = [a for a in listen if ":" in a]
@@ -642,6 +715,9 @@ def _bind_conf(srv, d, listen, hints):
         text += 'zone "." { type hint; file %s; };\n' % _q(hints)
     for zone, path in srv["zone_copies"].items():
         text += 'zone %s { type primary; file %s; };\n' % (_q(zone), _q(path))
+    for zone in (generated or {}).get("domains", []):
+        text += 'zone "%s" { type primary; file %s; };\n' % (
+            zone, _q(_generated_file(generated, zone)))
     return text
 
 
@@ -822,6 +898,66 @@ class _Signer:
         return "\n".join(lines) + "\n"
 
 
+def _generated_file(generated, zone):
+    return os.path.join(generated["dir"], zone + ".zone")
+
+
+def _generated_zone_text(i, zone, ns_names):
+    """A small but complete SIP zone: SOA, NS at the generated servers, three
+    NAPTRs, three SRV RRsets with two targets each, both targets with A and
+    AAAA in different prefixes (documentation ranges only)."""
+    host = i % 250 + 1
+    lines = ["; generated by voxlab: customer SIP domain %d" % i,
+             "$ORIGIN %s." % zone, "$TTL 3600",
+             "@ 86400 IN SOA %s. hostmaster.%s. 2026112201 7200 3600 1209600 3600" % (
+                 ns_names[0], zone)]
+    lines += ["@ 86400 IN NS %s." % ns for ns in ns_names]
+    for order, (service, proto) in enumerate(
+            (("SIPS+D2T", "_sips._tcp"), ("SIP+D2T", "_sip._tcp"), ("SIP+D2U", "_sip._udp"))):
+        lines.append('@ IN NAPTR %d 50 "s" "%s" "" %s.%s.' % (
+            10 * (order + 1), service, proto, zone))
+    for proto, port in (("_sips._tcp", 5061), ("_sip._tcp", 5060), ("_sip._udp", 5060)):
+        lines += ["%s IN SRV 10 50 %d sip1.%s." % (proto, port, zone),
+                  "%s IN SRV 20 50 %d sip2.%s." % (proto, port, zone)]
+    lines += ["sip1 IN A 192.0.2.%d" % host, "sip1 IN AAAA 2001:db8:c::%x" % host,
+              "sip2 IN A 203.0.113.%d" % host, "sip2 IN AAAA 2001:db8:d::%x" % host]
+    return "\n".join(lines) + "\n"
+
+
+def _prepare_generated(sc, lab_dir):
+    """Writes the generated zones (shared, read-only, by every generated
+    server) and the list of names -> the plan's `generated` entry with the
+    TLD delegation texts, or None."""
+    gen = sc.get("generated")
+    if not gen:
+        return None
+    gdir = os.path.join(lab_dir, "generated")
+    os.makedirs(gdir, exist_ok=True)
+    domains = generated_domains(gen)
+    delegations = {tld: [] for tld in gen["tlds"]}
+    for i, zone in enumerate(domains, 1):
+        _write(os.path.join(gdir, zone + ".zone"), _generated_zone_text(i, zone, gen["servers"]))
+        tld = zone.split(".", 1)[1]
+        delegations[tld] += ["%s. 172800 IN NS %s." % (zone, ns) for ns in gen["servers"]]
+    listing = os.path.join(gdir, "domains.txt")
+    _write(listing, "\n".join(domains) + "\n")
+    return dict(gen, dir=gdir, domains_file=listing, domains=domains,
+                delegations={t: "; %d generated delegations added by voxlab\n%s\n" % (
+                    len(lines) // len(gen["servers"]), "\n".join(lines))
+                    for t, lines in delegations.items()})
+
+
+def _generated_probes(generated, name, addresses):
+    """The start probe asks a few generated zones, not all: a server that
+    answers for the last one has loaded them all."""
+    if not generated or name not in generated["servers"]:
+        return []
+    doms = generated["domains"]
+    picks = sorted({doms[0], doms[len(doms) // 2], doms[-1]})[:GENERATED_PROBES_PER_ADDRESS]
+    return [{"server": name, "address": a, "qname": z, "need_aa": True, "edns": True}
+            for a in addresses for z in picks]
+
+
 def prepare(sc, lab_dir):
     """Write every config, zone copy and the hints file under lab_dir and
     return the plan the holder executes (also saved as plan.json)."""
@@ -834,6 +970,10 @@ def prepare(sc, lab_dir):
             "servers": {}, "audit_expectations": sc.get("audit_expectations", {})}
     signer = _Signer(sc.get("dnssec", {}), os.path.join(lab_dir, "dnssec"))
     plan["dnssec"] = signer.info
+    generated = _prepare_generated(sc, lab_dir)
+    if generated:
+        plan["generated"] = {k: generated[k] for k in
+                             ("count", "prefix", "tlds", "servers", "dir", "domains_file")}
     hidden_n = 0
     for name, srv in sorted(sc["servers"].items()):
         srv = copy.deepcopy(srv)
@@ -850,6 +990,8 @@ def prepare(sc, lab_dir):
                 with open(f) as src:
                     part = src.read()
                 text += part if part.endswith("\n") else part + "\n"
+            if generated and zone in generated["delegations"]:
+                text += generated["delegations"][zone]
             _write(dest, signer.zone_text(zone, text))
             srv["zone_copies"][zone] = dest
         knobs = srv["knobs"]
@@ -874,10 +1016,12 @@ def prepare(sc, lab_dir):
                 # BIND binds only addresses configured on an interface, not the whole 127/8.
                 plan["loopback"].append(srv["hidden_address"])
             conf = os.path.join(d, srv["software"] + ".conf")
+            mine = generated if generated and name in generated["servers"] else None
+            srv["generated"] = mine["count"] if mine else 0
             _write(conf, {
-                "nsd": lambda: _nsd_conf(srv, d, listen),
-                "knot": lambda: _knot_conf(srv, d, listen),
-                "bind": lambda: _bind_conf(srv, d, listen, hints),
+                "nsd": lambda: _nsd_conf(srv, d, listen, mine),
+                "knot": lambda: _knot_conf(srv, d, listen, mine),
+                "bind": lambda: _bind_conf(srv, d, listen, hints, mine),
                 "unbound": lambda: _unbound_conf(srv, d, listen, hints),
             }[srv["software"]]())
             srv["config"] = conf
@@ -906,6 +1050,7 @@ def prepare(sc, lab_dir):
                     plan["probes"].append({"server": name, "address": a, "qname": zone,
                                            "need_aa": bool(srv["zones"]),
                                            "edns": not knobs.get("edns_broken")})
+            plan["probes"] += _generated_probes(generated, name, targets)
         del srv["zones"]
         plan["servers"][name] = srv
     plan_path = os.path.join(lab_dir, "plan.json")
@@ -1201,6 +1346,8 @@ class Lab:
         # zones signed at start; domain -> {"args", "findings", ...}
         self.dnssec = self.info.get("dnssec", {})
         self.audit_expectations = self.info.get("audit_expectations", {})
+        # count, prefix, tlds, servers, dir, domains_file of the generated domains (or None)
+        self.generated = self.info.get("generated")
 
     def __repr__(self):
         return "<Lab %s in %s, holder %s>" % (self.name, self.dir, self.holder_pid)
@@ -1278,6 +1425,7 @@ def _lab_json(plan, holder_pid, state, pids=None):
             "knobs": srv["knobs"], "zones": sorted(srv["zone_copies"]),
             "lame_zones": srv["lame_zones"], "variants": srv["variants"],
             "front": srv["front"], "hidden_address": srv["hidden_address"],
+            "generated": srv.get("generated", 0),
             "dir": srv["dir"], "log": srv["log"], "note": srv["note"],
             "pids": (pids or {}).get(name, {}),
         }
@@ -1288,7 +1436,8 @@ def _lab_json(plan, holder_pid, state, pids=None):
             "state": state, "holder_pid": holder_pid, "hints": plan["hints"],
             "servers": servers, "zones": {z: sorted(s) for z, s in sorted(zones.items())},
             "dnssec": plan.get("dnssec", {}),
-            "audit_expectations": plan.get("audit_expectations", {})}
+            "audit_expectations": plan.get("audit_expectations", {}),
+            "generated": plan.get("generated")}
 
 
 def start(scenario, lab_dir=None, timeout=START_TIMEOUT, attached=False):
@@ -1305,6 +1454,7 @@ def start(scenario, lab_dir=None, timeout=START_TIMEOUT, attached=False):
         if old.alive():
             raise LabError("a lab is already running in %s (voxlab stop %s)" % (
                 lab_dir, lab_dir))
+    timeout = start_timeout(sc, timeout)
     plan = prepare(sc, lab_dir)
     plan_path = os.path.join(lab_dir, "plan.json")
     for f in ("pids.json",):

@@ -30,6 +30,7 @@ static const char full_config[] =
     "log_level: DEBUG\n"
     "serial_lag: 1h30m\n"
     "asn_db: /var/lib/voxdns/pfx2as\n"
+    "server_rate: 2000\n"
     "domains:\n"
     "  - name: Example.COM\n"
     "    profile: Teams\n"
@@ -122,6 +123,7 @@ static void full_config_sets_every_key(void **state)
     assert_string_equal(c->log_level, "debug");
     assert_int_equal(c->serial_lag_ms, 5400000);
     assert_string_equal(c->asn_db, "/var/lib/voxdns/pfx2as");
+    assert_int_equal(c->server_rate, 2000);
     check_full_domains(c);
     check_full_resolvers(c);
     check_full_sinks(c);
@@ -144,6 +146,7 @@ static void minimal_config_takes_defaults(void **state)
     assert_string_equal(c->log_level, "info");
     assert_int_equal(c->serial_lag_ms, 0);
     assert_null(c->asn_db);
+    assert_int_equal(c->server_rate, VX__DEFAULT_SERVER_RATE);
     assert_int_equal(c->domain_count, 1);
     assert_string_equal(c->domains[0].name, "example.com.");
     assert_string_equal(c->domains[0].profile, "generic");
@@ -261,6 +264,8 @@ static void wrong_types(void **state)
                  "t.yml:3:46: 'retries' must be a whole number from 0 to 100");
     expect_error("domains: [example.com]\nflap: {max_changes: 0}\n",
                  "t.yml:2:21: 'max_changes' must be a whole number from 1 to 1000000");
+    expect_error("domains: [example.com]\nserver_rate: -1\n",
+                 "t.yml:2:14: 'server_rate' must be a whole number from 0 to 1000000");
 }
 
 static void bad_durations(void **state)
