@@ -562,4 +562,13 @@ static inline void fx_dump(const vx__findings *f)
                       f->items[i].message);
 }
 
+/* The checks of the generic profile on s, dumped when VX_FIXTURE_DUMP is set. */
+static inline vx__findings fx_run_generic(vx__snapshot *s)
+{
+    vx__findings f;
+    fx_run(s, "generic", &f);
+    fx_dump(&f);
+    return f;
+}
+
 #endif

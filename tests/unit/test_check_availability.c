@@ -5,19 +5,11 @@
  */
 #include "check_fixture.h"
 
-static vx__findings run(vx__snapshot *s)
-{
-    vx__findings f;
-    fx_run(s, "generic", &f);
-    fx_dump(&f);
-    return f;
-}
-
 static void test_healthy(void **state)
 {
     (void)state;
     vx__snapshot *s = fx_healthy();
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const char *ids[] = {"ALL-NS-UNREACHABLE", "NS-UNREACHABLE", "NS-NO-TCP", "NS-LAME", "NS-SLOW"};
     for (size_t i = 0; i < 5; i++)
         assert_int_equal(fx_count(&f, ids[i]), 0);
@@ -31,7 +23,7 @@ static void test_all_unreachable(void **state)
     vx__snapshot *s = fx_healthy();
     for (size_t i = 0; i < FX_SERVER_COUNT; i++)
         fx_kill(s, FX_SERVERS[i][1]);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "ALL-NS-UNREACHABLE");
     assert_int_equal(x->severity, VX__SEV_CRITICAL);
     fx_contains(x->message, "none of the 4 authoritative addresses of example.com answers");
@@ -53,7 +45,7 @@ static void test_one_dead(void **state)
     (void)state;
     vx__snapshot *s = fx_healthy();
     fx_kill(s, "198.51.100.1");
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-UNREACHABLE");
     assert_int_equal(x->severity, VX__SEV_ERROR);
     fx_contains(x->message, "ns2.dns-b.org/198.51.100.1 gives no answer over UDP");
@@ -78,7 +70,7 @@ static void test_no_tcp(void **state)
         fx_find(s, "2001:db8:a::1", VX__PROBE_DATA, VX__TCP, FX_D, LDNS_RR_TYPE_SOA);
     fx_obs_clear_sections(o);
     o->status = VX_EREFUSED;
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-NO-TCP");
     assert_int_equal(x->severity, VX__SEV_ERROR);
     fx_contains(x->message, "ns1.dns-a.net/2001:db8:a::1 answers over UDP but not over TCP");
@@ -102,7 +94,7 @@ static void test_lame_refused(void **state)
             o->flags = VX__FLAG_QR;
         }
     }
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-LAME");
     assert_int_equal(x->severity, VX__SEV_ERROR);
     assert_string_equal(x->message,
@@ -125,13 +117,13 @@ static void test_lame_referral(void **state)
     fx_obs_clear_sections(o);
     o->flags = VX__FLAG_QR;
     fx_add(o, VX__SECTION_AUTHORITY, "example.com. 172800 IN NS ns1.dns-a.net.");
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     fx_contains(fx_one(&f, "NS-LAME")->message, "answered with a referral");
     vx__findings_clear(&f);
     /* NOERROR without AA and without a referral. */
     fx_obs_clear_sections(o);
     fx_add(o, VX__SECTION_ANSWER, FX_ZONE[0]);
-    f = run(s);
+    f = fx_run_generic(s);
     fx_contains(fx_one(&f, "NS-LAME")->message, "without the AA flag");
     vx__findings_clear(&f);
     fx_free(s);
@@ -150,7 +142,7 @@ static void test_slow(void **state)
             vx__addr_equal((struct sockaddr *)&a, (struct sockaddr *)&o->addr))
             o->rtt_ms = n++ < 6 ? 800 : 1500; /* 6 of 11 at 800 ms: the median */
     }
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-SLOW");
     assert_int_equal(x->severity, VX__SEV_WARNING);
     fx_contains(x->message, "ns2.dns-b.org/198.51.100.1 answers in 800 ms");

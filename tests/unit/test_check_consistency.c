@@ -5,19 +5,11 @@
  */
 #include "check_fixture.h"
 
-static vx__findings run(vx__snapshot *s)
-{
-    vx__findings f;
-    fx_run(s, "generic", &f);
-    fx_dump(&f);
-    return f;
-}
-
 static void test_healthy(void **state)
 {
     (void)state;
     vx__snapshot *s = fx_healthy();
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const char *ids[] = {"SOA-SERIAL-MISMATCH", "RRSET-INCONSISTENT", "TTL-INCONSISTENT",
                          "SOA-TIMERS"};
     for (size_t i = 0; i < 4; i++)
@@ -38,7 +30,7 @@ static void test_serial_mismatch(void **state)
     const char **stale = fx_zone_edit(FX_ZONE, FX_D, LDNS_RR_TYPE_SOA, OLD_SOA);
     const char *const *zones[] = {FX_ZONE, FX_ZONE, stale, stale};
     vx__snapshot *s = fx_healthy_zones("generic", zones);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "SOA-SERIAL-MISMATCH");
     assert_int_equal(x->severity, VX__SEV_WARNING);
     assert_string_equal(x->message,
@@ -62,7 +54,7 @@ static void test_rrset_inconsistent(void **state)
     const char **bad = fx_zone_edit(FX_ZONE, "sip1.example.com.", LDNS_RR_TYPE_A, HIJACK);
     const char *const *zones[] = {FX_ZONE, FX_ZONE, bad, FX_ZONE};
     vx__snapshot *s = fx_healthy_zones("generic", zones);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "RRSET-INCONSISTENT");
     assert_int_equal(x->severity, VX__SEV_ERROR);
     assert_string_equal(x->message,
@@ -86,7 +78,7 @@ static void test_rrset_missing_on_one(void **state)
     const char **bad = fx_zone_edit(FX_ZONE, "_sip._udp.example.com.", 0, NULL);
     const char *const *zones[] = {FX_ZONE, bad, FX_ZONE, FX_ZONE};
     vx__snapshot *s = fx_healthy_zones("generic", zones);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "RRSET-INCONSISTENT");
     fx_contains(x->message, "_sip._udp.example.com SRV differs");
     fx_contains(x->message, "[NXDOMAIN] on ns1.dns-a.net/2001:db8:a::1");
@@ -108,7 +100,7 @@ static void test_ttl_inconsistent(void **state)
     const char **z = fx_zone_edit(FX_ZONE, FX_D, LDNS_RR_TYPE_NAPTR, SHORTER);
     const char *const *zones[] = {FX_ZONE, FX_ZONE, z, FX_ZONE};
     vx__snapshot *s = fx_healthy_zones("generic", zones);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "TTL-INCONSISTENT");
     assert_int_equal(x->severity, VX__SEV_WARNING);
     fx_contains(x->message, "example.com NAPTR has the same data but different TTLs: ");
@@ -131,7 +123,7 @@ static void test_soa_timers(void **state)
     (void)state;
     const char **z = fx_zone_edit(FX_ZONE, FX_D, LDNS_RR_TYPE_SOA, BAD_TIMERS);
     vx__snapshot *s = fx_healthy_zone("generic", z);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "SOA-TIMERS");
     assert_int_equal(x->severity, VX__SEV_NOTICE);
     fx_contains(x->message, "SOA of example.com: expire 86400 s is below 604800 s");

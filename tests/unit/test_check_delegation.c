@@ -5,19 +5,11 @@
  */
 #include "check_fixture.h"
 
-static vx__findings run(vx__snapshot *s)
-{
-    vx__findings f;
-    fx_run(s, "generic", &f);
-    fx_dump(&f);
-    return f;
-}
-
 static void test_healthy_has_no_delegation_findings(void **state)
 {
     (void)state;
     vx__snapshot *s = fx_healthy();
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const char *ids[] = {"DELEGATION-MISSING", "NS-COUNT-LOW", "NS-SET-MISMATCH", "GLUE-MISMATCH",
                          "NS-NAME-UNRESOLVABLE"};
     for (size_t i = 0; i < 5; i++)
@@ -32,7 +24,7 @@ static void test_delegation_missing(void **state)
     vx__snapshot *s = fx_healthy();
     s->delegation_status = VX_ENOTFOUND;
     s->delegation_error = strdup("com. answers NXDOMAIN for example.com.");
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "DELEGATION-MISSING");
     assert_int_equal(x->severity, VX__SEV_CRITICAL);
     fx_contains(x->message, "the parent zone com does not delegate example.com");
@@ -42,7 +34,7 @@ static void test_delegation_missing(void **state)
     vx__findings_clear(&f);
     /* An unreachable parent is not a missing delegation. */
     s->delegation_status = VX_ETIMEDOUT;
-    f = run(s);
+    f = fx_run_generic(s);
     assert_int_equal(fx_count(&f, "DELEGATION-MISSING"), 0);
     vx__findings_clear(&f);
     fx_free(s);
@@ -61,7 +53,7 @@ static void test_ns_count_low(void **state)
     const char **zone = fx_zone_edit(FX_ZONE, FX_D, LDNS_RR_TYPE_NS, one);
     fx_server_probes(s, 0, zone);
     fx_server_probes(s, 1, zone);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-COUNT-LOW");
     assert_int_equal(x->severity, VX__SEV_ERROR);
     fx_contains(x->message, "the delegation lists 1 name server name(s) (ns1.dns-a.net) with 2 "
@@ -92,7 +84,7 @@ static void test_ns_set_mismatch_and_unresolvable(void **state)
     fx_delegation(s, THREE_NS, FX_NS_ADDRS);
     for (size_t i = 0; i < FX_SERVER_COUNT; i++)
         fx_server_probes(s, i, FX_ZONE);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-SET-MISMATCH");
     assert_int_equal(x->severity, VX__SEV_WARNING);
     assert_string_equal(x->message,
@@ -121,7 +113,7 @@ static void test_unresolvable_needs_an_answer(void **state)
         fx_obs_clear_sections(o);
         o->status = VX_ETIMEDOUT;
     }
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     assert_int_equal(fx_count(&f, "NS-NAME-UNRESOLVABLE"), 0);
     vx__findings_clear(&f);
     /* NODATA for both types is conclusive. */
@@ -130,7 +122,7 @@ static void test_unresolvable_needs_an_answer(void **state)
                                      t ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A);
         o->status = VX_OK;
     }
-    f = run(s);
+    f = fx_run_generic(s);
     fx_contains(fx_one(&f, "NS-NAME-UNRESOLVABLE")->message, "A: no data, AAAA: no data");
     vx__findings_clear(&f);
     fx_free(s);
@@ -143,7 +135,7 @@ static void test_glue_mismatch(void **state)
     vx__observation *o = fx_find(s, NULL, VX__PROBE_PARENT, VX__UDP, FX_D, LDNS_RR_TYPE_NS);
     fx_add(o, VX__SECTION_ADDITIONAL, "ns1.dns-a.net. 172800 IN A 192.0.2.99");
     fx_add(o, VX__SECTION_ADDITIONAL, "ns2.dns-b.org. 172800 IN A 198.51.100.1");
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "GLUE-MISMATCH");
     assert_int_equal(x->severity, VX__SEV_ERROR);
     assert_string_equal(x->message,

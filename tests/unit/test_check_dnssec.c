@@ -117,19 +117,11 @@ static void set_ds(vx__snapshot *s, const char *ds_text)
     fx_add(o, VX__SECTION_ANSWER, ds_text);
 }
 
-static vx__findings run(vx__snapshot *s)
-{
-    vx__findings f;
-    fx_run(s, "generic", &f); /* now = NOW */
-    fx_dump(&f);
-    return f;
-}
-
 static void test_unsigned(void **state)
 {
     (void)state;
     vx__snapshot *s = fx_healthy();
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "DNSSEC-UNSIGNED");
     assert_int_equal(x->severity, VX__SEV_NOTICE);
     fx_contains(x->message, "the parent has no DS for example.com (no data)");
@@ -152,7 +144,7 @@ static void test_signed_valid(void **state)
     const char **z = sign_zone(&sg, FX_ZONE, &owned, &n);
     vx__snapshot *s = fx_healthy_zone("generic", z);
     set_ds(s, sg.ds_text);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     assert_int_equal(fx_count(&f, "DNSSEC-UNSIGNED"), 0);
     assert_int_equal(fx_count(&f, "DNSSEC-BOGUS"), 0);
     assert_int_equal(fx_count(&f, "DNSSEC-RRSIG-EXPIRING"), 0);
@@ -175,7 +167,7 @@ static void test_ds_matches_no_key(void **state)
     const char **z = sign_zone(&sg, FX_ZONE, &owned, &n);
     vx__snapshot *s = fx_healthy_zone("generic", z);
     set_ds(s, other.ds_text);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "DNSSEC-BOGUS");
     assert_int_equal(x->severity, VX__SEV_CRITICAL);
     fx_contains(x->message, "example.com DNSKEY does not validate: the DS at the parent (key tag ");
@@ -201,7 +193,7 @@ static void test_forged_record(void **state)
             z[i] = "sip2.example.com. 3600 IN A 203.0.113.66";
     vx__snapshot *s = fx_healthy_zone("generic", z);
     set_ds(s, sg.ds_text);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "DNSSEC-BOGUS");
     fx_contains(x->message, "sip2.example.com A does not validate: ");
     assert_true(fx_has_name(x, "sip2.example.com"));
@@ -221,7 +213,7 @@ static void test_expired_and_expiring(void **state)
     const char **z = sign_zone(&sg, FX_ZONE, &owned, &n);
     vx__snapshot *s = fx_healthy_zone("generic", z);
     set_ds(s, sg.ds_text);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "DNSSEC-BOGUS");
     assert_string_equal(x->message, "example.com DNSKEY does not validate: its signature has "
                                     "expired; validating resolvers answer SERVFAIL for it");
@@ -235,7 +227,7 @@ static void test_expired_and_expiring(void **state)
     z = sign_zone(&sg, FX_ZONE, &owned, &n);
     s = fx_healthy_zone("generic", z);
     set_ds(s, sg.ds_text);
-    f = run(s);
+    f = fx_run_generic(s);
     assert_int_equal(fx_count(&f, "DNSSEC-BOGUS"), 0);
     /* NAPTR, three SRV, two A and the DNSKEY RRset. */
     assert_int_equal(fx_count(&f, "DNSSEC-RRSIG-EXPIRING"), 7);

@@ -4,19 +4,11 @@
  */
 #include "check_fixture.h"
 
-static vx__findings run(vx__snapshot *s)
-{
-    vx__findings f;
-    fx_run(s, "generic", &f);
-    fx_dump(&f);
-    return f;
-}
-
 static void test_healthy(void **state)
 {
     (void)state;
     vx__snapshot *s = fx_healthy();
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const char *ids[] = {"NS-OPEN-RECURSION", "NS-AXFR-OPEN", "NS-VERSION-DISCLOSED",
                          "NS-EDNS-BROKEN"};
     for (size_t i = 0; i < 4; i++)
@@ -35,7 +27,7 @@ static void test_open_recursion(void **state)
     o->flags = VX__FLAG_QR | VX__FLAG_RD | VX__FLAG_RA;
     fx_add(o, VX__SECTION_ANSWER, ". 518400 IN NS a.root-servers.net.");
     fx_add(o, VX__SECTION_ANSWER, ". 518400 IN NS b.root-servers.net.");
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-OPEN-RECURSION");
     assert_int_equal(x->severity, VX__SEV_ERROR);
     assert_string_equal(x->message, "ns2.dns-b.org/198.51.100.1 answers a recursive query for . "
@@ -45,7 +37,7 @@ static void test_open_recursion(void **state)
     /* A referral to the root (no RA) is what an authoritative-only server does. */
     o = fx_find(s, "198.51.100.1", VX__PROBE_RECURSION, VX__UDP, ".", LDNS_RR_TYPE_NS);
     o->flags = VX__FLAG_QR | VX__FLAG_RD;
-    f = run(s);
+    f = fx_run_generic(s);
     assert_int_equal(fx_count(&f, "NS-OPEN-RECURSION"), 0);
     vx__findings_clear(&f);
     fx_free(s);
@@ -60,7 +52,7 @@ static void test_axfr_open(void **state)
     o->rcode = 0;
     fx_add(o, VX__SECTION_ANSWER, FX_ZONE[0]);
     fx_add(o, VX__SECTION_ANSWER, FX_ZONE[1]);
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-AXFR-OPEN");
     assert_int_equal(x->severity, VX__SEV_WARNING);
     assert_string_equal(x->message,
@@ -81,7 +73,7 @@ static void test_version_disclosed(void **state)
     o = fx_find(s, "198.51.100.1", VX__PROBE_VERSION, VX__UDP, NULL, LDNS_RR_TYPE_TXT);
     o->rcode = 0;
     fx_add(o, VX__SECTION_ANSWER, "version.bind. 0 CH TXT \"none of your business\"");
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-VERSION-DISCLOSED");
     assert_int_equal(x->severity, VX__SEV_NOTICE);
     assert_string_equal(x->message, "ns1.dns-a.net/192.0.2.1 reveals its software version: "
@@ -99,7 +91,7 @@ static void test_edns_broken(void **state)
     fx_obs_clear_sections(o);
     o->rcode = 1;
     o->has_opt = false;
-    vx__findings f = run(s);
+    vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-EDNS-BROKEN");
     assert_int_equal(x->severity, VX__SEV_WARNING);
     assert_string_equal(x->message,
@@ -109,7 +101,7 @@ static void test_edns_broken(void **state)
     /* A response without OPT. */
     o->rcode = 0;
     fx_add(o, VX__SECTION_ANSWER, FX_ZONE[0]);
-    f = run(s);
+    f = fx_run_generic(s);
     fx_contains(fx_one(&f, "NS-EDNS-BROKEN")->message, "without an OPT record");
     vx__findings_clear(&f);
     fx_free(s);
@@ -126,7 +118,7 @@ static void test_edns_broken(void **state)
             p->status = VX_ETIMEDOUT;
         }
     }
-    f = run(s);
+    f = fx_run_generic(s);
     fx_contains(fx_one(&f, "NS-EDNS-BROKEN")->message,
                 "ns2.dns-b.org/198.51.100.1 drops every query with EDNS0");
     assert_int_equal(fx_count(&f, "NS-UNREACHABLE"), 0);
