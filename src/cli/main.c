@@ -19,7 +19,7 @@ static const char usage_text[] =
     "        audit the DNS of SIP domains: delegation, servers, consistency, the SIP chain,\n"
     "        TTLs and outage survival, diversity, DNSSEC, exposure\n"
     "\n"
-    "  monitor [--config FILE] [--once] | --check-config FILE\n"
+    "  monitor [--config FILE] [--once | --cycles N] | --check-config FILE\n"
     "        watch domains continuously: availability and integrity of every server's data\n"
     "        against a baseline, with history, alerts, metrics, API and dashboard\n"
     "  baseline accept DOMAIN [--config FILE]\n"

@@ -3,6 +3,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -13,7 +14,7 @@
 #define DEFAULT_CONFIG "/etc/voxdns/voxdns.yml"
 
 static const char monitor_usage[] =
-    "usage: voxdns monitor [--config FILE] [--once]\n"
+    "usage: voxdns monitor [--config FILE] [--once | --cycles N]\n"
     "       voxdns monitor --check-config FILE\n"
     "\n"
     "Probes every configured SIP domain each interval, compares every server's answers with the\n"
@@ -21,6 +22,7 @@ static const char monitor_usage[] =
     "\n"
     "  --config FILE        the configuration (default " DEFAULT_CONFIG ", see voxdns.yml(5))\n"
     "  --once               run one cycle, deliver its alerts and exit\n"
+    "  --cycles N           run N cycles back to back (no HTTP), deliver the alerts, exit\n"
     "  --check-config FILE  validate a configuration and exit (0 valid, 78 invalid)\n"
     "\n"
     "signals: SIGHUP reloads the configuration, SIGTERM stops\n";
@@ -61,6 +63,16 @@ int vx__cmd_monitor(int argc, char **argv)
             check = argv[++i];
         } else if (strcmp(argv[i], "--once") == 0) {
             opts.once = true;
+        } else if (strcmp(argv[i], "--cycles") == 0 && has_value) {
+            char *end = NULL;
+            const char *text = argv[++i];
+            unsigned long n = strtoul(text, &end, 10);
+            if (!*text || *end || n == 0 || n > 1000000 || text[0] == '-') {
+                vx__cli_error("monitor", "--cycles wants a count from 1 to 1000000, not '%s'",
+                              text);
+                return VX_EXIT_USAGE;
+            }
+            opts.cycles = n;
         } else {
             vx__cli_error("monitor", "unexpected argument '%s' (try voxdns monitor --help)",
                           argv[i]);

@@ -406,6 +406,12 @@ static int key_serial_lag(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return get_duration(c, v, 0, "0s", UINT64_MAX, "", &cfg->serial_lag_ms);
 }
 
+static int key_audit_interval(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    return get_duration(c, v, 0, "0s", UINT64_MAX, "", &cfg->audit_interval_ms);
+}
+
 static int key_server_rate(cfg_ctx *c, const yaml_node_t *v, void *obj)
 {
     vx__monitor_config *cfg = obj;
@@ -873,12 +879,20 @@ static int key_flap(cfg_ctx *c, const yaml_node_t *v, void *obj)
 
 /* ---- the document -------------------------------------------------------------------------- */
 
-static const key_def root_keys[] = {
-    {"interval", key_interval},      {"hints", key_hints},   {"store", key_store},
-    {"listen", key_listen},          {"token", key_token},   {"log_level", key_log_level},
-    {"serial_lag", key_serial_lag},  {"asn_db", key_asn_db}, {"domains", key_domains},
-    {"resolvers", key_resolvers},    {"alerts", key_alerts}, {"flap", key_flap},
-    {"server_rate", key_server_rate}};
+static const key_def root_keys[] = {{"interval", key_interval},
+                                    {"hints", key_hints},
+                                    {"store", key_store},
+                                    {"listen", key_listen},
+                                    {"token", key_token},
+                                    {"log_level", key_log_level},
+                                    {"serial_lag", key_serial_lag},
+                                    {"asn_db", key_asn_db},
+                                    {"domains", key_domains},
+                                    {"resolvers", key_resolvers},
+                                    {"alerts", key_alerts},
+                                    {"flap", key_flap},
+                                    {"server_rate", key_server_rate},
+                                    {"audit_interval", key_audit_interval}};
 
 /* Without an 'alerts' key the events go to the log from warning up; an empty list silences. */
 static int set_defaults(vx__monitor_config *cfg, const char *name)
@@ -887,6 +901,7 @@ static int set_defaults(vx__monitor_config *cfg, const char *name)
     cfg->flap_window_ms = 3600 * MS_PER_S;
     cfg->flap_max_changes = 4;
     cfg->server_rate = VX__DEFAULT_SERVER_RATE;
+    cfg->audit_interval_ms = 3600ull * MS_PER_S;
     cfg->path = strdup(name);
     cfg->store = strdup(VX__DEFAULT_STORE);
     cfg->listen = strdup(VX__DEFAULT_LISTEN);

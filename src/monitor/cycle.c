@@ -1,7 +1,12 @@
 /*
- * monitor/cycle.c — one domain's part of a monitoring cycle: the audit's probes and the watched
- * resolvers' answers, then checks, the diff against the accepted baseline and the stored open
- * conditions, one store transaction, metrics, and a wake-up for the alert thread.
+ * monitor/cycle.c — one domain's part of a monitoring cycle. With a watch plan from an earlier
+ * audit (probe/watch.h) it first asks the plan's questions again; when every answer and the
+ * watched resolvers' answers are as they were, the cycle is quiet: RTT samples (batched into
+ * the store) and metrics, nothing else, because the snapshot, findings and events would be
+ * those of the last audit. Otherwise — no plan, a plan older than audit_interval, or anything
+ * different — it runs the audit's probes, then checks, the diff against the accepted baseline
+ * and the stored open conditions, one store transaction, metrics, a wake-up for the alert
+ * thread, and builds the domain's next plan.
  */
 #include "monitor/cycle.h"
 
@@ -17,11 +22,14 @@
 #include "probe/snapshot.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
+#include "wire/fingerprint.h"
 #include "wire/msg.h"
 #include "wire/name.h"
 #include "wire/query.h"
 
 #define MAX_RESOLVER_QUESTIONS 64
+/* Quiet cycles' RTT samples per store transaction. */
+#define RTT_BATCH_ROWS 4096u
 
 typedef struct resolver_answers {
     const char *label;
@@ -33,9 +41,18 @@ typedef struct resolver_answers {
 typedef struct domain_cycle {
     vx__daemon_state *d;
     const vx__monitor_domain *dom;
+    size_t index;
+    unsigned generation;
     char domain[VX__NAME_TEXT_MAX]; /* without the trailing dot: the store's and events' form */
     vx__snapshot *snap;
     bool audit_done;
+    vx__watch_plan *plan; /* taken from the daemon's slot; NULL: audit in full */
+    vx__watch_plan *keep; /* goes back into the slot when the cycle ends (NULL: none) */
+    bool watching;        /* the watch runs, or ran and is not judged yet */
+    bool watch_done;
+    bool watch_unchanged;
+    vx__watch_answer *answers; /* parallel to plan->q */
+    uint64_t watch_started_ms;
     unsigned pending_resolver_queries;
     resolver_answers *resolvers;
     size_t resolver_count;
@@ -57,8 +74,19 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The cycle's plan for the next one goes back into the domain's slot, unless the configuration
+ * was reloaded meanwhile (the slot may belong to another domain now). */
 static void free_cycle(domain_cycle *c)
 {
+    vx__daemon_state *d = c->d;
+    if (c->keep && c->generation == d->generation && c->index < d->plan_count &&
+        !d->plans[c->index]) {
+        d->plans[c->index] = c->keep;
+        c->keep = NULL;
+    }
+    vx__watch_plan_free(c->keep);
+    vx__watch_plan_free(c->plan);
+    free(c->answers);
     for (size_t r = 0; r < c->resolver_count; r++) {
         for (size_t i = 0; i < c->resolvers[r].count; i++)
             vx__observation_clear(&c->resolvers[r].obs[i]);
@@ -114,8 +142,18 @@ static const vx__snapshot *baseline_for(domain_cycle *c, const char *snap_json, 
     return *owned;
 }
 
+/* Only findings may stay open between audits: a change, a down server or a lagging secondary
+ * has to be looked at every cycle, so a domain with one open is audited in full. */
+static bool only_findings_open(const vx__conditions *conds)
+{
+    for (size_t i = 0; i < conds->count; i++)
+        if (strncmp(conds->items[i].key, "finding|", 8) != 0)
+            return false;
+    return true;
+}
+
 static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const char *json,
-                           vx__events *events)
+                           vx__events *events, bool *watchable)
 {
     vx__daemon_state *d = c->d;
     uint64_t t = now_ms();
@@ -147,9 +185,135 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
     if (rc == VX_OK)
         rc =
             vx__store_commit_cycle(d->store, c->domain, json, t, events, &conds, samples, nsamples);
+    *watchable = rc == VX_OK && only_findings_open(&conds);
     vx__conditions_clear(&conds);
     vx__snapshot_free(owned);
     return rc;
+}
+
+/* --- quiet cycles ---------------------------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* What the watched resolvers said this cycle, order aside: a resolver that goes down, starts
+ * answering differently or stops answering differently ends a quiet streak. TTLs are not in
+ * it (a resolver's count down). */
+static uint64_t resolver_digest(const domain_cycle *c)
+{
+    uint64_t sum = 0;
+    for (size_t r = 0; r < c->resolver_count; r++) {
+        const resolver_answers *ra = &c->resolvers[r];
+        for (size_t i = 0; i < ra->count; i++) {
+            const vx__observation *o = &ra->obs[i];
+            uint64_t h = text_hash(ra->label) * 31u + text_hash(o->qname);
+            h = h * 31u + o->qtype;
+            h = h * 31u + (uint64_t)(unsigned)o->status;
+            sum += mix(h ^ mix(o->fingerprint));
+        }
+    }
+    return sum;
+}
+
+void vx__cycle_flush_rtt(vx__daemon_state *d)
+{
+    vx__rtt_batch *b = &d->rtt_batch;
+    if (b->count && vx__store_add_rtt_samples(d->store, b->rows, b->count) != VX_OK)
+        vx__log(VX__LOG_ERROR, "RTT samples of %zu quiet answers not stored: %s", b->count,
+                vx__store_last_error(d->store));
+    for (size_t i = 0; i < b->count; i++) {
+        free((char *)b->rows[i].domain);
+        free((char *)b->rows[i].sample.server);
+    }
+    b->count = 0;
+}
+
+static void batch_rtt(vx__daemon_state *d, const char *domain, const char *server, double rtt_ms,
+                      uint64_t time_ms)
+{
+    vx__rtt_batch *b = &d->rtt_batch;
+    if (b->count == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        vx__store_rtt_row *rows = realloc(b->rows, cap * sizeof(*rows));
+        if (!rows)
+            return; /* an RTT sample is worth less than the cycle: dropped */
+        b->rows = rows;
+        b->cap = cap;
+    }
+    char *dom = strdup(domain), *srv = strdup(server);
+    if (!dom || !srv) {
+        free(dom);
+        free(srv);
+        return;
+    }
+    b->rows[b->count++] = (vx__store_rtt_row){
+        .domain = dom, .sample = {.server = srv, .rtt_ms = rtt_ms, .time_ms = time_ms}};
+    if (b->count >= RTT_BATCH_ROWS)
+        vx__cycle_flush_rtt(d);
+}
+
+/* Nothing changed: the apex SOA answers' RTTs go to the store, every answer to the metrics. */
+static void record_quiet(domain_cycle *c)
+{
+    vx__daemon_state *d = c->d;
+    const vx__watch_plan *p = c->plan;
+    vx__metrics_answer *ma = calloc(p->count, sizeof(*ma));
+    char label[VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX];
+    for (size_t i = 0; i < p->count; i++) {
+        const vx__watch_question *q = &p->q[i];
+        const vx__watch_server *sv = &d->watch_servers.items[q->server];
+        const vx__watch_answer *a = &c->answers[i];
+        if (ma)
+            ma[i] = (vx__metrics_answer){.server = sv->name,
+                                         .addr = (const struct sockaddr *)&sv->addr,
+                                         .qname = vx__watch_qname(p, q),
+                                         .qtype = q->qtype,
+                                         .data = q->kind == VX__PROBE_DATA,
+                                         .status = a->status,
+                                         .rcode = a->rcode,
+                                         .rtt_ms = a->rtt_ms};
+        if (q->kind == VX__PROBE_DATA && q->qtype == LDNS_RR_TYPE_SOA && q->qname == 0 &&
+            vx__server_label(sv->name, (const struct sockaddr *)&sv->addr, label, sizeof(label)) ==
+                VX_OK)
+            batch_rtt(d, c->domain, label, a->rtt_ms, c->watch_started_ms);
+    }
+    double ms = (double)(uv_hrtime() - c->started_ns) / 1e6;
+    if (ma)
+        vx__metrics_record_quiet(d->metrics, c->domain, ma, p->count, ms);
+    for (size_t r = 0; r < c->resolver_count; r++)
+        vx__metrics_record_resolver(d->metrics, c->resolvers[r].label,
+                                    c->resolvers[r].status == VX_OK);
+    free(ma);
+    d->cycle_quiet++;
+}
+
+static void maybe_process(domain_cycle *c);
+
+static void on_watched(void *arg, const vx__watch_answer *answers, bool unchanged)
+{
+    domain_cycle *c = arg;
+    c->watch_done = true;
+    c->watch_unchanged = unchanged;
+    if (unchanged && (c->answers = malloc(c->plan->count * sizeof(*c->answers))))
+        memcpy(c->answers, answers, c->plan->count * sizeof(*c->answers));
+    c->watch_unchanged = unchanged && c->answers;
+    maybe_process(c);
 }
 
 static void log_events(const vx__events *events)
@@ -173,11 +337,15 @@ static void process(domain_cycle *c)
     vx__findings findings = {0};
     vx__events events = {0};
     char *json = NULL;
+    bool watchable = false;
     int rc = vx__run_checks(c->snap, &ccfg, &findings);
     if (rc == VX_OK && !(json = vx__snapshot_to_json(c->snap)))
         rc = VX_ENOMEM;
     if (rc == VX_OK)
-        rc = diff_and_commit(c, &findings, json, &events);
+        rc = diff_and_commit(c, &findings, json, &events, &watchable);
+    if (rc == VX_OK && watchable &&
+        vx__watch_plan_build(c->snap, &d->watch_servers, &c->keep) == VX_OK)
+        c->keep->resolver_digest = resolver_digest(c);
     if (rc == VX_OK) {
         double ms = (double)(uv_hrtime() - c->started_ns) / 1e6;
         vx__metrics_record_cycle(d->metrics, c->domain, c->snap, &findings, &events, ms);
@@ -196,11 +364,34 @@ static void process(domain_cycle *c)
     vx__findings_clear(&findings);
 }
 
+static int start_audit(domain_cycle *c);
+
 static void maybe_process(domain_cycle *c)
 {
+    vx__daemon_state *d = c->d;
+    if (c->watching) {
+        if (!c->watch_done || c->pending_resolver_queries > 0)
+            return;
+        c->watching = false;
+        if (d->stopping) {
+            c->audit_done = true;
+        } else if (c->watch_unchanged && resolver_digest(c) == c->plan->resolver_digest) {
+            record_quiet(c);
+            c->keep = c->plan;
+            c->plan = NULL;
+            c->audit_done = true;
+            free_cycle(c);
+            vx__cycle_domain_done(d);
+            return;
+        } else {
+            vx__log(VX__LOG_DEBUG, "%s: answers differ from the last audit: auditing", c->domain);
+            if (start_audit(c) == VX_OK)
+                return;
+            c->audit_done = true;
+        }
+    }
     if (!c->audit_done || c->pending_resolver_queries > 0)
         return;
-    vx__daemon_state *d = c->d;
     if (!d->stopping && c->snap)
         process(c);
     free_cycle(c);
@@ -244,6 +435,8 @@ static void on_resolver_answer(void *arg, const vx__query_result *q)
     if (q->status == VX_OK && vx__msg_parse(q->wire, q->wire_len, &m) == VX_OK) {
         vx__observation_set_response(o, m);
         ra->status = VX_OK;
+        if (vx__wire_fingerprint(q->wire, q->wire_len, false, &o->fingerprint) != VX_OK)
+            o->fingerprint = 0;
     }
     vx__msg_free(m);
     free(rq);
@@ -299,6 +492,7 @@ static void ask_resolvers(domain_cycle *c)
 static int start_audit(domain_cycle *c)
 {
     const vx__monitor_domain *dom = c->dom;
+    c->d->cycle_audited++;
     const char *names[64];
     uint16_t types[64];
     size_t n = dom->record_count < 64 ? dom->record_count : 64;
@@ -318,6 +512,31 @@ static int start_audit(domain_cycle *c)
     return vx__audit_start(c->d->engine, dom->name, &opts, on_audited, NULL, c);
 }
 
+/* The domain's plan, unless its audit is older than audit_interval (0: audit every cycle). */
+static void take_plan(domain_cycle *c)
+{
+    vx__daemon_state *d = c->d;
+    if (c->index >= d->plan_count || !d->plans[c->index])
+        return;
+    c->plan = d->plans[c->index];
+    d->plans[c->index] = NULL;
+    uint64_t age = now_ms() - c->plan->audited_ms;
+    if (d->cfg->audit_interval_ms == 0 || age >= d->cfg->audit_interval_ms) {
+        vx__watch_plan_free(c->plan);
+        c->plan = NULL;
+    }
+}
+
+void vx__cycle_drop_plans(vx__daemon_state *d, size_t new_count)
+{
+    for (size_t i = 0; i < d->plan_count; i++)
+        vx__watch_plan_free(d->plans[i]);
+    free(d->plans);
+    d->plans = new_count ? calloc(new_count, sizeof(*d->plans)) : NULL;
+    d->plan_count = d->plans ? new_count : 0;
+    d->generation++;
+}
+
 void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
 {
     domain_cycle *c = calloc(1, sizeof(*c));
@@ -327,10 +546,20 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
     }
     c->d = d;
     c->dom = &d->cfg->domains[i];
+    c->index = i;
+    c->generation = d->generation;
     c->started_ns = uv_hrtime();
     size_t len = strlen(c->dom->name);
     snprintf(c->domain, sizeof(c->domain), "%.*s", (int)(len > 1 ? len - 1 : len), c->dom->name);
+    take_plan(c);
     ask_resolvers(c);
+    if (c->plan) {
+        c->watch_started_ms = now_ms();
+        c->watching =
+            vx__watch_start(d->engine, c->plan, &d->watch_servers, on_watched, c) == VX_OK;
+        if (c->watching)
+            return;
+    }
     int rc = start_audit(c);
     if (rc != VX_OK) {
         vx__log(VX__LOG_ERROR, "%s: cannot start the probes: %s", c->domain, vx_strerror(rc));

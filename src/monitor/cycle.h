@@ -1,6 +1,7 @@
 /*
- * monitor/cycle.h — private to the daemon: one domain's part of a monitoring cycle (probe, the
- * watched resolvers, checks, diff, commit, metrics) and the daemon state it works on.
+ * monitor/cycle.h — private to the daemon: one domain's part of a monitoring cycle (a quiet
+ * watch or a full audit, the watched resolvers, checks, diff, commit, metrics) and the daemon
+ * state it works on.
  */
 #ifndef VX_MONITOR_CYCLE_H
 #define VX_MONITOR_CYCLE_H
@@ -15,7 +16,14 @@
 #include "monitor/metrics.h"
 #include "net/engine.h"
 #include "probe/servers.h"
+#include "probe/watch.h"
 #include "store/store.h"
+
+/* Quiet cycles' RTT samples waiting for one store transaction (see vx__store_add_rtt_samples). */
+typedef struct vx__rtt_batch {
+    vx__store_rtt_row *rows; /* domain and server strings owned here */
+    size_t count, cap;
+} vx__rtt_batch;
 
 typedef struct vx__daemon_state {
     uv_loop_t loop;
@@ -34,7 +42,7 @@ typedef struct vx__daemon_state {
     uv_signal_t sig_hup;
     uv_signal_t sig_term;
     uv_signal_t sig_int;
-    bool once;
+    unsigned long max_cycles; /* exit after this many cycles, run back to back (0: run on) */
     bool stopping;
     bool cycle_running;
     bool starting;      /* inside start_due_domains() */
@@ -44,8 +52,20 @@ typedef struct vx__daemon_state {
     size_t domains_pending;
     size_t stagger_batch;
     uint64_t cycle_started_ns;
+    double cycle_started_cpu_s;
+    vx__engine_stats cycle_started_stats;
     unsigned long cycles;
     unsigned long cycle_events;
+    unsigned long cycle_quiet;   /* domains whose watch found nothing changed this cycle */
+    unsigned long cycle_audited; /* domains audited in full this cycle */
+    /* Watch plans (probe/watch.h), one slot per domain of the current configuration; a
+     * domain's cycle takes its plan out of the slot while it runs. A reload drops them all and
+     * bumps the generation, so that cycles of the old configuration do not put theirs back. */
+    vx__watch_servers watch_servers;
+    vx__watch_plan **plans;
+    size_t plan_count;
+    unsigned generation;
+    vx__rtt_batch rtt_batch;
     int exit_status;
 } vx__daemon_state;
 
@@ -53,5 +73,9 @@ typedef struct vx__daemon_state {
 void vx__cycle_start_domain(vx__daemon_state *d, size_t i);
 /* Called when a domain's part is finished (committed or abandoned). */
 void vx__cycle_domain_done(vx__daemon_state *d);
+/* Writes the quiet cycles' RTT samples collected so far. */
+void vx__cycle_flush_rtt(vx__daemon_state *d);
+/* Drops every watch plan (reload, exit): each domain's next cycle is a full audit. */
+void vx__cycle_drop_plans(vx__daemon_state *d, size_t new_count);
 
 #endif

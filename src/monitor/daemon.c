@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "monitor/alert.h"
@@ -74,6 +75,16 @@ static int start_http(vx__daemon_state *d)
 
 /* --- cycles --------------------------------------------------------------------------------- */
 
+/* CPU seconds of the whole process so far (every thread: the alert and HTTP threads too). */
+static double process_cpu_s(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* Starts the domains that are due, as long as fewer than MAX_DOMAINS_IN_FLIGHT are running. A
  * domain that fails to start is done at once and calls back here: the outer loop goes on. */
 static void start_due_domains(vx__daemon_state *d)
@@ -112,14 +123,18 @@ static void start_cycle(uv_timer_t *t)
     size_t n = d->cfg->domain_count;
     d->cycle_running = true;
     d->cycle_events = 0;
+    d->cycle_quiet = 0;
+    d->cycle_audited = 0;
     d->cycle_started_ns = uv_hrtime();
+    d->cycle_started_cpu_s = process_cpu_s();
+    vx__engine_get_stats(d->engine, &d->cycle_started_stats);
     d->next_domain = 0;
     d->due_domains = 0;
     d->in_flight = 0;
     d->domains_pending = n;
     /* Spread the domains over the first tenth of the interval, so that no server sees every
      * domain's questions at the same instant. A one-shot run starts them all at once. */
-    uint64_t spread = d->once ? 0 : d->cfg->interval_ms / 10;
+    uint64_t spread = d->max_cycles ? 0 : d->cfg->interval_ms / 10;
     spread = spread > STAGGER_MAX_MS ? STAGGER_MAX_MS : spread;
     uint64_t ticks = spread / STAGGER_TICK_MS;
     d->stagger_batch = ticks > 1 ? (n + ticks - 1) / ticks : n;
@@ -145,13 +160,25 @@ void vx__cycle_domain_done(vx__daemon_state *d)
         return;
     d->cycle_running = false;
     d->cycles++;
-    vx__log(VX__LOG_INFO, "cycle %lu: %zu domains in %.0f ms, %lu events", d->cycles,
-            d->cfg->domain_count, (double)(uv_hrtime() - d->cycle_started_ns) / 1e6,
-            d->cycle_events);
-    if (d->once && !d->stopping) {
+    vx__cycle_flush_rtt(d);
+    vx__engine_stats st;
+    vx__engine_get_stats(d->engine, &st);
+    vx__log(VX__LOG_INFO,
+            "cycle %lu: %zu domains in %.0f ms, %lu events (%lu quiet, %lu audited in full), "
+            "%llu queries, %llu sent, CPU %.1f s",
+            d->cycles, d->cfg->domain_count, (double)(uv_hrtime() - d->cycle_started_ns) / 1e6,
+            d->cycle_events, d->cycle_quiet, d->cycle_audited,
+            (unsigned long long)(st.queries - d->cycle_started_stats.queries),
+            (unsigned long long)(st.sent - d->cycle_started_stats.sent),
+            process_cpu_s() - d->cycle_started_cpu_s);
+    if (d->max_cycles && d->cycles >= d->max_cycles && !d->stopping) {
         if (d->alerts)
             vx__alert_worker_flush(d->alerts);
         stop_daemon(d);
+    } else if (d->max_cycles && !d->stopping) {
+        /* A counted run (--cycles) starts the next cycle at once instead of waiting. */
+        uv_timer_stop(&d->cycle_timer);
+        uv_timer_start(&d->cycle_timer, start_cycle, 0, d->cfg->interval_ms);
     }
 }
 
@@ -189,6 +216,7 @@ static void reload(vx__daemon_state *d, const char *path)
     /* Audits in flight keep pointing into the old configuration and hints: keep them. */
     keep_config(d, d->cfg);
     d->cfg = next;
+    vx__cycle_drop_plans(d, next->domain_count);
     vx__server_set_clear(&d->hints); /* walks copy the hints they start from */
     d->hints = hints;
     vx__asndb_free(d->asndb);
@@ -247,7 +275,8 @@ static int open_resources(vx__daemon_state *d)
     }
     if (!(d->metrics = vx__metrics_new()))
         return EXIT_CANNOT_RUN;
-    if (!d->once && start_http(d) != VX_OK)
+    vx__cycle_drop_plans(d, d->cfg->domain_count);
+    if (!d->max_cycles && start_http(d) != VX_OK)
         return EXIT_CANNOT_RUN;
     if (vx__alert_worker_start(d->cfg, &d->alerts, err, sizeof(err)) != VX_OK) {
         vx__log(VX__LOG_ERROR, "alerts: %s", err);
@@ -284,6 +313,11 @@ static int start_loop(vx__daemon_state *d)
 
 static void release(vx__daemon_state *d)
 {
+    if (d->store)
+        vx__cycle_flush_rtt(d);
+    free(d->rtt_batch.rows);
+    vx__cycle_drop_plans(d, 0);
+    vx__watch_servers_clear(&d->watch_servers);
     vx__http_stop(d->http);
     vx__alert_worker_stop(d->alerts);
     vx__store_close(d->store);
@@ -302,7 +336,7 @@ int vx__daemon_run(const vx__daemon_opts *opts)
     char err[1024];
     if (!d)
         return EXIT_CANNOT_RUN;
-    d->once = opts->once;
+    d->max_cycles = opts->once ? 1 : opts->cycles;
     if (vx__monitor_config_load(opts->config_path, &d->cfg, err, sizeof(err)) != VX_OK) {
         fprintf(stderr, "%s\n", err);
         free(d);

@@ -19,7 +19,8 @@
 
 typedef struct vx__daemon_opts {
     const char *config_path;
-    bool once; /* one cycle, deliver its alerts, exit (for cron and tests) */
+    bool once;            /* one cycle, deliver its alerts, exit (for cron and tests) */
+    unsigned long cycles; /* this many cycles back to back, then exit (0: run on) */
 } vx__daemon_opts;
 
 /* Runs until stopped; returns the process exit status (0, or 78 for a bad configuration, 3

@@ -562,6 +562,59 @@ int vx__metrics_record_cycle(vx__metrics *m, const char *domain, const vx__snaps
     return rc;
 }
 
+static const char *answer_result(const vx__metrics_answer *a)
+{
+    vx__observation o = {.status = a->status, .rcode = a->rcode};
+    return result_of(&o);
+}
+
+static int record_quiet_locked(vx__metrics *m, const char *domain, const vx__metrics_answer *a,
+                               size_t count, double cycle_ms)
+{
+    lbuf b;
+    char qname[256], tbuf[16], server[256], address[VX__ADDR_TEXT_MAX];
+    const char *lbl = labels(&b, "domain", domain, (char *)NULL);
+    if (!lbl)
+        return VX_EINVAL;
+    m->stamp++;
+    int rc = family_set(&m->fam[F_CYCLE_DURATION], domain, lbl, cycle_ms / 1000.0, m->stamp);
+    if (rc == VX_OK)
+        rc = family_add(&m->fam[F_CYCLES], domain, lbl, 1);
+    for (size_t i = 0; rc == VX_OK && i < count; i++) {
+        bare_name(a[i].qname, qname, sizeof qname);
+        lbl = labels(&b, "domain", domain, "qname", qname, "qtype",
+                     vx__rrtype_to_text(a[i].qtype, tbuf, sizeof tbuf), "result",
+                     answer_result(&a[i]), (char *)NULL);
+        rc = lbl ? family_add(&m->fam[F_QUERIES], domain, lbl, 1) : VX_ENOMEM;
+        if (rc != VX_OK || !a[i].data || a[i].status != VX_OK || !isfinite(a[i].rtt_ms) ||
+            a[i].rtt_ms < 0)
+            continue;
+        bare_name(a[i].server, server, sizeof server);
+        if (vx__addr_format(a[i].addr, address, sizeof address) != 0)
+            snprintf(address, sizeof address, "?");
+        lbl = labels(&b, "domain", domain, "server", server, "address", address, (char *)NULL);
+        histo *h = lbl ? rtt_get(m, domain, lbl) : NULL;
+        if (!h)
+            rc = VX_ENOMEM;
+        else
+            histo_observe(h, a[i].rtt_ms / 1000.0);
+    }
+    return rc;
+}
+
+int vx__metrics_record_quiet(vx__metrics *m, const char *domain, const vx__metrics_answer *answers,
+                             size_t count, double cycle_ms)
+{
+    char name[256];
+    if (!m || !domain || (!answers && count))
+        return VX_EINVAL;
+    bare_name(domain, name, sizeof name);
+    pthread_mutex_lock(&m->mu);
+    int rc = record_quiet_locked(m, name, answers, count, cycle_ms);
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
 int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up)
 {
     lbuf b;

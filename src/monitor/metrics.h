@@ -16,6 +16,10 @@
 #ifndef VX_MONITOR_METRICS_H
 #define VX_MONITOR_METRICS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
 #include "check/check.h"
 #include "monitor/event.h"
 #include "probe/snapshot.h"
@@ -30,6 +34,23 @@ int vx__metrics_record_cycle(vx__metrics *m, const char *domain, const vx__snaps
                              const vx__findings *findings, const vx__events *events,
                              double cycle_ms);
 int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up);
+
+/* One answer of a quiet cycle (probe/watch.h). */
+typedef struct vx__metrics_answer {
+    const char *server; /* NS name */
+    const struct sockaddr *addr;
+    const char *qname;
+    uint16_t qtype;
+    bool data; /* a DATA question: its RTT goes into the server's histogram */
+    int status;
+    uint16_t rcode;
+    double rtt_ms;
+} vx__metrics_answer;
+
+/* A quiet cycle: every answer as at the domain's last full cycle, so its gauges (up, serial,
+ * findings) stay; its counters, RTT histograms and cycle duration are updated. */
+int vx__metrics_record_quiet(vx__metrics *m, const char *domain, const vx__metrics_answer *answers,
+                             size_t count, double cycle_ms);
 
 /* The exposition text (malloc'd). */
 char *vx__metrics_render(vx__metrics *m);

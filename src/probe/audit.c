@@ -18,6 +18,7 @@
 #include "probe/walk.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
+#include "wire/fingerprint.h"
 #include "wire/name.h"
 #include "wire/query.h"
 #include "wire/rrutil.h"
@@ -93,6 +94,7 @@ typedef struct ask_ctx {
     char qname[VX__NAME_TEXT_MAX];
     uint16_t qtype;
     uint16_t qclass;
+    unsigned flags;
     uint64_t time_ms;
 } ask_ctx;
 
@@ -214,11 +216,15 @@ static void fail(audit *a, int status)
 /* Records one observation; the response (msg) may be NULL. Strings are copied by the snapshot. */
 static void record(audit *a, vx__probe_kind kind, const char *server, const struct sockaddr *addr,
                    const char *qname, uint16_t qtype, uint16_t qclass, uint64_t time_ms,
-                   const vx__query_result *q, int status, const vx__msg *msg)
+                   unsigned qflags, const vx__query_result *q, int status, const vx__msg *msg)
 {
     vx__observation obs;
     memset(&obs, 0, sizeof(obs));
     obs.kind = kind;
+    obs.qflags = qflags;
+    if (msg && q && q->wire &&
+        vx__wire_fingerprint(q->wire, q->wire_len, true, &obs.fingerprint) != VX_OK)
+        obs.fingerprint = 0;
     obs.server = (char *)(server ? server : "");
     if (addr)
         memcpy(&obs.addr, addr, vx__addr_len(addr));
@@ -335,7 +341,7 @@ static void on_asked(void *arg, const vx__query_result *q)
     if (status == VX_OK && vx__msg_parse(q->wire, q->wire_len, &m) != VX_OK)
         status = VX_EMALFORMED;
     record(a, c->kind, c->server_name, (struct sockaddr *)&c->addr, c->qname, c->qtype, c->qclass,
-           c->time_ms, q, status, m);
+           c->time_ms, c->flags, q, status, m);
     if (m && q->status != VX_ECANCELED)
         react(a, c->kind, c->qtype, m);
     vx__msg_free(m);
@@ -359,7 +365,8 @@ static void ask(audit *a, vx__probe_kind kind, const char *server, const struct 
     char *name_copy = c ? strdup(server) : NULL;
     if (!name_copy) {
         free(c);
-        record(a, kind, server, addr, qname, qtype, qclass, t, NULL, rc ? rc : VX_ENOMEM, NULL);
+        record(a, kind, server, addr, qname, qtype, qclass, t, flags, NULL, rc ? rc : VX_ENOMEM,
+               NULL);
         return;
     }
     *c = (ask_ctx){.a = a,
@@ -368,6 +375,7 @@ static void ask(audit *a, vx__probe_kind kind, const char *server, const struct 
                    .server_name = name_copy,
                    .qtype = qtype,
                    .qclass = qclass,
+                   .flags = flags,
                    .time_ms = t};
     c->liveness = kind == VX__PROBE_DATA && qtype == LDNS_RR_TYPE_SOA && !(flags & VX__Q_TCP);
     memcpy(&c->addr, addr, vx__addr_len(addr));
@@ -375,7 +383,7 @@ static void ask(audit *a, vx__probe_kind kind, const char *server, const struct 
     vx__query_spec spec = {.server = addr, .question = &question, .flags = flags};
     rc = vx__engine_query(a->engine, &spec, on_asked, c);
     if (rc != VX_OK) {
-        record(a, kind, server, addr, qname, qtype, qclass, t, NULL, rc, NULL);
+        record(a, kind, server, addr, qname, qtype, qclass, t, flags, NULL, rc, NULL);
         if (c->liveness)
             settle(a, addr_index, false);
         free(c->server_name);
@@ -404,8 +412,8 @@ static void offer_zone_question(audit *a, size_t addr_idx, size_t q_idx)
         ask_zone_question(a, addr_idx, q_idx);
     } else if (ad->state == ADDR_DEAD) {
         record(a, VX__PROBE_DATA, s->name, (const struct sockaddr *)&s->addr,
-               a->questions[q_idx].qname, a->questions[q_idx].qtype, CLASS_IN, now_ms(), NULL,
-               VX_ECANCELED, NULL);
+               a->questions[q_idx].qname, a->questions[q_idx].qtype, CLASS_IN, now_ms(), VX__Q_DO,
+               NULL, VX_ECANCELED, NULL);
     } else {
         deferred *d = malloc(sizeof(*d));
         if (!d) {
@@ -514,7 +522,7 @@ static void record_walk_step(void *arg, const vx__walk_step *st)
     if (st->depth == 0 && st->event == VX__WALK_CNAME && st->msg)
         record(w->a, VX__PROBE_RESOLVE, st->server->name,
                (const struct sockaddr *)&st->server->addr, st->qname, st->qtype, CLASS_IN,
-               w->time_ms, st->query, VX_OK, st->msg);
+               w->time_ms, 0, st->query, VX_OK, st->msg);
 }
 
 static void take_ns_addresses(audit *a, const char *ns_name, const vx__walk_result *r)
@@ -535,7 +543,7 @@ static void on_resolved(void *arg, const vx__walk_result *r)
     const struct sockaddr *sa = r->server ? (const struct sockaddr *)&r->server->addr : NULL;
     int status = r->msg ? VX_OK : r->status;
     record(a, VX__PROBE_RESOLVE, r->server ? r->server->name : "", sa, r->msg ? r->qname : w->qname,
-           w->qtype, CLASS_IN, w->time_ms, r->query, status, r->msg);
+           w->qtype, CLASS_IN, w->time_ms, 0, r->query, status, r->msg);
     if (r->msg && r->status == VX_OK) {
         if (w->why == FOR_NS_ADDRESS)
             take_ns_addresses(a, w->qname, r);
@@ -571,7 +579,8 @@ static void resolve(audit *a, const char *name, uint16_t qtype, purpose why)
     opts.step_arg = w;
     int rc = vx__walk_start(a->engine, name, qtype, &opts, on_resolved, w);
     if (rc != VX_OK) {
-        record(a, VX__PROBE_RESOLVE, "", NULL, name, qtype, CLASS_IN, w->time_ms, NULL, rc, NULL);
+        record(a, VX__PROBE_RESOLVE, "", NULL, name, qtype, CLASS_IN, w->time_ms, 0, NULL, rc,
+               NULL);
         free(w);
         return;
     }

@@ -62,6 +62,10 @@ typedef struct vx__observation {
     char *nsid;        /* NULL when absent */
     vx__rrset **sections[3]; /* answer, authority, additional (no OPT), canonical RRsets */
     size_t section_count[3];
+    /* Not saved in JSON: how the question was asked (VX__Q_* of wire/query.h) and the
+     * response's wire/fingerprint.h digest (0 when none), for the monitor's quiet cycles. */
+    unsigned qflags;
+    uint64_t fingerprint;
 } vx__observation;
 
 typedef struct vx__snapshot vx__snapshot;

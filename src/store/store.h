@@ -50,6 +50,15 @@ int vx__store_commit_cycle(vx__store *s, const char *domain, const char *snapsho
                            uint64_t time_ms, vx__events *events, const vx__conditions *conds,
                            const vx__store_rtt_sample *samples, size_t sample_count);
 
+/* RTT samples of many domains' quiet cycles (nothing else changed), in one transaction: the
+ * monitor batches them so that a quiet domain costs no transaction of its own. A domain not
+ * in the store yet is skipped (it has had no full cycle). */
+typedef struct vx__store_rtt_row {
+    const char *domain;
+    vx__store_rtt_sample sample;
+} vx__store_rtt_row;
+int vx__store_add_rtt_samples(vx__store *s, const vx__store_rtt_row *rows, size_t count);
+
 /* Events with id > after_id (all domains when domain is NULL), oldest first, at most limit. */
 int vx__store_events_since(vx__store *s, const char *domain, int64_t after_id, size_t limit,
                            vx__events *out);

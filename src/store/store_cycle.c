@@ -1,6 +1,7 @@
 /*
  * store/store_cycle.c — the store's writes: accepting a baseline, committing a monitoring cycle
- * (snapshot, events, conditions, RTT samples) in one transaction, and recording deliveries.
+ * (snapshot, events, conditions, RTT samples) in one transaction, the RTT samples of quiet
+ * cycles in batches, and recording deliveries.
  *
  * A cycle's ids are written back into the caller's events only after COMMIT succeeded, so a
  * failed commit leaves the caller's list exactly as it was (ids 0) and the database without
@@ -175,6 +176,29 @@ static int insert_samples(vx__store *s, int64_t domain_id, const vx__store_rtt_s
                             " VALUES ($1, $2, $3, $4)",
                             p, 4);
     }
+    return rc;
+}
+
+int vx__store_add_rtt_samples(vx__store *s, const vx__store_rtt_row *rows, size_t count)
+{
+    if (!s || (!rows && count))
+        return VX_EINVAL;
+    if (count == 0)
+        return VX_OK;
+    int rc = vx__store_begin(s);
+    for (size_t i = 0; rc == VX_OK && i < count; i++) {
+        const vx__store_rtt_sample *r = &rows[i].sample;
+        vx__sp p[] = {VX__SP_T(rows[i].domain), VX__SP_T(r->server), VX__SP_R(r->rtt_ms),
+                      VX__SP_I(r->time_ms)};
+        rc = vx__store_exec(s,
+                            "INSERT INTO rtt_samples (domain_id, server, rtt_ms, time_ms)"
+                            " SELECT id, $2, $3, $4 FROM domains WHERE name = $1",
+                            p, 4);
+    }
+    if (rc == VX_OK)
+        return vx__store_commit(s);
+    if (s->in_tx)
+        vx__store_rollback(s);
     return rc;
 }
 

@@ -1,11 +1,13 @@
 /*
  * tests/fuzz/fuzz_msg.c — libFuzzer target for everything wire/ does with bytes from the
- * network: the question reader used by net/ to match responses, the full message parser, and,
- * on success, what upper layers do next (dig-style text, canonical RRsets and their hashes).
+ * network: the question reader used by net/ to match responses, the monitor's response
+ * fingerprint, the full message parser, and, on success, what upper layers do next (dig-style
+ * text, canonical RRsets and their hashes).
  *
  * Besides memory errors (ASan/UBSan) it checks a few invariants and aborts when one breaks:
  * a message that parses with exactly one question gives the same question to the light reader,
- * every RRset equals itself and hashes the same twice.
+ * every RRset equals itself and hashes the same twice, a message the parser accepts has a
+ * fingerprint, and the fingerprint is the same twice.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "voxdns/status.h"
+#include "wire/fingerprint.h"
 #include "wire/msg.h"
 #include "wire/query.h"
 #include "wire/reader.h"
@@ -58,11 +61,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int qrc = vx__wire_read_question(data, size, &q);
     if (qrc == VX_OK)
         exercise_question(&q);
+    uint64_t fp1 = 0, fp2 = 0;
+    int frc = vx__wire_fingerprint(data, size, true, &fp1);
+    check(frc == VX_OK || frc == VX_EMALFORMED);
+    if (frc == VX_OK)
+        check(vx__wire_fingerprint(data, size, true, &fp2) == VX_OK && fp1 == fp2);
     vx__msg *m = NULL;
     int rc = vx__msg_parse(data, size, &m);
     check(rc == VX_OK || rc == VX_EMALFORMED || rc == VX_ENOMEM);
     if (rc != VX_OK)
         return 0;
+    check(frc == VX_OK);
     if (m->has_question)
         check(qrc == VX_OK && vx__question_equal(&q, &m->question));
     free(vx__msg_to_text(m));

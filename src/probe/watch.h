@@ -1,0 +1,96 @@
+/*
+ * probe/watch.h — the monitor's quiet probe. A full audit (probe/audit.h) walks from the root,
+ * discovers every server and every name of the SIP chain and asks ~75 questions per domain; a
+ * *watch plan* keeps, from the audit's snapshot, the questions whose answers carry the
+ * domain's data — every DATA question to every authoritative address, the parent's NS and DS
+ * questions, the final answers of the look-ups of the NS names' addresses — with the fingerprint
+ * (wire/fingerprint.h) of each answer. A *watch* asks exactly those questions of exactly those
+ * addresses again and says whether every answer is still the same.
+ *
+ * The monitor runs the watch between full audits: when it says "unchanged", the domain's
+ * snapshot, findings and events would be those of the last audit, so nothing is re-derived;
+ * when anything differs (data, TTL, rcode, a server silent), the monitor audits the domain in
+ * full at once, and the diff against the baseline sees the change.
+ *
+ * A snapshot yields a plan only when every one of those questions was answered: a domain with a
+ * silent or refusing server is audited in full every cycle (its NS-DOWN must be tracked).
+ *
+ * Server names and addresses are kept once per daemon in a vx__watch_servers table shared by
+ * every plan (100k domains usually share a few dozen servers). Callback rule as for
+ * net/engine.h.
+ */
+#ifndef VX_PROBE_WATCH_H
+#define VX_PROBE_WATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "net/engine.h"
+#include "probe/snapshot.h"
+
+typedef struct vx__watch_server {
+    char *name; /* normalised NS name ("ns1.example.net.") */
+    struct sockaddr_storage addr;
+} vx__watch_server;
+
+typedef struct vx__watch_servers {
+    vx__watch_server *items;
+    size_t count, cap;
+    uint32_t *slots; /* open addressing: index + 1, 0 for empty */
+    size_t slot_count;
+} vx__watch_servers;
+
+void vx__watch_servers_init(vx__watch_servers *t);
+void vx__watch_servers_clear(vx__watch_servers *t);
+/* The index of (name, addr), added when new. VX_ENOMEM. */
+int vx__watch_servers_intern(vx__watch_servers *t, const char *name, const struct sockaddr *addr,
+                             uint32_t *index);
+
+typedef struct vx__watch_question {
+    uint64_t fingerprint; /* of the answer at the audit */
+    uint32_t server;      /* index in the vx__watch_servers table */
+    uint32_t qname;       /* offset in the plan's names */
+    uint16_t qtype;
+    uint16_t qclass;
+    uint8_t kind;   /* vx__probe_kind */
+    uint8_t qflags; /* VX__Q_* */
+} vx__watch_question;
+
+typedef struct vx__watch_plan {
+    uint64_t audited_ms;      /* when the audit behind it started (Unix ms) */
+    uint64_t resolver_digest; /* the monitor's digest of the watched resolvers' answers */
+    char *names;              /* NUL-separated qnames, the domain's apex first */
+    size_t names_len;
+    vx__watch_question *q;
+    size_t count;
+} vx__watch_plan;
+
+/* VX_OK with a plan; VX_ENOTFOUND when the snapshot cannot be watched (a question went
+ * unanswered, or a response could not be fingerprinted); VX_ENOMEM. */
+int vx__watch_plan_build(const vx__snapshot *snap, vx__watch_servers *servers,
+                         vx__watch_plan **out);
+void vx__watch_plan_free(vx__watch_plan *plan);
+static inline const char *vx__watch_qname(const vx__watch_plan *p, const vx__watch_question *q)
+{
+    return p->names + q->qname;
+}
+
+/* One question's result in a watch. */
+typedef struct vx__watch_answer {
+    int status;     /* VX_OK when a response was accepted */
+    uint16_t rcode; /* the response's (header) rcode */
+    double rtt_ms;  /* of the attempt that got it */
+    bool same;      /* status VX_OK and the fingerprint as in the plan */
+} vx__watch_answer;
+
+/* answers is parallel to plan->q; unchanged when every answer is the same. */
+typedef void (*vx__watch_done_cb)(void *arg, const vx__watch_answer *answers, bool unchanged);
+
+/* Asks every question of the plan. plan and servers must outlive the watch. An error return
+ * (VX_EINVAL, VX_ENOMEM) means no callback. */
+int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
+                    const vx__watch_servers *servers, vx__watch_done_cb done, void *arg);
+
+#endif
