@@ -901,7 +901,7 @@ static int set_defaults(vx__monitor_config *cfg, const char *name)
     cfg->flap_window_ms = 3600 * MS_PER_S;
     cfg->flap_max_changes = 4;
     cfg->server_rate = VX__DEFAULT_SERVER_RATE;
-    cfg->audit_interval_ms = 3600ull * MS_PER_S;
+    cfg->audit_interval_ms = 24ull * 3600u * MS_PER_S;
     cfg->path = strdup(name);
     cfg->store = strdup(VX__DEFAULT_STORE);
     cfg->listen = strdup(VX__DEFAULT_LISTEN);

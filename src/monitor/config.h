@@ -11,7 +11,7 @@
  *   serial_lag: 0s           # SERIAL-LAG once a secondary is behind this long
  *   asn_db: /path/pfx2as     # optional: the ASN checks
  *   server_rate: 500         # queries per second to any one server address; 0: no limit
- *   audit_interval: 1h       # a full audit of each domain at least this often; 0s: every cycle
+ *   audit_interval: 24h      # a full audit of each domain at least this often; 0s: every cycle
  *   domains:
  *     - name: example.com
  *       profile: generic     # generic, lync, teams, enum
@@ -94,7 +94,7 @@ typedef struct vx__monitor_config {
     uint32_t flap_window_ms;    /* default 1 h */
     unsigned flap_max_changes;  /* default 4 */
     unsigned server_rate;       /* queries/s per server address, 0: no limit; default 500 */
-    uint64_t audit_interval_ms; /* full audit at least this often (default 1 h); 0: always */
+    uint64_t audit_interval_ms; /* full audit at least this often (default 24 h); 0: always */
 } vx__monitor_config;
 
 /* Reads and validates a file. On error: VX_EINVAL (or VX_EIO when unreadable) and err holds one

@@ -51,7 +51,8 @@ typedef struct domain_cycle {
     bool watching;        /* the watch runs, or ran and is not judged yet */
     bool watch_done;
     bool watch_unchanged;
-    vx__watch_answer *answers; /* parallel to plan->q */
+    vx__watch_answer *answers;      /* parallel to plan->q */
+    struct sockaddr_storage *addrs; /* parallel to plan->q, read by the watch thread */
     uint64_t watch_started_ms;
     unsigned pending_resolver_queries;
     resolver_answers *resolvers;
@@ -87,6 +88,7 @@ static void free_cycle(domain_cycle *c)
     vx__watch_plan_free(c->keep);
     vx__watch_plan_free(c->plan);
     free(c->answers);
+    free(c->addrs);
     for (size_t r = 0; r < c->resolver_count; r++) {
         for (size_t i = 0; i < c->resolvers[r].count; i++)
             vx__observation_clear(&c->resolvers[r].obs[i]);
@@ -316,6 +318,18 @@ static void on_watched(void *arg, const vx__watch_answer *answers, bool unchange
     maybe_process(c);
 }
 
+/* When the next full audit is due: somewhere in the second half of audit_interval, at random,
+ * so that domains first audited together (a start, a reload) do not all come due in the same
+ * cycle again: their full audits spread out over the interval. */
+static uint64_t audit_due(vx__daemon_state *d, uint64_t audited_ms)
+{
+    uint64_t interval = d->cfg->audit_interval_ms;
+    d->jitter_state ^= d->jitter_state << 13;
+    d->jitter_state ^= d->jitter_state >> 7;
+    d->jitter_state ^= d->jitter_state << 17;
+    return audited_ms + interval - (interval / 2) * (d->jitter_state % 1024u) / 1024u;
+}
+
 static void log_events(const vx__events *events)
 {
     for (size_t i = 0; i < events->count; i++) {
@@ -344,8 +358,10 @@ static void process(domain_cycle *c)
     if (rc == VX_OK)
         rc = diff_and_commit(c, &findings, json, &events, &watchable);
     if (rc == VX_OK && watchable &&
-        vx__watch_plan_build(c->snap, &d->watch_servers, &c->keep) == VX_OK)
+        vx__watch_plan_build(c->snap, &d->watch_servers, &c->keep) == VX_OK) {
         c->keep->resolver_digest = resolver_digest(c);
+        c->keep->audit_due_ms = audit_due(d, c->keep->audited_ms);
+    }
     if (rc == VX_OK) {
         double ms = (double)(uv_hrtime() - c->started_ns) / 1e6;
         vx__metrics_record_cycle(d->metrics, c->domain, c->snap, &findings, &events, ms);
@@ -520,8 +536,9 @@ static void take_plan(domain_cycle *c)
         return;
     c->plan = d->plans[c->index];
     d->plans[c->index] = NULL;
-    uint64_t age = now_ms() - c->plan->audited_ms;
-    if (d->cfg->audit_interval_ms == 0 || age >= d->cfg->audit_interval_ms) {
+    uint64_t now = now_ms();
+    if (d->cfg->audit_interval_ms == 0 || now >= c->plan->audit_due_ms ||
+        now - c->plan->audited_ms >= d->cfg->audit_interval_ms) {
         vx__watch_plan_free(c->plan);
         c->plan = NULL;
     }
@@ -553,10 +570,11 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
     snprintf(c->domain, sizeof(c->domain), "%.*s", (int)(len > 1 ? len - 1 : len), c->dom->name);
     take_plan(c);
     ask_resolvers(c);
-    if (c->plan) {
+    if (c->plan && d->watch_pool &&
+        vx__watch_addresses(c->plan, &d->watch_servers, &c->addrs) == VX_OK) {
         c->watch_started_ms = now_ms();
         c->watching =
-            vx__watch_start(d->engine, c->plan, &d->watch_servers, on_watched, c) == VX_OK;
+            vx__watch_pool_submit(d->watch_pool, c->plan, c->addrs, on_watched, c) == VX_OK;
         if (c->watching)
             return;
     }

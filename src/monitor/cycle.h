@@ -14,6 +14,7 @@
 #include "monitor/alert_worker.h"
 #include "monitor/config.h"
 #include "monitor/metrics.h"
+#include "monitor/watch_pool.h"
 #include "net/engine.h"
 #include "probe/servers.h"
 #include "probe/watch.h"
@@ -62,9 +63,11 @@ typedef struct vx__daemon_state {
      * domain's cycle takes its plan out of the slot while it runs. A reload drops them all and
      * bumps the generation, so that cycles of the old configuration do not put theirs back. */
     vx__watch_servers watch_servers;
+    vx__watch_pool *watch_pool; /* the watches' threads */
     vx__watch_plan **plans;
     size_t plan_count;
     unsigned generation;
+    uint64_t jitter_state; /* xorshift state for spreading full audits (never 0) */
     vx__rtt_batch rtt_batch;
     int exit_status;
 } vx__daemon_state;

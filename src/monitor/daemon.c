@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "monitor/alert.h"
 #include "monitor/cycle.h"
@@ -110,6 +111,16 @@ static void on_stagger(uv_timer_t *t)
         uv_timer_stop(&d->stagger_timer);
 }
 
+/* The daemon's engine and the watch threads' engines together. */
+static void all_stats(vx__daemon_state *d, vx__engine_stats *out)
+{
+    vx__engine_stats w;
+    vx__engine_get_stats(d->engine, out);
+    vx__watch_pool_get_stats(d->watch_pool, &w);
+    out->queries += w.queries;
+    out->sent += w.sent;
+}
+
 static void start_cycle(uv_timer_t *t)
 {
     vx__daemon_state *d = t->data;
@@ -127,7 +138,7 @@ static void start_cycle(uv_timer_t *t)
     d->cycle_audited = 0;
     d->cycle_started_ns = uv_hrtime();
     d->cycle_started_cpu_s = process_cpu_s();
-    vx__engine_get_stats(d->engine, &d->cycle_started_stats);
+    all_stats(d, &d->cycle_started_stats);
     d->next_domain = 0;
     d->due_domains = 0;
     d->in_flight = 0;
@@ -162,7 +173,7 @@ void vx__cycle_domain_done(vx__daemon_state *d)
     d->cycles++;
     vx__cycle_flush_rtt(d);
     vx__engine_stats st;
-    vx__engine_get_stats(d->engine, &st);
+    all_stats(d, &st);
     vx__log(VX__LOG_INFO,
             "cycle %lu: %zu domains in %.0f ms, %lu events (%lu quiet, %lu audited in full), "
             "%llu queries, %llu sent, CPU %.1f s",
@@ -245,6 +256,8 @@ static void stop_daemon(vx__daemon_state *d)
     if (d->stopping)
         return;
     d->stopping = true;
+    vx__watch_pool_stop(d->watch_pool); /* its callbacks run here and abandon their cycles */
+    d->watch_pool = NULL;
     uv_timer_stop(&d->cycle_timer);
     uv_timer_stop(&d->stagger_timer);
     uv_close((uv_handle_t *)&d->cycle_timer, NULL);
@@ -298,6 +311,17 @@ static int start_loop(vx__daemon_state *d)
     eopts.udp_reuse = 32;
     if (vx__engine_new(&d->loop, &eopts, &d->engine) != VX_OK)
         return EXIT_CANNOT_RUN;
+    /* The watches run on one thread per core, each with its own engine: the per-server rate
+     * is shared out between them. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned workers = cores < 1 ? 1u : cores > 8 ? 8u : (unsigned)cores;
+    if (getenv("VX_EXP_WORKERS"))
+        workers = (unsigned)atoi(getenv("VX_EXP_WORKERS"));
+    if (eopts.server_rate > 0)
+        eopts.server_rate = eopts.server_rate / workers > 1 ? eopts.server_rate / workers : 1;
+    eopts.server_burst = eopts.server_burst / workers > 1 ? eopts.server_burst / workers : 1;
+    if (vx__watch_pool_start(&d->loop, workers, &eopts, &d->watch_pool) != VX_OK)
+        return EXIT_CANNOT_RUN;
     uv_timer_init(&d->loop, &d->cycle_timer);
     uv_timer_init(&d->loop, &d->stagger_timer);
     d->cycle_timer.data = d->stagger_timer.data = d;
@@ -337,6 +361,7 @@ int vx__daemon_run(const vx__daemon_opts *opts)
     if (!d)
         return EXIT_CANNOT_RUN;
     d->max_cycles = opts->once ? 1 : opts->cycles;
+    d->jitter_state = (uint64_t)time(NULL) * 2654435761u | 1u;
     if (vx__monitor_config_load(opts->config_path, &d->cfg, err, sizeof(err)) != VX_OK) {
         fprintf(stderr, "%s\n", err);
         free(d);

@@ -265,10 +265,30 @@ static void on_answer(void *arg, const vx__query_result *r)
         finish(w);
 }
 
-int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
-                    const vx__watch_servers *servers, vx__watch_done_cb done, void *arg)
+int vx__watch_addresses(const vx__watch_plan *plan, const vx__watch_servers *servers,
+                        struct sockaddr_storage **out)
 {
-    if (!engine || !plan || !servers || !done || plan->count == 0)
+    *out = NULL;
+    if (!plan || !servers || plan->count == 0)
+        return VX_EINVAL;
+    struct sockaddr_storage *addrs = malloc(plan->count * sizeof(*addrs));
+    if (!addrs)
+        return VX_ENOMEM;
+    for (size_t i = 0; i < plan->count; i++) {
+        if (plan->q[i].server >= servers->count) {
+            free(addrs);
+            return VX_EINVAL;
+        }
+        addrs[i] = servers->items[plan->q[i].server].addr;
+    }
+    *out = addrs;
+    return VX_OK;
+}
+
+int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
+                    const struct sockaddr_storage *addrs, vx__watch_done_cb done, void *arg)
+{
+    if (!engine || !plan || !addrs || !done || plan->count == 0)
         return VX_EINVAL;
     watch *w = calloc(1, sizeof(*w));
     if (!w || !(w->answers = calloc(plan->count, sizeof(*w->answers)))) {
@@ -282,15 +302,13 @@ int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
         const vx__watch_question *q = &plan->q[i];
         vx__question question;
         watch_query *wq = NULL;
-        int rc = q->server < servers->count ? vx__question_from_text(vx__watch_qname(plan, q),
-                                                                     q->qtype, q->qclass, &question)
-                                            : VX_EINVAL;
+        int rc =
+            vx__question_from_text(vx__watch_qname(plan, q), q->qtype, q->qclass, &question);
         if (rc == VX_OK && !(wq = malloc(sizeof(*wq))))
             rc = VX_ENOMEM;
         if (rc == VX_OK) {
             *wq = (watch_query){.w = w, .index = i};
-            vx__query_spec spec = {.server =
-                                       (const struct sockaddr *)&servers->items[q->server].addr,
+            vx__query_spec spec = {.server = (const struct sockaddr *)&addrs[i],
                                    .question = &question,
                                    .flags = q->qflags};
             rc = vx__engine_query(engine, &spec, on_answer, wq);

@@ -60,6 +60,7 @@ typedef struct vx__watch_question {
 
 typedef struct vx__watch_plan {
     uint64_t audited_ms;      /* when the audit behind it started (Unix ms) */
+    uint64_t audit_due_ms;    /* the monitor's: when to audit in full again (0: never set) */
     uint64_t resolver_digest; /* the monitor's digest of the watched resolvers' answers */
     char *names;              /* NUL-separated qnames, the domain's apex first */
     size_t names_len;
@@ -88,9 +89,16 @@ typedef struct vx__watch_answer {
 /* answers is parallel to plan->q; unchanged when every answer is the same. */
 typedef void (*vx__watch_done_cb)(void *arg, const vx__watch_answer *answers, bool unchanged);
 
-/* Asks every question of the plan. plan and servers must outlive the watch. An error return
- * (VX_EINVAL, VX_ENOMEM) means no callback. */
+/* The address each question of the plan goes to, parallel to plan->q (malloc'd), resolved from
+ * the server table on the thread that owns it: a watch may then run on another thread while
+ * the table grows. VX_ENOMEM, VX_EINVAL. */
+int vx__watch_addresses(const vx__watch_plan *plan, const vx__watch_servers *servers,
+                        struct sockaddr_storage **out);
+
+/* Asks every question of the plan of its address (addrs from vx__watch_addresses). plan and
+ * addrs must outlive the watch; the engine decides the thread. An error return (VX_EINVAL,
+ * VX_ENOMEM, VX_ENETWORK when nothing could be asked) means no callback. */
 int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
-                    const vx__watch_servers *servers, vx__watch_done_cb done, void *arg);
+                    const struct sockaddr_storage *addrs, vx__watch_done_cb done, void *arg);
 
 #endif

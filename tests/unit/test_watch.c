@@ -249,8 +249,13 @@ static void test_watch_against_fake_server(void **state)
     assert_int_equal(vx__watch_plan_build(s, &t, &p), VX_OK);
     assert_int_equal(p->count, 3);
 
+    struct sockaddr_storage *addrs = NULL;
+    assert_int_equal(vx__watch_addresses(p, &t, &addrs), VX_OK);
+    for (size_t i = 0; i < 3; i++)
+        assert_true(vx__addr_equal((const struct sockaddr *)&addrs[i],
+                                   (const struct sockaddr *)&f.addr));
     got g = {0};
-    assert_int_equal(vx__watch_start(e, p, &t, on_watch, &g), VX_OK);
+    assert_int_equal(vx__watch_start(e, p, addrs, on_watch, &g), VX_OK);
     assert_false(g.done); /* never from inside the call */
     run_until(&g);
     assert_true(g.unchanged);
@@ -262,7 +267,7 @@ static void test_watch_against_fake_server(void **state)
 
     f.zone = zone_v2; /* the SRV target hijacked on this server */
     memset(&g, 0, sizeof(g));
-    assert_int_equal(vx__watch_start(e, p, &t, on_watch, &g), VX_OK);
+    assert_int_equal(vx__watch_start(e, p, addrs, on_watch, &g), VX_OK);
     run_until(&g);
     assert_false(g.unchanged);
     assert_true(g.answers[0].same);
@@ -272,7 +277,7 @@ static void test_watch_against_fake_server(void **state)
     f.zone = zone_v1;
     f.mode = FAKE_SILENT;
     memset(&g, 0, sizeof(g));
-    assert_int_equal(vx__watch_start(e, p, &t, on_watch, &g), VX_OK);
+    assert_int_equal(vx__watch_start(e, p, addrs, on_watch, &g), VX_OK);
     run_until(&g);
     assert_false(g.unchanged);
     for (size_t i = 0; i < 3; i++) {
@@ -280,6 +285,7 @@ static void test_watch_against_fake_server(void **state)
         assert_false(g.answers[i].same);
     }
 
+    free(addrs);
     vx__watch_plan_free(p);
     vx__watch_servers_clear(&t);
     vx__snapshot_free(s);
