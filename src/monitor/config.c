@@ -37,6 +37,7 @@
 #define MAX_RETRIES 100u
 #define MAX_FLAP_CHANGES 1000000u
 #define MAX_SERVER_RATE 1000000u
+#define MAX_WATCH_THREADS 16u
 
 typedef struct cfg_ctx {
     yaml_document_t *doc;
@@ -410,6 +411,12 @@ static int key_audit_interval(cfg_ctx *c, const yaml_node_t *v, void *obj)
 {
     vx__monitor_config *cfg = obj;
     return get_duration(c, v, 0, "0s", UINT64_MAX, "", &cfg->audit_interval_ms);
+}
+
+static int key_watch_threads(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    return get_count(c, v, 1, MAX_WATCH_THREADS, &cfg->watch_threads);
 }
 
 static int key_server_rate(cfg_ctx *c, const yaml_node_t *v, void *obj)
@@ -892,7 +899,8 @@ static const key_def root_keys[] = {{"interval", key_interval},
                                     {"alerts", key_alerts},
                                     {"flap", key_flap},
                                     {"server_rate", key_server_rate},
-                                    {"audit_interval", key_audit_interval}};
+                                    {"audit_interval", key_audit_interval},
+                                    {"watch_threads", key_watch_threads}};
 
 /* Without an 'alerts' key the events go to the log from warning up; an empty list silences. */
 static int set_defaults(vx__monitor_config *cfg, const char *name)

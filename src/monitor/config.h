@@ -12,6 +12,7 @@
  *   asn_db: /path/pfx2as     # optional: the ASN checks
  *   server_rate: 500         # queries per second to any one server address; 0: no limit
  *   audit_interval: 24h      # a full audit of each domain at least this often; 0s: every cycle
+ *   watch_threads: 2         # threads for the quiet watches (default: one per core, at most 8)
  *   domains:
  *     - name: example.com
  *       profile: generic     # generic, lync, teams, enum
@@ -95,6 +96,7 @@ typedef struct vx__monitor_config {
     unsigned flap_max_changes;  /* default 4 */
     unsigned server_rate;       /* queries/s per server address, 0: no limit; default 500 */
     uint64_t audit_interval_ms; /* full audit at least this often (default 24 h); 0: always */
+    unsigned watch_threads;     /* 0 (default): one per core, at most 8 */
 } vx__monitor_config;
 
 /* Reads and validates a file. On error: VX_EINVAL (or VX_EIO when unreadable) and err holds one

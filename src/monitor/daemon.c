@@ -221,9 +221,9 @@ static void reload(vx__daemon_state *d, const char *path)
         return;
     }
     if (strcmp(next->store, d->cfg->store) != 0 || strcmp(next->listen, d->cfg->listen) != 0 ||
-        next->server_rate != d->cfg->server_rate)
-        vx__log(VX__LOG_WARNING,
-                "store, listen and server_rate changes take effect after a restart");
+        next->server_rate != d->cfg->server_rate || next->watch_threads != d->cfg->watch_threads)
+        vx__log(VX__LOG_WARNING, "store, listen, server_rate and watch_threads changes take "
+                                 "effect after a restart");
     /* Audits in flight keep pointing into the old configuration and hints: keep them. */
     keep_config(d, d->cfg);
     d->cfg = next;
@@ -311,12 +311,12 @@ static int start_loop(vx__daemon_state *d)
     eopts.udp_reuse = 32;
     if (vx__engine_new(&d->loop, &eopts, &d->engine) != VX_OK)
         return EXIT_CANNOT_RUN;
-    /* The watches run on one thread per core, each with its own engine: the per-server rate
-     * is shared out between them. */
+    /* The watches run on one thread per core (or watch_threads), each with its own engine: the
+     * per-server rate is shared out between them. */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned workers = cores < 1 ? 1u : cores > 8 ? 8u : (unsigned)cores;
-    if (getenv("VX_EXP_WORKERS"))
-        workers = (unsigned)atoi(getenv("VX_EXP_WORKERS"));
+    if (d->cfg->watch_threads)
+        workers = d->cfg->watch_threads;
     if (eopts.server_rate > 0)
         eopts.server_rate = eopts.server_rate / workers > 1 ? eopts.server_rate / workers : 1;
     eopts.server_burst = eopts.server_burst / workers > 1 ? eopts.server_burst / workers : 1;

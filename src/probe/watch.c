@@ -302,8 +302,7 @@ int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
         const vx__watch_question *q = &plan->q[i];
         vx__question question;
         watch_query *wq = NULL;
-        int rc =
-            vx__question_from_text(vx__watch_qname(plan, q), q->qtype, q->qclass, &question);
+        int rc = vx__question_from_text(vx__watch_qname(plan, q), q->qtype, q->qclass, &question);
         if (rc == VX_OK && !(wq = malloc(sizeof(*wq))))
             rc = VX_ENOMEM;
         if (rc == VX_OK) {

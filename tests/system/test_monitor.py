@@ -174,6 +174,9 @@ def test_hijack_then_restore_is_changed_then_reverted(mon):
              "RECORD-CHANGED on ns1")
     [changed] = mon.find("RECORD-CHANGED", NS1_LABEL, "sip1." + MONITORED)
     assert changed["rrtype"] == "A" and changed["domain"] == MONITORED
+    # Seen by a quiet cycle's watch, which then audited the domain in full at once.
+    with open(os.path.join(mon.tmp, "monitor.log"), errors="replace") as f:
+        assert f"{MONITORED}: answers differ from the last audit: auditing" in f.read()
     assert any("192.0.2.10" in d for d in changed["old"]) and any("198.18.66.66" in d for d in changed["new"])
     assert not mon.find("RECORD-CHANGED", NS2_LABEL)  # the other servers still serve the truth
     time.sleep(2.5)  # two more cycles with the change in place: no second event
@@ -257,3 +260,54 @@ def test_check_config_reports_file_line_column(voxdns_bin, tmp_path):
     r = subprocess.run([voxdns_bin, "monitor", "--check-config", str(good)], capture_output=True,
                        text=True)
     assert r.returncode == 0 and "valid: 1 domain" in r.stdout
+
+
+CYCLE_LINE = re.compile(r"cycle (\d+): 1 domains in \d+ ms, (\d+) events \((\d+) quiet, "
+                        r"(\d+) audited in full\), (\d+) queries, \d+ sent, CPU [\d.]+ s")
+
+
+def run_cycles(mon, tmp_path, name, extra, cycles):
+    cfg = tmp_path / (name + ".yml")
+    db = tmp_path / (name + ".db")
+    cfg.write_text(f"interval: 1h\nhints: {mon.lab.hints}\nstore: sqlite:{db}\nlog_level: info\n"
+                   f"alerts: []\n{extra}domains:\n  - name: {MONITORED}\n")
+    r = mon.lab.run([mon.bin, "monitor", "--config", str(cfg), "--cycles", str(cycles)],
+                    timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    found = [tuple(int(g) for g in m.groups()) for m in CYCLE_LINE.finditer(r.stdout + r.stderr)]
+    assert [c[0] for c in found] == list(range(1, cycles + 1)), r.stdout + r.stderr
+    return found, str(db)
+
+
+def con_rows(db, sql):
+    import sqlite3
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_quiet_cycles_reask_and_store_only_rtt_samples(mon, tmp_path):
+    found, db = run_cycles(mon, tmp_path, "quiet", "", 3)
+    # (cycle, events, quiet, audited in full, queries)
+    assert [(c[2], c[3]) for c in found] == [(0, 1), (1, 0), (1, 0)]
+    assert found[1][1] == found[2][1] == 0
+    assert 10 < found[1][4] < found[0][4]  # the plan's questions: fewer than an audit's
+    assert con_rows(db, "SELECT count(*) FROM snapshots")[0][0] == 1  # none for quiet cycles
+    # Every cycle stored one RTT sample per authoritative address (quiet ones in a batch).
+    servers = con_rows(db, "SELECT DISTINCT server FROM rtt_samples")
+    assert len(servers) >= 2
+    assert con_rows(db, "SELECT count(*) FROM rtt_samples")[0][0] == 3 * len(servers)
+
+
+def test_audit_interval_zero_audits_every_cycle(mon, tmp_path):
+    found, db = run_cycles(mon, tmp_path, "always", "audit_interval: 0s\n", 2)
+    assert [(c[2], c[3]) for c in found] == [(0, 1), (0, 1)]
+    assert con_rows(db, "SELECT count(*) FROM snapshots")[0][0] == 2
+
+
+def test_cycles_option_wants_a_count(voxdns_bin):
+    for bad in ("0", "-1", "x", ""):
+        r = subprocess.run([voxdns_bin, "monitor", "--cycles", bad], capture_output=True, text=True)
+        assert r.returncode == 64 and "--cycles wants a count" in r.stderr, (bad, r.stderr)

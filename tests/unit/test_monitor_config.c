@@ -31,6 +31,8 @@ static const char full_config[] =
     "serial_lag: 1h30m\n"
     "asn_db: /var/lib/voxdns/pfx2as\n"
     "server_rate: 2000\n"
+    "audit_interval: 6h\n"
+    "watch_threads: 3\n"
     "domains:\n"
     "  - name: Example.COM\n"
     "    profile: Teams\n"
@@ -124,6 +126,8 @@ static void full_config_sets_every_key(void **state)
     assert_int_equal(c->serial_lag_ms, 5400000);
     assert_string_equal(c->asn_db, "/var/lib/voxdns/pfx2as");
     assert_int_equal(c->server_rate, 2000);
+    assert_int_equal(c->audit_interval_ms, 6ull * 3600 * 1000);
+    assert_int_equal(c->watch_threads, 3);
     check_full_domains(c);
     check_full_resolvers(c);
     check_full_sinks(c);
@@ -147,6 +151,8 @@ static void minimal_config_takes_defaults(void **state)
     assert_int_equal(c->serial_lag_ms, 0);
     assert_null(c->asn_db);
     assert_int_equal(c->server_rate, VX__DEFAULT_SERVER_RATE);
+    assert_int_equal(c->audit_interval_ms, 24ull * 3600 * 1000);
+    assert_int_equal(c->watch_threads, 0); /* one per core */
     assert_int_equal(c->domain_count, 1);
     assert_string_equal(c->domains[0].name, "example.com.");
     assert_string_equal(c->domains[0].profile, "generic");
@@ -266,6 +272,11 @@ static void wrong_types(void **state)
                  "t.yml:2:21: 'max_changes' must be a whole number from 1 to 1000000");
     expect_error("domains: [example.com]\nserver_rate: -1\n",
                  "t.yml:2:14: 'server_rate' must be a whole number from 0 to 1000000");
+    expect_error("domains: [example.com]\nwatch_threads: 0\n",
+                 "t.yml:2:16: 'watch_threads' must be a whole number from 1 to 16");
+    expect_error("domains: [example.com]\naudit_interval: daily\n",
+                 "t.yml:2:17: bad duration 'daily' for 'audit_interval' (examples: 250ms, 30s, "
+                 "5m, 1h30m, 2d)");
 }
 
 static void bad_durations(void **state)

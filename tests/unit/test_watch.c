@@ -252,8 +252,8 @@ static void test_watch_against_fake_server(void **state)
     struct sockaddr_storage *addrs = NULL;
     assert_int_equal(vx__watch_addresses(p, &t, &addrs), VX_OK);
     for (size_t i = 0; i < 3; i++)
-        assert_true(vx__addr_equal((const struct sockaddr *)&addrs[i],
-                                   (const struct sockaddr *)&f.addr));
+        assert_true(
+            vx__addr_equal((const struct sockaddr *)&addrs[i], (const struct sockaddr *)&f.addr));
     got g = {0};
     assert_int_equal(vx__watch_start(e, p, addrs, on_watch, &g), VX_OK);
     assert_false(g.done); /* never from inside the call */
