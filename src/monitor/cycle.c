@@ -544,6 +544,62 @@ static void take_plan(domain_cycle *c)
     }
 }
 
+/* What a plan depends on besides the zone's data: the profile (which names are asked), the
+ * alternate domains and the watched records. */
+static bool same_domain_config(const vx__monitor_domain *a, const vx__monitor_domain *b)
+{
+    if (strcmp(a->profile, b->profile) != 0 || a->alt_count != b->alt_count ||
+        a->record_count != b->record_count)
+        return false;
+    for (size_t i = 0; i < a->alt_count; i++)
+        if (strcmp(a->alt_domains[i], b->alt_domains[i]) != 0)
+            return false;
+    for (size_t i = 0; i < a->record_count; i++)
+        if (a->records[i].type != b->records[i].type ||
+            strcmp(a->records[i].name, b->records[i].name) != 0)
+            return false;
+    return true;
+}
+
+typedef struct named_slot {
+    const char *name;
+    size_t index;
+} named_slot;
+
+static int cmp_named_slot(const void *a, const void *b)
+{
+    return strcmp(((const named_slot *)a)->name, ((const named_slot *)b)->name);
+}
+
+void vx__cycle_keep_plans(vx__daemon_state *d, const vx__monitor_config *old,
+                          const vx__monitor_config *next)
+{
+    vx__watch_plan **plans = calloc(next->domain_count ? next->domain_count : 1, sizeof(*plans));
+    named_slot *by_name = calloc(old->domain_count ? old->domain_count : 1, sizeof(*by_name));
+    if (!plans || !by_name || d->plan_count != old->domain_count) {
+        free(plans);
+        free(by_name);
+        vx__cycle_drop_plans(d, next->domain_count);
+        return;
+    }
+    for (size_t i = 0; i < old->domain_count; i++)
+        by_name[i] = (named_slot){.name = old->domains[i].name, .index = i};
+    qsort(by_name, old->domain_count, sizeof(*by_name), cmp_named_slot);
+    for (size_t i = 0; i < next->domain_count; i++) {
+        named_slot key = {.name = next->domains[i].name};
+        named_slot *hit =
+            bsearch(&key, by_name, old->domain_count, sizeof(*by_name), cmp_named_slot);
+        if (hit && same_domain_config(&old->domains[hit->index], &next->domains[i])) {
+            plans[i] = d->plans[hit->index];
+            d->plans[hit->index] = NULL;
+        }
+    }
+    free(by_name);
+    vx__cycle_drop_plans(d, 0); /* the plans of domains removed or changed */
+    d->plans = plans;
+    d->plan_count = next->domain_count;
+}
+
 void vx__cycle_drop_plans(vx__daemon_state *d, size_t new_count)
 {
     for (size_t i = 0; i < d->plan_count; i++)

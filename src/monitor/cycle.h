@@ -60,8 +60,9 @@ typedef struct vx__daemon_state {
     unsigned long cycle_quiet;   /* domains whose watch found nothing changed this cycle */
     unsigned long cycle_audited; /* domains audited in full this cycle */
     /* Watch plans (probe/watch.h), one slot per domain of the current configuration; a
-     * domain's cycle takes its plan out of the slot while it runs. A reload drops them all and
-     * bumps the generation, so that cycles of the old configuration do not put theirs back. */
+     * domain's cycle takes its plan out of the slot while it runs. A reload moves them to the
+     * new slots and bumps the generation, so that cycles of the old configuration do not put
+     * theirs back (those domains are audited in full next). */
     vx__watch_servers watch_servers;
     vx__watch_pool *watch_pool; /* the watches' threads */
     vx__watch_plan **plans;
@@ -78,7 +79,11 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i);
 void vx__cycle_domain_done(vx__daemon_state *d);
 /* Writes the quiet cycles' RTT samples collected so far. */
 void vx__cycle_flush_rtt(vx__daemon_state *d);
-/* Drops every watch plan (reload, exit): each domain's next cycle is a full audit. */
+/* Drops every watch plan (start, exit): each domain's next cycle is a full audit. */
 void vx__cycle_drop_plans(vx__daemon_state *d, size_t new_count);
+/* A reload: the plans of domains still configured the same way move to their new slots; the
+ * others are dropped (those domains are audited in full next). Bumps the generation. */
+void vx__cycle_keep_plans(vx__daemon_state *d, const vx__monitor_config *old,
+                          const vx__monitor_config *next);
 
 #endif

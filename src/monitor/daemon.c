@@ -226,8 +226,8 @@ static void reload(vx__daemon_state *d, const char *path)
                                  "effect after a restart");
     /* Audits in flight keep pointing into the old configuration and hints: keep them. */
     keep_config(d, d->cfg);
+    vx__cycle_keep_plans(d, d->cfg, next);
     d->cfg = next;
-    vx__cycle_drop_plans(d, next->domain_count);
     vx__server_set_clear(&d->hints); /* walks copy the hints they start from */
     d->hints = hints;
     vx__asndb_free(d->asndb);

@@ -311,3 +311,27 @@ def test_cycles_option_wants_a_count(voxdns_bin):
     for bad in ("0", "-1", "x", ""):
         r = subprocess.run([voxdns_bin, "monitor", "--cycles", bad], capture_output=True, text=True)
         assert r.returncode == 64 and "--cycles wants a count" in r.stderr, (bad, r.stderr)
+
+
+def test_reload_keeps_the_watch_plans_of_unchanged_domains(mon, tmp_path):
+    cfg = tmp_path / "reload.yml"
+    base = (f"interval: 1s\nhints: {mon.lab.hints}\nstore: sqlite:{tmp_path}/reload.db\n"
+            f"listen: 127.0.0.1:19155\nlog_level: info\nalerts: []\ndomains:\n"
+            f"  - name: {MONITORED}\n")
+    cfg.write_text(base)
+    log_path = tmp_path / "reload.log"
+    with open(log_path, "wb") as log:
+        proc = mon.lab.popen([mon.bin, "monitor", "--config", str(cfg)], stdout=log, stderr=log)
+    try:
+        def text():
+            return log_path.read_text(errors="replace")
+        wait_for(lambda: re.search(r"cycle \d+: 1 domains .*\(1 quiet, 0 audited", text()), 20,
+                 "a quiet cycle")
+        cfg.write_text(base + "  - name: added-example.com\n")
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: re.search(r"cycle \d+: 2 domains .*\(1 quiet, 1 audited in full\)",
+                                   text()), 20, "a cycle after the reload")
+        assert "configuration reloaded: 2 domains" in text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
