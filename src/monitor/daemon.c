@@ -59,6 +59,18 @@ static int load_asndb(const vx__monitor_config *cfg, vx__asndb **out)
     return rc;
 }
 
+/* A sink the store has not seen starts after the events already stored: an alert sink added to
+ * a running installation is not flooded with its whole history. Done on the loop thread, which
+ * is the one that commits, so no event can slip in between. */
+static void register_sinks(vx__daemon_state *d, const vx__monitor_config *cfg)
+{
+    uint64_t now = (uint64_t)time(NULL) * 1000u;
+    for (size_t i = 0; i < cfg->sink_count; i++)
+        if (vx__store_register_sink(d->store, cfg->sinks[i].name, now) != VX_OK)
+            vx__log(VX__LOG_ERROR, "alert sink %s: %s", cfg->sinks[i].name,
+                    vx__store_last_error(d->store));
+}
+
 static int start_http(vx__daemon_state *d)
 {
     char err[512];
@@ -226,6 +238,7 @@ static void reload(vx__daemon_state *d, const char *path)
                                  "effect after a restart");
     /* Audits in flight keep pointing into the old configuration and hints: keep them. */
     keep_config(d, d->cfg);
+    register_sinks(d, next);
     vx__cycle_keep_plans(d, d->cfg, next);
     d->cfg = next;
     vx__server_set_clear(&d->hints); /* walks copy the hints they start from */
@@ -286,6 +299,7 @@ static int open_resources(vx__daemon_state *d)
         vx__log(VX__LOG_ERROR, "store %s: %s", d->cfg->store, err);
         return EXIT_CANNOT_RUN;
     }
+    register_sinks(d, d->cfg);
     if (!(d->metrics = vx__metrics_new()))
         return EXIT_CANNOT_RUN;
     vx__cycle_drop_plans(d, d->cfg->domain_count);

@@ -82,8 +82,14 @@ int vx__store_rtt_since(vx__store *s, const char *domain, uint64_t since_ms, vx_
                         size_t *count);
 void vx__rtt_rows_free(vx__rtt_row *rows, size_t count);
 
-/* Alert delivery bookkeeping, per sink name. */
+/* Alert delivery bookkeeping, per sink name. A sink is delivered to in event id order: marking
+ * an event delivered marks every earlier one too (the row in deliveries records when; the
+ * sink's cursor what is left). Undelivered: the events after the sink's cursor, in id order (all
+ * of them for a sink never registered nor marked). Registering a sink the store does not know
+ * yet sets its cursor after the last stored event: a sink added to a running installation gets
+ * the events from then on, not the whole history; a known sink is left as it is. */
 int vx__store_undelivered(vx__store *s, const char *sink, size_t limit, vx__events *out);
 int vx__store_mark_delivered(vx__store *s, const char *sink, int64_t event_id, uint64_t now_ms);
+int vx__store_register_sink(vx__store *s, const char *sink, uint64_t now_ms);
 
 #endif

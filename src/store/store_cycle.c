@@ -310,9 +310,36 @@ int vx__store_mark_delivered(vx__store *s, const char *sink, int64_t event_id, u
     if (rc == VX_OK && !found)
         return VX_ENOTFOUND;
     if (rc == VX_OK)
+        rc = vx__store_begin(s);
+    if (rc == VX_OK)
         rc = vx__store_exec(s,
                             "INSERT INTO deliveries (sink, event_id, delivered_ms)"
                             " VALUES ($1, $2, $3) ON CONFLICT (sink, event_id) DO NOTHING",
                             p, 3);
+    if (rc == VX_OK)
+        rc = vx__store_exec(s,
+                            "INSERT INTO sink_cursors (sink, event_id, updated_ms)"
+                            " VALUES ($1, $2, $3) ON CONFLICT (sink) DO UPDATE"
+                            " SET event_id = CASE WHEN excluded.event_id > sink_cursors.event_id"
+                            " THEN excluded.event_id ELSE sink_cursors.event_id END,"
+                            " updated_ms = excluded.updated_ms",
+                            p, 3);
+    if (rc == VX_OK)
+        return vx__store_commit(s);
+    if (s->in_tx)
+        vx__store_rollback(s);
     return rc;
+}
+
+int vx__store_register_sink(vx__store *s, const char *sink, uint64_t now_ms)
+{
+    vx__sp p[] = {VX__SP_T(sink), VX__SP_I(now_ms)};
+
+    if (!s || !sink || !*sink)
+        return VX_EINVAL;
+    return vx__store_exec(s,
+                          "INSERT INTO sink_cursors (sink, event_id, updated_ms)"
+                          " SELECT $1, COALESCE(max(id), 0), $2 FROM events WHERE true"
+                          " ON CONFLICT (sink) DO NOTHING",
+                          p, 2);
 }

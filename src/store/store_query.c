@@ -260,8 +260,8 @@ int vx__store_undelivered(vx__store *s, const char *sink, size_t limit, vx__even
     if (!s || !sink || !*sink || !out)
         return VX_EINVAL;
     return read_events(s,
-                       EVENT_SELECT "WHERE NOT EXISTS (SELECT 1 FROM deliveries x"
-                                    " WHERE x.sink = $1 AND x.event_id = e.id)"
+                       EVENT_SELECT "WHERE e.id > COALESCE((SELECT c.event_id FROM sink_cursors c"
+                                    " WHERE c.sink = $1), 0)"
                                     " ORDER BY e.id LIMIT $2",
                        p, 2, out);
 }

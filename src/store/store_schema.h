@@ -55,4 +55,13 @@
     " sink TEXT NOT NULL, event_id " INT " NOT NULL REFERENCES events(id),"                        \
     " delivered_ms " INT " NOT NULL, PRIMARY KEY (sink, event_id));"
 
+/* Per sink, the id of the last event delivered: deliveries go in id order, so "undelivered" is
+ * everything after it, found by the primary key however long the history grows. A sink first
+ * registered by the monitor starts after the events stored before it existed. */
+#define VX__STORE_SCHEMA_V2(SERIAL, INT, REAL)                                                     \
+    "CREATE TABLE sink_cursors ("                                                                  \
+    " sink TEXT PRIMARY KEY, event_id " INT " NOT NULL, updated_ms " INT " NOT NULL);"             \
+    "INSERT INTO sink_cursors (sink, event_id, updated_ms)"                                        \
+    " SELECT sink, max(event_id), max(delivered_ms) FROM deliveries GROUP BY sink;"
+
 #endif

@@ -33,6 +33,7 @@
 
 #include "store/store.h"
 #include "store/store_impl.h"
+#include "store/store_schema.h"
 #include "voxdns/status.h"
 
 /* ---- fixture: a fresh database per test ---------------------------------------------------- */
@@ -43,6 +44,8 @@ typedef struct fx {
     char schema[64]; /* PostgreSQL: this test's schema */
     char url[1024];  /* what vx__store_open is given */
 } fx;
+
+#define SCHEMA_VERSION 2 /* the migrations the backends list */
 
 static const char *pg_base(void)
 {
@@ -249,14 +252,52 @@ static void test_open_migrate_reopen(void **state)
 
     assert_string_equal(vx__store_backend(s), on_pg() ? "postgresql" : "sqlite");
     vx__store_close(s);
-    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_version"), 1);
+    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_version"), SCHEMA_VERSION);
     s = open_ok(f);
     vx__store_close(s);
     s = open_ok(f);
     vx__store_close(s);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_version"), 1);
-    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_version"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_version"), SCHEMA_VERSION);
+    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_version"), SCHEMA_VERSION);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM events"), 0);
+}
+
+/* A store written by the first schema: its deliveries become the sinks' cursors. */
+static void test_migration_from_v1_keeps_deliveries(void **state)
+{
+    fx *f = *state;
+    char sql[8192];
+    if (!on_pg()) { /* the directory the store would make */
+        snprintf(sql, sizeof sql, "%s/lib", f->dir);
+        assert_int_equal(mkdir(sql, 0700), 0);
+        snprintf(sql, sizeof sql, "%s/lib/voxdns", f->dir);
+        assert_int_equal(mkdir(sql, 0700), 0);
+    }
+    snprintf(sql, sizeof sql, "%s;%s", VX__STORE_SCHEMA_VERSION_TABLE,
+             on_pg() ? VX__STORE_SCHEMA_V1("BIGSERIAL PRIMARY KEY", "BIGINT", "DOUBLE PRECISION")
+                     : VX__STORE_SCHEMA_V1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "REAL"));
+    raw_exec(f, sql);
+    raw_exec(f, "INSERT INTO schema_version (version, applied_ms) VALUES (1, 0);"
+                "INSERT INTO domains (name) VALUES ('a.example');"
+                "INSERT INTO snapshots (domain_id, time_ms, json) VALUES (1, 1, '{}');");
+    for (int i = 1; i <= 3; i++) {
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO events (domain_id, type, severity, rrtype, old_json, new_json,"
+                 " old_ttl, new_ttl, message, first_seen_ms, last_seen_ms, snapshot_id)"
+                 " VALUES (1, 'NS-DOWN', 'error', 0, '[]', '[]', 0, 0, 'e%d', %d, %d, 1)",
+                 i, i, i);
+        raw_exec(f, sql);
+    }
+    raw_exec(f, "INSERT INTO deliveries (sink, event_id, delivered_ms) VALUES ('log', 1, 10);"
+                "INSERT INTO deliveries (sink, event_id, delivered_ms) VALUES ('log', 2, 20)");
+    vx__store *s = open_ok(f);
+    vx__events got = {0};
+    assert_int_equal(vx__store_undelivered(s, "log", 0, &got), VX_OK);
+    assert_int_equal(got.count, 1);
+    assert_string_equal(got.items[0].message, "e3");
+    vx__events_clear(&got);
+    vx__store_close(s);
+    assert_int_equal(raw_int(f, "SELECT max(version) FROM schema_version"), SCHEMA_VERSION);
 }
 
 static void test_newer_schema_refused(void **state)
@@ -633,6 +674,7 @@ static void test_deliveries(void **state)
     vx__event evs[] = {change_event("e1", 1), change_event("e2", 1), finding_event("e3", 2)};
     vx__events c = {0}, got = {0};
 
+    assert_int_equal(vx__store_register_sink(s, "log", 100), VX_OK); /* before any event */
     assert_int_equal(commit(s, "a.example", "{}", 1000, evs, 3, NULL, &c), VX_OK);
     assert_int_equal(vx__store_undelivered(s, "log", 0, &got), VX_OK);
     assert_int_equal(got.count, 3);
@@ -640,27 +682,44 @@ static void test_deliveries(void **state)
     assert_int_equal(vx__store_mark_delivered(s, "log", c.items[0].id, 5000), VX_OK);
     assert_int_equal(vx__store_mark_delivered(s, "log", c.items[1].id, 5000), VX_OK);
     assert_int_equal(vx__store_mark_delivered(s, "log", c.items[1].id, 6000), VX_OK);
-    assert_int_equal(vx__store_mark_delivered(s, "webhook", c.items[2].id, 5000), VX_OK);
+    assert_int_equal(vx__store_mark_delivered(s, "log", c.items[0].id, 7000), VX_OK); /* stale */
+    assert_int_equal(vx__store_mark_delivered(s, "webhook", c.items[1].id, 5000), VX_OK);
     assert_int_equal(vx__store_mark_delivered(s, "log", 999999, 5000), VX_ENOTFOUND);
     assert_int_equal(vx__store_mark_delivered(s, "", c.items[0].id, 5000), VX_EINVAL);
+    assert_int_equal(vx__store_register_sink(s, "log", 8000), VX_OK); /* known: unchanged */
 
     assert_int_equal(vx__store_undelivered(s, "log", 0, &got), VX_OK);
     assert_int_equal(got.count, 1);
     assert_string_equal(got.items[0].message, "e3");
     assert_int_equal(got.items[0].id, c.items[2].id);
     vx__events_clear(&got);
+    /* Marking e2 marks e1 too: deliveries go in id order. */
     assert_int_equal(vx__store_undelivered(s, "webhook", 0, &got), VX_OK);
-    assert_int_equal(got.count, 2);
-    assert_string_equal(got.items[0].message, "e1");
-    assert_string_equal(got.items[1].message, "e2");
+    assert_int_equal(got.count, 1);
+    assert_string_equal(got.items[0].message, "e3");
     vx__events_clear(&got);
+    /* Never seen: everything, in order. */
     assert_int_equal(vx__store_undelivered(s, "command", 1, &got), VX_OK);
     assert_int_equal(got.count, 1);
     assert_string_equal(got.items[0].message, "e1");
     vx__events_clear(&got);
+    /* Registered now: only what comes after. */
+    assert_int_equal(vx__store_register_sink(s, "pager", 9000), VX_OK);
+    assert_int_equal(vx__store_undelivered(s, "pager", 0, &got), VX_OK);
+    assert_int_equal(got.count, 0);
+    vx__event more[] = {change_event("e4", 1)};
+    vx__events c2 = {0};
+    assert_int_equal(commit(s, "a.example", "{}", 2000, more, 1, NULL, &c2), VX_OK);
+    assert_int_equal(vx__store_undelivered(s, "pager", 0, &got), VX_OK);
+    assert_int_equal(got.count, 1);
+    assert_string_equal(got.items[0].message, "e4");
+    vx__events_clear(&got);
+    vx__events_clear(&c2);
+    assert_int_equal(vx__store_register_sink(s, "", 1), VX_EINVAL);
     vx__events_clear(&c);
     vx__store_close(s);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM deliveries"), 3);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM sink_cursors"), 3);
 }
 
 /* ---- two handles at once ------------------------------------------------------------------- */
@@ -751,7 +810,7 @@ static void test_open_race(void **state)
     for (int i = 0; i < 6; i++)
         if (o[i].rc != VX_OK)
             fail_msg("opener %d: %s", i, o[i].err);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_version"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_version"), SCHEMA_VERSION);
 }
 
 /* ---- kill -9 while committing -------------------------------------------------------------- */
@@ -1033,6 +1092,7 @@ int main(void)
 {
     const struct CMUnitTest common[] = {
         T(test_open_migrate_reopen),
+        T(test_migration_from_v1_keeps_deliveries),
         T(test_newer_schema_refused),
         T(test_bad_urls),
         T(test_baseline),
