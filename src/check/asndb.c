@@ -3,7 +3,8 @@
  * (outside input: every line is validated, errors say "line N: reason") and the longest-prefix
  * lookup. Prefixes are kept per family in one array sorted by (length, network), with the
  * range of each length indexed, so a lookup is at most 33 (IPv4) or 129 (IPv6) binary
- * searches: fast enough for a full table (~1M lines) without a trie's memory.
+ * searches: fast enough for a full table (~1M lines) without a trie's memory. Also the one
+ * loader of such files (through common/file.h).
  */
 #include "check/asndb.h"
 
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "voxdns/status.h"
 
 #define FIELD_MAX 64
@@ -282,4 +284,18 @@ uint32_t vx__asndb_lookup(const vx__asndb *db, const struct sockaddr *addr)
         return family_lookup(&db->v6, in6->sin6_addr.s6_addr, 128);
     }
     return 0;
+}
+
+int vx__asndb_load_file(const char *path, vx__asndb **out, char *err, size_t errcap)
+{
+    char *text = NULL, inner[256];
+    size_t len = 0;
+    *out = NULL;
+    if (!path)
+        return VX_OK;
+    int rc = vx__read_file(path, 256u << 20, &text, &len, err, errcap);
+    if (rc == VX_OK && (rc = vx__asndb_parse(text, len, out, inner, sizeof(inner))) != VX_OK)
+        snprintf(err, errcap, "%s: %s", path, inner);
+    free(text);
+    return rc;
 }

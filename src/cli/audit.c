@@ -17,6 +17,7 @@
 #include "check/catalogue.h"
 #include "check/check.h"
 #include "cli/cli.h"
+#include "common/file.h"
 #include "probe/audit.h"
 #include "probe/hints.h"
 #include "report/report.h"
@@ -186,41 +187,12 @@ static int parse_args(int argc, char **argv, audit_args *a)
 
 /* --- inputs --------------------------------------------------------------------------------- */
 
-static int read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno ? errno : EIO;
-    char *buf = malloc(INPUT_FILE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, INPUT_FILE_MAX + 1, f) : 0;
-    int err = !buf ? ENOMEM : ferror(f) ? (errno ? errno : EIO) : n > INPUT_FILE_MAX ? EFBIG : 0;
-    fclose(f);
-    if (err) {
-        free(buf);
-        return err;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
 static int load_asndb(audit_run *run)
 {
-    char *text = NULL;
-    size_t len = 0;
-    char err[256];
-    if (!run->args.asn_path)
-        return VX_OK;
-    int e = read_file(run->args.asn_path, &text, &len);
-    if (e) {
-        vx__cli_error("audit", "cannot read ASN database %s: %s", run->args.asn_path, strerror(e));
-        return VX_EIO;
-    }
-    int rc = vx__asndb_parse(text, len, &run->asndb, err, sizeof(err));
-    free(text);
+    char err[512];
+    int rc = vx__asndb_load_file(run->args.asn_path, &run->asndb, err, sizeof(err));
     if (rc != VX_OK)
-        vx__cli_error("audit", "%s: %s", run->args.asn_path, err);
+        vx__cli_error("audit", "ASN database %s", err);
     return rc;
 }
 
@@ -229,12 +201,12 @@ static int load_snapshot(const char *path, vx__snapshot **out)
     char *text = NULL;
     size_t len = 0;
     char err[512];
-    int e = read_file(path, &text, &len);
-    if (e) {
-        vx__cli_error("audit", "cannot read snapshot %s: %s", path, strerror(e));
+    int rc = vx__read_file(path, INPUT_FILE_MAX, &text, &len, err, sizeof(err));
+    if (rc != VX_OK) {
+        vx__cli_error("audit", "cannot read snapshot %s", err);
         return VX_EIO;
     }
-    int rc = vx__snapshot_from_json(text, len, out, err, sizeof(err));
+    rc = vx__snapshot_from_json(text, len, out, err, sizeof(err));
     free(text);
     if (rc != VX_OK)
         vx__cli_error("audit", "%s: not a valid snapshot: %s", path, err);

@@ -76,7 +76,7 @@ void vx__api_domains(vx__http *h, const vx__http_req *req, const char *name, vx_
     json_t *list = json_array();
     for (size_t i = 0; rc == VX_OK && i < count; i++) {
         vx__dstate d;
-        rc = vx__dstate_load(h->store, names[i], &d);
+        rc = vx__dstate_load(h->store, h->asndb, names[i], &d);
         if (rc == VX_OK)
             json_array_append_new(list, domain_json(&d));
         vx__dstate_free(&d);

@@ -79,7 +79,7 @@ static int index_rows(vx__http *h, vx__rbuf *b, char **names, size_t count)
                    "</thead><tbody>\n");
     for (size_t i = 0; i < count; i++) {
         vx__dstate d;
-        int rc = vx__dstate_load(h->store, names[i], &d);
+        int rc = vx__dstate_load(h->store, h->asndb, names[i], &d);
         if (rc == VX_OK)
             index_row(b, &d);
         vx__dstate_free(&d);
@@ -379,7 +379,7 @@ void vx__dash_domain(vx__http *h, const vx__http_req *req, const char *name, vx_
     vx__rbuf b = {0};
     int rc = vx__http_find_domain(h->store, name, &domain);
     if (rc == VX_OK)
-        rc = vx__dstate_load(h->store, domain, &d);
+        rc = vx__dstate_load(h->store, h->asndb, domain, &d);
     if (rc == VX_OK) {
         vx__page_head(&b, domain);
         rc = domain_body(h, req, &b, &d);

@@ -363,6 +363,8 @@ int vx__http_start(const vx__http_opts *opts, vx__http **out, char *err, size_t 
     if (rc == VX_OK)
         rc = open_store(h, opts->store_url, err, errcap);
     if (rc == VX_OK)
+        rc = vx__asndb_load_file(opts->asn_db, &h->asndb, err, errcap);
+    if (rc == VX_OK)
         rc = start_daemon(h, fd, v6, err, errcap);
     if (rc != VX_OK) {
         if (fd >= 0)
@@ -389,6 +391,7 @@ void vx__http_stop(vx__http *h)
     if (h->store)
         vx__store_close(h->store);
     pthread_mutex_destroy(&h->store_mu);
+    vx__asndb_free(h->asndb);
     free(h->token);
     free(h);
 }

@@ -36,6 +36,8 @@ typedef struct vx__http_opts {
     const char *token;     /* NULL: write endpoints refuse everything */
     const char *store_url; /* the server opens its own handle */
     vx__metrics *metrics;  /* shared with the daemon; must outlive the server */
+    const char *asn_db;    /* pfx2as file for the findings the pages show (NULL: none); read at
+                              start, as the daemon's own copy is replaced on reload */
 } vx__http_opts;
 
 /* Starts serving; VX_EINVAL (bad listen address), VX_EIO (cannot bind / open store; err says

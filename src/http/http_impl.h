@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "check/asndb.h"
 #include "http/http.h"
 #include "report/report_impl.h"
 #include "store/store.h"
@@ -21,7 +22,8 @@ struct vx__http {
     vx__store *store;
     pthread_mutex_t store_mu; /* a store handle is used from one thread at a time */
     vx__metrics *metrics;
-    char *token; /* NULL: writes refused */
+    vx__asndb *asndb; /* the server's own (NULL: no ASN checks) */
+    char *token;      /* NULL: writes refused */
     unsigned port;
 };
 
@@ -101,7 +103,7 @@ typedef struct vx__dstate {
 /* The store's spelling of a requested domain (any case, trailing dot or not): VX_ENOTFOUND
  * when the store does not know it. */
 int vx__http_find_domain(vx__store *s, const char *requested, char **name);
-int vx__dstate_load(vx__store *s, const char *name, vx__dstate *out);
+int vx__dstate_load(vx__store *s, const vx__asndb *asndb, const char *name, vx__dstate *out);
 void vx__dstate_free(vx__dstate *d);
 
 /* RFC 3339 ("2024-01-01T12:00:00Z", fractions and offsets allowed) → Unix ms. */

@@ -87,10 +87,11 @@ static int load_snapshot(vx__store *s, vx__dstate *d)
     return VX_OK;
 }
 
-static int run_checks(vx__dstate *d)
+static int run_checks(vx__dstate *d, const vx__asndb *asndb)
 {
     vx__check_config cfg;
     vx__check_config_default(&cfg);
+    cfg.asndb = asndb;
     if (d->snap->profile && vx__profile_known(d->snap->profile))
         cfg.profile = d->snap->profile;
     cfg.now_s = d->snap->started_ms / 1000;
@@ -101,14 +102,14 @@ static int run_checks(vx__dstate *d)
     return rc;
 }
 
-int vx__dstate_load(vx__store *s, const char *name, vx__dstate *out)
+int vx__dstate_load(vx__store *s, const vx__asndb *asndb, const char *name, vx__dstate *out)
 {
     memset(out, 0, sizeof *out);
     if (!(out->name = strdup(name)))
         return VX_ENOMEM;
     int rc = load_snapshot(s, out);
     if (rc == VX_OK && out->snap)
-        rc = run_checks(out);
+        rc = run_checks(out, asndb);
     if (rc == VX_OK)
         rc = vx__store_get_conditions(s, name, &out->conds);
     out->state = state_of(out);

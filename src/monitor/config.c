@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "monitor/alert.h"
+#include "common/file.h"
 #include "monitor/config.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
@@ -1030,33 +1031,6 @@ int vx__monitor_config_parse(const char *name, const char *text, size_t len,
     return VX_OK;
 }
 
-static int read_error(const char *path, const char *why, int rc, char *err, size_t errcap)
-{
-    if (err && errcap)
-        snprintf(err, errcap, "%s: %s", path, why);
-    return rc;
-}
-
-static int read_file(const char *path, char **text, size_t *len, char *err, size_t errcap)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return read_error(path, strerror(errno), VX_EIO, err, errcap);
-    char *buf = malloc(CONFIG_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, CONFIG_MAX_BYTES + 1, f) : 0;
-    int rc = !buf        ? read_error(path, "out of memory", VX_ENOMEM, err, errcap)
-             : ferror(f) ? read_error(path, strerror(errno), VX_EIO, err, errcap)
-             : n > CONFIG_MAX_BYTES
-                 ? read_error(path, "too large for a configuration file", VX_EINVAL, err, errcap)
-                 : VX_OK;
-    fclose(f);
-    if (rc != VX_OK)
-        free(buf);
-    *text = rc == VX_OK ? buf : NULL;
-    *len = n;
-    return rc;
-}
-
 int vx__monitor_config_load(const char *path, vx__monitor_config **out, char *err, size_t errcap)
 {
     char *text;
@@ -1064,7 +1038,11 @@ int vx__monitor_config_load(const char *path, vx__monitor_config **out, char *er
     if (!path || !out)
         return VX_EINVAL;
     *out = NULL;
-    int rc = read_file(path, &text, &len, err, errcap);
+    int rc = vx__read_file(path, CONFIG_MAX_BYTES, &text, &len, err, errcap);
+    if (rc == VX_ELIMIT) {
+        snprintf(err, errcap, "%s: too large for a configuration file", path);
+        rc = VX_EINVAL;
+    }
     if (rc != VX_OK)
         return rc;
     rc = vx__monitor_config_parse(path, text, len, out, err, errcap);

@@ -26,7 +26,6 @@
 /* Domains probed at once: enough to keep the engine's 4096 queries in flight busy, few enough
  * that memory stays bounded (each holds its audit and snapshot until committed). */
 #define MAX_DOMAINS_IN_FLIGHT 512u
-#define ASN_FILE_MAX (256u << 20)
 
 /* --- inputs the configuration names --------------------------------------------------------- */
 
@@ -43,19 +42,10 @@ static int load_hints(const vx__monitor_config *cfg, vx__server_set *out)
 
 static int load_asndb(const vx__monitor_config *cfg, vx__asndb **out)
 {
-    *out = NULL;
-    if (!cfg->asn_db)
-        return VX_OK;
-    FILE *f = fopen(cfg->asn_db, "rb");
-    char *text = f ? malloc(ASN_FILE_MAX + 1) : NULL;
-    size_t n = text ? fread(text, 1, ASN_FILE_MAX, f) : 0;
-    char err[256] = "cannot read the file";
-    int rc = text ? vx__asndb_parse(text, n, out, err, sizeof(err)) : VX_EIO;
+    char err[512];
+    int rc = vx__asndb_load_file(cfg->asn_db, out, err, sizeof(err));
     if (rc != VX_OK)
-        vx__log(VX__LOG_ERROR, "asn_db %s: %s", cfg->asn_db, err);
-    free(text);
-    if (f)
-        fclose(f);
+        vx__log(VX__LOG_ERROR, "asn_db %s", err);
     return rc;
 }
 
@@ -77,7 +67,8 @@ static int start_http(vx__daemon_state *d)
     vx__http_opts o = {.listen = d->cfg->listen,
                        .token = d->cfg->token,
                        .store_url = d->cfg->store,
-                       .metrics = d->metrics};
+                       .metrics = d->metrics,
+                       .asn_db = d->cfg->asn_db};
     int rc = vx__http_start(&o, &d->http, err, sizeof(err));
     if (rc != VX_OK)
         vx__log(VX__LOG_ERROR, "http %s: %s", d->cfg->listen, err);

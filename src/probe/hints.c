@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/file.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/name.h"
@@ -242,29 +243,15 @@ int vx__hints_parse(const char *text, size_t len, vx__server_set *out, char *err
 
 int vx__hints_load(const char *path, vx__server_set *out, char *err, size_t errcap)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errcap, "%s: %s", path, strerror(errno));
-        return VX_EIO;
+    char *text = NULL, inner[256];
+    size_t n = 0;
+    int rc = vx__read_file(path, HINTS_FILE_MAX, &text, &n, err, errcap);
+    if (rc == VX_ELIMIT) {
+        snprintf(err, errcap, "%s: file too large for a hints file", path);
+        rc = VX_EMALFORMED;
     }
-    char *text = malloc(HINTS_FILE_MAX);
-    int rc = VX_ENOMEM;
-    if (text) {
-        size_t n = fread(text, 1, HINTS_FILE_MAX, f);
-        if (ferror(f)) {
-            snprintf(err, errcap, "%s: %s", path, strerror(errno));
-            rc = VX_EIO;
-        } else if (n == HINTS_FILE_MAX) {
-            snprintf(err, errcap, "%s: file too large for a hints file", path);
-            rc = VX_EMALFORMED;
-        } else {
-            char inner[256];
-            rc = vx__hints_parse(text, n, out, inner, sizeof(inner));
-            if (rc != VX_OK)
-                snprintf(err, errcap, "%s: %s", path, inner);
-        }
-    }
+    if (rc == VX_OK && (rc = vx__hints_parse(text, n, out, inner, sizeof(inner))) != VX_OK)
+        snprintf(err, errcap, "%s: %s", path, inner);
     free(text);
-    fclose(f);
     return rc;
 }

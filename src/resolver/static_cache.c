@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "voxdns/status.h"
 #include "wire/name.h"
 
@@ -106,35 +107,12 @@ int vx__static_parse(vx__static_cache *sc, vx__static_format fmt, const char *te
     return rc;
 }
 
-static int read_file(const char *path, char **text, size_t *len, char *err, size_t errcap)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errcap, "%s: %s", path, strerror(errno));
-        return VX_EIO;
-    }
-    char *buf = malloc(VX__STATIC_TEXT_MAX + 1u);
-    size_t n = buf ? fread(buf, 1, VX__STATIC_TEXT_MAX + 1u, f) : 0;
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf)
-        return VX_ENOMEM;
-    if (failed || n > VX__STATIC_TEXT_MAX) {
-        snprintf(err, errcap, "%s: %s", path, failed ? "read error" : "file too large");
-        free(buf);
-        return failed ? VX_EIO : VX_ELIMIT;
-    }
-    *text = buf;
-    *len = n;
-    return VX_OK;
-}
-
 int vx__static_load(vx__static_cache *sc, vx__static_format fmt, const char *path, char *err,
                     size_t errcap)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = read_file(path, &text, &len, err, errcap);
+    int rc = vx__read_file(path, VX__STATIC_TEXT_MAX, &text, &len, err, errcap);
     if (rc != VX_OK)
         return rc;
     rc = vx__static_parse(sc, fmt, text, len, err, errcap);
