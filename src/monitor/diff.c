@@ -385,17 +385,26 @@ static bool baseline_data(diff_ctx *c, const vx__server *s, const char *qname, u
     return c->rc == VX_OK;
 }
 
-static const vx__server *current_server(const diff_ctx *c, const char *label)
+static const vx__server *server_in(const vx__snapshot *snap, const char *label)
 {
-    const vx__snapshot *snap = c->in->current;
     char l[VX__LABEL_TEXT_MAX];
-    for (size_t i = 0; i < snap->server_count; i++) {
+    for (size_t i = 0; snap && i < snap->server_count; i++) {
         const vx__server *s = &snap->servers[i];
         if (vx__server_label(s->name, (const struct sockaddr *)&s->addr, l, sizeof l) == VX_OK &&
             strcmp(l, label) == 0)
             return s;
     }
     return NULL;
+}
+
+/* A server of the domain or of one of its alternate domains, as probed this cycle. */
+static const vx__server *current_server(const diff_ctx *c, const char *label)
+{
+    const vx__snapshot *snap = c->in->current;
+    const vx__server *s = server_in(snap, label);
+    for (size_t i = 0; !s && i < snap->alt_count; i++)
+        s = server_in(snap->alt[i], label);
+    return s;
 }
 
 /* ---- records and TTLs (per server, per name and type) ------------------------------------- */
@@ -796,6 +805,56 @@ static void check_servers(diff_ctx *c)
     free(up);
 }
 
+/* ---- alternate domains --------------------------------------------------------------------- */
+
+static const vx__snapshot *alt_named(const vx__snapshot *snap, const char *domain)
+{
+    for (size_t i = 0; snap && i < snap->alt_count; i++)
+        if (snap->alt[i] && snap->alt[i]->domain && vx__name_eq(snap->alt[i]->domain, domain))
+            return snap->alt[i];
+    return NULL;
+}
+
+/* The same service under another name: each server's records compared with the baseline's
+ * snapshot of that alternate domain, as for the domain itself. Liveness and serials are the
+ * domain's own business (its servers usually serve both). The events carry the monitored
+ * domain, and the alternate name in their record name. */
+static void check_alt_records(diff_ctx *c)
+{
+    const vx__diff_input *outer = c->in;
+    vx__view outer_base = c->base, outer_cur = c->cur;
+    bool outer_base_ok = c->base_ok, outer_cur_ok = c->cur_ok;
+    for (size_t k = 0; k < outer->current->alt_count && c->rc == VX_OK; k++) {
+        const vx__snapshot *alt = outer->current->alt[k];
+        if (!alt || !alt->domain)
+            continue;
+        vx__diff_input in = *outer;
+        in.current = alt;
+        in.baseline = alt_named(outer->baseline, alt->domain);
+        c->in = &in;
+        c->base_ok = in.baseline && vx__view_build(in.baseline, NULL, &c->base) == VX_OK;
+        c->cur_ok = vx__view_build(alt, NULL, &c->cur) == VX_OK;
+        char label[VX__LABEL_TEXT_MAX];
+        for (size_t i = 0; i < alt->server_count && c->rc == VX_OK; i++) {
+            const vx__server *s = &alt->servers[i];
+            int why = VX_OK;
+            if (vx__server_label(s->name, (const struct sockaddr *)&s->addr, label, sizeof label) ==
+                    VX_OK &&
+                server_liveness(alt, s, &why) == LIVE_UP)
+                compare_server_records(c, s, label);
+        }
+        if (c->base_ok)
+            vx__view_free(&c->base);
+        if (c->cur_ok)
+            vx__view_free(&c->cur);
+    }
+    c->in = outer;
+    c->base = outer_base;
+    c->cur = outer_cur;
+    c->base_ok = outer_base_ok;
+    c->cur_ok = outer_cur_ok;
+}
+
 /* ---- resolvers ----------------------------------------------------------------------------- */
 
 static bool resolver_answered(const vx__resolver_obs *r)
@@ -1106,6 +1165,8 @@ int vx__diff_cycle(const vx__diff_input *in, vx__conditions *open, vx__events *o
     int rc = ctx_init(&c, &input, open, out);
     if (rc == VX_OK) {
         check_servers(&c);
+        if (c.rc == VX_OK)
+            check_alt_records(&c);
         for (size_t i = 0; i < input.resolver_count && c.rc == VX_OK; i++)
             check_resolver(&c, &input.resolvers[i]);
         check_findings(&c);

@@ -596,6 +596,61 @@ static void test_bad_input(void **state)
     fx_free(s);
 }
 
+/* ---- alternate domains --------------------------------------------------------------------- */
+
+/* example.com with its alternate example.net, whose sip1 server 0 answers with sip1_addr. */
+static vx__snapshot *with_alt(const char *sip1_addr)
+{
+    static const char *const alt_zone[] = {
+        "example.net. 3600 IN SOA ns1.dns-a.net. h.example.net. 1 7200 900 1209600 300",
+        "example.net. 3600 IN NAPTR 10 50 \"s\" \"SIP+D2U\" \"\" _sip._udp.example.net.",
+        "sip1.example.net. 3600 IN A 192.0.2.20", NULL};
+    char line[128];
+    snprintf(line, sizeof line, "sip1.example.net. 3600 IN A %s", sip1_addr);
+    const char *add[] = {line, NULL};
+    const char **edited_zone = fx_zone_edit(alt_zone, "sip1.example.net.", LDNS_RR_TYPE_A, add);
+    vx__snapshot *s = fx_healthy(), *alt = fx_new("example.net.", "generic");
+    for (size_t i = 0; i < FX_SERVER_COUNT; i++) {
+        fx_server(alt, FX_SERVERS[i][0], FX_SERVERS[i][1]);
+        const char *const *zone = i == 0 ? edited_zone : alt_zone;
+        fx_data(alt, i, VX__UDP, "example.net.", LDNS_RR_TYPE_SOA, zone);
+        fx_data(alt, i, VX__UDP, "example.net.", LDNS_RR_TYPE_NAPTR, zone);
+        fx_data(alt, i, VX__UDP, "sip1.example.net.", LDNS_RR_TYPE_A, zone);
+    }
+    fx_zone_free(edited_zone);
+    assert_int_equal(vx__snapshot_add_alt(s, alt), VX_OK);
+    return s;
+}
+
+static void test_alternate_domain_changed_then_reverted(void **state)
+{
+    world *w = *state;
+    fx_free(w->baseline);
+    w->baseline = with_alt("192.0.2.20");
+    cycle(w, with_alt("192.0.2.20"));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, with_alt("203.0.113.99"));
+    const vx__event *e = the_event(w, VX__EV_RECORD_CHANGED);
+    assert_int_equal(w->ev.count, 1);
+    assert_string_equal(e->domain, "example.com"); /* the monitored domain */
+    assert_string_equal(e->server, NS1);
+    assert_string_equal(e->name, "sip1.example.net");
+    assert_data(e->old_data, e->old_count, "192.0.2.20");
+    assert_data(e->new_data, e->new_count, "203.0.113.99");
+    assert_non_null(vx__conditions_get(&w->open, "record|" NS1 "|sip1.example.net.|A"));
+    cycle(w, with_alt("203.0.113.99"));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, with_alt("192.0.2.20"));
+    e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_string_equal(e->name, "sip1.example.net");
+    assert_int_equal(w->open.count, 0);
+    /* A baseline from before the alternate domain was configured: no basis, no event. */
+    fx_free(w->baseline);
+    w->baseline = fx_healthy();
+    cycle(w, with_alt("203.0.113.99"));
+    assert_int_equal(w->ev.count, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,6 +669,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolver_down_and_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_findings_appear_and_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_repeats_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alternate_domain_changed_then_reverted, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
