@@ -629,8 +629,8 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
     if (c->plan && d->watch_pool &&
         vx__watch_addresses(c->plan, &d->watch_servers, &c->addrs) == VX_OK) {
         c->watch_started_ms = now_ms();
-        c->watching =
-            vx__watch_pool_submit(d->watch_pool, c->plan, c->addrs, on_watched, c) == VX_OK;
+        c->watching = vx__watch_pool_submit(d->watch_pool, c->plan, c->addrs, d->cycles, on_watched,
+                                            c) == VX_OK;
         if (c->watching)
             return;
     }

@@ -24,7 +24,6 @@
 /* ---- series and families ---------------------------------------------------------------- */
 
 typedef struct series {
-    char *domain; /* the domain it belongs to (NULL for resolver series) */
     char *labels; /* rendered and escaped: domain="example.com",server="ns1.example.net" */
     double value;
     unsigned long stamp; /* the recording that last set it (per-cycle gauges) */
@@ -41,7 +40,6 @@ static const double rtt_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 #define RTT_BUCKETS (sizeof rtt_bounds / sizeof rtt_bounds[0])
 
 typedef struct histo {
-    char *domain;
     char *labels;
     uint64_t buckets[RTT_BUCKETS]; /* non-cumulative here; cumulated when rendered */
     uint64_t count;
@@ -101,7 +99,6 @@ struct vx__metrics {
 
 static void series_free(series *s)
 {
-    free(s->domain);
     free(s->labels);
 }
 
@@ -125,7 +122,7 @@ static size_t family_find(const family *f, const char *labels, bool *found)
     return lo;
 }
 
-static series *family_get(family *f, const char *domain, const char *labels)
+static series *family_get(family *f, const char *labels)
 {
     bool found;
     size_t at = family_find(f, labels, &found);
@@ -139,21 +136,18 @@ static series *family_get(family *f, const char *domain, const char *labels)
         f->items = items;
         f->cap = cap;
     }
-    series s = {domain ? strdup(domain) : NULL, strdup(labels), 0, 0};
-    if (!s.labels || (domain && !s.domain)) {
-        series_free(&s);
+    series s = {strdup(labels), 0, 0};
+    if (!s.labels)
         return NULL;
-    }
     memmove(&f->items[at + 1], &f->items[at], (f->count - at) * sizeof *f->items);
     f->items[at] = s;
     f->count++;
     return &f->items[at];
 }
 
-static int family_set(family *f, const char *domain, const char *labels, double v,
-                      unsigned long stamp)
+static int family_set(family *f, const char *labels, double v, unsigned long stamp)
 {
-    series *s = family_get(f, domain, labels);
+    series *s = family_get(f, labels);
     if (!s)
         return VX_ENOMEM;
     s->value = v;
@@ -161,9 +155,9 @@ static int family_set(family *f, const char *domain, const char *labels, double 
     return VX_OK;
 }
 
-static int family_add(family *f, const char *domain, const char *labels, double v)
+static int family_add(family *f, const char *labels, double v)
 {
-    series *s = family_get(f, domain, labels);
+    series *s = family_get(f, labels);
     if (!s)
         return VX_ENOMEM;
     s->value += v;
@@ -171,10 +165,9 @@ static int family_add(family *f, const char *domain, const char *labels, double 
 }
 
 /* A per-cycle gauge that sums within the cycle (findings by check): restarts at 0 each cycle. */
-static int family_gauge_add(family *f, const char *domain, const char *labels, double v,
-                            unsigned long stamp)
+static int family_gauge_add(family *f, const char *labels, double v, unsigned long stamp)
 {
-    series *s = family_get(f, domain, labels);
+    series *s = family_get(f, labels);
     if (!s)
         return VX_ENOMEM;
     s->value = s->stamp == stamp ? s->value + v : v;
@@ -297,10 +290,8 @@ void vx__metrics_free(vx__metrics *m)
             series_free(&m->fam[f].items[i]);
         free(m->fam[f].items);
     }
-    for (size_t i = 0; i < m->rtt_count; i++) {
-        free(m->rtt[i].domain);
+    for (size_t i = 0; i < m->rtt_count; i++)
         free(m->rtt[i].labels);
-    }
     free(m->rtt);
     pthread_mutex_destroy(&m->mu);
     free(m);
@@ -381,7 +372,7 @@ static size_t rtt_find(const vx__metrics *m, const char *lbl, bool *found)
     return lo;
 }
 
-static histo *rtt_get(vx__metrics *m, const char *domain, const char *lbl)
+static histo *rtt_get(vx__metrics *m, const char *lbl)
 {
     bool found;
     size_t at = rtt_find(m, lbl, &found);
@@ -395,12 +386,9 @@ static histo *rtt_get(vx__metrics *m, const char *domain, const char *lbl)
         m->rtt = h;
         m->rtt_cap = cap;
     }
-    histo h = {.domain = strdup(domain), .labels = strdup(lbl)};
-    if (!h.domain || !h.labels) {
-        free(h.domain);
-        free(h.labels);
+    histo h = {.labels = strdup(lbl)};
+    if (!h.labels)
         return NULL;
-    }
     memmove(&m->rtt[at + 1], &m->rtt[at], (m->rtt_count - at) * sizeof *m->rtt);
     m->rtt[at] = h;
     m->rtt_count++;
@@ -418,10 +406,10 @@ static void histo_observe(histo *h, double seconds)
     h->sum += seconds;
 }
 
-static int server_rtts(vx__metrics *m, const char *domain, const vx__snapshot *snap,
-                       const vx__server *sv, const char *lbl)
+static int server_rtts(vx__metrics *m, const vx__snapshot *snap, const vx__server *sv,
+                       const char *lbl)
 {
-    histo *h = rtt_get(m, domain, lbl);
+    histo *h = rtt_get(m, lbl);
     if (!h)
         return VX_ENOMEM;
     for (size_t i = 0; i < snap->obs_count; i++) {
@@ -445,11 +433,11 @@ static int record_server(vx__metrics *m, const char *domain, const vx__snapshot 
         labels(&b, "domain", domain, "server", id.name, "address", id.address, (char *)NULL);
     if (!lbl)
         return VX_EINVAL;
-    int rc = family_set(&m->fam[F_SERVER_UP], domain, lbl, server_up(snap, sv) ? 1 : 0, m->stamp);
+    int rc = family_set(&m->fam[F_SERVER_UP], lbl, server_up(snap, sv) ? 1 : 0, m->stamp);
     if (rc == VX_OK && server_serial(snap, sv, &serial))
-        rc = family_set(&m->fam[F_SOA_SERIAL], domain, lbl, serial, m->stamp);
+        rc = family_set(&m->fam[F_SOA_SERIAL], lbl, serial, m->stamp);
     if (rc == VX_OK)
-        rc = server_rtts(m, domain, snap, sv, lbl);
+        rc = server_rtts(m, snap, sv, lbl);
     return rc;
 }
 
@@ -482,7 +470,7 @@ static int record_queries(vx__metrics *m, const char *domain, const vx__snapshot
         const char *lbl = labels(&b, "domain", domain, "qname", qname, "qtype",
                                  vx__rrtype_to_text(o->qtype, tbuf, sizeof tbuf), "result",
                                  result_of(o), (char *)NULL);
-        if (!lbl || family_add(&m->fam[F_QUERIES], domain, lbl, 1) != VX_OK)
+        if (!lbl || family_add(&m->fam[F_QUERIES], lbl, 1) != VX_OK)
             return VX_ENOMEM;
     }
     /* The alternate domains are probed in the same cycle: their questions count here too. */
@@ -498,26 +486,21 @@ static int record_findings(vx__metrics *m, const char *domain, const vx__finding
     for (size_t i = 0; f && i < f->count; i++) {
         const char *lbl = labels(&b, "domain", domain, "check", f->items[i].check, "severity",
                                  vx__severity_name(f->items[i].severity), (char *)NULL);
-        if (!lbl || family_gauge_add(&m->fam[F_FINDINGS], domain, lbl, 1, m->stamp) != VX_OK)
+        if (!lbl || family_gauge_add(&m->fam[F_FINDINGS], lbl, 1, m->stamp) != VX_OK)
             return VX_ENOMEM;
     }
     return VX_OK;
 }
 
-/* Every type starts at 0, so that rate() and increase() see the first event of a type. */
+/* Only types that happened are kept; the rendering shows every other type at 0 (see
+ * render_events), which saves a dozen series per domain. */
 static int record_events(vx__metrics *m, const char *domain, const vx__events *ev)
 {
     lbuf b;
-    for (int t = 0; t < VX__EV_TYPE_COUNT; t++) {
-        const char *lbl = labels(&b, "domain", domain, "type",
-                                 vx__event_type_name((vx__event_type)t), (char *)NULL);
-        if (!lbl || family_add(&m->fam[F_EVENTS], domain, lbl, 0) != VX_OK)
-            return VX_ENOMEM;
-    }
     for (size_t i = 0; ev && i < ev->count; i++) {
         const char *lbl = labels(&b, "domain", domain, "type",
                                  vx__event_type_name(ev->items[i].type), (char *)NULL);
-        if (!lbl || family_add(&m->fam[F_EVENTS], domain, lbl, 1) != VX_OK)
+        if (!lbl || family_add(&m->fam[F_EVENTS], lbl, 1) != VX_OK)
             return VX_ENOMEM;
     }
     return VX_OK;
@@ -531,9 +514,9 @@ static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot 
     if (!lbl)
         return VX_EINVAL;
     m->stamp++;
-    int rc = family_set(&m->fam[F_CYCLE_DURATION], domain, lbl, cycle_ms / 1000.0, m->stamp);
+    int rc = family_set(&m->fam[F_CYCLE_DURATION], lbl, cycle_ms / 1000.0, m->stamp);
     if (rc == VX_OK)
-        rc = family_add(&m->fam[F_CYCLES], domain, lbl, 1);
+        rc = family_add(&m->fam[F_CYCLES], lbl, 1);
     for (size_t i = 0; rc == VX_OK && snap && i < snap->server_count; i++)
         rc = record_server(m, domain, snap, &snap->servers[i]);
     if (rc == VX_OK && snap)
@@ -577,15 +560,15 @@ static int record_quiet_locked(vx__metrics *m, const char *domain, const vx__met
     if (!lbl)
         return VX_EINVAL;
     m->stamp++;
-    int rc = family_set(&m->fam[F_CYCLE_DURATION], domain, lbl, cycle_ms / 1000.0, m->stamp);
+    int rc = family_set(&m->fam[F_CYCLE_DURATION], lbl, cycle_ms / 1000.0, m->stamp);
     if (rc == VX_OK)
-        rc = family_add(&m->fam[F_CYCLES], domain, lbl, 1);
+        rc = family_add(&m->fam[F_CYCLES], lbl, 1);
     for (size_t i = 0; rc == VX_OK && i < count; i++) {
         bare_name(a[i].qname, qname, sizeof qname);
         lbl = labels(&b, "domain", domain, "qname", qname, "qtype",
                      vx__rrtype_to_text(a[i].qtype, tbuf, sizeof tbuf), "result",
                      answer_result(&a[i]), (char *)NULL);
-        rc = lbl ? family_add(&m->fam[F_QUERIES], domain, lbl, 1) : VX_ENOMEM;
+        rc = lbl ? family_add(&m->fam[F_QUERIES], lbl, 1) : VX_ENOMEM;
         if (rc != VX_OK || !a[i].data || a[i].status != VX_OK || !isfinite(a[i].rtt_ms) ||
             a[i].rtt_ms < 0)
             continue;
@@ -593,7 +576,7 @@ static int record_quiet_locked(vx__metrics *m, const char *domain, const vx__met
         if (vx__addr_format(a[i].addr, address, sizeof address) != 0)
             snprintf(address, sizeof address, "?");
         lbl = labels(&b, "domain", domain, "server", server, "address", address, (char *)NULL);
-        histo *h = lbl ? rtt_get(m, domain, lbl) : NULL;
+        histo *h = lbl ? rtt_get(m, lbl) : NULL;
         if (!h)
             rc = VX_ENOMEM;
         else
@@ -624,7 +607,7 @@ int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up)
     if (!lbl)
         return VX_EINVAL;
     pthread_mutex_lock(&m->mu);
-    int rc = family_set(&m->fam[F_RESOLVER_UP], NULL, lbl, up ? 1 : 0, 0);
+    int rc = family_set(&m->fam[F_RESOLVER_UP], lbl, up ? 1 : 0, 0);
     pthread_mutex_unlock(&m->mu);
     return rc;
 }
@@ -709,6 +692,34 @@ static void render_histo(obuf *o, const histo *h)
     ob_printf(o, RTT_NAME "_count{%s} %llu\n", h->labels, (unsigned long long)h->count);
 }
 
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every type of every domain that had a cycle, 0 when it never happened, so that rate() and
+ * increase() see a type's first event; in label order, as the other families. */
+static void render_events(obuf *o, const vx__metrics *m)
+{
+    const family_def *d = &defs[F_EVENTS];
+    const family *ev = &m->fam[F_EVENTS], *cycles = &m->fam[F_CYCLES];
+    const char *types[VX__EV_TYPE_COUNT];
+    char lbl[2048], v[64];
+    for (int t = 0; t < VX__EV_TYPE_COUNT; t++)
+        types[t] = vx__event_type_name((vx__event_type)t);
+    qsort(types, VX__EV_TYPE_COUNT, sizeof types[0], cmp_cstr);
+    ob_printf(o, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name, d->type);
+    for (size_t i = 0; i < cycles->count; i++) {
+        for (int t = 0; t < VX__EV_TYPE_COUNT; t++) {
+            bool found;
+            snprintf(lbl, sizeof lbl, "%s,type=\"%s\"", cycles->items[i].labels, types[t]);
+            size_t at = family_find(ev, lbl, &found);
+            number(v, sizeof v, found ? ev->items[at].value : 0);
+            ob_printf(o, "%s{%s} %s\n", d->name, lbl, v);
+        }
+    }
+}
+
 static void render_locked(vx__metrics *m, obuf *o)
 {
     render_family(o, &defs[F_SERVER_UP], &m->fam[F_SERVER_UP]);
@@ -717,8 +728,12 @@ static void render_locked(vx__metrics *m, obuf *o)
         qsort(m->rtt, m->rtt_count, sizeof *m->rtt, histo_cmp);
     for (size_t i = 0; i < m->rtt_count; i++)
         render_histo(o, &m->rtt[i]);
-    for (size_t f = F_SOA_SERIAL; f < F_COUNT; f++)
-        render_family(o, &defs[f], &m->fam[f]);
+    for (size_t f = F_SOA_SERIAL; f < F_COUNT; f++) {
+        if (f == F_EVENTS)
+            render_events(o, m);
+        else
+            render_family(o, &defs[f], &m->fam[f]);
+    }
 }
 
 char *vx__metrics_render(vx__metrics *m)

@@ -19,6 +19,7 @@ typedef struct job {
     const struct sockaddr_storage *addrs;
     vx__watch_done_cb done;
     void *arg;
+    uint64_t round;
     vx__watch_answer *answers; /* the worker's copy of the results */
     bool unchanged;
     struct worker *worker;
@@ -31,7 +32,8 @@ typedef struct worker {
     uv_loop_t loop;
     uv_async_t wake;
     vx__engine *engine;
-    pthread_mutex_t mu; /* guards inbox and stop */
+    vx__watch_shared *shared; /* the worker's own: look-ups asked once per round */
+    pthread_mutex_t mu;       /* guards inbox and stop */
     job *inbox;
     bool stop;
     vx__engine_stats stats; /* the engine's, as of the last finished watch */
@@ -84,7 +86,8 @@ static void on_worker_wake(uv_async_t *h)
     while (list) {
         job *j = list;
         list = j->next;
-        if (!stop && vx__watch_start(w->engine, j->plan, j->addrs, on_watch_done, j) == VX_OK)
+        if (!stop && vx__watch_start(w->engine, j->plan, j->addrs, w->shared, j->round,
+                                     on_watch_done, j) == VX_OK)
             continue;
         j->unchanged = false; /* not asked: the daemon audits the domain instead */
         post_done(j);
@@ -132,6 +135,7 @@ static void free_pool(uv_handle_t *h)
 
 static void worker_cleanup(worker *w)
 {
+    vx__watch_shared_free(w->shared);
     pthread_mutex_destroy(&w->mu);
     uv_loop_close(&w->loop);
 }
@@ -147,7 +151,8 @@ static int worker_init(vx__watch_pool *p, worker *w, const vx__engine_opts *eopt
         return VX_ENOMEM;
     }
     w->wake.data = w;
-    int rc = vx__engine_new(&w->loop, eopts, &w->engine);
+    w->shared = vx__watch_shared_new();
+    int rc = w->shared ? vx__engine_new(&w->loop, eopts, &w->engine) : VX_ENOMEM;
     if (rc == VX_OK && pthread_create(&w->thread, NULL, worker_main, w) != 0) {
         vx__engine_close(w->engine);
         rc = VX_ENOMEM;
@@ -194,7 +199,8 @@ int vx__watch_pool_start(uv_loop_t *loop, unsigned workers, const vx__engine_opt
 }
 
 int vx__watch_pool_submit(vx__watch_pool *p, const vx__watch_plan *plan,
-                          const struct sockaddr_storage *addrs, vx__watch_done_cb done, void *arg)
+                          const struct sockaddr_storage *addrs, uint64_t round,
+                          vx__watch_done_cb done, void *arg)
 {
     if (!p || !plan || !addrs || !done || plan->count == 0)
         return VX_EINVAL;
@@ -202,7 +208,7 @@ int vx__watch_pool_submit(vx__watch_pool *p, const vx__watch_plan *plan,
     if (!j)
         return VX_ENOMEM;
     worker *w = &p->workers[p->next++ % p->worker_count];
-    *j = (job){.plan = plan, .addrs = addrs, .done = done, .arg = arg, .worker = w};
+    *j = (job){.plan = plan, .addrs = addrs, .done = done, .arg = arg, .round = round, .worker = w};
     pthread_mutex_lock(&w->mu);
     bool stopped = w->stop;
     if (!stopped) {

@@ -26,9 +26,11 @@ typedef struct vx__watch_pool vx__watch_pool;
 /* workers: threads to start (at least 1). eopts: each worker engine's options. */
 int vx__watch_pool_start(uv_loop_t *loop, unsigned workers, const vx__engine_opts *eopts,
                          vx__watch_pool **out);
-/* answers is parallel to plan->q and valid during the callback only. */
+/* answers is parallel to plan->q and valid during the callback only. round: the monitoring
+ * cycle; each worker asks a look-up shared by several plans once per round. */
 int vx__watch_pool_submit(vx__watch_pool *pool, const vx__watch_plan *plan,
-                          const struct sockaddr_storage *addrs, vx__watch_done_cb done, void *arg);
+                          const struct sockaddr_storage *addrs, uint64_t round,
+                          vx__watch_done_cb done, void *arg);
 /* The workers' engines' counters added up (as of each worker's last finished watch). */
 void vx__watch_pool_get_stats(vx__watch_pool *pool, vx__engine_stats *out);
 void vx__watch_pool_stop(vx__watch_pool *pool);

@@ -12,6 +12,7 @@
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/fingerprint.h"
+#include "wire/name.h"
 #include "wire/query.h"
 
 /* --- the server table ----------------------------------------------------------------------- */
@@ -220,6 +221,11 @@ int vx__watch_plan_build(const vx__snapshot *snap, vx__watch_servers *servers, v
         vx__watch_plan_free(p);
         return rc;
     }
+    /* Kept for a long time, by the hundred thousand: no slack. */
+    vx__watch_question *q = realloc(p->q, p->count * sizeof(*q));
+    char *names = realloc(p->names, p->names_len);
+    p->q = q ? q : p->q;
+    p->names = names ? names : p->names;
     *out = p;
     return VX_OK;
 }
@@ -240,6 +246,15 @@ typedef struct watch_query {
     size_t index;
 } watch_query;
 
+/* What a response says, reduced to what a watch compares. */
+typedef struct result {
+    int status;
+    uint16_t rcode;
+    double rtt_ms;
+    bool has_fp;
+    uint64_t fp;
+} result;
+
 static void finish(watch *w)
 {
     w->done(w->arg, w->answers, w->unchanged);
@@ -247,22 +262,234 @@ static void finish(watch *w)
     free(w);
 }
 
+static void result_of(const vx__query_result *r, result *out)
+{
+    *out = (result){.status = r->status, .rtt_ms = r->rtt_ms};
+    if (r->status == VX_OK && r->wire_len >= VX__HEADER_LEN)
+        out->rcode = VX__RCODE(r->wire[3]);
+    out->has_fp =
+        r->status == VX_OK && vx__wire_fingerprint(r->wire, r->wire_len, true, &out->fp) == VX_OK;
+}
+
+static void apply(watch *w, size_t index, const result *r)
+{
+    vx__watch_answer *a = &w->answers[index];
+    a->status = r->status;
+    a->rtt_ms = r->rtt_ms;
+    a->rcode = r->rcode;
+    a->same = r->has_fp && r->fp == w->plan->q[index].fingerprint;
+    w->unchanged = w->unchanged && a->same;
+}
+
+static void settle_one(watch *w)
+{
+    if (--w->pending == 0)
+        finish(w);
+}
+
 static void on_answer(void *arg, const vx__query_result *r)
 {
     watch_query *wq = arg;
     watch *w = wq->w;
-    vx__watch_answer *a = &w->answers[wq->index];
-    uint64_t fp = 0;
-    a->status = r->status;
-    a->rtt_ms = r->rtt_ms;
-    a->rcode = r->status == VX_OK && r->wire_len >= VX__HEADER_LEN ? VX__RCODE(r->wire[3]) : 0;
-    a->same = r->status == VX_OK &&
-              vx__wire_fingerprint(r->wire, r->wire_len, true, &fp) == VX_OK &&
-              fp == w->plan->q[wq->index].fingerprint;
-    w->unchanged = w->unchanged && a->same;
+    result res;
+    result_of(r, &res);
+    apply(w, wq->index, &res);
     free(wq);
-    if (--w->pending == 0)
-        finish(w);
+    settle_one(w);
+}
+
+/* --- questions shared between domains ------------------------------------------------------- */
+
+/* The look-ups of NS names' addresses (and of SRV targets outside the domain) are the same
+ * question for every domain at one provider: within one round (a monitoring cycle) each is
+ * asked once per shared cache and its answer given to every watch that needs it. */
+typedef struct waiter {
+    watch *w;
+    size_t index;
+    struct waiter *next;
+} waiter;
+
+typedef struct shared_q {
+    char *key;
+    uint64_t round;
+    bool done;
+    bool in_table; /* false once replaced by a newer round's entry while still in flight */
+    result res;
+    waiter *waiters;
+    struct shared_q *next; /* hash chain */
+} shared_q;
+
+struct vx__watch_shared {
+    shared_q **buckets;
+    size_t bucket_count, count;
+    uint64_t round;
+};
+
+vx__watch_shared *vx__watch_shared_new(void)
+{
+    vx__watch_shared *sh = calloc(1, sizeof(*sh));
+    if (sh && !(sh->buckets = calloc(sh->bucket_count = 256, sizeof(*sh->buckets)))) {
+        free(sh);
+        sh = NULL;
+    }
+    return sh;
+}
+
+static void shared_q_free(shared_q *e)
+{
+    free(e->key);
+    free(e);
+}
+
+void vx__watch_shared_free(vx__watch_shared *sh)
+{
+    for (size_t b = 0; sh && b < sh->bucket_count; b++) {
+        for (shared_q *e = sh->buckets[b], *next; e; e = next) {
+            next = e->next;
+            if (e->done) {
+                shared_q_free(e);
+            } else {
+                e->in_table = false; /* its query's callback frees it */
+            }
+        }
+    }
+    if (sh)
+        free(sh->buckets);
+    free(sh);
+}
+
+static size_t bucket_of(const vx__watch_shared *sh, const char *key)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *c = key; *c; c++) {
+        h ^= (unsigned char)*c;
+        h *= 0x100000001b3ull;
+    }
+    return (size_t)(h ^ (h >> 32)) & (sh->bucket_count - 1);
+}
+
+/* A new round: answers of earlier rounds are no longer given out. */
+static void start_round(vx__watch_shared *sh, uint64_t round)
+{
+    sh->round = round;
+    for (size_t b = 0; b < sh->bucket_count; b++) {
+        for (shared_q **p = &sh->buckets[b]; *p;) {
+            shared_q *e = *p;
+            if (e->round != round) {
+                *p = e->next;
+                sh->count--;
+                e->in_table = false;
+                if (e->done)
+                    shared_q_free(e);
+                continue;
+            }
+            p = &e->next;
+        }
+    }
+}
+
+static void grow(vx__watch_shared *sh)
+{
+    size_t n = sh->bucket_count * 2;
+    shared_q **buckets = calloc(n, sizeof(*buckets));
+    if (!buckets)
+        return; /* longer chains, still correct */
+    shared_q **old = sh->buckets;
+    size_t old_n = sh->bucket_count;
+    sh->buckets = buckets;
+    sh->bucket_count = n;
+    for (size_t b = 0; b < old_n; b++) {
+        for (shared_q *e = old[b], *next; e; e = next) {
+            next = e->next;
+            size_t at = bucket_of(sh, e->key);
+            e->next = buckets[at];
+            buckets[at] = e;
+        }
+    }
+    free(old);
+}
+
+static void on_shared_answer(void *arg, const vx__query_result *r)
+{
+    shared_q *e = arg;
+    result_of(r, &e->res);
+    e->done = true;
+    waiter *list = e->waiters;
+    e->waiters = NULL;
+    bool orphan = !e->in_table;
+    result res = e->res;
+    if (orphan)
+        shared_q_free(e);
+    while (list) {
+        waiter *wt = list;
+        list = wt->next;
+        apply(wt->w, wt->index, &res);
+        watch *w = wt->w;
+        free(wt);
+        settle_one(w);
+    }
+}
+
+static int shared_key(const vx__watch_plan *plan, const vx__watch_question *q,
+                      const struct sockaddr_storage *addr, char *out, size_t cap)
+{
+    char a[VX__ADDR_TEXT_MAX + 8];
+    if (vx__addr_format_port((const struct sockaddr *)addr, a, sizeof(a)) != 0)
+        return VX_EINVAL;
+    int n = snprintf(out, cap, "%s|%s|%u|%u|%u", a, vx__watch_qname(plan, q), q->qtype, q->qclass,
+                     q->qflags);
+    return n > 0 && (size_t)n < cap ? VX_OK : VX_EINVAL;
+}
+
+/* Question i of the watch through the shared cache: answered from it (*cached), waiting for
+ * the round's query already in flight, or asking it for everyone. VX_OK or an error to treat
+ * the question as not asked. */
+static int ask_shared(vx__engine *engine, vx__watch_shared *sh, watch *w, size_t i,
+                      const struct sockaddr_storage *addr, const vx__question *question,
+                      bool *cached)
+{
+    char key[VX__NAME_TEXT_MAX + 96];
+    const vx__watch_question *q = &w->plan->q[i];
+    *cached = false;
+    int rc = shared_key(w->plan, q, addr, key, sizeof(key));
+    if (rc != VX_OK)
+        return rc;
+    shared_q *e = sh->buckets[bucket_of(sh, key)];
+    while (e && strcmp(e->key, key) != 0)
+        e = e->next;
+    if (e && e->done) {
+        apply(w, i, &e->res);
+        *cached = true;
+        return VX_OK;
+    }
+    waiter *wt = malloc(sizeof(*wt));
+    if (!wt)
+        return VX_ENOMEM;
+    if (!e) {
+        if (!(e = calloc(1, sizeof(*e))) || !(e->key = strdup(key))) {
+            free(e);
+            free(wt);
+            return VX_ENOMEM;
+        }
+        e->round = sh->round;
+        vx__query_spec spec = {
+            .server = (const struct sockaddr *)addr, .question = question, .flags = q->qflags};
+        if ((rc = vx__engine_query(engine, &spec, on_shared_answer, e)) != VX_OK) {
+            shared_q_free(e);
+            free(wt);
+            return rc;
+        }
+        size_t at = bucket_of(sh, key);
+        e->next = sh->buckets[at];
+        sh->buckets[at] = e;
+        e->in_table = true;
+        if (++sh->count > sh->bucket_count)
+            grow(sh);
+    }
+    *wt = (waiter){.w = w, .index = i, .next = e->waiters};
+    e->waiters = wt;
+    w->pending++;
+    return VX_OK;
 }
 
 int vx__watch_addresses(const vx__watch_plan *plan, const vx__watch_servers *servers,
@@ -285,8 +512,28 @@ int vx__watch_addresses(const vx__watch_plan *plan, const vx__watch_servers *ser
     return VX_OK;
 }
 
+static int ask_own(vx__engine *engine, watch *w, size_t i, const struct sockaddr_storage *addr,
+                   const vx__question *question)
+{
+    watch_query *wq = malloc(sizeof(*wq));
+    if (!wq)
+        return VX_ENOMEM;
+    *wq = (watch_query){.w = w, .index = i};
+    vx__query_spec spec = {.server = (const struct sockaddr *)addr,
+                           .question = question,
+                           .flags = w->plan->q[i].qflags};
+    int rc = vx__engine_query(engine, &spec, on_answer, wq);
+    if (rc != VX_OK) {
+        free(wq);
+        return rc;
+    }
+    w->pending++;
+    return VX_OK;
+}
+
 int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
-                    const struct sockaddr_storage *addrs, vx__watch_done_cb done, void *arg)
+                    const struct sockaddr_storage *addrs, vx__watch_shared *shared, uint64_t round,
+                    vx__watch_done_cb done, void *arg)
 {
     if (!engine || !plan || !addrs || !done || plan->count == 0)
         return VX_EINVAL;
@@ -296,29 +543,34 @@ int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
         return VX_ENOMEM;
     }
     *w = (watch){.plan = plan, .answers = w->answers, .unchanged = true, .done = done, .arg = arg};
-    /* One extra count while asking: a failure to ask completes the watch only at the end. */
+    if (shared && shared->round != round)
+        start_round(shared, round);
+    /* One extra count while asking: answers given at once do not finish the watch here. */
     w->pending = 1;
+    size_t cached_one = SIZE_MAX;
     for (size_t i = 0; i < plan->count; i++) {
         const vx__watch_question *q = &plan->q[i];
         vx__question question;
-        watch_query *wq = NULL;
+        bool cached = false;
         int rc = vx__question_from_text(vx__watch_qname(plan, q), q->qtype, q->qclass, &question);
-        if (rc == VX_OK && !(wq = malloc(sizeof(*wq))))
-            rc = VX_ENOMEM;
-        if (rc == VX_OK) {
-            *wq = (watch_query){.w = w, .index = i};
-            vx__query_spec spec = {.server = (const struct sockaddr *)&addrs[i],
-                                   .question = &question,
-                                   .flags = q->qflags};
-            rc = vx__engine_query(engine, &spec, on_answer, wq);
-        }
+        if (rc == VX_OK && shared && q->kind == VX__PROBE_RESOLVE)
+            rc = ask_shared(engine, shared, w, i, &addrs[i], &question, &cached);
+        else if (rc == VX_OK)
+            rc = ask_own(engine, w, i, &addrs[i], &question);
+        if (cached)
+            cached_one = i;
         if (rc != VX_OK) {
-            free(wq);
             w->answers[i] = (vx__watch_answer){.status = rc};
             w->unchanged = false;
-            continue;
         }
-        w->pending++;
+    }
+    /* Everything came from the cache: ask one again, so that the callback comes later. */
+    if (w->pending == 1 && cached_one != SIZE_MAX) {
+        vx__question question;
+        const vx__watch_question *q = &plan->q[cached_one];
+        if (vx__question_from_text(vx__watch_qname(plan, q), q->qtype, q->qclass, &question) ==
+            VX_OK)
+            ask_own(engine, w, cached_one, &addrs[cached_one], &question);
     }
     if (--w->pending == 0) { /* nothing could be asked: no callback (engine.h's rule) */
         free(w->answers);

@@ -95,10 +95,21 @@ typedef void (*vx__watch_done_cb)(void *arg, const vx__watch_answer *answers, bo
 int vx__watch_addresses(const vx__watch_plan *plan, const vx__watch_servers *servers,
                         struct sockaddr_storage **out);
 
-/* Asks every question of the plan of its address (addrs from vx__watch_addresses). plan and
- * addrs must outlive the watch; the engine decides the thread. An error return (VX_EINVAL,
- * VX_ENOMEM, VX_ENETWORK when nothing could be asked) means no callback. */
+/* Answers shared between the watches of one thread within one round (a monitoring cycle):
+ * the look-ups (kind RESOLVE) of NS names' addresses and SRV targets outside the domain, the
+ * same question for every domain at a provider, are asked once per round. Used from one
+ * thread; freed when no watch that uses it is in flight (a query still in flight then frees
+ * its own entry). */
+typedef struct vx__watch_shared vx__watch_shared;
+vx__watch_shared *vx__watch_shared_new(void);
+void vx__watch_shared_free(vx__watch_shared *shared);
+
+/* Asks every question of the plan of its address (addrs from vx__watch_addresses); with a
+ * shared cache (or NULL), the look-ups through it for this round. plan and addrs must outlive
+ * the watch; the engine decides the thread. An error return (VX_EINVAL, VX_ENOMEM, VX_ENETWORK
+ * when nothing could be asked) means no callback. */
 int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
-                    const struct sockaddr_storage *addrs, vx__watch_done_cb done, void *arg);
+                    const struct sockaddr_storage *addrs, vx__watch_shared *shared, uint64_t round,
+                    vx__watch_done_cb done, void *arg);
 
 #endif

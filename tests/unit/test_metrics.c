@@ -231,6 +231,41 @@ static void test_events_and_queries(void **state)
     vx__metrics_free(m);
 }
 
+/* A quiet cycle: counters, RTT and duration move; the gauges stay as the full cycle set them. */
+static void test_quiet_cycle_keeps_gauges(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    free(one_cycle(m));
+    struct sockaddr_storage a1;
+    fx_addr("192.0.2.1", &a1);
+    vx__metrics_answer ans[] = {
+        {"ns1.dns-a.net.", (struct sockaddr *)&a1, "example.com.", 6, true, VX_OK, 0, 3.0},
+        {"ns1.dns-a.net.", (struct sockaddr *)&a1, "example.com.", 35, true, VX_OK, 0, 4.0},
+        {"ns1.dns-a.net.", (struct sockaddr *)&a1, "ns1.dns-a.net.", 1, false, VX_OK, 0, 9.0},
+    };
+    assert_int_equal(vx__metrics_record_quiet(m, "example.com.", ans, 3, 20.0), VX_OK);
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_true(sample(text, "voxdns_cycles_total", "domain=\"example.com\"") == 2);
+    assert_true(sample(text, "voxdns_cycle_duration_seconds", "domain=\"example.com\"") == 0.02);
+    assert_true(sample(text, "voxdns_server_up", SRV_LABELS("192.0.2.1")) == 1);
+    assert_true(sample(text, "voxdns_soa_serial", SRV_LABELS("2001:db8:a::1")) == 2024010101.0);
+    assert_true(sample(text, "voxdns_findings",
+                       "domain=\"example.com\",check=\"NS-SLOW\",severity=\"notice\"") == 2);
+    assert_true(sample(text, "voxdns_events_total", "domain=\"example.com\",type=\"NS-DOWN\"") ==
+                2);
+    assert_true(sample(text, "voxdns_queries_total",
+                       "domain=\"example.com\",qname=\"example.com\",qtype=\"NAPTR\","
+                       "result=\"ok\"") == 4); /* 3 from the full cycle, 1 quiet */
+    assert_true(sample(text, "voxdns_queries_total",
+                       "domain=\"example.com\",qname=\"ns1.dns-a.net\",qtype=\"A\","
+                       "result=\"ok\"") >= 1);
+    free(text);
+    assert_int_equal(vx__metrics_record_quiet(NULL, "example.com.", ans, 3, 1), VX_EINVAL);
+    vx__metrics_free(m);
+}
+
 static void test_query_results_map_every_status(void **state)
 {
     (void)state;
@@ -393,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_empty_scrape_declares_every_family),
         cmocka_unit_test(test_cycle_servers_serial_findings),
         cmocka_unit_test(test_events_and_queries),
+        cmocka_unit_test(test_quiet_cycle_keeps_gauges),
         cmocka_unit_test(test_query_results_map_every_status),
         cmocka_unit_test(test_histogram_consistent),
         cmocka_unit_test(test_labels_escaped),

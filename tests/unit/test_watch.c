@@ -174,6 +174,7 @@ typedef struct got {
     bool done;
     bool unchanged;
     vx__watch_answer answers[8];
+    size_t n; /* answers to copy (0: 3) */
     uint64_t fp;
 } got;
 
@@ -190,7 +191,7 @@ static void on_watch(void *arg, const vx__watch_answer *answers, bool unchanged)
     got *g = arg;
     g->done = true;
     g->unchanged = unchanged;
-    memcpy(g->answers, answers, 3 * sizeof(*answers));
+    memcpy(g->answers, answers, (g->n ? g->n : 3) * sizeof(*answers));
 }
 
 static void run_until(got *g)
@@ -255,7 +256,7 @@ static void test_watch_against_fake_server(void **state)
         assert_true(
             vx__addr_equal((const struct sockaddr *)&addrs[i], (const struct sockaddr *)&f.addr));
     got g = {0};
-    assert_int_equal(vx__watch_start(e, p, addrs, on_watch, &g), VX_OK);
+    assert_int_equal(vx__watch_start(e, p, addrs, NULL, 0, on_watch, &g), VX_OK);
     assert_false(g.done); /* never from inside the call */
     run_until(&g);
     assert_true(g.unchanged);
@@ -267,7 +268,7 @@ static void test_watch_against_fake_server(void **state)
 
     f.zone = zone_v2; /* the SRV target hijacked on this server */
     memset(&g, 0, sizeof(g));
-    assert_int_equal(vx__watch_start(e, p, addrs, on_watch, &g), VX_OK);
+    assert_int_equal(vx__watch_start(e, p, addrs, NULL, 0, on_watch, &g), VX_OK);
     run_until(&g);
     assert_false(g.unchanged);
     assert_true(g.answers[0].same);
@@ -277,7 +278,7 @@ static void test_watch_against_fake_server(void **state)
     f.zone = zone_v1;
     f.mode = FAKE_SILENT;
     memset(&g, 0, sizeof(g));
-    assert_int_equal(vx__watch_start(e, p, addrs, on_watch, &g), VX_OK);
+    assert_int_equal(vx__watch_start(e, p, addrs, NULL, 0, on_watch, &g), VX_OK);
     run_until(&g);
     assert_false(g.unchanged);
     for (size_t i = 0; i < 3; i++) {
@@ -289,6 +290,82 @@ static void test_watch_against_fake_server(void **state)
     vx__watch_plan_free(p);
     vx__watch_servers_clear(&t);
     vx__snapshot_free(s);
+    fake_stop(&f);
+    vx__engine_close(e);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
+/* Two domains' plans with the same look-up (kind RESOLVE) and their own data question: within
+ * a round the look-up is asked once, a new round asks it again, and each watch compares the
+ * shared answer with its own plan. */
+static void test_shared_lookups_asked_once_per_round(void **state)
+{
+    (void)state;
+    fake_upstream f;
+    vx__engine *e = NULL;
+    vx__engine_opts eo;
+    vx__engine_opts_default(&eo);
+    assert_int_equal(vx__engine_new(&loop, &eo, &e), VX_OK);
+    fake_start(&loop, &f, FAKE_ANSWER, zone_v1);
+    uint64_t fp_srv = fingerprint_of(e, &f, "_sip._udp.example.com.", 33);
+    uint64_t fp_soa = fingerprint_of(e, &f, "example.com.", 6);
+    vx__watch_servers t;
+    vx__watch_servers_init(&t);
+    vx__watch_plan *plans[2];
+    struct sockaddr_storage *addrs[2];
+    for (int k = 0; k < 2; k++) {
+        vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
+        vx__observation o;
+        memset(&o, 0, sizeof(o));
+        o.server = "ns.example.com.";
+        memcpy(&o.addr, &f.addr, sizeof(f.addr));
+        o.qclass = 1;
+        o.qflags = VX__Q_DO;
+        o.kind = VX__PROBE_DATA;
+        o.qname = "example.com.";
+        o.qtype = 6;
+        o.fingerprint = fp_soa;
+        assert_int_equal(vx__snapshot_add_obs(s, &o), VX_OK);
+        o.kind = VX__PROBE_RESOLVE;
+        o.qname = "_sip._udp.example.com.";
+        o.qtype = 33;
+        o.fingerprint = k == 0 ? fp_srv : fp_srv + 1; /* the second plan expects other data */
+        assert_int_equal(vx__snapshot_add_obs(s, &o), VX_OK);
+        assert_int_equal(vx__watch_plan_build(s, &t, &plans[k]), VX_OK);
+        assert_int_equal(vx__watch_addresses(plans[k], &t, &addrs[k]), VX_OK);
+        vx__snapshot_free(s);
+    }
+    vx__watch_shared *sh = vx__watch_shared_new();
+    assert_non_null(sh);
+    for (uint64_t round = 1; round <= 2; round++) {
+        unsigned before = f.udp_queries;
+        got g[2] = {{.n = 2}, {.n = 2}};
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(vx__watch_start(e, plans[k], addrs[k], sh, round, on_watch, &g[k]),
+                             VX_OK);
+        run_until(&g[0]);
+        run_until(&g[1]);
+        assert_int_equal(f.udp_queries - before, 3); /* two SOA, one shared SRV look-up */
+        assert_true(g[0].unchanged);
+        assert_false(g[1].unchanged);
+        assert_true(g[1].answers[0].same);
+        assert_false(g[1].answers[1].same);
+        assert_int_equal(g[1].answers[1].status, VX_OK);
+    }
+    /* Later in the same round: the look-up's answer is given at once. */
+    unsigned before = f.udp_queries;
+    got g = {.n = 2};
+    assert_int_equal(vx__watch_start(e, plans[0], addrs[0], sh, 2, on_watch, &g), VX_OK);
+    assert_false(g.done);
+    run_until(&g);
+    assert_true(g.unchanged);
+    assert_int_equal(f.udp_queries - before, 1);
+    vx__watch_shared_free(sh);
+    for (int k = 0; k < 2; k++) {
+        free(addrs[k]);
+        vx__watch_plan_free(plans[k]);
+    }
+    vx__watch_servers_clear(&t);
     fake_stop(&f);
     vx__engine_close(e);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -314,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_plan_keeps_data_questions),
         cmocka_unit_test(test_plan_refused_when_unanswered),
         cmocka_unit_test(test_watch_against_fake_server),
+        cmocka_unit_test(test_shared_lookups_asked_once_per_round),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
