@@ -63,27 +63,25 @@ static json_t *domain_json(const vx__dstate *d)
         json_object_set_new(counts, vx__severity_name((vx__severity)s),
                             json_integer((json_int_t)d->counts[s]));
     return json_pack("{ss ss so* so* sI}", "name", d->name, "state", d->state, "last_cycle",
-                     time_or_null(d->snap ? d->snap->started_ms : 0), "findings", counts,
-                     "open_events", (json_int_t)d->conds.count);
+                     time_or_null(d->last_cycle_ms), "findings", counts, "open_events",
+                     (json_int_t)d->open_count);
 }
 
 void vx__api_domains(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
 {
-    char **names = NULL;
+    vx__store_summary_row *rows = NULL;
     size_t count = 0;
     (void)name;
-    int rc = vx__store_domains(h->store, &names, &count);
+    int rc = vx__store_summaries(h->store, &rows, &count);
     json_t *list = json_array();
     for (size_t i = 0; rc == VX_OK && i < count; i++) {
         vx__dstate d;
-        rc = vx__dstate_load(h->store, h->asndb, names[i], &d);
+        rc = vx__dstate_for_list(h->store, h->asndb, &rows[i], &d);
         if (rc == VX_OK)
             json_array_append_new(list, domain_json(&d));
         vx__dstate_free(&d);
     }
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    vx__store_summary_rows_free(rows, count);
     if (rc != VX_OK) {
         json_decref(list);
         store_failed(r, req, rc);

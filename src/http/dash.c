@@ -63,23 +63,23 @@ static void index_row(vx__rbuf *b, const vx__dstate *d)
     vx__rb_puts(b, "</a></td><td>");
     vx__page_state(b, d->state);
     vx__rb_puts(b, "</td><td class=\"mono\">");
-    if (d->snap)
-        when(b, d->snap->started_ms);
+    if (d->last_cycle_ms)
+        when(b, d->last_cycle_ms);
     else
         vx__rb_puts(b, "no cycle yet");
     vx__rb_puts(b, "</td><td>");
     sev_counts(b, d->counts);
-    vx__rb_printf(b, "</td><td>%zu</td></tr>\n", d->conds.count);
+    vx__rb_printf(b, "</td><td>%zu</td></tr>\n", d->open_count);
 }
 
-static int index_rows(vx__http *h, vx__rbuf *b, char **names, size_t count)
+static int index_rows(vx__http *h, vx__rbuf *b, const vx__store_summary_row *rows, size_t count)
 {
     vx__rb_puts(b, "<table><thead><tr><th>domain</th><th>state</th><th>last cycle</th>"
                    "<th>findings (critical &#8594; info)</th><th>open conditions</th></tr>"
                    "</thead><tbody>\n");
     for (size_t i = 0; i < count; i++) {
         vx__dstate d;
-        int rc = vx__dstate_load(h->store, h->asndb, names[i], &d);
+        int rc = vx__dstate_for_list(h->store, h->asndb, &rows[i], &d);
         if (rc == VX_OK)
             index_row(b, &d);
         vx__dstate_free(&d);
@@ -92,20 +92,18 @@ static int index_rows(vx__http *h, vx__rbuf *b, char **names, size_t count)
 
 void vx__dash_index(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
 {
-    char **names = NULL;
+    vx__store_summary_row *rows = NULL;
     size_t count = 0;
     vx__rbuf b = {0};
     (void)name;
-    int rc = vx__store_domains(h->store, &names, &count);
+    int rc = vx__store_summaries(h->store, &rows, &count);
     vx__page_head(&b, "domains");
     vx__rb_puts(&b, "<h1>Domains</h1>\n");
     if (rc == VX_OK && count == 0)
         vx__rb_puts(&b, "<p>No domain has been monitored yet.</p>\n");
     else if (rc == VX_OK)
-        rc = index_rows(h, &b, names, count);
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+        rc = index_rows(h, &b, rows, count);
+    vx__store_summary_rows_free(rows, count);
     if (rc != VX_OK) {
         free(vx__rb_take(&b));
         vx__resp_error(r, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "the store failed");

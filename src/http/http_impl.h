@@ -97,13 +97,20 @@ typedef struct vx__dstate {
     vx__findings findings; /* the checks run on snap */
     vx__conditions conds;  /* open conditions */
     size_t counts[VX__SEV_COUNT];
-    const char *state; /* "ok", "warning", "error"; "unknown" before the first cycle */
+    const char *state;      /* "ok", "warning", "error"; "unknown" before the first cycle */
+    uint64_t last_cycle_ms; /* the latest cycle, quiet or full (0: none) */
+    size_t open_count;      /* open conditions */
+    char *state_copy;       /* owned by a state read from a summary */
 } vx__dstate;
 
 /* The store's spelling of a requested domain (any case, trailing dot or not): VX_ENOTFOUND
  * when the store does not know it. */
 int vx__http_find_domain(vx__store *s, const char *requested, char **name);
 int vx__dstate_load(vx__store *s, const vx__asndb *asndb, const char *name, vx__dstate *out);
+/* The light form for the lists: from the store's summary row (no snapshot, no findings, no
+ * conditions), or fully loaded when the domain has no summary yet. */
+int vx__dstate_for_list(vx__store *s, const vx__asndb *asndb, const vx__store_summary_row *row,
+                        vx__dstate *out);
 void vx__dstate_free(vx__dstate *d);
 
 /* RFC 3339 ("2024-01-01T12:00:00Z", fractions and offsets allowed) → Unix ms. */

@@ -38,40 +38,9 @@ int vx__http_find_domain(vx__store *s, const char *requested, char **name)
     return *name ? VX_OK : VX_ENOTFOUND;
 }
 
-/* What an open condition says about the domain's health (findings speak for themselves). */
-static int condition_severity(vx__event_type opened_by)
-{
-    switch (opened_by) {
-    case VX__EV_NS_DOWN:
-    case VX__EV_RECORD_CHANGED:
-    case VX__EV_RECORD_ADDED:
-    case VX__EV_RECORD_REMOVED:
-    case VX__EV_RESOLVER_MISMATCH:
-        return VX__SEV_ERROR;
-    case VX__EV_TTL_CHANGED:
-    case VX__EV_SERIAL_LAG:
-    case VX__EV_RESOLVER_DOWN:
-        return VX__SEV_WARNING;
-    default:
-        return -1;
-    }
-}
-
 static const char *state_of(const vx__dstate *d)
 {
-    int worst = -1;
-    if (!d->snap)
-        return "unknown";
-    for (int s = 0; s < VX__SEV_COUNT; s++)
-        if (d->counts[s])
-            worst = s;
-    for (size_t i = 0; i < d->conds.count; i++) {
-        int s = condition_severity(d->conds.items[i].opened_by);
-        worst = s > worst ? s : worst;
-    }
-    if (worst >= VX__SEV_ERROR)
-        return "error";
-    return worst == VX__SEV_WARNING ? "warning" : "ok";
+    return d->snap ? vx__domain_state(d->counts, &d->conds) : "unknown";
 }
 
 static int load_snapshot(vx__store *s, vx__dstate *d)
@@ -113,12 +82,33 @@ int vx__dstate_load(vx__store *s, const vx__asndb *asndb, const char *name, vx__
     if (rc == VX_OK)
         rc = vx__store_get_conditions(s, name, &out->conds);
     out->state = state_of(out);
+    out->last_cycle_ms = out->snap ? out->snap->started_ms : 0;
+    out->open_count = out->conds.count;
     return rc;
+}
+
+int vx__dstate_for_list(vx__store *s, const vx__asndb *asndb, const vx__store_summary_row *row,
+                        vx__dstate *out)
+{
+    if (!row->has_summary)
+        return vx__dstate_load(s, asndb, row->domain, out);
+    memset(out, 0, sizeof *out);
+    out->name = strdup(row->domain);
+    out->state_copy = strdup(row->state ? row->state : "unknown");
+    if (!out->name || !out->state_copy)
+        return VX_ENOMEM;
+    out->state = out->state_copy;
+    for (int i = 0; i < VX__SEV_COUNT; i++)
+        out->counts[i] = row->findings[i];
+    out->last_cycle_ms = row->cycle_ms;
+    out->open_count = row->open_conditions > 0 ? (size_t)row->open_conditions : 0;
+    return VX_OK;
 }
 
 void vx__dstate_free(vx__dstate *d)
 {
     free(d->name);
+    free(d->state_copy);
     vx__snapshot_free(d->snap);
     vx__findings_clear(&d->findings);
     vx__conditions_clear(&d->conds);

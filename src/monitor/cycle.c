@@ -184,9 +184,17 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
     vx__store_rtt_sample samples[256];
     size_t nsamples = 0;
     collect_rtt(c->snap, samples, &nsamples, 256, labels);
+    size_t counts[VX__SEV_COUNT] = {0};
+    for (size_t i = 0; findings && i < findings->count; i++)
+        if ((unsigned)findings->items[i].severity < VX__SEV_COUNT)
+            counts[findings->items[i].severity]++;
+    vx__store_summary summary = {.state = vx__domain_state(counts, &conds),
+                                 .open_conditions = conds.count};
+    for (int s = 0; s < VX__SEV_COUNT; s++)
+        summary.findings[s] = (unsigned)counts[s];
     if (rc == VX_OK)
-        rc =
-            vx__store_commit_cycle(d->store, c->domain, json, t, events, &conds, samples, nsamples);
+        rc = vx__store_commit_cycle(d->store, c->domain, json, t, events, &conds, samples, nsamples,
+                                    &summary);
     *watchable = rc == VX_OK && only_findings_open(&conds);
     vx__conditions_clear(&conds);
     vx__snapshot_free(owned);

@@ -276,3 +276,39 @@ char *vx__event_to_json(const vx__event *e)
     json_decref(o);
     return text;
 }
+
+/* ---- a domain's state ---------------------------------------------------------------------- */
+
+/* What an open condition says about the domain's health (findings speak for themselves). */
+static int condition_severity(vx__event_type opened_by)
+{
+    switch (opened_by) {
+    case VX__EV_NS_DOWN:
+    case VX__EV_RECORD_CHANGED:
+    case VX__EV_RECORD_ADDED:
+    case VX__EV_RECORD_REMOVED:
+    case VX__EV_RESOLVER_MISMATCH:
+        return VX__SEV_ERROR;
+    case VX__EV_TTL_CHANGED:
+    case VX__EV_SERIAL_LAG:
+    case VX__EV_RESOLVER_DOWN:
+        return VX__SEV_WARNING;
+    default:
+        return -1;
+    }
+}
+
+const char *vx__domain_state(const size_t counts[VX__SEV_COUNT], const vx__conditions *conds)
+{
+    int worst = -1;
+    for (int s = 0; s < VX__SEV_COUNT; s++)
+        if (counts[s])
+            worst = s;
+    for (size_t i = 0; conds && i < conds->count; i++) {
+        int s = condition_severity(conds->items[i].opened_by);
+        worst = s > worst ? s : worst;
+    }
+    if (worst >= VX__SEV_ERROR)
+        return "error";
+    return worst == VX__SEV_WARNING ? "warning" : "ok";
+}

@@ -95,6 +95,10 @@ typedef struct vx__conditions {
 } vx__conditions;
 
 void vx__conditions_clear(vx__conditions *c);
+/* A domain's state as the lists show it: "error", "warning" or "ok", the worst of its findings
+ * (counts by severity) and of what its open conditions say (a changed record or a down server
+ * is an error, a lagging secondary a warning). */
+const char *vx__domain_state(const size_t counts[VX__SEV_COUNT], const vx__conditions *conds);
 int vx__conditions_put(vx__conditions *c, const vx__condition *cond); /* deep copy, by key */
 const vx__condition *vx__conditions_get(const vx__conditions *c, const char *key);
 

@@ -18,6 +18,7 @@
 #ifndef VX_STORE_STORE_H
 #define VX_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,16 +44,39 @@ typedef struct vx__store_rtt_sample {
     uint64_t time_ms;
 } vx__store_rtt_sample;
 
+/* What the domain lists show of a domain after a full cycle. */
+typedef struct vx__store_summary {
+    const char *state;    /* "ok", "warning", "error" */
+    unsigned findings[5]; /* by severity: info, notice, warning, error, critical */
+    size_t open_conditions;
+} vx__store_summary;
+
 /* One cycle, atomically: stores the snapshot JSON, assigns event ids and snapshot_id to the
  * events (written back into events->items), replaces the domain's open conditions by conds,
- * and adds the RTT samples. */
+ * adds the RTT samples and, when summary is not NULL, replaces the domain's summary. */
 int vx__store_commit_cycle(vx__store *s, const char *domain, const char *snapshot_json,
                            uint64_t time_ms, vx__events *events, const vx__conditions *conds,
-                           const vx__store_rtt_sample *samples, size_t sample_count);
+                           const vx__store_rtt_sample *samples, size_t sample_count,
+                           const vx__store_summary *summary);
+
+/* Every domain with its summary, by name. has_summary false: none written yet (a store from
+ * before summaries, or a domain without a full cycle since). */
+typedef struct vx__store_summary_row {
+    char *domain;
+    bool has_summary;
+    char *state;
+    unsigned findings[5];
+    int64_t open_conditions;
+    uint64_t audited_ms; /* the last full cycle */
+    uint64_t cycle_ms;   /* the last cycle, quiet ones included */
+} vx__store_summary_row;
+int vx__store_summaries(vx__store *s, vx__store_summary_row **rows, size_t *count);
+void vx__store_summary_rows_free(vx__store_summary_row *rows, size_t count);
 
 /* RTT samples of many domains' quiet cycles (nothing else changed), in one transaction: the
- * monitor batches them so that a quiet domain costs no transaction of its own. A domain not
- * in the store yet is skipped (it has had no full cycle). */
+ * monitor batches them so that a quiet domain costs no transaction of its own. Each domain's
+ * summary records the cycle (its sample time) as its last. A domain not in the store yet is
+ * skipped (it has had no full cycle). */
 typedef struct vx__store_rtt_row {
     const char *domain;
     vx__store_rtt_sample sample;

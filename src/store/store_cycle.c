@@ -9,6 +9,7 @@
  */
 #include "store/store_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,12 @@ int vx__store_add_rtt_samples(vx__store *s, const vx__store_rtt_row *rows, size_
                             "INSERT INTO rtt_samples (domain_id, server, rtt_ms, time_ms)"
                             " SELECT id, $2, $3, $4 FROM domains WHERE name = $1",
                             p, 4);
+        /* A domain's samples come together: its summary is touched once. */
+        if (rc == VX_OK && (i + 1 == count || strcmp(rows[i + 1].domain, rows[i].domain) != 0))
+            rc = vx__store_exec(s,
+                                "UPDATE domain_summaries SET cycle_ms = $4 WHERE cycle_ms < $4"
+                                " AND domain_id = (SELECT id FROM domains WHERE name = $1)",
+                                p, 4);
     }
     if (rc == VX_OK)
         return vx__store_commit(s);
@@ -226,7 +233,26 @@ typedef struct cycle {
     const vx__conditions *conds;
     const vx__store_rtt_sample *samples;
     size_t sample_count;
+    const vx__store_summary *summary;
 } cycle;
+
+static int write_summary(vx__store *s, int64_t domain_id, const vx__store_summary *sum,
+                         uint64_t time_ms)
+{
+    char counts[80];
+    snprintf(counts, sizeof counts, "%u,%u,%u,%u,%u", sum->findings[0], sum->findings[1],
+             sum->findings[2], sum->findings[3], sum->findings[4]);
+    vx__sp p[] = {VX__SP_I(domain_id), VX__SP_T(sum->state), VX__SP_T(counts),
+                  VX__SP_I(sum->open_conditions), VX__SP_I(time_ms)};
+    return vx__store_exec(s,
+                          "INSERT INTO domain_summaries (domain_id, state, counts,"
+                          " open_conditions, audited_ms, cycle_ms)"
+                          " VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (domain_id) DO UPDATE"
+                          " SET state = excluded.state, counts = excluded.counts,"
+                          " open_conditions = excluded.open_conditions,"
+                          " audited_ms = excluded.audited_ms, cycle_ms = excluded.cycle_ms",
+                          p, 5);
+}
 
 static int write_cycle(vx__store *s, const cycle *c, int64_t *snap_id, int64_t *ids)
 {
@@ -245,12 +271,15 @@ static int write_cycle(vx__store *s, const cycle *c, int64_t *snap_id, int64_t *
         rc = replace_conditions(s, domain_id, c->conds);
     if (rc == VX_OK)
         rc = insert_samples(s, domain_id, c->samples, c->sample_count);
+    if (rc == VX_OK && c->summary)
+        rc = write_summary(s, domain_id, c->summary, c->time_ms);
     return rc;
 }
 
 static bool cycle_valid(const cycle *c)
 {
-    if (!c->domain || !*c->domain || !c->snapshot_json || (c->sample_count && !c->samples))
+    if (!c->domain || !*c->domain || !c->snapshot_json || (c->sample_count && !c->samples) ||
+        (c->summary && !c->summary->state))
         return false;
     for (size_t i = 0; c->conds && i < c->conds->count; i++)
         if (!c->conds->items[i].key)
@@ -276,9 +305,10 @@ static int run_cycle(vx__store *s, const cycle *c, int64_t *snap_id, int64_t *id
 
 int vx__store_commit_cycle(vx__store *s, const char *domain, const char *snapshot_json,
                            uint64_t time_ms, vx__events *events, const vx__conditions *conds,
-                           const vx__store_rtt_sample *samples, size_t sample_count)
+                           const vx__store_rtt_sample *samples, size_t sample_count,
+                           const vx__store_summary *summary)
 {
-    cycle c = {domain, snapshot_json, time_ms, events, conds, samples, sample_count};
+    cycle c = {domain, snapshot_json, time_ms, events, conds, samples, sample_count, summary};
     size_t n = events ? events->count : 0;
     int64_t snap_id = 0;
 

@@ -174,6 +174,7 @@ static void pgx_close(vx__store *s)
 static const char *const MIGRATIONS[] = {
     VX__STORE_SCHEMA_V1("BIGSERIAL PRIMARY KEY", "BIGINT", "DOUBLE PRECISION"),
     VX__STORE_SCHEMA_V2("BIGSERIAL PRIMARY KEY", "BIGINT", "DOUBLE PRECISION"),
+    VX__STORE_SCHEMA_V3("BIGSERIAL PRIMARY KEY", "BIGINT", "DOUBLE PRECISION"),
 };
 
 const vx__store_driver vx__store_pg_backend = {

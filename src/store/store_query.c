@@ -9,6 +9,7 @@
  */
 #include "store/store_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,6 +323,85 @@ int vx__store_domains(vx__store *s, char ***names, size_t *count)
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_names);
     *names = v;
+    *count = n;
+    return VX_OK;
+}
+
+/* ---- summaries ----------------------------------------------------------------------------- */
+
+void vx__store_summary_rows_free(vx__store_summary_row *rows, size_t count)
+{
+    for (size_t i = 0; rows && i < count; i++) {
+        free(rows[i].domain);
+        free(rows[i].state);
+    }
+    free(rows);
+}
+
+static int summary_push(vx__store *s, vx__sq *q, vx__store_summary_row **rows, size_t *n,
+                        size_t *cap)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        vx__store_summary_row *grown = realloc(*rows, ncap * sizeof *grown);
+        if (!grown)
+            return VX_ENOMEM;
+        *rows = grown;
+        *cap = ncap;
+    }
+    vx__store_summary_row *r = &(*rows)[*n];
+    memset(r, 0, sizeof *r);
+    if (!(r->domain = dup_col(s, q, 0)))
+        return VX_ENOMEM;
+    (*n)++;
+    r->has_summary = !s->be->is_null(q, 1);
+    if (!r->has_summary)
+        return VX_OK;
+    const char *counts = s->be->text(q, 2);
+    if (!(r->state = dup_col(s, q, 1)))
+        return VX_ENOMEM;
+    if (!counts || sscanf(counts, "%u,%u,%u,%u,%u", &r->findings[0], &r->findings[1],
+                          &r->findings[2], &r->findings[3], &r->findings[4]) != 5)
+        r->has_summary = false; /* unreadable: the caller derives it again */
+    r->open_conditions = s->be->int64(q, 3);
+    r->audited_ms = (uint64_t)s->be->int64(q, 4);
+    r->cycle_ms = (uint64_t)s->be->int64(q, 5);
+    return VX_OK;
+}
+
+static int cmp_summary_rows(const void *a, const void *b)
+{
+    return strcmp(((const vx__store_summary_row *)a)->domain,
+                  ((const vx__store_summary_row *)b)->domain);
+}
+
+int vx__store_summaries(vx__store *s, vx__store_summary_row **rows, size_t *count)
+{
+    vx__store_summary_row *v = NULL;
+    size_t n = 0, cap = 0;
+    vx__sq *q;
+
+    if (!s || !rows || !count)
+        return VX_EINVAL;
+    *rows = NULL;
+    *count = 0;
+    int rc = s->be->query(s,
+                          "SELECT d.name, m.state, m.counts, m.open_conditions, m.audited_ms,"
+                          " m.cycle_ms FROM domains d LEFT JOIN domain_summaries m"
+                          " ON m.domain_id = d.id",
+                          NULL, 0, &q);
+    if (rc != VX_OK)
+        return rc;
+    while ((rc = s->be->step(q)) == 1 && (rc = summary_push(s, q, &v, &n, &cap)) == VX_OK)
+        ;
+    s->be->finish(q);
+    if (rc != VX_OK) {
+        vx__store_summary_rows_free(v, n);
+        return rc;
+    }
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_summary_rows); /* bytewise, as vx__store_domains */
+    *rows = v;
     *count = n;
     return VX_OK;
 }

@@ -64,4 +64,13 @@
     "INSERT INTO sink_cursors (sink, event_id, updated_ms)"                                        \
     " SELECT sink, max(event_id), max(delivered_ms) FROM deliveries GROUP BY sink;"
 
+/* Per domain, what the domain lists (API, dashboard) show, written with each full cycle and
+ * touched by each quiet one: no list has to parse every domain's snapshot. counts: findings by
+ * severity, "info,notice,warning,error,critical". */
+#define VX__STORE_SCHEMA_V3(SERIAL, INT, REAL)                                                     \
+    "CREATE TABLE domain_summaries ("                                                              \
+    " domain_id " INT " PRIMARY KEY REFERENCES domains(id), state TEXT NOT NULL,"                  \
+    " counts TEXT NOT NULL, open_conditions " INT " NOT NULL, audited_ms " INT " NOT NULL,"        \
+    " cycle_ms " INT " NOT NULL);"
+
 #endif

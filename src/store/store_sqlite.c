@@ -152,6 +152,7 @@ static void sq_close(vx__store *s)
 static const char *const MIGRATIONS[] = {
     VX__STORE_SCHEMA_V1("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "REAL"),
     VX__STORE_SCHEMA_V2("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "REAL"),
+    VX__STORE_SCHEMA_V3("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "REAL"),
 };
 
 const vx__store_driver vx__store_sqlite_backend = {

@@ -145,10 +145,15 @@ static void seed_store(const char *url, vx__metrics *metrics)
     vx__store_rtt_sample *samples = seed_samples(now, &n);
     assert_int_equal(vx__store_set_baseline(st, "example.com", json, now - 3 * HOUR_MS), VX_OK);
     assert_int_equal(
-        vx__store_commit_cycle(st, "example.com", json, now - 60000, &ev, &conds, samples, n),
+        vx__store_commit_cycle(st, "example.com", json, now - 60000, &ev, &conds, samples, n, NULL),
         VX_OK);
     /* A domain with a baseline but no cycle yet. */
     assert_int_equal(vx__store_set_baseline(st, "quiet.example", json, now), VX_OK);
+    /* A domain whose lists come from its summary (no snapshot is parsed for them). */
+    vx__store_summary sum = {.state = "warning", .findings = {0, 1, 1, 0, 0}};
+    assert_int_equal(vx__store_commit_cycle(st, "summarized.example", "{}", now - 30000, NULL, NULL,
+                                            NULL, 0, &sum),
+                     VX_OK);
     assert_int_equal(vx__metrics_record_cycle(metrics, "example.com", snap, NULL, &ev, 812), VX_OK);
     vx__events_clear(&ev);
     vx__conditions_clear(&conds);
@@ -374,7 +379,7 @@ static void test_api_domains(void **state)
     fixture *fx = *state;
     reply r = get_ok(fx, "/api/v1/domains", "application/json");
     json_t *j = json_of(&r), *list = json_object_get(j, "domains");
-    assert_int_equal(json_array_size(list), 2);
+    assert_int_equal(json_array_size(list), 3);
     json_t *d = domain_entry(list, "example.com");
     /* An open RECORD-CHANGED condition makes the domain "error" whatever the findings. */
     assert_string_equal(json_string_value(json_object_get(d, "state")), "error");
@@ -386,6 +391,12 @@ static void test_api_domains(void **state)
     d = domain_entry(list, "quiet.example");
     assert_string_equal(json_string_value(json_object_get(d, "state")), "unknown");
     assert_true(json_is_null(json_object_get(d, "last_cycle")));
+    d = domain_entry(list, "summarized.example");
+    assert_string_equal(json_string_value(json_object_get(d, "state")), "warning");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "findings"), "warning")),
+                     1);
+    assert_int_equal(json_integer_value(json_object_get(d, "open_events")), 0);
+    assert_true(json_is_string(json_object_get(d, "last_cycle")));
     json_decref(j);
     reply_free(&r);
 }

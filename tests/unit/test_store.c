@@ -45,7 +45,7 @@ typedef struct fx {
     char url[1024];  /* what vx__store_open is given */
 } fx;
 
-#define SCHEMA_VERSION 2 /* the migrations the backends list */
+#define SCHEMA_VERSION 3 /* the migrations the backends list */
 
 static const char *pg_base(void)
 {
@@ -240,7 +240,7 @@ static int commit(vx__store *s, const char *domain, const char *json, uint64_t t
     vx__store_rtt_sample sample = {"ns1.dns-a.net/192.0.2.1", 12.5, t};
     for (size_t i = 0; i < n; i++)
         assert_int_equal(vx__events_push(out, &evs[i]), VX_OK);
-    return vx__store_commit_cycle(s, domain, json, t, out, conds, &sample, 1);
+    return vx__store_commit_cycle(s, domain, json, t, out, conds, &sample, 1, NULL);
 }
 
 /* ---- open, URLs, migrations ---------------------------------------------------------------- */
@@ -406,8 +406,9 @@ static void test_cycle_ids(void **state)
     assert_string_equal(json, "{\"cycle\":3}");
     assert_true(sid > c2.items[0].snapshot_id);
     free(json);
-    assert_int_equal(vx__store_commit_cycle(s, NULL, "{}", 1, NULL, NULL, NULL, 0), VX_EINVAL);
-    assert_int_equal(vx__store_commit_cycle(s, "a.example", NULL, 1, NULL, NULL, NULL, 0),
+    assert_int_equal(vx__store_commit_cycle(s, NULL, "{}", 1, NULL, NULL, NULL, 0, NULL),
+                     VX_EINVAL);
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", NULL, 1, NULL, NULL, NULL, 0, NULL),
                      VX_EINVAL);
     vx__events_clear(&c1);
     vx__events_clear(&c2);
@@ -633,6 +634,45 @@ static void test_domains(void **state)
     vx__store_close(s);
 }
 
+/* Summaries: written with a full cycle, touched by quiet cycles' RTT batches, listed with
+ * every domain (none for a domain without one). */
+static void test_summaries_and_quiet_batches(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__store_summary sum = {.state = "warning", .findings = {1, 2, 3, 0, 0}, .open_conditions = 2};
+    vx__store_rtt_sample one = {"ns1/192.0.2.1", 5, 1000};
+    assert_int_equal(vx__store_commit_cycle(s, "b.example", "{}", 1000, NULL, NULL, &one, 1, &sum),
+                     VX_OK);
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 1000, NULL, NULL, NULL, 0, NULL),
+                     VX_OK);
+    vx__store_summary bad = {.state = NULL};
+    assert_int_equal(vx__store_commit_cycle(s, "b.example", "{}", 1, NULL, NULL, NULL, 0, &bad),
+                     VX_EINVAL);
+    vx__store_rtt_row batch[] = {{"b.example", {"ns1/192.0.2.1", 6, 2000}},
+                                 {"b.example", {"ns2/192.0.2.2", 7, 2000}},
+                                 {"a.example", {"ns1/192.0.2.1", 8, 2000}},
+                                 {"unknown.example", {"ns1/192.0.2.1", 9, 2000}}};
+    assert_int_equal(vx__store_add_rtt_samples(s, batch, 4), VX_OK);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM rtt_samples"), 4); /* 1 + 3 known */
+    vx__store_summary_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(vx__store_summaries(s, &rows, &n), VX_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].domain, "a.example");
+    assert_false(rows[0].has_summary);
+    assert_string_equal(rows[1].domain, "b.example");
+    assert_true(rows[1].has_summary);
+    assert_string_equal(rows[1].state, "warning");
+    assert_int_equal(rows[1].findings[2], 3);
+    assert_int_equal(rows[1].findings[4], 0);
+    assert_int_equal(rows[1].open_conditions, 2);
+    assert_int_equal(rows[1].audited_ms, 1000);
+    assert_int_equal(rows[1].cycle_ms, 2000); /* the quiet cycle */
+    vx__store_summary_rows_free(rows, n);
+    vx__store_close(s);
+}
+
 static void test_rtt(void **state)
 {
     fx *f = *state;
@@ -643,10 +683,12 @@ static void test_rtt(void **state)
     vx__rtt_row *rows;
     size_t n;
 
-    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 1000, NULL, NULL, c1, 2), VX_OK);
-    assert_int_equal(vx__store_commit_cycle(s, "b.example", "{}", 1500, NULL, NULL, other, 1),
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 1000, NULL, NULL, c1, 2, NULL),
                      VX_OK);
-    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 2000, NULL, NULL, c2, 1), VX_OK);
+    assert_int_equal(vx__store_commit_cycle(s, "b.example", "{}", 1500, NULL, NULL, other, 1, NULL),
+                     VX_OK);
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 2000, NULL, NULL, c2, 1, NULL),
+                     VX_OK);
     assert_int_equal(vx__store_rtt_since(s, "a.example", 0, &rows, &n), VX_OK);
     assert_int_equal(n, 3);
     assert_string_equal(rows[0].server, "ns1/192.0.2.1");
@@ -747,7 +789,8 @@ static void *write_loop(void *arg)
         vx__events evs = {0};
         int rc = vx__events_push(&evs, &e);
         if (rc == VX_OK && w->cycles)
-            rc = vx__store_commit_cycle(s, "a.example", "{}", (uint64_t)i, &evs, NULL, NULL, 0);
+            rc = vx__store_commit_cycle(s, "a.example", "{}", (uint64_t)i, &evs, NULL, NULL, 0,
+                                        NULL);
         else if (rc == VX_OK)
             rc = vx__store_set_baseline(s, "a.example", "{\"b\":1}", (uint64_t)i);
         if (rc != VX_OK) {
@@ -846,7 +889,8 @@ static int commit_numbered(vx__store *s, long n)
     vx__conditions_put(&conds, &c);
     snprintf(key, sizeof key, "c|%ld", n);
     vx__conditions_put(&conds, &c);
-    int rc = vx__store_commit_cycle(s, CRASH_DOMAIN, json, (uint64_t)n, &evs, &conds, &sample, 1);
+    int rc =
+        vx__store_commit_cycle(s, CRASH_DOMAIN, json, (uint64_t)n, &evs, &conds, &sample, 1, NULL);
     vx__events_clear(&evs);
     vx__conditions_clear(&conds);
     return rc;
@@ -1102,6 +1146,7 @@ int main(void)
         T(test_event_queries),
         T(test_domains),
         T(test_rtt),
+        T(test_summaries_and_quiet_batches),
         T(test_deliveries),
         T(test_two_handles),
         T(test_open_race),
