@@ -265,6 +265,15 @@ static int write_cycle(vx__store *s, const cycle *c, int64_t *snap_id, int64_t *
         rc = vx__store_domain_id(s, c->domain, &domain_id);
     if (rc == VX_OK)
         rc = insert_snapshot(s, domain_id, c->snapshot_json, c->time_ms, snap_id);
+    /* Snapshots are kept as the evidence of events, and the latest as the domain's current
+     * picture; the others would only grow the store by a snapshot per domain and audit. */
+    if (rc == VX_OK) {
+        vx__sp p[] = {VX__SP_I(domain_id), VX__SP_I(*snap_id)};
+        rc = vx__store_exec(s,
+                            "DELETE FROM snapshots WHERE domain_id = $1 AND id < $2 AND NOT EXISTS"
+                            " (SELECT 1 FROM events e WHERE e.snapshot_id = snapshots.id)",
+                            p, 2);
+    }
     if (rc == VX_OK)
         rc = insert_events(s, domain_id, *snap_id, c->events, ids);
     if (rc == VX_OK)

@@ -673,6 +673,31 @@ static void test_summaries_and_quiet_batches(void **state)
     vx__store_close(s);
 }
 
+/* Only snapshots that events point at, and the latest, are kept. */
+static void test_snapshots_kept_as_evidence(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__event ev[] = {change_event("e1", 1)};
+    vx__events c = {0};
+    assert_int_equal(commit(s, "a.example", "{\"n\":1}", 1000, ev, 1, NULL, &c), VX_OK);
+    assert_int_equal(commit(s, "a.example", "{\"n\":2}", 2000, NULL, 0, NULL, NULL), VX_OK);
+    assert_int_equal(commit(s, "b.example", "{\"n\":9}", 2500, NULL, 0, NULL, NULL), VX_OK);
+    assert_int_equal(commit(s, "a.example", "{\"n\":3}", 3000, NULL, 0, NULL, NULL), VX_OK);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM snapshots"), 3); /* n=1, n=3, n=9 */
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM snapshots WHERE time_ms = 2000"), 0);
+    char *json = NULL;
+    int64_t id = 0;
+    assert_int_equal(vx__store_latest_snapshot(s, "a.example", &json, &id), VX_OK);
+    assert_string_equal(json, "{\"n\":3}");
+    free(json);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM events e JOIN snapshots s"
+                                " ON s.id = e.snapshot_id"),
+                     1);
+    vx__events_clear(&c);
+    vx__store_close(s);
+}
+
 static void test_rtt(void **state)
 {
     fx *f = *state;
@@ -1147,6 +1172,7 @@ int main(void)
         T(test_domains),
         T(test_rtt),
         T(test_summaries_and_quiet_batches),
+        T(test_snapshots_kept_as_evidence),
         T(test_deliveries),
         T(test_two_handles),
         T(test_open_race),
