@@ -361,7 +361,7 @@ static void process(domain_cycle *c)
     char *json = NULL;
     bool watchable = false;
     int rc = vx__run_checks(c->snap, &ccfg, &findings);
-    if (rc == VX_OK && !(json = vx__snapshot_to_json(c->snap)))
+    if (rc == VX_OK && !(json = vx__snapshot_to_json_compact(c->snap)))
         rc = VX_ENOMEM;
     if (rc == VX_OK)
         rc = diff_and_commit(c, &findings, json, &events, &watchable);

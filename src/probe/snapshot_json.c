@@ -329,16 +329,26 @@ static json_t *snapshot_to_json(const vx__snapshot *s, int depth)
 
 /* NULL on allocation failure, or when a status is not a vx_status (a bug in the collector: a
  * file that could not be read back would be worse than no file). */
-char *vx__snapshot_to_json(const vx__snapshot *s)
+static char *dump(const vx__snapshot *s, size_t flags)
 {
     if (!s)
         return NULL;
     json_t *root = snapshot_to_json(s, 0);
     if (!root)
         return NULL;
-    char *text = json_dumps(root, DUMP_FLAGS);
+    char *text = json_dumps(root, flags);
     json_decref(root);
     return text;
+}
+
+char *vx__snapshot_to_json(const vx__snapshot *s)
+{
+    return dump(s, DUMP_FLAGS);
+}
+
+char *vx__snapshot_to_json_compact(const vx__snapshot *s)
+{
+    return dump(s, (DUMP_FLAGS & ~(size_t)JSON_INDENT(31)) | JSON_COMPACT);
 }
 
 /* ==== reading ============================================================================ */

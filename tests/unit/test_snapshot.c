@@ -405,6 +405,15 @@ static void test_round_trip(void **state)
     assert_non_null(strstr(one, "\"rcode_name\": \"BADVERS\""));
     assert_non_null(strstr(one, "\"qclass\": \"CH\""));
     assert_non_null(strstr(one, "\"rtt_ms\": null"));
+    /* The compact form (the monitor's store) reads back the same and is smaller. */
+    char *compact = vx__snapshot_to_json_compact(s);
+    assert_non_null(compact);
+    assert_null(strchr(compact, '\n'));
+    assert_true(strlen(compact) < strlen(one) * 3 / 4);
+    vx__snapshot *from_compact = load_ok(compact);
+    assert_snap_equal(s, from_compact);
+    vx__snapshot_free(from_compact);
+    free(compact);
     free(one);
     free(two);
     vx__snapshot_free(back);
