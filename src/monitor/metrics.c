@@ -551,11 +551,78 @@ static const char *answer_result(const vx__metrics_answer *a)
     return result_of(&o);
 }
 
+/* Answers of one kind (same question, same result) next to each other: one series lookup each. */
+static int cmp_answer_kind(const void *x, const void *y)
+{
+    const vx__metrics_answer *a = *(const vx__metrics_answer *const *)x;
+    const vx__metrics_answer *b = *(const vx__metrics_answer *const *)y;
+    int c = strcmp(a->qname, b->qname);
+    if (c == 0)
+        c = (int)a->qtype - (int)b->qtype;
+    return c ? c : strcmp(answer_result(a), answer_result(b));
+}
+
+static bool same_kind(const vx__metrics_answer *a, const vx__metrics_answer *b)
+{
+    return cmp_answer_kind(&a, &b) == 0;
+}
+
+static int quiet_queries(vx__metrics *m, const char *domain, const vx__metrics_answer **by_kind,
+                         size_t count)
+{
+    lbuf b;
+    char qname[256], tbuf[16];
+    for (size_t i = 0, run; i < count; i += run) {
+        for (run = 1; i + run < count && same_kind(by_kind[i], by_kind[i + run]); run++)
+            ;
+        const vx__metrics_answer *a = by_kind[i];
+        bare_name(a->qname, qname, sizeof qname);
+        const char *lbl = labels(&b, "domain", domain, "qname", qname, "qtype",
+                                 vx__rrtype_to_text(a->qtype, tbuf, sizeof tbuf), "result",
+                                 answer_result(a), (char *)NULL);
+        if (!lbl || family_add(&m->fam[F_QUERIES], lbl, (double)run) != VX_OK)
+            return VX_ENOMEM;
+    }
+    return VX_OK;
+}
+
+static bool rtt_sample(const vx__metrics_answer *a)
+{
+    return a->data && a->status == VX_OK && isfinite(a->rtt_ms) && a->rtt_ms >= 0;
+}
+
+/* Each server's histogram is looked up once and takes all of that server's answers. */
+static int quiet_rtts(vx__metrics *m, const char *domain, const vx__metrics_answer *a, size_t count,
+                      bool *done)
+{
+    lbuf b;
+    char server[256], address[VX__ADDR_TEXT_MAX];
+    for (size_t i = 0; i < count; i++) {
+        if (done[i] || !rtt_sample(&a[i]))
+            continue;
+        bare_name(a[i].server, server, sizeof server);
+        if (vx__addr_format(a[i].addr, address, sizeof address) != 0)
+            snprintf(address, sizeof address, "?");
+        const char *lbl =
+            labels(&b, "domain", domain, "server", server, "address", address, (char *)NULL);
+        histo *h = lbl ? rtt_get(m, lbl) : NULL;
+        if (!h)
+            return VX_ENOMEM;
+        for (size_t k = i; k < count; k++) {
+            if (!done[k] && rtt_sample(&a[k]) && a[k].server == a[i].server &&
+                a[k].addr == a[i].addr) {
+                histo_observe(h, a[k].rtt_ms / 1000.0);
+                done[k] = true;
+            }
+        }
+    }
+    return VX_OK;
+}
+
 static int record_quiet_locked(vx__metrics *m, const char *domain, const vx__metrics_answer *a,
                                size_t count, double cycle_ms)
 {
     lbuf b;
-    char qname[256], tbuf[16], server[256], address[VX__ADDR_TEXT_MAX];
     const char *lbl = labels(&b, "domain", domain, (char *)NULL);
     if (!lbl)
         return VX_EINVAL;
@@ -563,25 +630,20 @@ static int record_quiet_locked(vx__metrics *m, const char *domain, const vx__met
     int rc = family_set(&m->fam[F_CYCLE_DURATION], lbl, cycle_ms / 1000.0, m->stamp);
     if (rc == VX_OK)
         rc = family_add(&m->fam[F_CYCLES], lbl, 1);
-    for (size_t i = 0; rc == VX_OK && i < count; i++) {
-        bare_name(a[i].qname, qname, sizeof qname);
-        lbl = labels(&b, "domain", domain, "qname", qname, "qtype",
-                     vx__rrtype_to_text(a[i].qtype, tbuf, sizeof tbuf), "result",
-                     answer_result(&a[i]), (char *)NULL);
-        rc = lbl ? family_add(&m->fam[F_QUERIES], lbl, 1) : VX_ENOMEM;
-        if (rc != VX_OK || !a[i].data || a[i].status != VX_OK || !isfinite(a[i].rtt_ms) ||
-            a[i].rtt_ms < 0)
-            continue;
-        bare_name(a[i].server, server, sizeof server);
-        if (vx__addr_format(a[i].addr, address, sizeof address) != 0)
-            snprintf(address, sizeof address, "?");
-        lbl = labels(&b, "domain", domain, "server", server, "address", address, (char *)NULL);
-        histo *h = lbl ? rtt_get(m, lbl) : NULL;
-        if (!h)
-            rc = VX_ENOMEM;
-        else
-            histo_observe(h, a[i].rtt_ms / 1000.0);
+    const vx__metrics_answer **by_kind = malloc((count ? count : 1) * sizeof(*by_kind));
+    bool *done = calloc(count ? count : 1, sizeof(*done));
+    if (!by_kind || !done)
+        rc = VX_ENOMEM;
+    for (size_t i = 0; rc == VX_OK && i < count; i++)
+        by_kind[i] = &a[i];
+    if (rc == VX_OK) {
+        qsort(by_kind, count, sizeof(*by_kind), cmp_answer_kind);
+        rc = quiet_queries(m, domain, by_kind, count);
     }
+    if (rc == VX_OK)
+        rc = quiet_rtts(m, domain, a, count, done);
+    free(by_kind);
+    free(done);
     return rc;
 }
 

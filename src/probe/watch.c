@@ -232,19 +232,20 @@ int vx__watch_plan_build(const vx__snapshot *snap, vx__watch_servers *servers, v
 
 /* --- the quiet probe ------------------------------------------------------------------------ */
 
+typedef struct watch_query {
+    struct watch *w;
+    size_t index;
+} watch_query;
+
 typedef struct watch {
     const vx__watch_plan *plan;
     vx__watch_answer *answers;
+    watch_query *queries; /* one per question, allocated with the watch */
     size_t pending;
     bool unchanged;
     vx__watch_done_cb done;
     void *arg;
 } watch;
-
-typedef struct watch_query {
-    watch *w;
-    size_t index;
-} watch_query;
 
 /* What a response says, reduced to what a watch compares. */
 typedef struct result {
@@ -259,6 +260,7 @@ static void finish(watch *w)
 {
     w->done(w->arg, w->answers, w->unchanged);
     free(w->answers);
+    free(w->queries);
     free(w);
 }
 
@@ -294,7 +296,6 @@ static void on_answer(void *arg, const vx__query_result *r)
     result res;
     result_of(r, &res);
     apply(w, wq->index, &res);
-    free(wq);
     settle_one(w);
 }
 
@@ -515,20 +516,15 @@ int vx__watch_addresses(const vx__watch_plan *plan, const vx__watch_servers *ser
 static int ask_own(vx__engine *engine, watch *w, size_t i, const struct sockaddr_storage *addr,
                    const vx__question *question)
 {
-    watch_query *wq = malloc(sizeof(*wq));
-    if (!wq)
-        return VX_ENOMEM;
+    watch_query *wq = &w->queries[i];
     *wq = (watch_query){.w = w, .index = i};
     vx__query_spec spec = {.server = (const struct sockaddr *)addr,
                            .question = question,
                            .flags = w->plan->q[i].qflags};
     int rc = vx__engine_query(engine, &spec, on_answer, wq);
-    if (rc != VX_OK) {
-        free(wq);
-        return rc;
-    }
-    w->pending++;
-    return VX_OK;
+    if (rc == VX_OK)
+        w->pending++;
+    return rc;
 }
 
 int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
@@ -538,11 +534,19 @@ int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
     if (!engine || !plan || !addrs || !done || plan->count == 0)
         return VX_EINVAL;
     watch *w = calloc(1, sizeof(*w));
-    if (!w || !(w->answers = calloc(plan->count, sizeof(*w->answers)))) {
+    vx__watch_answer *answers = w ? calloc(plan->count, sizeof(*answers)) : NULL;
+    watch_query *queries = answers ? malloc(plan->count * sizeof(*queries)) : NULL;
+    if (!queries) {
+        free(answers);
         free(w);
         return VX_ENOMEM;
     }
-    *w = (watch){.plan = plan, .answers = w->answers, .unchanged = true, .done = done, .arg = arg};
+    *w = (watch){.plan = plan,
+                 .answers = answers,
+                 .queries = queries,
+                 .unchanged = true,
+                 .done = done,
+                 .arg = arg};
     if (shared && shared->round != round)
         start_round(shared, round);
     /* One extra count while asking: answers given at once do not finish the watch here. */
@@ -574,6 +578,7 @@ int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
     }
     if (--w->pending == 0) { /* nothing could be asked: no callback (engine.h's rule) */
         free(w->answers);
+        free(w->queries);
         free(w);
         return VX_ENETWORK;
     }

@@ -12,6 +12,8 @@
  *  - foreign_keys=ON: SQLite leaves them off unless asked, per connection.
  * Write transactions are BEGIN IMMEDIATE: a deferred one that reads first and writes later
  * cannot wait for the lock (SQLite returns BUSY at once to avoid a deadlock).
+ * Prepared statements are kept per connection and reused (the SQL is the same few statements
+ * over and over: a quiet monitoring cycle writes hundreds of thousands of RTT samples).
  */
 #include "store/store_impl.h"
 
@@ -28,15 +30,58 @@
 
 #define BUSY_TIMEOUT_MS 10000
 #define DIR_MODE 0750
+#define STMT_CACHE 32
+
+typedef struct cached_stmt {
+    sqlite3_stmt *st;
+    bool in_use;
+} cached_stmt;
+
+/* What s->db points at: the connection (first, so that tests can reach it) and its statements. */
+typedef struct sq_conn {
+    sqlite3 *db;
+    cached_stmt cache[STMT_CACHE];
+    size_t next_victim;
+} sq_conn;
 
 struct vx__sq {
     vx__store *s;
     sqlite3_stmt *st;
+    cached_stmt *cached; /* NULL: finalized when finished */
 };
+
+static sq_conn *conn_of(const vx__store *s)
+{
+    return (sq_conn *)s->db;
+}
 
 static sqlite3 *db_of(const vx__store *s)
 {
-    return (sqlite3 *)s->db;
+    return conn_of(s)->db;
+}
+
+/* A free cached statement for sql, or a slot to prepare it in (the least recently taken one
+ * that is free), or NULL when every slot is busy. */
+static cached_stmt *cache_slot(sq_conn *c, const char *sql, bool *hit)
+{
+    *hit = false;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        cached_stmt *e = &c->cache[i];
+        if (e->st && !e->in_use && strcmp(sqlite3_sql(e->st), sql) == 0) {
+            *hit = true;
+            return e;
+        }
+    }
+    for (size_t k = 0; k < STMT_CACHE; k++) {
+        cached_stmt *e = &c->cache[(c->next_victim + k) % STMT_CACHE];
+        if (!e->in_use) {
+            c->next_victim = (size_t)(e - c->cache + 1) % STMT_CACHE;
+            sqlite3_finalize(e->st);
+            e->st = NULL;
+            return e;
+        }
+    }
+    return NULL;
 }
 
 static int bind_one(sqlite3_stmt *st, int idx, const vx__sp *p)
@@ -70,25 +115,46 @@ static int bind_all(sqlite3_stmt *st, const vx__sp *params, int n)
     return SQLITE_OK;
 }
 
+static void release_stmt(sqlite3_stmt *st, cached_stmt *cached)
+{
+    if (cached) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        cached->in_use = false;
+    } else {
+        sqlite3_finalize(st);
+    }
+}
+
 static int sq_query(vx__store *s, const char *sql, const vx__sp *params, int n, vx__sq **out)
 {
     sqlite3_stmt *st = NULL;
     vx__sq *q;
+    bool hit;
 
     *out = NULL;
-    if (sqlite3_prepare_v2(db_of(s), sql, -1, &st, NULL) != SQLITE_OK)
+    cached_stmt *slot = cache_slot(conn_of(s), sql, &hit);
+    if (hit) {
+        st = slot->st;
+    } else if (sqlite3_prepare_v2(db_of(s), sql, -1, &st, NULL) != SQLITE_OK) {
         return vx__store_fail(s, "sqlite: %s", sqlite3_errmsg(db_of(s)));
+    } else if (slot) {
+        slot->st = st;
+    }
+    if (slot)
+        slot->in_use = true;
     if (bind_all(st, params, n) != SQLITE_OK) {
         int rc = vx__store_fail(s, "sqlite: %s", sqlite3_errmsg(db_of(s)));
-        sqlite3_finalize(st);
+        release_stmt(st, slot);
         return rc;
     }
     if (!(q = malloc(sizeof *q))) {
-        sqlite3_finalize(st);
+        release_stmt(st, slot);
         return VX_ENOMEM;
     }
     q->s = s;
     q->st = st;
+    q->cached = slot;
     *out = q;
     return VX_OK;
 }
@@ -128,7 +194,7 @@ static void sq_finish(vx__sq *q)
 {
     if (!q)
         return;
-    sqlite3_finalize(q->st);
+    release_stmt(q->st, q->cached);
     free(q);
 }
 
@@ -145,7 +211,12 @@ static int sq_script(vx__store *s, const char *sql)
 
 static void sq_close(vx__store *s)
 {
-    sqlite3_close_v2(db_of(s));
+    sq_conn *c = conn_of(s);
+    for (size_t i = 0; c && i < STMT_CACHE; i++)
+        sqlite3_finalize(c->cache[i].st);
+    if (c)
+        sqlite3_close_v2(c->db);
+    free(c);
     s->db = NULL;
 }
 
@@ -234,8 +305,12 @@ int vx__store_sqlite_open(vx__store *s, const char *path)
     int rc = make_parent_dir(s, path);
     if (rc != VX_OK)
         return rc;
+    sq_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return VX_ENOMEM;
+    s->db = c;
     int src = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    s->db = db;
+    c->db = db;
     if (src != SQLITE_OK) {
         if (!db)
             return VX_ENOMEM;

@@ -1033,7 +1033,9 @@ static void test_crash_kill9(void **state)
 static int64_t pragma(vx__store *s, const char *sql)
 {
     sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)s->db, sql, -1, &st, NULL), SQLITE_OK);
+    /* The backend's connection record starts with the sqlite3 handle. */
+    sqlite3 *db = *(sqlite3 **)s->db;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     int64_t v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
