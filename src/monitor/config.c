@@ -414,6 +414,12 @@ static int key_audit_interval(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return get_duration(c, v, 0, "0s", UINT64_MAX, "", &cfg->audit_interval_ms);
 }
 
+static int key_rtt_retention(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    return get_duration(c, v, 0, "0s", UINT64_MAX, "", &cfg->rtt_retention_ms);
+}
+
 static int key_watch_threads(cfg_ctx *c, const yaml_node_t *v, void *obj)
 {
     vx__monitor_config *cfg = obj;
@@ -901,7 +907,8 @@ static const key_def root_keys[] = {{"interval", key_interval},
                                     {"flap", key_flap},
                                     {"server_rate", key_server_rate},
                                     {"audit_interval", key_audit_interval},
-                                    {"watch_threads", key_watch_threads}};
+                                    {"watch_threads", key_watch_threads},
+                                    {"rtt_retention", key_rtt_retention}};
 
 /* Without an 'alerts' key the events go to the log from warning up; an empty list silences. */
 static int set_defaults(vx__monitor_config *cfg, const char *name)
@@ -911,6 +918,7 @@ static int set_defaults(vx__monitor_config *cfg, const char *name)
     cfg->flap_max_changes = 4;
     cfg->server_rate = VX__DEFAULT_SERVER_RATE;
     cfg->audit_interval_ms = 24ull * 3600u * MS_PER_S;
+    cfg->rtt_retention_ms = 7ull * 24u * 3600u * MS_PER_S;
     cfg->path = strdup(name);
     cfg->store = strdup(VX__DEFAULT_STORE);
     cfg->listen = strdup(VX__DEFAULT_LISTEN);

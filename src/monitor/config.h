@@ -13,6 +13,7 @@
  *   server_rate: 500         # queries per second to any one server address; 0: no limit
  *   audit_interval: 24h      # a full audit of each domain at least this often; 0s: every cycle
  *   watch_threads: 2         # threads for the quiet watches (default: one per core, at most 8)
+ *   rtt_retention: 7d        # RTT samples older than this are deleted; 0s: kept for ever
  *   domains:
  *     - name: example.com
  *       profile: generic     # generic, lync, teams, enum
@@ -97,6 +98,7 @@ typedef struct vx__monitor_config {
     unsigned server_rate;       /* queries/s per server address, 0: no limit; default 500 */
     uint64_t audit_interval_ms; /* full audit at least this often (default 24 h); 0: always */
     unsigned watch_threads;     /* 0 (default): one per core, at most 8 */
+    uint64_t rtt_retention_ms;  /* default 7 days; 0: kept */
 } vx__monitor_config;
 
 /* Reads and validates a file. On error: VX_EINVAL (or VX_EIO when unreadable) and err holds one

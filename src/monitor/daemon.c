@@ -114,6 +114,18 @@ static void on_stagger(uv_timer_t *t)
         uv_timer_stop(&d->stagger_timer);
 }
 
+/* RTT samples past rtt_retention go, a bounded batch per cycle (a few cycles' worth), so that
+ * turning retention on for a large old store does not stall one cycle. */
+static void prune_history(vx__daemon_state *d)
+{
+    uint64_t keep = d->cfg->rtt_retention_ms, now = (uint64_t)time(NULL) * 1000u;
+    size_t limit = d->cfg->domain_count * 64u + 10000u;
+    if (keep == 0 || now <= keep)
+        return;
+    if (vx__store_prune_rtt(d->store, now - keep, limit) != VX_OK)
+        vx__log(VX__LOG_ERROR, "old RTT samples not deleted: %s", vx__store_last_error(d->store));
+}
+
 /* The daemon's engine and the watch threads' engines together. */
 static void all_stats(vx__daemon_state *d, vx__engine_stats *out)
 {
@@ -175,6 +187,7 @@ void vx__cycle_domain_done(vx__daemon_state *d)
     d->cycle_running = false;
     d->cycles++;
     vx__cycle_flush_rtt(d);
+    prune_history(d);
     vx__engine_stats st;
     all_stats(d, &st);
     vx__log(VX__LOG_INFO,

@@ -82,6 +82,9 @@ typedef struct vx__store_rtt_row {
     vx__store_rtt_sample sample;
 } vx__store_rtt_row;
 int vx__store_add_rtt_samples(vx__store *s, const vx__store_rtt_row *rows, size_t count);
+/* Deletes at most limit RTT samples taken before before_ms, the oldest first. The monitor calls
+ * it after each cycle with its rtt_retention, so the table stops growing. */
+int vx__store_prune_rtt(vx__store *s, uint64_t before_ms, size_t limit);
 
 /* Events with id > after_id (all domains when domain is NULL), oldest first, at most limit. */
 int vx__store_events_since(vx__store *s, const char *domain, int64_t after_id, size_t limit,

@@ -209,6 +209,17 @@ int vx__store_add_rtt_samples(vx__store *s, const vx__store_rtt_row *rows, size_
     return rc;
 }
 
+int vx__store_prune_rtt(vx__store *s, uint64_t before_ms, size_t limit)
+{
+    vx__sp p[] = {VX__SP_I(before_ms), VX__SP_I(limit)};
+    if (!s || limit == 0)
+        return VX_EINVAL;
+    return vx__store_exec(s,
+                          "DELETE FROM rtt_samples WHERE id IN (SELECT id FROM rtt_samples"
+                          " WHERE time_ms < $1 ORDER BY time_ms LIMIT $2)",
+                          p, 2);
+}
+
 static int insert_snapshot(vx__store *s, int64_t domain_id, const char *json, uint64_t time_ms,
                            int64_t *id)
 {

@@ -67,12 +67,14 @@
 /* Per domain, what the domain lists (API, dashboard) show, written with each full cycle and
  * touched by each quiet one: no list has to parse every domain's snapshot. counts: findings by
  * severity, "info,notice,warning,error,critical". events_by_snapshot: a cycle's commit drops
- * the domain's earlier snapshots that no event points at. */
+ * the domain's earlier snapshots that no event points at. rtt_by_time: RTT samples older than
+ * the retention are deleted. */
 #define VX__STORE_SCHEMA_V3(SERIAL, INT, REAL)                                                     \
     "CREATE TABLE domain_summaries ("                                                              \
     " domain_id " INT " PRIMARY KEY REFERENCES domains(id), state TEXT NOT NULL,"                  \
     " counts TEXT NOT NULL, open_conditions " INT " NOT NULL, audited_ms " INT " NOT NULL,"        \
     " cycle_ms " INT " NOT NULL);"                                                                 \
-    "CREATE INDEX events_by_snapshot ON events (snapshot_id);"
+    "CREATE INDEX events_by_snapshot ON events (snapshot_id);"                                     \
+    "CREATE INDEX rtt_by_time ON rtt_samples (time_ms);"
 
 #endif

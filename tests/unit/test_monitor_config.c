@@ -33,6 +33,7 @@ static const char full_config[] =
     "server_rate: 2000\n"
     "audit_interval: 6h\n"
     "watch_threads: 3\n"
+    "rtt_retention: 30d\n"
     "domains:\n"
     "  - name: Example.COM\n"
     "    profile: Teams\n"
@@ -128,6 +129,7 @@ static void full_config_sets_every_key(void **state)
     assert_int_equal(c->server_rate, 2000);
     assert_int_equal(c->audit_interval_ms, 6ull * 3600 * 1000);
     assert_int_equal(c->watch_threads, 3);
+    assert_int_equal(c->rtt_retention_ms, 30ull * 24 * 3600 * 1000);
     check_full_domains(c);
     check_full_resolvers(c);
     check_full_sinks(c);
@@ -153,6 +155,7 @@ static void minimal_config_takes_defaults(void **state)
     assert_int_equal(c->server_rate, VX__DEFAULT_SERVER_RATE);
     assert_int_equal(c->audit_interval_ms, 24ull * 3600 * 1000);
     assert_int_equal(c->watch_threads, 0); /* one per core */
+    assert_int_equal(c->rtt_retention_ms, 7ull * 24 * 3600 * 1000);
     assert_int_equal(c->domain_count, 1);
     assert_string_equal(c->domains[0].name, "example.com.");
     assert_string_equal(c->domains[0].profile, "generic");

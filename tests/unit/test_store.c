@@ -698,6 +698,25 @@ static void test_snapshots_kept_as_evidence(void **state)
     vx__store_close(s);
 }
 
+static void test_prune_rtt(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__store_rtt_row rows[5];
+    for (int i = 0; i < 5; i++)
+        rows[i] =
+            (vx__store_rtt_row){"a.example", {"ns1/192.0.2.1", 1, (uint64_t)(1000 * (i + 1))}};
+    assert_int_equal(commit(s, "a.example", "{}", 500, NULL, 0, NULL, NULL), VX_OK); /* 1 at 500 */
+    assert_int_equal(vx__store_add_rtt_samples(s, rows, 5), VX_OK); /* 1000 .. 5000 */
+    assert_int_equal(vx__store_prune_rtt(s, 3500, 2), VX_OK);       /* the two oldest: 500, 1000 */
+    assert_int_equal(raw_int(f, "SELECT min(time_ms) FROM rtt_samples"), 2000);
+    assert_int_equal(vx__store_prune_rtt(s, 3500, 100), VX_OK);
+    assert_int_equal(raw_int(f, "SELECT min(time_ms) FROM rtt_samples"), 4000);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM rtt_samples"), 2);
+    assert_int_equal(vx__store_prune_rtt(s, 3500, 0), VX_EINVAL);
+    vx__store_close(s);
+}
+
 static void test_rtt(void **state)
 {
     fx *f = *state;
@@ -1175,6 +1194,7 @@ int main(void)
         T(test_rtt),
         T(test_summaries_and_quiet_batches),
         T(test_snapshots_kept_as_evidence),
+        T(test_prune_rtt),
         T(test_deliveries),
         T(test_two_handles),
         T(test_open_race),
