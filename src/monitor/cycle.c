@@ -544,9 +544,10 @@ static void take_plan(domain_cycle *c)
         return;
     c->plan = d->plans[c->index];
     d->plans[c->index] = NULL;
-    uint64_t now = now_ms();
-    if (d->cfg->audit_interval_ms == 0 || now >= c->plan->audit_due_ms ||
-        now - c->plan->audited_ms >= d->cfg->audit_interval_ms) {
+    /* A reload may have shortened audit_interval below a plan's due time. */
+    uint64_t now = now_ms(), due = c->plan->audit_due_ms;
+    uint64_t latest = c->plan->audited_ms + d->cfg->audit_interval_ms;
+    if (d->cfg->audit_interval_ms == 0 || now >= (due < latest ? due : latest)) {
         vx__watch_plan_free(c->plan);
         c->plan = NULL;
     }

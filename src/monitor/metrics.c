@@ -24,7 +24,7 @@
 /* ---- series and families ---------------------------------------------------------------- */
 
 typedef struct series {
-    char *labels; /* rendered and escaped: domain="example.com",server="ns1.example.net" */
+    char *labels; /* first (labels_find): rendered and escaped: domain="example.com",server=... */
     double value;
     unsigned long stamp; /* the recording that last set it (per-cycle gauges) */
 } series;
@@ -40,7 +40,7 @@ static const double rtt_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 #define RTT_BUCKETS (sizeof rtt_bounds / sizeof rtt_bounds[0])
 
 typedef struct histo {
-    char *labels;
+    char *labels;                  /* first (labels_find) */
     uint64_t buckets[RTT_BUCKETS]; /* non-cumulative here; cumulated when rendered */
     uint64_t count;
     double sum;
@@ -102,13 +102,17 @@ static void series_free(series *s)
     free(s->labels);
 }
 
-/* Index of labels in f (found) or of where it belongs (not found): the list stays sorted. */
-static size_t family_find(const family *f, const char *labels, bool *found)
+/* Binary search of a sorted array of count items of size bytes whose first member is their
+ * label text (series and histograms alike): the index of labels (found) or of where it
+ * belongs (not found), so that the array stays sorted. */
+static size_t labels_find(const void *items, size_t count, size_t size, const char *labels,
+                          bool *found)
 {
-    size_t lo = 0, hi = f->count;
+    size_t lo = 0, hi = count;
+    *found = false;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(f->items[mid].labels, labels);
+        int c = strcmp(*(char *const *)((const char *)items + mid * size), labels);
         if (c == 0) {
             *found = true;
             return mid;
@@ -118,8 +122,12 @@ static size_t family_find(const family *f, const char *labels, bool *found)
         else
             hi = mid;
     }
-    *found = false;
     return lo;
+}
+
+static size_t family_find(const family *f, const char *labels, bool *found)
+{
+    return labels_find(f->items, f->count, sizeof *f->items, labels, found);
 }
 
 static series *family_get(family *f, const char *labels)
@@ -352,30 +360,10 @@ static bool server_serial(const vx__snapshot *snap, const vx__server *sv, double
     return false;
 }
 
-/* Binary search of the sorted histograms: index of lbl (found) or of where it belongs. */
-static size_t rtt_find(const vx__metrics *m, const char *lbl, bool *found)
-{
-    size_t lo = 0, hi = m->rtt_count;
-    *found = false;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(m->rtt[mid].labels, lbl);
-        if (c == 0) {
-            *found = true;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static histo *rtt_get(vx__metrics *m, const char *lbl)
 {
     bool found;
-    size_t at = rtt_find(m, lbl, &found);
+    size_t at = labels_find(m->rtt, m->rtt_count, sizeof *m->rtt, lbl, &found);
     if (found)
         return &m->rtt[at];
     if (m->rtt_count == m->rtt_cap) {

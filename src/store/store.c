@@ -200,6 +200,15 @@ int vx__store_commit(vx__store *s)
     return rc;
 }
 
+int vx__store_end(vx__store *s, int rc)
+{
+    if (rc == VX_OK)
+        return vx__store_commit(s);
+    if (s->in_tx)
+        vx__store_rollback(s);
+    return rc;
+}
+
 /* Keeps the error that made the caller roll back: a failing ROLLBACK says less. */
 void vx__store_rollback(vx__store *s)
 {
@@ -283,9 +292,5 @@ int vx__store_migrate(vx__store *s)
                             (long long)version, s->be->migration_count);
     for (int v = (int)version + 1; rc == VX_OK && v <= s->be->migration_count; v++)
         rc = apply(s, v);
-    if (rc == VX_OK)
-        return vx__store_commit(s);
-    if (s->in_tx)
-        vx__store_rollback(s);
-    return rc;
+    return vx__store_end(s, rc);
 }

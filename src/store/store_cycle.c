@@ -36,11 +36,7 @@ int vx__store_set_baseline(vx__store *s, const char *domain, const char *json, u
                             " SET json = excluded.json, accepted_ms = excluded.accepted_ms",
                             p, 3);
     }
-    if (rc == VX_OK)
-        return vx__store_commit(s);
-    if (s->in_tx)
-        vx__store_rollback(s);
-    return rc;
+    return vx__store_end(s, rc);
 }
 
 /* ---- events -------------------------------------------------------------------------------- */
@@ -202,11 +198,7 @@ int vx__store_add_rtt_samples(vx__store *s, const vx__store_rtt_row *rows, size_
                                 " AND domain_id = (SELECT id FROM domains WHERE name = $1)",
                                 p, 4);
     }
-    if (rc == VX_OK)
-        return vx__store_commit(s);
-    if (s->in_tx)
-        vx__store_rollback(s);
-    return rc;
+    return vx__store_end(s, rc);
 }
 
 int vx__store_prune_rtt(vx__store *s, uint64_t before_ms, size_t limit)
@@ -316,11 +308,8 @@ static int run_cycle(vx__store *s, const cycle *c, int64_t *snap_id, int64_t *id
 
     if (rc == VX_OK)
         rc = write_cycle(s, c, snap_id, ids);
-    if (rc == VX_OK)
-        return vx__store_commit(s);
-    if (s->in_tx)
-        vx__store_rollback(s);
-    return rc == VX_ENOMEM ? rc : VX_EIO;
+    rc = vx__store_end(s, rc);
+    return rc == VX_OK || rc == VX_ENOMEM ? rc : VX_EIO;
 }
 
 int vx__store_commit_cycle(vx__store *s, const char *domain, const char *snapshot_json,
@@ -374,11 +363,7 @@ int vx__store_mark_delivered(vx__store *s, const char *sink, int64_t event_id, u
                             " THEN excluded.event_id ELSE sink_cursors.event_id END,"
                             " updated_ms = excluded.updated_ms",
                             p, 3);
-    if (rc == VX_OK)
-        return vx__store_commit(s);
-    if (s->in_tx)
-        vx__store_rollback(s);
-    return rc;
+    return vx__store_end(s, rc);
 }
 
 int vx__store_register_sink(vx__store *s, const char *sink, uint64_t now_ms)

@@ -78,6 +78,9 @@ int vx__store_query_int(vx__store *s, const char *sql, const vx__sp *params, int
 int vx__store_begin(vx__store *s);
 int vx__store_commit(vx__store *s);
 void vx__store_rollback(vx__store *s);
+/* Ends the transaction a write began: COMMIT when rc is VX_OK, else ROLLBACK (if one is open)
+ * and rc again. */
+int vx__store_end(vx__store *s, int rc);
 
 /* The id of a domain, created if missing (inside the caller's transaction). */
 int vx__store_domain_id(vx__store *s, const char *domain, int64_t *id);
