@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 
 /* Why the first failed UDP question of a dead address failed ("timed out", "refused"). */
@@ -33,7 +33,7 @@ static size_t probed_count(const vx__view *v)
 VX__CHECK_FN(vx__chk_all_ns_unreachable)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     if (probed_count(&v) > 0 && v.alive_count == 0) {
         vx__strbuf list = {0};
@@ -56,7 +56,7 @@ VX__CHECK_FN(vx__chk_all_ns_unreachable)
 VX__CHECK_FN(vx__chk_ns_unreachable)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     for (size_t i = 0; v.alive_count > 0 && i < v.server_count; i++) {
         const vx__vserver *s = &v.servers[i];
@@ -72,7 +72,7 @@ VX__CHECK_FN(vx__chk_ns_unreachable)
 VX__CHECK_FN(vx__chk_ns_no_tcp)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     for (size_t i = 0; i < v.server_count; i++) {
         const vx__vserver *s = &v.servers[i];
@@ -92,7 +92,7 @@ VX__CHECK_FN(vx__chk_ns_no_tcp)
 VX__CHECK_FN(vx__chk_ns_lame)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     char d[VX__NAME_TEXT_MAX];
     vx__name_show(snap->domain, d, sizeof d);
@@ -111,7 +111,7 @@ VX__CHECK_FN(vx__chk_ns_lame)
 VX__CHECK_FN(vx__chk_ns_slow)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     for (size_t i = 0; i < v.server_count; i++) {
         const vx__vserver *s = &v.servers[i];

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 
 static const char *const profiles[] = {"generic", "lync", "teams", "enum"};
 

@@ -13,36 +13,9 @@
 #include <stdint.h>
 
 #include "check/asndb.h"
-#include "probe/snapshot.h"
-
-typedef enum vx__severity {
-    VX__SEV_INFO = 0,
-    VX__SEV_NOTICE,
-    VX__SEV_WARNING,
-    VX__SEV_ERROR,
-    VX__SEV_CRITICAL
-} vx__severity;
-
-#define VX__SEV_COUNT 5
-const char *vx__severity_name(vx__severity s); /* "info" ... "critical" */
-int vx__severity_from_name(const char *name, vx__severity *out);
-
-typedef struct vx__finding {
-    const char *check; /* the id (static string from the registry) */
-    const char *area;  /* static */
-    vx__severity severity;
-    char *message;  /* one sentence, specific: which servers, which records, which values */
-    char **servers; /* "ns1.example.net/192.0.2.1" */
-    size_t server_count;
-    char **names; /* owner names (and "name TYPE" where the type matters) */
-    size_t name_count;
-} vx__finding;
-
-typedef struct vx__findings {
-    vx__finding *items;
-    size_t count;
-    size_t cap;
-} vx__findings;
+#include "model/finding.h"
+#include "model/severity.h"
+#include "model/snapshot.h"
 
 /* Thresholds a user can set; vx__check_config_default() gives CHECKS.md's defaults. */
 typedef struct vx__check_config {
@@ -86,10 +59,6 @@ int vx__run_checks(const vx__snapshot *snap, const vx__check_config *cfg, vx__fi
 /* Used by the checks: appends a finding (message printf-style); servers/names added after. */
 vx__finding *vx__finding_add(vx__findings *out, const char *check_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int vx__finding_add_server(vx__finding *f, const char *label);
-int vx__finding_add_name(vx__finding *f, const char *name);
-void vx__findings_clear(vx__findings *f);
-vx__severity vx__findings_worst(const vx__findings *f);
 
 /* Outage survival of the SIP chain (CHECKS.md, ttl): if every authoritative server went dark at
  * once, the time after which half (and 90%) of resolver caches have lost a record the chain

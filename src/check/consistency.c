@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
 
@@ -151,7 +151,7 @@ static void for_each_key(const vx__snapshot *snap, const vx__check_config *cfg, 
                          compare_fn fn, vx__findings *out)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     member *m = calloc(v.server_count ? v.server_count : 1, sizeof *m);
     for (size_t i = 0; m && i < snap->obs_count; i++) {
@@ -197,7 +197,7 @@ static bool serial_of(const member *m, uint32_t *serial)
 VX__CHECK_FN(vx__chk_soa_serial_mismatch)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     member *m = calloc(v.server_count ? v.server_count : 1, sizeof *m);
     size_t n = m ? members_of(&v, snap->domain, VX__T_SOA, m) : 0;
@@ -258,7 +258,7 @@ static void soa_problems(const vx__check_config *cfg, uint32_t refresh, uint32_t
 VX__CHECK_FN(vx__chk_soa_timers)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     vx__answer a;
     vx__view_answer(&v, snap->domain, VX__T_SOA, &a);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 
 #define MAX_NAMES 64
@@ -79,7 +79,7 @@ VX__CHECK_FN(vx__chk_ns_count_low)
 {
     (void)cfg;
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     const char *where;
     const vx__rrset *ns = counted_ns(&v, &where);
@@ -154,7 +154,7 @@ static void ns_mismatch_report(const vx__rrset *parent, const vx__rrset *zone,
 VX__CHECK_FN(vx__chk_ns_set_mismatch)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     const vx__observation *from = NULL;
     const vx__rrset *parent = vx__view_parent_ns(&v, &from);
@@ -207,7 +207,7 @@ static void glue_one(const vx__view *v, const char *name, uint16_t type, vx__fin
 VX__CHECK_FN(vx__chk_glue_mismatch)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     const char *names[MAX_NAMES];
     size_t n = vx__view_ns_names(&v, names, MAX_NAMES);
@@ -231,7 +231,7 @@ static bool unresolvable(const vx__answer *a, const vx__answer *aaaa)
 VX__CHECK_FN(vx__chk_ns_name_unresolvable)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     const char *names[MAX_NAMES];
     size_t n = vx__view_ns_names(&v, names, MAX_NAMES);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 
 #define MAX_NAMES 64
@@ -141,7 +141,7 @@ static void ns_same_check(const vx__snapshot *snap, const vx__check_config *cfg,
                           const char *id, const char *what, vx__findings *out)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     char common[VX__NAME_TEXT_MAX], c[VX__NAME_TEXT_MAX], d[VX__NAME_TEXT_MAX];
     vx__strbuf names = {0};
@@ -293,7 +293,7 @@ static void alt_compare(const char *main_domain, const target_set *m, const vx__
                         const vx__check_config *cfg, vx__findings *out)
 {
     vx__view v;
-    if (vx__view_build(alt, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(alt, cfg->profile, &v) != VX_OK)
         return;
     target_set t;
     targets_of(&v, &t);
@@ -324,7 +324,7 @@ VX__CHECK_FN(vx__chk_service_alt_domain_mismatch)
     if (snap->alt_count == 0)
         return;
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     target_set m;
     targets_of(&v, &m);
@@ -345,7 +345,7 @@ static void sip_hosts_names(const vx__view *v, vx__finding *f)
 VX__CHECK_FN(vx__chk_sip_targets_single_prefix)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     struct sockaddr_storage a[MAX_ADDRS];
     size_t n = sip_addrs(&v, a, MAX_ADDRS);
@@ -367,7 +367,7 @@ VX__CHECK_FN(vx__chk_sip_targets_single_asn)
     if (!cfg->asndb)
         return;
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     struct sockaddr_storage a[MAX_ADDRS];
     size_t n = sip_addrs(&v, a, MAX_ADDRS);

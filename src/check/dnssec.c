@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
 
@@ -240,7 +240,7 @@ VX__CHECK_FN(vx__chk_dnssec_bogus)
         if (snap->obs[i].kind == VX__PROBE_DS && snap->obs[i].status == VX_OK)
             ds = vx__obs_find(&snap->obs[i], VX__SECTION_ANSWER, snap->domain, VX__T_DS);
     vx__view v;
-    if (!ds || vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (!ds || vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     vx__answer k;
     vx__view_answer(&v, snap->domain, VX__T_DNSKEY, &k);
@@ -279,7 +279,7 @@ static uint64_t soonest_expiry(const signed_set *s, uint64_t now)
 VX__CHECK_FN(vx__chk_dnssec_rrsig_expiring)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     signed_set sets[MAX_CHAIN];
     size_t n = chain_sets(&v, sets);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
 
@@ -101,7 +101,7 @@ VX__CHECK_FN(vx__chk_lync_record_missing)
 {
     bool lync = profile_is(cfg, snap, "lync"), teams = profile_is(cfg, snap, "teams");
     vx__view v;
-    if ((!lync && !teams) || vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if ((!lync && !teams) || vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     if (lync)
         check_records(&v, lync_records, sizeof lync_records / sizeof lync_records[0],
@@ -127,7 +127,7 @@ static bool sign_in_name(const vx__view *v, const char *owner)
 VX__CHECK_FN(vx__chk_lync_strict_name)
 {
     vx__view v;
-    if (!profile_is(cfg, snap, "lync") || vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (!profile_is(cfg, snap, "lync") || vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     char d[VX__NAME_TEXT_MAX], o[VX__NAME_TEXT_MAX], h[VX__NAME_TEXT_MAX];
     vx__name_show(snap->domain, d, sizeof d);

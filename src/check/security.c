@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 #include "wire/msg.h"
 
@@ -18,7 +18,7 @@ static void each_alive(const vx__snapshot *snap, const vx__check_config *cfg, se
                        vx__findings *out)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     for (size_t i = 0; i < v.server_count; i++)
         if (v.servers[i].alive)

@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 
 static bool is_enum(const vx__view *v)
@@ -45,7 +45,7 @@ static void naptr_show(const vx__cv_naptr *n, char *out, size_t cap)
 VX__CHECK_FN(vx__chk_sip_no_records)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     bool any = false, conclusive = vx__answer_conclusive(&v.naptr);
     for (size_t i = 0; i < v.naptr_count; i++)
@@ -83,7 +83,7 @@ VX__CHECK_FN(vx__chk_naptr_incomplete)
 {
     static const char *const wanted[] = {"SIP+D2U", "SIP+D2T", "SIPS+D2T"};
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     vx__strbuf missing = {0};
     for (size_t i = 0; sip_naptr_count(&v) > 0 && i < 3; i++)
@@ -125,7 +125,7 @@ static void naptr_problems(const vx__cv_naptr *n, vx__strbuf *sb)
 VX__CHECK_FN(vx__chk_naptr_invalid)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     char d[VX__NAME_TEXT_MAX], rec[1200];
     vx__name_show(snap->domain, d, sizeof d);
@@ -156,7 +156,7 @@ static const vx__cv_srvname *srvname_of(const vx__view *v, const char *owner)
 VX__CHECK_FN(vx__chk_naptr_dangling)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     for (size_t i = 0; i < v.naptr_count; i++) {
         const vx__cv_naptr *n = &v.naptrs[i];
@@ -179,7 +179,7 @@ VX__CHECK_FN(vx__chk_naptr_dangling)
 VX__CHECK_FN(vx__chk_srv_missing_at_domain)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     bool missing = sip_naptr_count(&v) > 0;
     for (size_t i = 0; missing && i < v.srvname_count; i++) {

@@ -10,7 +10,7 @@
 #include <libpsl.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 
 #define MAX_ADDRS 32
@@ -42,7 +42,7 @@ static void each_host(const vx__snapshot *snap, const vx__check_config *cfg, hos
                       vx__findings *out)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     for (size_t h = 0; h < v.host_count; h++)
         fn(&v, h, out);
@@ -187,7 +187,7 @@ static void single_target(const vx__view *v, size_t s, vx__findings *out)
 VX__CHECK_FN(vx__chk_srv_single_target)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     for (size_t s = 0; s < v.srvname_count; s++)
         single_target(&v, s, out);
@@ -199,7 +199,7 @@ VX__CHECK_FN(vx__chk_srv_single_target)
 VX__CHECK_FN(vx__chk_srv_port_unusual)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     for (size_t i = 0; i < v.srv_count; i++) {
         const vx__cv_srv *r = &v.srvs[i];

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "check/check.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 
 #define MAX_SETS 64
@@ -104,7 +104,7 @@ static double solve(const chain *c, double hi, double target)
 
 static int chain_build(const vx__snapshot *snap, vx__view *v, chain *c)
 {
-    int rc = vx__view_build(snap, NULL, v);
+    int rc = vx__check_view_build(snap, NULL, v);
     if (rc == VX_OK)
         chain_of(v, c);
     return rc;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
-#include "check/view.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
 
@@ -54,7 +54,7 @@ static void chain_ttls(const vx__view *v, const ttl_rule *r, vx__findings *out)
 VX__CHECK_FN(vx__chk_ttl_too_short)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     ttl_rule r = {"TTL-TOO-SHORT", false, cfg->ttl_min};
     ttl_one(&r, vx__view_parent_ns(&v, NULL), " at the parent", out);
@@ -66,7 +66,7 @@ VX__CHECK_FN(vx__chk_ttl_too_short)
 VX__CHECK_FN(vx__chk_ttl_too_long)
 {
     vx__view v;
-    if (vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
     ttl_rule r = {"TTL-TOO-LONG", true, cfg->ttl_max};
     chain_ttls(&v, &r, out);

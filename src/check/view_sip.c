@@ -5,7 +5,7 @@
  * answer is the consensus of the authoritative addresses (or a walk's for names outside the
  * domain), so the checks see what a resolver would most likely cache.
  */
-#include "check/view.h"
+#include "check/view_sip.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,5 +213,33 @@ int vx__view_sip_build(vx__view *v)
         vx__view_answer(v, v->hosts[i].name, VX__T_A, &v->hosts[i].a);
         vx__view_answer(v, v->hosts[i].name, VX__T_AAAA, &v->hosts[i].aaaa);
     }
+    return rc;
+}
+
+size_t vx__host_addrs(const vx__cv_host *h, struct sockaddr_storage *out, size_t cap)
+{
+    size_t n = 0;
+    const vx__rrset *sets[2] = {h->a.set, h->aaaa.set};
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; sets[k] && i < sets[k]->count; i++) {
+            struct sockaddr_storage ss;
+            socklen_t len;
+            if (vx__addr_parse(sets[k]->rdata[i], 5060, &ss, &len) != VX_OK)
+                continue;
+            if (n < cap)
+                out[n] = ss;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* ---- delegation ---------------------------------------------------------------------------- */
+
+int vx__check_view_build(const vx__snapshot *snap, const char *profile, vx__view *v)
+{
+    int rc = vx__view_build(snap, profile, v);
+    if (rc == VX_OK && (rc = vx__view_sip_build(v)) != VX_OK)
+        vx__view_free(v);
     return rc;
 }

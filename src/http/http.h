@@ -11,7 +11,7 @@
  *   GET  /api/v1/domains                     {"domains":[{"name":..,"state":..,"last_cycle":..,
  *                                              "findings":{severity:count},"open_events":n}]}
  *   GET  /api/v1/events?since=ID|RFC3339&domain=NAME&limit=N
- *                                            {"events":[event JSON (monitor/event.h)]}
+ *                                            {"events":[event JSON (model/event.h)]}
  *   GET  /api/v1/domains/NAME/snapshot       the latest snapshot JSON (404 if none)
  *   POST /api/v1/domains/NAME/baseline       accept the latest snapshot as the baseline (token)
  *   GET  /                                   dashboard: the domains with their state

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "monitor/config.h"
-#include "monitor/event.h"
+#include "model/event.h"
 
 typedef struct vx__alerter vx__alerter;
 

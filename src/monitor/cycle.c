@@ -17,9 +17,9 @@
 
 #include "check/check.h"
 #include "monitor/alert.h"
-#include "monitor/event.h"
+#include "monitor/diff.h"
 #include "probe/audit.h"
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/fingerprint.h"

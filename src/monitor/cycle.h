@@ -16,7 +16,7 @@
 #include "monitor/metrics.h"
 #include "monitor/watch_pool.h"
 #include "net/engine.h"
-#include "probe/servers.h"
+#include "model/servers.h"
 #include "probe/watch.h"
 #include "store/store.h"
 

@@ -16,7 +16,7 @@
 #include "monitor/alert.h"
 #include "monitor/cycle.h"
 #include "probe/hints.h"
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 #include "voxdns/status.h"
 #include "wire/name.h"
 

@@ -1,5 +1,5 @@
 /*
- * monitor/diff.c — owns vx__diff_cycle(), the pure diff of one monitor cycle (monitor/event.h):
+ * monitor/diff.c — owns vx__diff_cycle(), the pure diff of one monitor cycle (monitor/diff.h):
  * this cycle's snapshot against the accepted baseline, the watched resolvers against the
  * authoritative servers, and the findings, each turned into open conditions and the events that
  * open and close them. docs/events.md states every rule an operator relies on; the comments
@@ -11,7 +11,7 @@
  * "unknown" must never read as "reverted"), or its subject is gone (a server no longer in the
  * NS set, a resolver no longer watched, a name the baseline no longer has: dropped silently).
  */
-#include "monitor/event.h"
+#include "monitor/diff.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "check/view.h"
+#include "model/view.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/query.h"

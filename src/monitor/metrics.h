@@ -21,8 +21,8 @@
 #include <sys/socket.h>
 
 #include "check/check.h"
-#include "monitor/event.h"
-#include "probe/snapshot.h"
+#include "model/event.h"
+#include "model/snapshot.h"
 
 typedef struct vx__metrics vx__metrics;
 

@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "net/rtt.h"
+#include "model/transport.h"
 #include "wire/reader.h"
 
 #define VX__ATTEMPTS_MAX 8
@@ -47,8 +48,6 @@ typedef struct vx__engine_opts {
 } vx__engine_opts;
 
 void vx__engine_opts_default(vx__engine_opts *opts);
-
-typedef enum vx__transport { VX__UDP = 0, VX__TCP = 1 } vx__transport;
 
 /* One attempt of a query, for the attempt history that `voxdns query` prints. */
 typedef struct vx__attempt {

@@ -17,8 +17,8 @@
 #include <stddef.h>
 
 #include "net/engine.h"
-#include "probe/servers.h"
-#include "probe/snapshot.h"
+#include "model/servers.h"
+#include "model/snapshot.h"
 
 typedef struct vx__audit_opts {
     const vx__server_set *hints;    /* must outlive the audit */

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "probe/servers.h"
+#include "model/servers.h"
 
 /* IANA's 13 root servers, IPv4 and IPv6. */
 int vx__hints_builtin(vx__server_set *out);

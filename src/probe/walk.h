@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "net/engine.h"
-#include "probe/servers.h"
+#include "model/servers.h"
 #include "wire/msg.h"
 
 typedef enum vx__walk_event {

@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 
 #include "net/engine.h"
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 
 typedef struct vx__watch_server {
     char *name; /* normalised NS name ("ns1.example.net.") */

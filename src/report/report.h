@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 #include "check/check.h"
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 
 #define VX__AUDIT_SCHEMA "voxdns.audit/1"
 

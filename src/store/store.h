@@ -4,7 +4,7 @@
  * URL: "sqlite:/var/lib/voxdns/voxdns.db" (or a bare path) or "postgresql://...".
  *
  * What it keeps: domains; each domain's accepted baseline snapshot; the snapshots that explain
- * events; events; the open conditions of the diff (monitor/event.h); per-server RTT samples;
+ * events; events; the open conditions of the diff (model/event.h); per-server RTT samples;
  * which events the alert sinks have delivered.
  *
  * Nothing is lost: vx__store_commit_cycle() writes a cycle's snapshot, events, conditions and
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "monitor/event.h"
+#include "model/event.h"
 
 typedef struct vx__store vx__store;
 

@@ -1,5 +1,5 @@
 /*
- * tests/fuzz/fuzz_snapshot.c — libFuzzer target for the snapshot reader (probe/snapshot_json.c,
+ * tests/fuzz/fuzz_snapshot.c — libFuzzer target for the snapshot reader (model/snapshot_json.c,
  * `voxdns audit --from FILE`). Beyond ASan/UBSan findings it aborts when an invariant breaks:
  * whatever loads saves, the saved text loads again, and saving that gives the same bytes.
  * A loaded snapshot is also rendered (report/ parses its rdata for the SIP chain), since
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 #include "report/report.h"
 #include "voxdns/status.h"
 

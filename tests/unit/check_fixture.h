@@ -1,6 +1,6 @@
 /*
  * tests/unit/check_fixture.h — hand-built snapshots for the check tests, header-only and
- * independent of probe/snapshot.c: snapshots are filled field by field and freed here.
+ * independent of model/snapshot.c: snapshots are filled field by field and freed here.
  *
  * fx_healthy() is a healthy SIP domain (example.com, two DNS operators under two TLDs, four
  * addresses in four prefixes, NAPTR → three SRV names → two SIP servers in two prefixes, TTLs

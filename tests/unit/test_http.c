@@ -29,7 +29,7 @@
 #include "check_fixture.h"
 #include "http/http.h"
 #include "http/http_impl.h"
-#include "monitor/event.h"
+#include "model/event.h"
 #include "monitor/metrics.h"
 #include "store/store.h"
 

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "check_fixture.h"
-#include "monitor/event.h"
+#include "model/event.h"
 #include "monitor/metrics.h"
 
 /* ---- a small parser of the exposition format --------------------------------------------- */

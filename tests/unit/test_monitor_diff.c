@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "monitor/event.h"
+#include "monitor/diff.h"
 
 #define T0 1700000000000ull
 #define CYCLE_MS 300000ull

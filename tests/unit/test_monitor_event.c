@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_monitor_event.c — monitor/event.c: event type names, deep-copied event and
+ * tests/unit/test_monitor_event.c — model/event.c: event type names, deep-copied event and
  * condition lists, and the event JSON the API gives (exactly its keys, RFC 3339 times with
  * milliseconds, type mnemonics, nulls for what an event is not about).
  */
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "monitor/event.h"
+#include "model/event.h"
 #include "voxdns/status.h"
 
 static void test_type_names(void **state)

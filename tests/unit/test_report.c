@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 #include "check/check.h"
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 #include "report/report.h"
 #include "report/report_impl.h"
 #include "voxdns/status.h"

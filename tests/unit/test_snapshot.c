@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 

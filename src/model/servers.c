@@ -1,5 +1,5 @@
-/* probe/servers.c — the name-server address list used by hints, the walk and the audit. */
-#include "probe/servers.h"
+/* model/servers.c — the name-server address list used by hints, the walk and the audit. */
+#include "model/servers.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 /*
- * probe/snapshot.c — owns the snapshot in memory: creation and deep release, appending
+ * model/snapshot.c — owns the snapshot in memory: creation and deep release, appending
  * observations and servers (deep copies), filling an observation from a parsed response, the
  * probe kind names and the "name/address" server label every finding uses. The JSON form lives
- * in probe/snapshot_json.c.
+ * in model/snapshot_json.c.
  */
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /*
- * monitor/event.c — owns the monitor's event and condition values (monitor/event.h): the event
+ * model/event.c — owns the monitor's event and condition values (model/event.h): the event
  * type names, deep-copying lists of events and of open conditions, and the JSON form of an event
  * as the HTTP API and the alert sinks give it. The diff that produces events is in diff.c.
  */
-#include "monitor/event.h"
+#include "model/event.h"
 
 #include <stdlib.h>
 #include <string.h>

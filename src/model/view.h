@@ -1,6 +1,6 @@
 /*
- * check/view.h — internal to check/: the facts many checks derive from one snapshot, computed
- * once per check so that each check stays a short rule. Per authoritative address: did it
+ * model/view.h — the facts the checks and the monitor's diff derive from one snapshot, computed
+ * once so that each check (and each diff rule) stays short. Per authoritative address: did it
  * answer at all over UDP (alive), is it authoritative for the domain (not lame), its median
  * RTT. Per (name, type): the consensus answer (docs/audit-probes.md "Consensus"). The SIP chain:
  * NAPTR → SRV names → SRV records → target hosts → A/AAAA, each with the answer it came from.
@@ -8,14 +8,16 @@
  * Ownership: a view borrows the snapshot (every pointer into observations and RRsets stays
  * valid while the snapshot lives) and owns only its arrays; vx__view_free releases them.
  */
-#ifndef VX_CHECK_VIEW_H
-#define VX_CHECK_VIEW_H
+#ifndef VX_MODEL_VIEW_H
+#define VX_MODEL_VIEW_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check/check.h"
+#include <ldns/ldns.h>
+
+#include "model/snapshot.h"
 #include "wire/addr.h"
 #include "wire/name.h"
 
@@ -68,38 +70,12 @@ typedef struct vx__answer {
     int failure;            /* the status of a failed walk when obs is NULL, else VX_OK */
 } vx__answer;
 
-typedef enum vx__sipt { VX__SIPT_OTHER = 0, VX__SIPT_UDP, VX__SIPT_TCP, VX__SIPT_TLS } vx__sipt;
-
-typedef struct vx__cv_naptr {
-    uint16_t order, pref;
-    char flags[256];
-    char service[256];
-    char regexp[256];
-    char replacement[VX__NAME_TEXT_MAX];
-    bool sip; /* service SIP+... or SIPS+... (case-insensitive) */
-} vx__cv_naptr;
-
-/* An SRV owner name the chain reaches. */
-typedef struct vx__cv_srvname {
-    char owner[VX__NAME_TEXT_MAX];
-    vx__sipt transport;
-    bool standard;   /* _sip._udp / _sip._tcp / _sips._tcp at the domain */
-    bool from_naptr; /* some SIP NAPTR's replacement */
-    bool profile;    /* a Lync/Teams name */
-    vx__answer ans;
-} vx__cv_srvname;
-
-/* One SRV record (target "." excluded: the service is decidedly not offered). */
-typedef struct vx__cv_srv {
-    size_t name; /* index into srvnames */
-    uint16_t priority, weight, port;
-    size_t host; /* index into hosts */
-} vx__cv_srv;
-
-typedef struct vx__cv_host {
-    char name[VX__NAME_TEXT_MAX];
-    vx__answer a, aaaa;
-} vx__cv_host;
+/* The SIP chain part of a view: its types and how it is derived belong to check/
+ * (check/view_sip.h); a view built by vx__view_build() leaves it empty. */
+typedef struct vx__cv_naptr vx__cv_naptr;
+typedef struct vx__cv_srvname vx__cv_srvname;
+typedef struct vx__cv_srv vx__cv_srv;
+typedef struct vx__cv_host vx__cv_host;
 
 typedef struct vx__view {
     const vx__snapshot *snap;
@@ -120,9 +96,8 @@ typedef struct vx__view {
     size_t host_count;
 } vx__view;
 
+/* The servers and the zone's NS consensus (not the SIP chain: check/view_sip.h). */
 int vx__view_build(const vx__snapshot *snap, const char *profile, vx__view *v);
-/* The SIP chain part of the view (view_sip.c); called by vx__view_build. */
-int vx__view_sip_build(vx__view *v);
 void vx__view_free(vx__view *v);
 
 /* Alive and not lame: its data may be compared. */
@@ -173,12 +148,6 @@ int vx__soa_parse(const char *rdata, uint32_t *serial, uint32_t *refresh, uint32
                   uint32_t *expire, uint32_t *minimum);
 /* An ldns record from a canonical RRset's record i (caller frees). NULL on failure. */
 ldns_rr *vx__rrset_rr(const vx__rrset *set, size_t i);
-/* Addresses of a host's A and AAAA answers; returns the count (at most cap kept). */
-size_t vx__host_addrs(const vx__cv_host *h, struct sockaddr_storage *out, size_t cap);
-/* SIP transport of an SRV owner from its first labels (_sip._udp, _sips._tcp, _sip._tls ...). */
-vx__sipt vx__sipt_of_owner(const char *owner);
-const char *vx__sipt_name(vx__sipt t);
-
 /* A growing list of strings, for messages that enumerate ("a, b, c"). */
 typedef struct vx__strbuf {
     char *s;

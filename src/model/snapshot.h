@@ -1,5 +1,5 @@
 /*
- * probe/snapshot.h — everything the audit observed about one SIP domain's DNS, and nothing it
+ * model/snapshot.h — everything the audit observed about one SIP domain's DNS, and nothing it
  * concluded. probe/audit.c fills it from the network; check/ reads it and never does I/O; it
  * serialises to JSON (`voxdns audit --save`) and back (`--from`), so every check can be replayed
  * on a recorded snapshot without a network (DNSViz's probe/grok split).
@@ -10,16 +10,16 @@
  * Ownership: a snapshot owns every string, RRset and nested snapshot it points to;
  * vx__snapshot_free() releases all of it.
  */
-#ifndef VX_PROBE_SNAPSHOT_H
-#define VX_PROBE_SNAPSHOT_H
+#ifndef VX_MODEL_SNAPSHOT_H
+#define VX_MODEL_SNAPSHOT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "net/engine.h"
-#include "probe/servers.h"
+#include "model/transport.h"
+#include "model/servers.h"
 #include "wire/msg.h"
 #include "wire/rrset.h"
 

@@ -1,5 +1,5 @@
 /*
- * probe/snapshot_json.c — owns the JSON form of a snapshot (schema "voxdns.snapshot/1"):
+ * model/snapshot_json.c — owns the JSON form of a snapshot (schema "voxdns.snapshot/1"):
  * writing it (`voxdns audit --save`) and reading it back (`--from FILE`).
  *
  * Reading is a parser of outside input: every field is checked for type and range, names go
@@ -10,7 +10,7 @@
  * written is printable ASCII and tabs (what ldns prints; anything else is written as '?'), reals
  * are written with 15 significant digits (DBL_DIG, so text → double → text is exact).
  */
-#include "probe/snapshot.h"
+#include "model/snapshot.h"
 
 #include <arpa/inet.h>
 #include <math.h>

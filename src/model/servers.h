@@ -1,9 +1,9 @@
 /*
- * probe/servers.h — a list of name-server addresses, each with the NS name it belongs to: the
+ * model/servers.h — a list of name-server addresses, each with the NS name it belongs to: the
  * unit in which delegations, root hints and zone cuts are handled by the walk and the audit.
  */
-#ifndef VX_PROBE_SERVERS_H
-#define VX_PROBE_SERVERS_H
+#ifndef VX_MODEL_SERVERS_H
+#define VX_MODEL_SERVERS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
- * monitor/event.h — the monitor's events (CHECKS.md, "monitor events") and the pure diff that
- * produces them: one cycle's snapshot and findings compared with the accepted baseline and with
- * the conditions still open from earlier cycles.
+ * model/event.h — the monitor's events (CHECKS.md, "monitor events") and the open conditions
+ * they announce: values shared by monitor/ (whose diff produces them, monitor/diff.h), store/
+ * (which keeps them) and http/ (which shows them).
  *
  * A *condition* is something that is currently true and was announced once by an event: a
  * server's answer differs from the baseline, a server is down, a secondary lags, a finding is
@@ -10,17 +10,15 @@
  * FINDING-CLEARED) when it no longer holds. Conditions are stored with the cycle's events in one
  * transaction, so a restart (even after kill -9) neither loses nor repeats an event.
  *
- * No I/O here: the monitor daemon feeds it, the unit tests feed it hand-built snapshots.
  */
-#ifndef VX_MONITOR_EVENT_H
-#define VX_MONITOR_EVENT_H
+#ifndef VX_MODEL_EVENT_H
+#define VX_MODEL_EVENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check/check.h"
-#include "probe/snapshot.h"
+#include "model/severity.h"
 
 typedef enum vx__event_type {
     VX__EV_RECORD_CHANGED = 0, /* a server's data for (name, type) differs from the baseline */
@@ -101,34 +99,6 @@ void vx__conditions_clear(vx__conditions *c);
 const char *vx__domain_state(const size_t counts[VX__SEV_COUNT], const vx__conditions *conds);
 int vx__conditions_put(vx__conditions *c, const vx__condition *cond); /* deep copy, by key */
 const vx__condition *vx__conditions_get(const vx__conditions *c, const char *key);
-
-typedef struct vx__diff_config {
-    uint64_t serial_lag_ms; /* SERIAL-LAG after a secondary is behind this long (default 0:
-                               the first cycle it is behind) */
-} vx__diff_config;
-
-/* A watched recursive resolver's answers for the chain names (from the monitor's probes). */
-typedef struct vx__resolver_obs {
-    const char *label;          /* "192.0.2.99" or "name/address" */
-    int status;                 /* VX_OK when it answered */
-    const vx__observation *obs; /* its answers (kind RESOLVE), obs_count entries */
-    size_t obs_count;
-} vx__resolver_obs;
-
-typedef struct vx__diff_input {
-    const vx__snapshot *baseline; /* the accepted baseline */
-    const vx__snapshot *current;  /* this cycle */
-    const vx__findings *findings; /* this cycle's findings */
-    const vx__resolver_obs *resolvers;
-    size_t resolver_count;
-    uint64_t now_ms;
-    const vx__diff_config *cfg;
-} vx__diff_input;
-
-/* Compares this cycle with the baseline and the open conditions. Appends the events to emit to
- * out (ids 0, snapshot_id 0) and rewrites open into the conditions that hold after this cycle
- * (the closing events carry first/last seen from the condition they close). */
-int vx__diff_cycle(const vx__diff_input *in, vx__conditions *open, vx__events *out);
 
 /* JSON of one event as the API returns it:
  * {"id":..,"type":"RECORD-CHANGED","severity":..,"domain":..,"server":..,"name":..,

@@ -1,9 +1,9 @@
 /*
- * check/view.c — owns the per-address facts of the view (alive, lame, median RTT), the
+ * model/view.c — owns the per-address facts of the view (alive, lame, median RTT), the
  * consensus answer of a (name, type), and small helpers on names, records and messages that
- * every check uses. The SIP chain is built in view_sip.c.
+ * every check uses. The SIP chain is built in check/view_sip.c.
  */
-#include "check/view.h"
+#include "model/view.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -413,8 +413,6 @@ int vx__view_build(const vx__snapshot *snap, const char *profile, vx__view *v)
     int rc = servers_build(v);
     if (rc == VX_OK)
         vx__view_answer(v, snap->domain, VX__T_NS, &v->zone_ns);
-    if (rc == VX_OK)
-        rc = vx__view_sip_build(v);
     if (rc != VX_OK)
         vx__view_free(v);
     return rc;
@@ -429,26 +427,6 @@ void vx__view_free(vx__view *v)
     free(v->hosts);
     memset(v, 0, sizeof *v);
 }
-
-size_t vx__host_addrs(const vx__cv_host *h, struct sockaddr_storage *out, size_t cap)
-{
-    size_t n = 0;
-    const vx__rrset *sets[2] = {h->a.set, h->aaaa.set};
-    for (int k = 0; k < 2; k++) {
-        for (size_t i = 0; sets[k] && i < sets[k]->count; i++) {
-            struct sockaddr_storage ss;
-            socklen_t len;
-            if (vx__addr_parse(sets[k]->rdata[i], 5060, &ss, &len) != VX_OK)
-                continue;
-            if (n < cap)
-                out[n] = ss;
-            n++;
-        }
-    }
-    return n;
-}
-
-/* ---- delegation ---------------------------------------------------------------------------- */
 
 const vx__rrset *vx__view_parent_ns(const vx__view *v, const vx__observation **from)
 {

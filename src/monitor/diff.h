@@ -1,0 +1,45 @@
+/*
+ * monitor/diff.h — the pure diff that produces the monitor's events (model/event.h): one cycle's
+ * snapshot and findings compared with the accepted baseline and with the conditions still open
+ * from earlier cycles. No I/O here: the monitor daemon feeds it, the unit tests feed it
+ * hand-built snapshots.
+ */
+#ifndef VX_MONITOR_DIFF_H
+#define VX_MONITOR_DIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/event.h"
+#include "model/finding.h"
+#include "model/snapshot.h"
+
+typedef struct vx__diff_config {
+    uint64_t serial_lag_ms; /* SERIAL-LAG after a secondary is behind this long (default 0:
+                               the first cycle it is behind) */
+} vx__diff_config;
+
+/* A watched recursive resolver's answers for the chain names (from the monitor's probes). */
+typedef struct vx__resolver_obs {
+    const char *label;          /* "192.0.2.99" or "name/address" */
+    int status;                 /* VX_OK when it answered */
+    const vx__observation *obs; /* its answers (kind RESOLVE), obs_count entries */
+    size_t obs_count;
+} vx__resolver_obs;
+
+typedef struct vx__diff_input {
+    const vx__snapshot *baseline; /* the accepted baseline */
+    const vx__snapshot *current;  /* this cycle */
+    const vx__findings *findings; /* this cycle's findings */
+    const vx__resolver_obs *resolvers;
+    size_t resolver_count;
+    uint64_t now_ms;
+    const vx__diff_config *cfg;
+} vx__diff_input;
+
+/* Compares this cycle with the baseline and the open conditions. Appends the events to emit to
+ * out (ids 0, snapshot_id 0) and rewrites open into the conditions that hold after this cycle
+ * (the closing events carry first/last seen from the condition they close). */
+int vx__diff_cycle(const vx__diff_input *in, vx__conditions *open, vx__events *out);
+
+#endif
