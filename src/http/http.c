@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "http/http_impl.h"
+#include "common/clock.h"
 #include "voxdns/status.h"
 
 #define DEFAULT_PORT 9153
@@ -251,13 +252,6 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void add_headers(struct MHD_Response *m, const vx__http_resp *r)
 {
     MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, r->type ? r->type : VX__CT_TEXT);
@@ -304,7 +298,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    vx__http_req req = {.method = method, .path = url, .now_ms = now_ms()};
+    vx__http_req req = {.method = method, .path = url, .now_ms = vx__wall_ms()};
     req.authorization =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "monitor/alert.h"
+#include "common/clock.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
 
@@ -199,13 +200,6 @@ static int deliver_log(const alert_item *it)
 }
 
 /* ---- clocks -------------------------------------------------------------------------------- */
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void sleep_ms(uint64_t ms)
 {
@@ -384,7 +378,7 @@ static void feed_stdin(int fd, const char *data, size_t len, uint64_t deadline)
     sigpending(&pending);
     bool was_pending = sigismember(&pending, SIGPIPE);
     bool broken = false;
-    for (uint64_t now = mono_ms(); len > 0 && now < deadline; now = mono_ms()) {
+    for (uint64_t now = vx__mono_ms(); len > 0 && now < deadline; now = vx__mono_ms()) {
         struct pollfd p = {fd, POLLOUT, 0};
         uint64_t left = deadline - now;
         if (poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left) <= 0)
@@ -431,7 +425,7 @@ static int reap(const vx__sink_config *s, pid_t pid, uint64_t deadline)
             vx__log(VX__LOG_WARNING, "alert sink %s: %s", s->name, strerror(errno));
             return VX_EIO;
         }
-        if (mono_ms() >= deadline) {
+        if (vx__mono_ms() >= deadline) {
             kill(-pid, SIGKILL); /* the whole group: sh may have started children */
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
@@ -445,7 +439,7 @@ static int reap(const vx__sink_config *s, pid_t pid, uint64_t deadline)
 
 static int deliver_command(const vx__sink_config *s, const alert_item *it)
 {
-    uint64_t deadline = mono_ms() + s->timeout_ms;
+    uint64_t deadline = vx__mono_ms() + s->timeout_ms;
     char *body = item_body(it);
     char **env = body ? hook_env(it) : NULL;
     int fds[2] = {-1, -1}, rc = VX_ENOMEM;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "monitor/alert.h"
 #include "store/store.h"
 #include "voxdns/status.h"
@@ -29,13 +30,6 @@ struct vx__alert_worker {
     size_t alerter_count;
     vx__store *store;
 };
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void free_alerters(vx__alert_worker *w)
 {
@@ -72,14 +66,14 @@ static void deliver_sink(vx__alert_worker *w, size_t i)
         return;
     for (size_t k = 0; k < evs.count; k++) {
         bool delivered = false;
-        vx__alerter_deliver(w->alerters[i], &evs.items[k], now_ms(), &delivered);
+        vx__alerter_deliver(w->alerters[i], &evs.items[k], vx__wall_ms(), &delivered);
         if (!delivered) {
             /* Keep the order: the rest waits for the next round. */
             vx__log(VX__LOG_WARNING, "alert sink %s: event %lld not delivered, will retry", sink,
                     (long long)evs.items[k].id);
             break;
         }
-        vx__store_mark_delivered(w->store, sink, evs.items[k].id, now_ms());
+        vx__store_mark_delivered(w->store, sink, evs.items[k].id, vx__wall_ms());
     }
     vx__events_clear(&evs);
 }

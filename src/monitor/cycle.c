@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "check/check.h"
+#include "common/clock.h"
 #include "monitor/alert.h"
 #include "monitor/diff.h"
 #include "probe/audit.h"
@@ -67,13 +68,6 @@ typedef struct resolver_query {
     uint16_t qtype;
     uint64_t time_ms;
 } resolver_query;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* The cycle's plan for the next one goes back into the domain's slot, unless the configuration
  * was reloaded meanwhile (the slot may belong to another domain now). */
@@ -158,7 +152,7 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
                            vx__events *events, bool *watchable)
 {
     vx__daemon_state *d = c->d;
-    uint64_t t = now_ms();
+    uint64_t t = vx__wall_ms();
     vx__snapshot *owned = NULL;
     const vx__snapshot *base = baseline_for(c, json, t, &owned);
     vx__conditions conds = {0};
@@ -477,7 +471,7 @@ static void ask_resolver(domain_cycle *c, size_t r, const char *qname, uint16_t 
         free(rq);
         return;
     }
-    *rq = (resolver_query){.c = c, .resolver = r, .qtype = qtype, .time_ms = now_ms()};
+    *rq = (resolver_query){.c = c, .resolver = r, .qtype = qtype, .time_ms = vx__wall_ms()};
     snprintf(rq->qname, sizeof(rq->qname), "%s", qname);
     vx__query_spec spec = {
         .server = (const struct sockaddr *)&res->addr, .question = &q, .flags = VX__Q_RD};
@@ -545,7 +539,7 @@ static void take_plan(domain_cycle *c)
     c->plan = d->plans[c->index];
     d->plans[c->index] = NULL;
     /* A reload may have shortened audit_interval below a plan's due time. */
-    uint64_t now = now_ms(), due = c->plan->audit_due_ms;
+    uint64_t now = vx__wall_ms(), due = c->plan->audit_due_ms;
     uint64_t latest = c->plan->audited_ms + d->cfg->audit_interval_ms;
     if (d->cfg->audit_interval_ms == 0 || now >= (due < latest ? due : latest)) {
         vx__watch_plan_free(c->plan);
@@ -637,7 +631,7 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
     ask_resolvers(c);
     if (c->plan && d->watch_pool &&
         vx__watch_addresses(c->plan, &d->watch_servers, &c->addrs) == VX_OK) {
-        c->watch_started_ms = now_ms();
+        c->watch_started_ms = vx__wall_ms();
         c->watching = vx__watch_pool_submit(d->watch_pool, c->plan, c->addrs, d->cycles, on_watched,
                                             c) == VX_OK;
         if (c->watching)

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "probe/walk.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
@@ -116,13 +117,6 @@ void vx__audit_opts_default(vx__audit_opts *opts)
     opts->profile = "generic";
     opts->ipv4 = true;
     opts->ipv6 = true;
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* --- lists ---------------------------------------------------------------------------------- */
@@ -359,7 +353,7 @@ static void ask(audit *a, vx__probe_kind kind, const char *server, const struct 
                 unsigned flags)
 {
     vx__question question;
-    uint64_t t = now_ms();
+    uint64_t t = vx__wall_ms();
     int rc = vx__question_from_text(qname, qtype, qclass, &question);
     ask_ctx *c = rc == VX_OK ? calloc(1, sizeof(*c)) : NULL;
     char *name_copy = c ? strdup(server) : NULL;
@@ -412,8 +406,8 @@ static void offer_zone_question(audit *a, size_t addr_idx, size_t q_idx)
         ask_zone_question(a, addr_idx, q_idx);
     } else if (ad->state == ADDR_DEAD) {
         record(a, VX__PROBE_DATA, s->name, (const struct sockaddr *)&s->addr,
-               a->questions[q_idx].qname, a->questions[q_idx].qtype, CLASS_IN, now_ms(), VX__Q_DO,
-               NULL, VX_ECANCELED, NULL);
+               a->questions[q_idx].qname, a->questions[q_idx].qtype, CLASS_IN, vx__wall_ms(),
+               VX__Q_DO, NULL, VX_ECANCELED, NULL);
     } else {
         deferred *d = malloc(sizeof(*d));
         if (!d) {
@@ -568,7 +562,7 @@ static void resolve(audit *a, const char *name, uint16_t qtype, purpose why)
         fail(a, VX_ENOMEM);
         return;
     }
-    *w = (walk_ctx){.a = a, .why = why, .qtype = qtype, .time_ms = now_ms()};
+    *w = (walk_ctx){.a = a, .why = why, .qtype = qtype, .time_ms = vx__wall_ms()};
     snprintf(w->qname, sizeof(w->qname), "%s", name);
     vx__walk_opts opts;
     vx__walk_opts_default(&opts);
@@ -775,7 +769,7 @@ int vx__audit_start(vx__engine *engine, const char *domain, const vx__audit_opts
     wopts.on_step = on_delegation_step;
     wopts.step_arg = a;
     if (rc == VX_OK) {
-        a->snap->started_ms = now_ms();
+        a->snap->started_ms = vx__wall_ms();
         seed_zone_questions(a);
         rc = vx__walk_start(engine, a->domain, LDNS_RR_TYPE_NS, &wopts, on_delegation, a);
     }

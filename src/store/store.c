@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "store/store_schema.h"
 #include "voxdns/status.h"
 
@@ -236,14 +237,6 @@ int vx__store_domain_id(vx__store *s, const char *domain, int64_t *id)
 
 /* ---- migrations ---------------------------------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int current_version(vx__store *s, int64_t *version)
 {
     bool found;
@@ -259,7 +252,7 @@ static int current_version(vx__store *s, int64_t *version)
 
 static int apply(vx__store *s, int version)
 {
-    vx__sp p[] = {VX__SP_I(version), VX__SP_I(now_ms())};
+    vx__sp p[] = {VX__SP_I(version), VX__SP_I(vx__wall_ms())};
     int rc = s->be->script(s, s->be->migrations[version - 1]);
 
     if (rc == VX_OK)
