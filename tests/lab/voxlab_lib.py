@@ -12,6 +12,7 @@ has only `lo` (and, for blackholed servers, a veth pair that leads nowhere)
 and no default route.
 """
 
+import base64
 import copy
 import ctypes
 import hashlib
@@ -58,9 +59,9 @@ LDNS_SIGNZONE = shutil.which("ldns-signzone") or "/usr/bin/ldns-signzone"
 SERVER_KEYS = {"role", "software", "addresses", "zones", "note",
                "stopped", "blackholed", "delayed", "hijacked", "stale",
                "lame", "open_axfr", "open_recursion", "spoofer",
-               "version_hidden", "udp_only", "edns_broken"}
+               "version_hidden", "udp_only", "edns_broken", "xfr_key"}
 TOP_KEYS = {"description", "include", "zones", "zone_path", "servers", "dnssec",
-            "audit_expectations", "generated"}
+            "audit_expectations", "generated", "tsig", "transfers"}
 KNOB_ORDER = ["stopped", "blackholed", "delayed", "spoofer", "udp_only",
               "edns_broken", "hijacked", "stale", "lame", "open_axfr",
               "open_recursion", "version_hidden"]
@@ -72,6 +73,13 @@ DNSSEC_ALGORITHM = "ECDSAP256SHA256"
 DNSSEC_DEFAULT_EXPIRE = 30 * 86400
 DNSKEY_TTL = 3600
 DS_TTL = 86400
+
+# Zone transfers (the scenario's `tsig` and `transfers` keys)
+TSIG_KEYS = {"algorithm", "secret"}
+TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512")
+TRANSFER_KEYS = {"primary", "key", "secondaries", "refused", "also_notify"}
+SECONDARY_SOFTWARE = ("nsd", "knot", "bind")
+XFR_KEY_SOFTWARE = ("nsd", "knot", "bind")
 
 # The audit's expectations (the scenario's `audit_expectations` key)
 SEVERITIES = ("info", "notice", "warning", "error", "critical")
@@ -170,7 +178,8 @@ def _load_file(path, seen):
     if unknown:
         raise LabError("%s: unknown keys %s" % (path, ", ".join(sorted(unknown))))
     merged = {"description": "", "zones": {}, "zone_path": [], "servers": {},
-              "dnssec": {}, "audit_expectations": {}, "generated": None}
+              "dnssec": {}, "audit_expectations": {}, "generated": None,
+              "tsig": {}, "transfers": {}}
     for inc in _as_list(doc.get("include")):
         inc_path = os.path.join(os.path.dirname(path), str(inc))
         if not os.path.isfile(inc_path):
@@ -185,8 +194,10 @@ def _load_file(path, seen):
         "dnssec": doc.get("dnssec") or {},
         "audit_expectations": doc.get("audit_expectations") or {},
         "generated": doc.get("generated"),
+        "tsig": doc.get("tsig") or {},
+        "transfers": doc.get("transfers") or {},
     }
-    for key in ("dnssec", "audit_expectations"):
+    for key in ("dnssec", "audit_expectations", "tsig", "transfers"):
         if not isinstance(own[key], dict):
             raise LabError("%s: %s must be a mapping" % (path, key))
     _overlay(merged, own, path)
@@ -199,9 +210,11 @@ def _overlay(merged, layer, where):
     merged["zones"].update(layer["zones"])
     if layer["generated"] is not None:  # the whole mapping: later wins
         merged["generated"] = layer["generated"]
-    for key in ("dnssec", "audit_expectations"):  # per zone / domain: later wins
+    for key in ("dnssec", "audit_expectations", "transfers"):  # per zone: later wins
         for name, entry in layer[key].items():
             merged[key][_zone_key(name)] = entry
+    for name, entry in layer["tsig"].items():
+        merged["tsig"][str(name).lower()] = entry
     merged["zone_path"] = layer["zone_path"] + merged["zone_path"]
     if not isinstance(layer["servers"], dict):
         raise LabError("%s: servers must be a mapping" % where)
@@ -260,7 +273,10 @@ def load_scenario(name):
           "description": " ".join(str(raw["description"]).split()),
           "zone_path": raw["zone_path"] + [ZONE_DIR],
           "zone_files": {_zone_key(z): v for z, v in raw["zones"].items()},
-          "servers": {}, "dnssec": {}, "audit_expectations": {}, "generated": None}
+          "servers": {}, "dnssec": {}, "audit_expectations": {}, "generated": None,
+          "tsig": {}, "transfers": {}}
+    for key, entry in sorted(raw["tsig"].items()):
+        sc["tsig"][key] = _validate_tsig(key, entry)
     owners = {}
     for name_, entry in sorted(raw["servers"].items()):
         srv = _validate_server(name_, entry, sc)
@@ -278,7 +294,118 @@ def load_scenario(name):
         sc["audit_expectations"][domain] = _validate_expectation(domain, entry)
     if raw["generated"] is not None:
         sc["generated"] = _validate_generated(raw["generated"], sc)
+    for zone, entry in sorted(raw["transfers"].items()):
+        sc["transfers"][zone] = _validate_transfer(zone, entry, sc)
+    _assign_transfer_roles(sc)
     return sc
+
+
+def _validate_tsig(name, entry):
+    """One entry of the scenario's `tsig` mapping: a TSIG key whose secret
+    is made at start unless the scenario gives one."""
+    where = "tsig %s" % name
+    if entry is None:
+        entry = {}
+    if not isinstance(entry, dict) or set(entry) - TSIG_KEYS:
+        raise LabError("%s: give a mapping (algorithm, secret) or {}" % where)
+    if not re.match(r"^[a-z0-9][a-z0-9.-]{0,62}$", name):
+        raise LabError("%s: a key name is a lower-case DNS name" % where)
+    algorithm = str(entry.get("algorithm", "hmac-sha256")).lower()
+    if algorithm not in TSIG_ALGORITHMS:
+        raise LabError("%s: algorithm must be one of %s" % (where, ", ".join(TSIG_ALGORITHMS)))
+    secret = entry.get("secret")
+    if secret is not None:
+        try:
+            base64.b64decode(str(secret), validate=True)
+        except ValueError:
+            raise LabError("%s: secret is not base64" % where)
+        secret = str(secret)
+    return {"name": name, "algorithm": algorithm, "secret": secret}
+
+
+def _transfer_server(sc, name, zone, where, software):
+    srv = sc["servers"].get(name)
+    if srv is None:
+        raise LabError("%s: no server %s in the scenario" % (where, name))
+    if zone not in srv["zones"]:
+        raise LabError("%s: server %s does not serve the zone" % (where, name))
+    if srv["software"] not in software:
+        raise LabError("%s: server %s must be %s" % (where, name, " or ".join(software)))
+    if set(srv["knobs"]) - {"version_hidden"}:
+        raise LabError("%s: server %s cannot have knobs" % (where, name))
+    return srv
+
+
+def _notify_target(value, where):
+    """ADDR or ADDR@PORT -> (address, port)."""
+    text = str(value)
+    addr, _, port = text.partition("@")
+    try:
+        return str(ipaddress.ip_address(addr)), int(port or 53)
+    except ValueError:
+        raise LabError("%s: also_notify takes ADDR or ADDR@PORT, not %r" % (where, text))
+
+
+def _validate_transfer(zone, entry, sc):
+    """One entry of the scenario's `transfers` mapping: a primary (Knot,
+    with a journal, so it serves IXFR) and its secondaries, which transfer
+    with a TSIG key and get NOTIFY; `refused` secondaries are left out of
+    the primary's ACL, so they keep the copy they start with."""
+    where = "transfers %s" % zone
+    if not isinstance(entry, dict) or set(entry) - TRANSFER_KEYS:
+        raise LabError("%s: give a mapping (%s)" % (where, ", ".join(sorted(TRANSFER_KEYS))))
+    if zone in sc["dnssec"]:
+        raise LabError("%s: a transferred zone cannot be signed at start" % where)
+    key = str(entry.get("key", "")).lower()
+    if key not in sc["tsig"]:
+        raise LabError("%s: key %r is not in tsig" % (where, key))
+    primary = str(entry.get("primary", "")).rstrip(".").lower()
+    _transfer_server(sc, primary, zone, where, ("knot",))
+    secondaries = [str(s).rstrip(".").lower() for s in _as_list(entry.get("secondaries"))]
+    if not secondaries or primary in secondaries:
+        raise LabError("%s: secondaries lists the other servers of the zone" % where)
+    for name in secondaries:
+        _transfer_server(sc, name, zone, where, SECONDARY_SOFTWARE)
+    refused = [str(s).rstrip(".").lower() for s in _as_list(entry.get("refused"))]
+    if set(refused) - set(secondaries):
+        raise LabError("%s: refused names servers that are not secondaries" % where)
+    notify = [_notify_target(v, where) for v in _as_list(entry.get("also_notify"))]
+    return {"zone": zone, "primary": primary, "key": key, "secondaries": secondaries,
+            "refused": refused, "also_notify": notify}
+
+
+def _same_family(addresses, others, where):
+    """The first of addresses in the family of the first of others that has one."""
+    for other in others:
+        for a in addresses:
+            if (":" in a) == (":" in other):
+                return a, other
+    raise LabError("%s: the primary and a secondary share no address family" % where)
+
+
+def _assign_transfer_roles(sc):
+    """Writes each server's part of the transfers into srv["transfers"]:
+    zone -> the role, the key and the addresses the config needs. Every
+    server sends from its own address (`source`, Knot's `via`): on `lo` the
+    kernel would pick the destination's address, unknown to the peer's ACL."""
+    for srv in sc["servers"].values():
+        srv["transfers"] = {}
+    for zone, t in sc["transfers"].items():
+        where = "transfers %s" % zone
+        prim = sc["servers"][t["primary"]]
+        peers = []
+        for name in t["secondaries"]:
+            sec = sc["servers"][name]
+            source, primary_addr = _same_family(sec["addresses"], prim["addresses"], where)
+            via, _ = _same_family(prim["addresses"], [source], where)
+            refused = name in t["refused"]
+            sec["transfers"][zone] = {"role": "secondary", "key": t["key"],
+                                      "primary": primary_addr, "source": source,
+                                      "refused": refused}
+            peers.append({"name": name, "address": source, "via": via,
+                          "refused": refused})
+        prim["transfers"][zone] = {"role": "primary", "key": t["key"],
+                                   "secondaries": peers, "also_notify": t["also_notify"]}
 
 
 def _validate_generated(entry, sc):
@@ -489,6 +616,13 @@ def _validate_server(name, entry, sc):
     if "spoofer" in knobs and ("udp_only" in knobs or "edns_broken" in knobs):
         raise LabError("%s: spoofer cannot be combined with udp_only or edns_broken"
                        % where)
+    xfr_key = entry.get("xfr_key")
+    if xfr_key is not None:
+        xfr_key = str(xfr_key).lower()
+        if xfr_key not in sc["tsig"]:
+            raise LabError("%s: xfr_key %r is not in tsig" % (where, xfr_key))
+        if software not in XFR_KEY_SOFTWARE:
+            raise LabError("%s: xfr_key needs %s" % (where, ", ".join(XFR_KEY_SOFTWARE)))
     delay = parse_duration(knobs["delayed"]) if "delayed" in knobs else 0.0
     if delay < 0 or delay > 30:
         raise LabError("%s: delayed must be between 0 and 30 s" % where)
@@ -526,7 +660,7 @@ def _validate_server(name, entry, sc):
     return {"name": name, "role": str(entry.get("role", "")),
             "note": str(entry.get("note", "")), "software": software,
             "addresses": addresses, "knobs": knobs, "delay": delay,
-            "zones": served, "lame_zones": sorted(lame),
+            "zones": served, "lame_zones": sorted(lame), "xfr_key": xfr_key,
             "variants": {z: k for z, k in variants.items()}}
 
 
@@ -607,14 +741,24 @@ def _nsd_conf(srv, d, listen, generated=None):
         "    nsid: %s" % _q("ascii_" + srv["name"]),
         "    rrl-ratelimit: 0",
         "    rrl-whitelist-ratelimit: 0",
-        "    verbosity: 1",
-        "remote-control:",
-        "    control-enable: no",
+        "    verbosity: %d" % (2 if srv["transfers"] else 1),  # 2: each transfer logged
     ]
+    lines += ["remote-control:", "    control-enable: no"]
+    for key in srv["tsig_keys"]:
+        lines += ["key:", "    name: %s" % _q(key["name"]),
+                  "    algorithm: %s" % key["algorithm"], "    secret: %s" % _q(key["secret"])]
     for zone, path in srv["zone_copies"].items():
         lines += ["zone:", "    name: %s" % _q(zone), "    zonefile: %s" % _q(path)]
         if srv["knobs"].get("open_axfr"):
             lines += ["    provide-xfr: 0.0.0.0/0 NOKEY", "    provide-xfr: ::0/0 NOKEY"]
+        if srv["xfr_key"]:
+            lines += ["    provide-xfr: 0.0.0.0/0 %s" % srv["xfr_key"],
+                      "    provide-xfr: ::0/0 %s" % srv["xfr_key"]]
+        t = srv["transfers"].get(zone)
+        if t:  # NSD is only ever a secondary here
+            lines += ["    allow-notify: %s %s" % (t["primary"], t["key"]),
+                      "    request-xfr: %s %s" % (t["primary"], t["key"]),
+                      "    outgoing-interface: %s" % t["source"]]
     if generated:
         # One pattern names every generated zone's file (%s: the zone name).
         lines += ["pattern:", '    name: "voxlab-generated"',
@@ -658,20 +802,87 @@ def _knot_conf(srv, d, listen, generated=None):
         "    zonefile-load: whole",
         "    journal-content: none",
     ]
-    if srv["knobs"].get("open_axfr"):
-        lines += ["acl:", "  - id: open_axfr", "    address: [ 0.0.0.0/0, ::/0 ]",
-                  "    action: transfer"]
+    lines += _knot_keys_remotes(srv)
+    acls = _knot_acls(srv)
+    if acls:
+        lines.append("acl:")
+        for acl in acls:
+            lines += ["  - id: %s" % acl["id"]] + [
+                "    %s: %s" % (k, v) for k, v in acl.items() if k != "id"]
     if srv["zone_copies"] or generated:
         lines.append("zone:")
         for zone, path in srv["zone_copies"].items():
             lines += ["  - domain: %s" % _q(zone if zone == "." else zone + "."),
                       "    file: %s" % _q(path)]
-            if srv["knobs"].get("open_axfr"):
-                lines.append("    acl: open_axfr")
+            lines += _knot_zone_xfr(srv, zone, acls)
         for zone in (generated or {}).get("domains", []):
             lines += ["  - domain: %s." % zone,
                       "    file: %s" % _q(_generated_file(generated, zone))]
     return "\n".join(lines) + "\n"
+
+
+def _knot_keys_remotes(srv):
+    lines = []
+    if srv["tsig_keys"]:
+        lines.append("key:")
+        for key in srv["tsig_keys"]:
+            lines += ["  - id: %s" % key["name"], "    algorithm: %s" % key["algorithm"],
+                      "    secret: %s" % key["secret"]]
+    remotes = []
+    for zone, t in srv["transfers"].items():
+        if t["role"] == "secondary":
+            remotes.append(("primary-" + zone, t["primary"], 53, t["source"], t["key"]))
+            continue
+        for peer in t["secondaries"]:
+            remotes.append(("notify-%s-%s" % (zone, peer["name"]), peer["address"], 53,
+                            peer["via"], t["key"]))
+        for i, (addr, port) in enumerate(t["also_notify"]):
+            remotes.append(("notify-%s-also%d" % (zone, i), addr, port, None, None))
+    if remotes:
+        lines.append("remote:")
+    for rid, addr, port, via, key in remotes:
+        lines += ["  - id: %s" % rid, "    address: %s" % _q("%s@%d" % (addr, port))]
+        lines += ["    via: %s" % via] if via else []
+        lines += ["    key: %s" % key] if key else []
+    return lines
+
+
+def _knot_acls(srv):
+    """Knot ACLs: open AXFR, AXFR to holders of the server's xfr_key, and per
+    transferred zone the primary's transfer ACL (its secondaries' addresses
+    and key, the refused ones left out) or the secondary's NOTIFY ACL."""
+    acls = []
+    if srv["knobs"].get("open_axfr"):
+        acls.append({"id": "open_axfr", "address": "[ 0.0.0.0/0, ::/0 ]",
+                     "action": "transfer"})
+    if srv["xfr_key"]:
+        acls.append({"id": "xfr_key", "key": srv["xfr_key"], "action": "transfer"})
+    for zone, t in srv["transfers"].items():
+        if t["role"] == "secondary":
+            acls.append({"id": "notify-" + zone, "address": t["primary"], "key": t["key"],
+                         "action": "notify"})
+            continue
+        allowed = [p["address"] for p in t["secondaries"] if not p["refused"]]
+        if allowed:
+            acls.append({"id": "xfr-" + zone, "address": "[ %s ]" % ", ".join(allowed),
+                         "key": t["key"], "action": "transfer"})
+    return acls
+
+
+def _knot_zone_xfr(srv, zone, acls):
+    """The zone-level lines that tie a zone to its ACLs, primary or NOTIFY targets."""
+    t = srv["transfers"].get(zone)
+    ids = [a["id"] for a in acls if a["id"] in ("open_axfr", "xfr_key")]
+    ids += [a["id"] for a in acls if a["id"].endswith("-" + zone)]
+    lines = ["    acl: [ %s ]" % ", ".join(ids)] if ids else []
+    if t and t["role"] == "secondary":
+        lines.append("    master: primary-%s" % zone)
+    elif t:
+        targets = ["notify-%s-%s" % (zone, p["name"]) for p in t["secondaries"]]
+        targets += ["notify-%s-also%d" % (zone, i) for i in range(len(t["also_notify"]))]
+        lines += ["    notify: [ %s ]" % ", ".join(targets),
+                  "    journal-content: changes"]  # a journal: IXFR for the secondaries
+    return lines
 
 
 def _bind_conf(srv, d, listen, hints, generated=None):
@@ -695,7 +906,9 @@ def _bind_conf(srv, d, listen, hints, generated=None):
         "automatic-interface-scan no;",
         "udp-receive-buffer %d;" % SOCKET_BUFFER,
         "udp-send-buffer %d;" % SOCKET_BUFFER,
-        "allow-transfer { %s; };" % ("any" if srv["knobs"].get("open_axfr") else "none"),
+        "allow-transfer { %s; };" % (
+            "any" if srv["knobs"].get("open_axfr") else
+            'key "%s"' % srv["xfr_key"] if srv["xfr_key"] else "none"),
         "hostname %s;" % _q(srv["name"]),
         "server-id %s;" % _q(srv["name"]),
         "dnssec-validation no;",
@@ -711,10 +924,21 @@ def _bind_conf(srv, d, listen, hints, generated=None):
         opts.append("recursion no;")
     text = "# generated by voxlab for %s\noptions {\n%s\n};\ncontrols { };\n" % (
         srv["name"], "\n".join("    " + o for o in opts))
+    for key in srv["tsig_keys"]:
+        text += 'key "%s" { algorithm %s; secret "%s"; };\n' % (
+            key["name"], key["algorithm"], key["secret"])
     if recursive and "." not in srv["zone_copies"]:
         text += 'zone "." { type hint; file %s; };\n' % _q(hints)
     for zone, path in srv["zone_copies"].items():
-        text += 'zone %s { type primary; file %s; };\n' % (_q(zone), _q(path))
+        t = srv["transfers"].get(zone)
+        if t:  # BIND is only ever a secondary here
+            text += ('zone %s { type secondary; primaries { %s key "%s"; }; file %s; '
+                     'masterfile-format text; %s %s; };\n') % (
+                _q(zone), t["primary"], t["key"], _q(path),
+                "transfer-source-v6" if ":" in t["source"] else "transfer-source",
+                t["source"])
+        else:
+            text += 'zone %s { type primary; file %s; };\n' % (_q(zone), _q(path))
     for zone in (generated or {}).get("domains", []):
         text += 'zone "%s" { type primary; file %s; };\n' % (
             zone, _q(_generated_file(generated, zone)))
@@ -970,6 +1194,10 @@ def prepare(sc, lab_dir):
             "servers": {}, "audit_expectations": sc.get("audit_expectations", {})}
     signer = _Signer(sc.get("dnssec", {}), os.path.join(lab_dir, "dnssec"))
     plan["dnssec"] = signer.info
+    plan["tsig"] = {name: dict(k, secret=k["secret"] or
+                               base64.b64encode(os.urandom(32)).decode())
+                    for name, k in sc.get("tsig", {}).items()}
+    plan["transfers"] = sc.get("transfers", {})
     generated = _prepare_generated(sc, lab_dir)
     if generated:
         plan["generated"] = {k: generated[k] for k in
@@ -992,8 +1220,16 @@ def prepare(sc, lab_dir):
                 text += part if part.endswith("\n") else part + "\n"
             if generated and zone in generated["delegations"]:
                 text += generated["delegations"][zone]
-            _write(dest, signer.zone_text(zone, text))
             srv["zone_copies"][zone] = dest
+            t = srv["transfers"].get(zone)
+            if t and t["role"] == "secondary" and not t["refused"]:
+                # Starts empty: the start probe then waits for the first AXFR.
+                if os.path.exists(dest):
+                    os.unlink(dest)
+                continue
+            _write(dest, signer.zone_text(zone, text))
+        needed = {srv["xfr_key"]} | {t["key"] for t in srv["transfers"].values()}
+        srv["tsig_keys"] = [plan["tsig"][k] for k in sorted(needed - {None})]
         knobs = srv["knobs"]
         srv["mode"] = ("stopped" if knobs.get("stopped") else
                        "blackholed" if knobs.get("blackholed") else "up")
@@ -1348,6 +1584,9 @@ class Lab:
         self.audit_expectations = self.info.get("audit_expectations", {})
         # count, prefix, tlds, servers, dir, domains_file of the generated domains (or None)
         self.generated = self.info.get("generated")
+        # key name -> {"name", "algorithm", "secret"}; zone -> its transfer plan
+        self.tsig = self.info.get("tsig", {})
+        self.transfers = self.info.get("transfers", {})
 
     def __repr__(self):
         return "<Lab %s in %s, holder %s>" % (self.name, self.dir, self.holder_pid)
@@ -1405,10 +1644,102 @@ class Lab:
     def table(self):
         return format_table(self.info)
 
+    def tsig_arg(self, key):
+        """ALGORITHM:NAME:SECRET of a TSIG key (dig -y, voxdns --tsig)."""
+        k = self.tsig[key]
+        return "%s:%s:%s" % (k["algorithm"], k["name"], k["secret"])
+
+    def knotc(self, server, *args, timeout=20):
+        """knotc on a Knot server's control socket -> CompletedProcess."""
+        sock = os.path.join(self.servers[server]["dir"], "knot.sock")
+        return self.run(["knotc", "-s", sock] + list(args), timeout=timeout)
+
+    def change_zone(self, server, zone, set_=(), unset=()):
+        """One transaction on a Knot server: set_ adds records (owner, ttl,
+        type, rdata), unset removes (owner, type[, rdata]). Knot raises the
+        serial by one, writes the change to its journal (IXFR) and sends
+        NOTIFY. Returns (new serial, time.time() just before the commit)."""
+        steps = [["zone-begin", zone]]
+        steps += [["zone-set", zone] + [str(f) for f in rec] for rec in set_]
+        steps += [["zone-unset", zone] + [str(f) for f in rec] for rec in unset]
+        steps.append(["zone-commit", zone])
+        committed = None
+        for step in steps:
+            if step[0] == "zone-commit":
+                committed = time.time()
+            r = self.knotc(server, *step)
+            if r.returncode != 0 or "error" in (r.stdout + r.stderr).lower():
+                self.knotc(server, "zone-abort", zone)
+                raise LabError("knotc %s on %s: %s" % (" ".join(step), server,
+                                                       (r.stderr or r.stdout).strip()))
+        r = self.knotc(server, "zone-read", zone, "@", "SOA")
+        m = re.search(r"\bSOA\s+\S+\s+\S+\s+(\d+)", r.stdout)
+        if not m:
+            raise LabError("knotc zone-read %s on %s: no SOA in %r" % (zone, server, r.stdout))
+        return int(m.group(1)), committed
+
+    def xfr_log(self, server, zone):
+        """The transfers of zone a server's own log records, in order:
+        [{"time": Unix time, "serial": N, "peer": address, "direction":
+        "in"|"out", "kind": "AXFR"|"IXFR"|None}]. "in": a secondary's copy
+        was updated (NSD, BIND, Knot); "out": a Knot primary started sending
+        one. Knot logs whole seconds, NSD and BIND milliseconds."""
+        srv = self.servers[server]
+        with open(srv["log"], errors="replace") as f:
+            text = f.read()
+        return _parse_xfr_log(srv["software"], zone.rstrip("."), text)
+
     def audit_args(self, domain):
         """Arguments for `voxdns audit` of one expected domain: --hints, the
         expectation's own arguments (paths made absolute), the domain."""
         return ["--hints", self.hints] + audit_args(self.audit_expectations[domain])
+
+
+_XFR_PATTERNS = {
+    "nsd": [(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)\] nsd\[\d+\]: info: "
+             r"zone (\S+?)\.? received update to serial (\d+) at \S+ from (\S+)", "in")],
+    "bind": [(r"^(\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d(?:\.\d+)?) transfer of '([^/']+)/IN' "
+              r"from ([^#]+)#\d+: Transfer completed: .*\(serial (\d+)\)", "in")],
+    "knot": [(r"^(\S+T\S+?)(?:[+-]\d{4})? info: \[(\S+?)\.?\] refresh, remote \S+, "
+              r"address ([^@]+)@\d+, zone updated, .*serial (?:\d+ -> )?(\d+)", "in"),
+             (r"^(\S+T\S+?)(?:[+-]\d{4})? info: \[(\S+?)\.?\] ([AI]XFR), outgoing, "
+              r"remote ([^@]+)@\d+, started, serial (?:\d+ -> )?(\d+)", "out")],
+}
+_LOG_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d-%b-%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+
+
+def _log_time(text):
+    """A server log's timestamp -> Unix time. All three log local time (Knot
+    adds the offset, which the pattern drops), so mktime reads them all."""
+    whole, _, frac = text.partition(".")
+    for fmt in _LOG_TIME_FORMATS:
+        try:
+            return time.mktime(time.strptime(whole, fmt)) + (float("0." + frac) if frac else 0.0)
+        except ValueError:
+            continue
+    raise LabError("unknown log time %r" % text)
+
+
+def _parse_xfr_log(software, zone, text):
+    out = []
+    for line in text.splitlines():
+        for pattern, direction in _XFR_PATTERNS.get(software, []):
+            m = re.match(pattern, line)
+            if not m:
+                continue
+            g = m.groups()
+            if direction == "out":
+                when, name, kind, peer, serial = g
+            elif software == "bind":
+                when, name, peer, serial = g
+                kind = None
+            else:
+                when, name, serial, peer = g if software == "nsd" else (g[0], g[1], g[3], g[2])
+                kind = None
+            if name.rstrip(".").lower() == zone.lower():
+                out.append({"time": _log_time(when), "serial": int(serial), "peer": peer,
+                            "direction": direction, "kind": kind})
+    return out
 
 
 def open_lab(lab_dir):
@@ -1426,6 +1757,7 @@ def _lab_json(plan, holder_pid, state, pids=None):
             "lame_zones": srv["lame_zones"], "variants": srv["variants"],
             "front": srv["front"], "hidden_address": srv["hidden_address"],
             "generated": srv.get("generated", 0),
+            "xfr_key": srv.get("xfr_key"), "transfers": srv.get("transfers", {}),
             "dir": srv["dir"], "log": srv["log"], "note": srv["note"],
             "pids": (pids or {}).get(name, {}),
         }
@@ -1437,7 +1769,8 @@ def _lab_json(plan, holder_pid, state, pids=None):
             "servers": servers, "zones": {z: sorted(s) for z, s in sorted(zones.items())},
             "dnssec": plan.get("dnssec", {}),
             "audit_expectations": plan.get("audit_expectations", {}),
-            "generated": plan.get("generated")}
+            "generated": plan.get("generated"),
+            "tsig": plan.get("tsig", {}), "transfers": plan.get("transfers", {})}
 
 
 def start(scenario, lab_dir=None, timeout=START_TIMEOUT, attached=False):
