@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/file.h"
 #include "voxdns/status.h"
 
@@ -104,14 +105,10 @@ static void clear_host_bits(uint8_t *net, unsigned bytes, unsigned len)
 
 static int family_add(family *f, const entry *e)
 {
-    if (f->count == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 1024;
-        entry *items = realloc(f->items, cap * sizeof *items);
-        if (!items)
-            return VX_ENOMEM;
-        f->items = items;
-        f->cap = cap;
-    }
+    entry *items = vx__grow(f->items, &f->cap, f->count + 1, sizeof *items, 1024);
+    if (!items)
+        return VX_ENOMEM;
+    f->items = items;
     f->items[f->count++] = *e;
     return VX_OK;
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "common/array.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
 
@@ -117,14 +118,10 @@ static int event_copy(vx__event *dst, const vx__event *src)
 
 int vx__events_push(vx__events *list, const vx__event *e)
 {
-    if (list->count == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 8;
-        vx__event *items = realloc(list->items, cap * sizeof *items);
-        if (!items)
-            return VX_ENOMEM;
-        list->items = items;
-        list->cap = cap;
-    }
+    vx__event *items = vx__grow(list->items, &list->cap, list->count + 1, sizeof *items, 8);
+    if (!items)
+        return VX_ENOMEM;
+    list->items = items;
     int rc = event_copy(&list->items[list->count], e);
     if (rc == VX_OK)
         list->count++;
@@ -165,14 +162,10 @@ const vx__condition *vx__conditions_get(const vx__conditions *c, const char *key
 
 static int reserve_one(vx__conditions *c)
 {
-    if (c->count < c->cap)
-        return VX_OK;
-    size_t cap = c->cap ? c->cap * 2 : 8;
-    vx__condition *items = realloc(c->items, cap * sizeof *items);
+    vx__condition *items = vx__grow(c->items, &c->cap, c->count + 1, sizeof *items, 8);
     if (!items)
         return VX_ENOMEM;
     c->items = items;
-    c->cap = cap;
     return VX_OK;
 }
 

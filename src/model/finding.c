@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "voxdns/status.h"
 
 /* Per thread: the monitor may run checks for several domains at once. */
@@ -21,14 +22,10 @@ bool vx__findings_take_oom(void)
 
 static int reserve(vx__findings *out)
 {
-    if (out->count < out->cap)
-        return VX_OK;
-    size_t cap = out->cap ? out->cap * 2 : 16;
-    vx__finding *items = realloc(out->items, cap * sizeof *items);
+    vx__finding *items = vx__grow(out->items, &out->cap, out->count + 1, sizeof *items, 16);
     if (!items)
         return VX_ENOMEM;
     out->items = items;
-    out->cap = cap;
     return VX_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 
@@ -41,14 +42,10 @@ int vx__server_set_add(vx__server_set *set, const char *name, const struct socka
 {
     if (vx__server_set_has_addr(set, addr))
         return VX_OK;
-    if (set->count == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 8;
-        vx__server *items = realloc(set->items, cap * sizeof(*items));
-        if (!items)
-            return VX_ENOMEM;
-        set->items = items;
-        set->cap = cap;
-    }
+    vx__server *items = vx__grow(set->items, &set->cap, set->count + 1, sizeof *items, 8);
+    if (!items)
+        return VX_ENOMEM;
+    set->items = items;
     vx__server *s = &set->items[set->count];
     memset(s, 0, sizeof(*s));
     s->name = strdup(name);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "voxdns/status.h"
 #include "wire/msg.h"
 
@@ -63,18 +64,12 @@ void vx__sb_add(vx__strbuf *b, const char *fmt, ...)
     if (n < 0 || b->oom)
         return;
     size_t need = b->len + (size_t)n + 1;
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 128;
-        while (cap < need)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
+    char *s = vx__grow(b->s, &b->cap, need, 1, 128);
+    if (!s) {
+        b->oom = true;
+        return;
     }
+    b->s = s;
     va_start(ap, fmt);
     vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);

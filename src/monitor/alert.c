@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "monitor/alert.h"
+#include "common/array.h"
 #include "common/clock.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
@@ -548,14 +549,10 @@ static int flap_record(vx__alerter *a, flap_entry *f, uint64_t now)
         f->count = 0;
     }
     flap_prune(f, now, a->flap_window_ms);
-    if (f->count == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        uint64_t *bigger = realloc(f->times, cap * sizeof *bigger);
-        if (!bigger)
-            return VX_ENOMEM;
-        f->times = bigger;
-        f->cap = cap;
-    }
+    uint64_t *bigger = vx__grow(f->times, &f->cap, f->count + 1, sizeof *bigger, 8);
+    if (!bigger)
+        return VX_ENOMEM;
+    f->times = bigger;
     f->times[f->count++] = now;
     f->last_change_ms = now;
     return VX_OK;

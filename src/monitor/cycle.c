@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "check/check.h"
+#include "common/array.h"
 #include "common/clock.h"
 #include "monitor/alert.h"
 #include "monitor/diff.h"
@@ -252,14 +253,10 @@ static void batch_rtt(vx__daemon_state *d, const char *domain, const char *serve
                       uint64_t time_ms)
 {
     vx__rtt_batch *b = &d->rtt_batch;
-    if (b->count == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        vx__store_rtt_row *rows = realloc(b->rows, cap * sizeof(*rows));
-        if (!rows)
-            return; /* an RTT sample is worth less than the cycle: dropped */
-        b->rows = rows;
-        b->cap = cap;
-    }
+    vx__store_rtt_row *rows = vx__grow(b->rows, &b->cap, b->count + 1, sizeof *rows, 256);
+    if (!rows)
+        return; /* an RTT sample is worth less than the cycle: dropped */
+    b->rows = rows;
     char *dom = strdup(domain), *srv = strdup(server);
     if (!dom || !srv) {
         free(dom);

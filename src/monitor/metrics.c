@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "monitor/metrics.h"
+#include "common/array.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/query.h"
@@ -136,14 +137,10 @@ static series *family_get(family *f, const char *labels)
     size_t at = family_find(f, labels, &found);
     if (found)
         return &f->items[at];
-    if (f->count == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        series *items = realloc(f->items, cap * sizeof *items);
-        if (!items)
-            return NULL;
-        f->items = items;
-        f->cap = cap;
-    }
+    series *items = vx__grow(f->items, &f->cap, f->count + 1, sizeof *items, 16);
+    if (!items)
+        return NULL;
+    f->items = items;
     series s = {strdup(labels), 0, 0};
     if (!s.labels)
         return NULL;
@@ -366,14 +363,10 @@ static histo *rtt_get(vx__metrics *m, const char *lbl)
     size_t at = labels_find(m->rtt, m->rtt_count, sizeof *m->rtt, lbl, &found);
     if (found)
         return &m->rtt[at];
-    if (m->rtt_count == m->rtt_cap) {
-        size_t cap = m->rtt_cap ? m->rtt_cap * 2 : 16;
-        histo *h = realloc(m->rtt, cap * sizeof *h);
-        if (!h)
-            return NULL;
-        m->rtt = h;
-        m->rtt_cap = cap;
-    }
+    histo *grown = vx__grow(m->rtt, &m->rtt_cap, m->rtt_count + 1, sizeof *grown, 16);
+    if (!grown)
+        return NULL;
+    m->rtt = grown;
     histo h = {.labels = strdup(lbl)};
     if (!h.labels)
         return NULL;
@@ -680,18 +673,12 @@ static void ob_printf(obuf *o, const char *fmt, ...)
     va_end(ap);
     if (o->oom || n < 0)
         return;
-    if (o->len + (size_t)n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 4096;
-        while (cap < o->len + (size_t)n + 1)
-            cap *= 2;
-        char *s = realloc(o->s, cap);
-        if (!s) {
-            o->oom = true;
-            return;
-        }
-        o->s = s;
-        o->cap = cap;
+    char *s = vx__grow(o->s, &o->cap, o->len + (size_t)n + 1, 1, 4096);
+    if (!s) {
+        o->oom = true;
+        return;
     }
+    o->s = s;
     va_start(ap, fmt);
     vsnprintf(o->s + o->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/array.h"
 #include "common/clock.h"
 #include "probe/walk.h"
 #include "voxdns/status.h"
@@ -131,14 +132,10 @@ static bool name_list_has(const name_list *l, const char *s)
 
 static int name_list_add(name_list *l, const char *s)
 {
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **items = realloc(l->items, cap * sizeof(*items));
-        if (!items)
-            return VX_ENOMEM;
-        l->items = items;
-        l->cap = cap;
-    }
+    char **items = vx__grow(l->items, &l->cap, l->count + 1, sizeof *items, 16);
+    if (!items)
+        return VX_ENOMEM;
+    l->items = items;
     l->items[l->count] = strdup(s);
     if (!l->items[l->count])
         return VX_ENOMEM;
@@ -458,16 +455,12 @@ static void add_address(audit *a, const char *ns_name, const struct sockaddr *ad
     for (size_t i = 0; i < snap->server_count; i++)
         if (vx__addr_equal((const struct sockaddr *)&snap->servers[i].addr, addr))
             return;
-    if (snap->server_count == a->addr_cap) {
-        size_t cap = a->addr_cap ? a->addr_cap * 2 : 8;
-        address *addrs = realloc(a->addrs, cap * sizeof(*addrs));
-        if (!addrs) {
-            fail(a, VX_ENOMEM);
-            return;
-        }
-        a->addrs = addrs;
-        a->addr_cap = cap;
+    address *addrs = vx__grow(a->addrs, &a->addr_cap, snap->server_count + 1, sizeof *addrs, 8);
+    if (!addrs) {
+        fail(a, VX_ENOMEM);
+        return;
     }
+    a->addrs = addrs;
     if (vx__snapshot_add_server(&snap->servers, &snap->server_count, ns_name, addr) != VX_OK) {
         fail(a, VX_ENOMEM);
         return;
@@ -487,16 +480,13 @@ static void add_zone_question(audit *a, const char *qname, uint16_t qtype)
             return;
     if (a->question_count == MAX_ZONE_QUESTIONS)
         return;
-    if (a->question_count == a->question_cap) {
-        size_t cap = a->question_cap ? a->question_cap * 2 : 16;
-        zone_question *qs = realloc(a->questions, cap * sizeof(*qs));
-        if (!qs) {
-            fail(a, VX_ENOMEM);
-            return;
-        }
-        a->questions = qs;
-        a->question_cap = cap;
+    zone_question *qs =
+        vx__grow(a->questions, &a->question_cap, a->question_count + 1, sizeof *qs, 16);
+    if (!qs) {
+        fail(a, VX_ENOMEM);
+        return;
     }
+    a->questions = qs;
     zone_question *zq = &a->questions[a->question_count];
     zq->qtype = qtype;
     if (!(zq->qname = strdup(qname))) {

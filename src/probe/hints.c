@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "common/file.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
@@ -141,14 +142,10 @@ static int remember_ns(hint_state *st, const hint_line *hl, const char **why)
 
 static int remember_addr(hint_state *st, const hint_line *hl)
 {
-    if (st->addr_count == st->addr_cap) {
-        size_t cap = st->addr_cap ? st->addr_cap * 2 : 32;
-        hint_line *a = realloc(st->addrs, cap * sizeof(*a));
-        if (!a)
-            return VX_ENOMEM;
-        st->addrs = a;
-        st->addr_cap = cap;
-    }
+    hint_line *a = vx__grow(st->addrs, &st->addr_cap, st->addr_count + 1, sizeof *a, 32);
+    if (!a)
+        return VX_ENOMEM;
+    st->addrs = a;
     st->addrs[st->addr_count++] = *hl;
     return VX_OK;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/fingerprint.h"
@@ -82,14 +83,10 @@ int vx__watch_servers_intern(vx__watch_servers *t, const char *name, const struc
             return VX_OK;
         }
     }
-    if (t->count == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        vx__watch_server *items = realloc(t->items, cap * sizeof(*items));
-        if (!items)
-            return VX_ENOMEM;
-        t->items = items;
-        t->cap = cap;
-    }
+    vx__watch_server *items = vx__grow(t->items, &t->cap, t->count + 1, sizeof *items, 64);
+    if (!items)
+        return VX_ENOMEM;
+    t->items = items;
     vx__watch_server *s = &t->items[t->count];
     memset(s, 0, sizeof(*s));
     if (!(s->name = strdup(name)))
@@ -137,14 +134,10 @@ static int add_name(vx__watch_plan *p, size_t *cap, const char *name, uint32_t *
     size_t n = strlen(name) + 1;
     if (p->names_len + n > UINT32_MAX)
         return VX_ENOMEM;
-    if (p->names_len + n > *cap) {
-        size_t bigger = (*cap ? *cap * 2 : 256) + n;
-        char *names = realloc(p->names, bigger);
-        if (!names)
-            return VX_ENOMEM;
-        p->names = names;
-        *cap = bigger;
-    }
+    char *names = vx__grow(p->names, cap, p->names_len + n, 1, 256);
+    if (!names)
+        return VX_ENOMEM;
+    p->names = names;
     memcpy(p->names + p->names_len, name, n);
     *offset = (uint32_t)p->names_len;
     p->names_len += n;

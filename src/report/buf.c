@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "report/report_impl.h"
+#include "common/array.h"
 
 static bool reserve(vx__rbuf *b, size_t more)
 {
@@ -17,16 +18,12 @@ static bool reserve(vx__rbuf *b, size_t more)
         return false;
     if (b->len + more + 1 <= b->cap)
         return true;
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    char *s = realloc(b->s, cap);
+    char *s = vx__grow(b->s, &b->cap, b->len + more + 1, 1, 1024);
     if (!s) {
         b->oom = true;
         return false;
     }
     b->s = s;
-    b->cap = cap;
     return true;
 }
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "report/report_impl.h"
+#include "common/array.h"
 #include "voxdns/status.h"
 
 #define T_A 1
@@ -358,13 +359,10 @@ static int build_srv(const vx__snapshot *s, vx__rmodel *m)
         const vx__rrset *set = consensus(s, s->obs[i].qname, T_SRV);
         if (!set)
             continue;
-        if (m->srv_count + set->count > cap) {
-            cap = (m->srv_count + set->count) * 2;
-            vx__rsrv *grown = realloc(m->srv, cap * sizeof *grown);
-            if (!grown)
-                return VX_ENOMEM;
-            m->srv = grown;
-        }
+        vx__rsrv *grown = vx__grow(m->srv, &cap, m->srv_count + set->count, sizeof *grown, 8);
+        if (!grown)
+            return VX_ENOMEM;
+        m->srv = grown;
         memset(&m->srv[m->srv_count], 0, set->count * sizeof *m->srv);
         for (size_t j = 0; j < set->count; j++)
             if (add_srv(m, set, set->rdata[j]) != VX_OK)

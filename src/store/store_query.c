@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "common/array.h"
 #include "voxdns/status.h"
 
 #define NO_LIMIT INT64_MAX
@@ -280,16 +281,12 @@ static int names_push(char ***names, size_t *count, size_t *cap, char *name)
 {
     if (!name)
         return VX_ENOMEM;
-    if (*count == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 8;
-        char **grown = realloc(*names, ncap * sizeof *grown);
-        if (!grown) {
-            free(name);
-            return VX_ENOMEM;
-        }
-        *names = grown;
-        *cap = ncap;
+    char **grown = vx__grow(*names, cap, *count + 1, sizeof *grown, 8);
+    if (!grown) {
+        free(name);
+        return VX_ENOMEM;
     }
+    *names = grown;
     (*names)[(*count)++] = name;
     return VX_OK;
 }
@@ -341,14 +338,10 @@ void vx__store_summary_rows_free(vx__store_summary_row *rows, size_t count)
 static int summary_push(vx__store *s, vx__sq *q, vx__store_summary_row **rows, size_t *n,
                         size_t *cap)
 {
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-        vx__store_summary_row *grown = realloc(*rows, ncap * sizeof *grown);
-        if (!grown)
-            return VX_ENOMEM;
-        *rows = grown;
-        *cap = ncap;
-    }
+    vx__store_summary_row *grown = vx__grow(*rows, cap, *n + 1, sizeof *grown, 64);
+    if (!grown)
+        return VX_ENOMEM;
+    *rows = grown;
     vx__store_summary_row *r = &(*rows)[*n];
     memset(r, 0, sizeof *r);
     if (!(r->domain = dup_col(s, q, 0)))
@@ -417,14 +410,10 @@ void vx__rtt_rows_free(vx__rtt_row *rows, size_t count)
 
 static int rtt_push(vx__store *s, vx__sq *q, vx__rtt_row **rows, size_t *n, size_t *cap)
 {
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-        vx__rtt_row *grown = realloc(*rows, ncap * sizeof *grown);
-        if (!grown)
-            return VX_ENOMEM;
-        *rows = grown;
-        *cap = ncap;
-    }
+    vx__rtt_row *grown = vx__grow(*rows, cap, *n + 1, sizeof *grown, 64);
+    if (!grown)
+        return VX_ENOMEM;
+    *rows = grown;
     vx__rtt_row *r = &(*rows)[*n];
     r->server = dup_col(s, q, 0);
     r->rtt_ms = s->be->real(q, 1);
