@@ -7,6 +7,7 @@
  *   voxdns/status.h    status codes and vx_strerror()
  *   voxdns/resolver.h  configuration, the resolver, the three ways to drive it, callback rule
  *   voxdns/locate.h    locating a SIP URI and reading the result
+ *   voxdns/feedback.h  how targets fared: hold-down, registrar affinity, fallback
  *
  * Link with `pkg-config --cflags --libs voxdns`. Only vx_ names are public; vx__ names are
  * internal and may change at any time.
@@ -18,6 +19,7 @@
 #define VOXDNS_VERSION_MINOR 1
 #define VOXDNS_VERSION_PATCH 0
 
+#include "voxdns/feedback.h"
 #include "voxdns/locate.h"
 #include "voxdns/resolver.h"
 #include "voxdns/status.h"

@@ -10,13 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
 #include <uv.h>
 
 #include "net/resbuild.h"
 #include "net/resdriver.h"
 #include "resolver/static_cache.h"
 #include "resolver/upstream.h"
+#include "sip/health.h"
 #include "sip/locate.h"
+#include "voxdns/feedback.h"
 #include "voxdns/locate.h"
 #include "voxdns/resolver.h"
 #include "wire/addr.h"
@@ -37,6 +40,7 @@ struct vx_config {
     vx_policy policy;
     unsigned transports;
     unsigned max_ttl_s;
+    unsigned hold_base_ms, hold_max_ms; /* 0: sip/health.h's defaults */
 };
 
 /* One DNS question of a location: outstanding while lookup != 0, then a trace step. */
@@ -52,6 +56,7 @@ typedef struct vx__lib_step {
 
 struct vx_locate_op {
     vx_resolver *res;
+    char *uri;
     vx_locate_op *prev, *next;
     vx__sip_locator *loc;
     vx_locate_cb cb;
@@ -73,6 +78,9 @@ struct vx_resolver {
     char *fallback[VX__LIB_FALLBACK_MAX];
     size_t nfallback;
     vx__sip_opts sip;
+    /* Target feedback (voxdns/feedback.h): the only state another thread may touch. */
+    pthread_mutex_t health_lock;
+    vx__sip_health *health;
 };
 
 typedef struct vx__lib_target {
@@ -82,6 +90,7 @@ typedef struct vx__lib_target {
 
 struct vx_result {
     unsigned refs;
+    char *uri; /* as located: the key of registrar affinity */
     int status;
     vx__sip_result *sip; /* NULL when nothing was located */
     vx__lib_target *targets;
@@ -98,5 +107,14 @@ void vx__lib_kick(uv_timer_t *t);
 void vx__lib_op_free(vx_locate_op *op);
 /* result.c */
 int vx__lib_result_new(vx_locate_op *op, vx_result **out);
+/* feedback.c: the health table (created with the resolver), the locator's view of it, and
+ * the static cache's targets when every target located is held. */
+int vx__lib_health_new(vx_resolver *r, const vx_config *cfg);
+void vx__lib_health_free(vx_resolver *r);
+void vx__lib_feedback_opts(vx_resolver *r, const char *uri, vx__sip_opts *opts);
+void vx__lib_static_pass(vx_locate_op *op, vx__sip_result *sip);
+uint64_t vx__lib_now_ms(void);
+/* locate.c: a step of op's trace (NULL when out of memory). */
+vx__lib_step *vx__lib_add_step(vx_locate_op *op, const char *name, uint16_t type);
 
 #endif

@@ -26,6 +26,7 @@ void vx__lib_op_free(vx_locate_op *op)
     }
     free(op->steps);
     vx__sip_locator_free(op->loc);
+    free(op->uri);
     free(op);
 }
 
@@ -41,7 +42,7 @@ static void op_unlink(vx_locate_op *op)
     op->prev = op->next = NULL;
 }
 
-static vx__lib_step *add_step(vx_locate_op *op, const char *name, uint16_t type)
+vx__lib_step *vx__lib_add_step(vx_locate_op *op, const char *name, uint16_t type)
 {
     if (op->nsteps == op->capsteps) {
         size_t cap = op->capsteps ? 2 * op->capsteps : 8;
@@ -85,7 +86,7 @@ static void ask(vx_locate_op *op)
     const char *name;
     uint16_t type;
     while (vx__sip_locate_next_question(op->loc, &name, &type) == VX_OK) {
-        vx__lib_step *st = add_step(op, name, type);
+        vx__lib_step *st = vx__lib_add_step(op, name, type);
         vx__question q;
         int rc = st ? vx__question_from_text(name, type, LDNS_RR_CLASS_IN, &q) : VX_ENOMEM;
         if (rc == VX_OK)
@@ -114,8 +115,12 @@ int vx_locate(vx_resolver *res, const char *uri, vx_locate_cb cb, void *arg, vx_
     op->cb = cb;
     op->arg = arg;
     op->t0_ns = uv_hrtime();
-    int rc = vx__sip_locate_start(uri, &res->sip, &op->loc, NULL, 0);
+    vx__sip_opts opts = res->sip;
+    vx__lib_feedback_opts(res, uri, &opts);
+    op->uri = strdup(uri);
+    int rc = op->uri ? vx__sip_locate_start(uri, &opts, &op->loc, NULL, 0) : VX_ENOMEM;
     if (rc != VX_OK) {
+        free(op->uri);
         free(op);
         return rc;
     }

@@ -28,6 +28,7 @@ static int copy_locate_opts(vx_resolver *r, const vx_config *cfg)
 
 static void release(vx_resolver *r)
 {
+    vx__lib_health_free(r);
     for (size_t i = 0; i < r->nfallback; i++)
         free(r->fallback[i]);
     free(r);
@@ -37,6 +38,8 @@ static int start(vx_resolver *r, const vx_config *cfg)
 {
     vx__res *res = NULL;
     int rc = copy_locate_opts(r, cfg);
+    if (rc == VX_OK)
+        rc = vx__lib_health_new(r, cfg);
     if (rc == VX_OK)
         rc = vx__lib_build_res(cfg, &res);
     if (rc == VX_OK)

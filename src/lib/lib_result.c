@@ -39,7 +39,8 @@ static int fill_targets(vx_result *r)
         const vx__sip_target *t = &r->sip->targets[i];
         vx__addr_format((const struct sockaddr *)&t->addr, r->targets[i].address,
                         sizeof(r->targets[i].address));
-        r->targets[i].source = target_source(r, t);
+        /* pass 1: the static cache's targets, found when every other one was held */
+        r->targets[i].source = t->pass ? VX_SOURCE_STATIC : target_source(r, t);
     }
     return VX_OK;
 }
@@ -51,12 +52,16 @@ int vx__lib_result_new(vx_locate_op *op, vx_result **out)
     if (!r)
         return VX_ENOMEM;
     r->refs = 1;
+    int rc = vx__sip_locate_result(op->loc, &r->sip);
+    if (rc == VX_OK)
+        vx__lib_static_pass(op, r->sip); /* before the steps are taken: it adds some */
+    r->uri = op->uri;
+    op->uri = NULL;
     r->elapsed_ms = (double)(uv_hrtime() - op->t0_ns) / 1e6;
     r->steps = op->steps;
     r->nsteps = op->nsteps;
     op->steps = NULL;
     op->nsteps = op->capsteps = 0;
-    int rc = vx__sip_locate_result(op->loc, &r->sip);
     r->status = rc == VX_OK ? r->sip->status : rc;
     if (rc == VX_OK)
         rc = fill_targets(r);
@@ -87,6 +92,7 @@ void vx_result_free(vx_result *r)
     free(r->steps);
     free(r->targets);
     vx__sip_result_free(r->sip);
+    free(r->uri);
     free(r);
 }
 

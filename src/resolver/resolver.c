@@ -138,6 +138,11 @@ void vx__res_set_static(vx__res *res, vx__static_cache *sc)
     res->statics = sc;
 }
 
+const vx__static_cache *vx__res_static(const vx__res *res)
+{
+    return res->statics;
+}
+
 const vx__upstream *vx__res_upstream(const vx__res *res, unsigned index)
 {
     return index < res->ups.n ? &res->ups.v[index] : NULL;

@@ -131,6 +131,8 @@ void vx__res_free(vx__res *res);
 int vx__res_add_upstream(vx__res *res, const struct sockaddr *addr, bool tcp, unsigned *index);
 /* Takes ownership of sc (NULL removes the static cache). */
 void vx__res_set_static(vx__res *res, vx__static_cache *sc);
+/* The static cache (NULL when none), still owned by res. */
+const vx__static_cache *vx__res_static(const vx__res *res);
 const vx__upstream *vx__res_upstream(const vx__res *res, unsigned index);
 void vx__res_get_stats(const vx__res *res, vx__res_stats *out);
 

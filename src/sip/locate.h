@@ -41,7 +41,9 @@
  *
  * Every usable NAPTR record and every SRV target is kept, in order, so that the result is the
  * whole failover list, not only its head. Domain failover: opts->fallback_domains are located
- * one after another, only while no target has been found (or all of them with all_domains).
+ * one after another, only while no target has been found (or all of them with all_domains);
+ * a target held down (opts->held, the client's feedback) does not count as found, so a
+ * domain whose every target failed lets the next one be located.
  * A lookup that fails (timeout, SERVFAIL) is treated as an empty answer so that location goes
  * on to the next step; the failure becomes result->status only if no target is found at all.
  *
@@ -87,6 +89,17 @@ typedef struct vx__sip_opts {
     bool all_domains;         /* locate every domain, not only until one yields targets */
     vx__sip_random_fn random; /* RFC 2782 weighted choice; NULL = internal, system-seeded */
     void *random_ctx;
+    /* Target feedback (sip/health.h). held(held_ctx, transport, address with port) is true for
+     * a target held down: it is kept, after every target that is not, and does not count as
+     * found, so that the next fallback domain is located when every target of a domain is
+     * held. NULL: no target is held. */
+    bool (*held)(void *ctx, vx__sip_transport t, const struct sockaddr *sa);
+    void *held_ctx;
+    /* Registrar affinity: this target (address with port) goes first when found and not
+     * held. */
+    bool has_preferred;
+    vx__sip_transport preferred_transport;
+    struct sockaddr_storage preferred;
 } vx__sip_opts;
 
 /* How a target was found. */
@@ -112,6 +125,10 @@ typedef struct vx__sip_target {
     uint16_t priority, weight; /* of the SRV record; 0 when there was none */
     uint32_t ttl;              /* smallest TTL along the chain; UINT32_MAX when no record
                                   was involved (numeric URI) */
+    bool held;                 /* held down (opts->held) when located: listed last */
+    bool preferred;            /* opts->preferred: listed first */
+    unsigned pass;             /* 0: found by this location; 1: added by
+                                  vx__sip_result_append (a second source, e.g. static) */
 } vx__sip_target;
 
 typedef enum vx__sip_drop_reason {
@@ -131,11 +148,14 @@ typedef struct vx__sip_drop {
 } vx__sip_drop;
 
 typedef struct vx__sip_result {
-    int status;              /* VX_OK when count > 0; otherwise why there is nothing:
+    int status;              /* VX_OK when count > 0 (held targets included); otherwise why
+                                there is nothing:
                                 VX_ENOTFOUND, VX_EUNSUPPORTED, or a lookup failure such as
                                 VX_ETIMEDOUT, VX_ELIMIT, VX_ENOMEM */
-    vx__sip_target *targets; /* in the order to try them */
+    vx__sip_target *targets; /* in the order to try them: the preferred one, the others,
+                                then the held ones, each group in RFC 3263 order */
     size_t count;
+    size_t held_count; /* of which held down */
     vx__sip_drop *drops;
     size_t drop_count;
     char **strings; /* storage for the strings above (private) */
@@ -168,6 +188,11 @@ int vx__sip_locate_result(vx__sip_locator *loc, vx__sip_result **out);
 
 void vx__sip_locator_free(vx__sip_locator *loc);
 void vx__sip_result_free(vx__sip_result *res);
+
+/* Adds the targets of src that dst lacks (same transport, address and port) with pass 1, then
+ * orders dst again (preferred, others, held). For a second source of targets when every target
+ * of dst is held down. VX_ENOMEM leaves dst as it was. */
+int vx__sip_result_append(vx__sip_result *dst, const vx__sip_result *src);
 
 /* Synchronous lookup: fills *out for (name, type), returning its status (also put in
  * out->status). What out points at must stay valid until the next call of the function. */

@@ -65,6 +65,41 @@ static bool name_target(vx__sip_result *r, const vx__sip_job *job, const vx__sip
     return t->host && t->domain && (h->transport != VX__SIP_TLS || t->tls_identity);
 }
 
+static void mark_feedback(const vx__sip_opts *o, vx__sip_target *t)
+{
+    const struct sockaddr *sa = (const struct sockaddr *)&t->addr;
+    t->held = o->held && o->held(o->held_ctx, t->transport, sa);
+    t->preferred = !t->held && o->has_preferred && o->preferred_transport == t->transport &&
+                   vx__addr_equal(sa, (const struct sockaddr *)&o->preferred);
+}
+
+static int group(const vx__sip_target *t)
+{
+    return t->preferred ? 0 : t->held ? 2 : 1;
+}
+
+/* Stable: the preferred target, then the others, then the held ones, each in the order found
+ * (RFC 3263 order, then a later pass). */
+static int order_targets(vx__sip_result *r)
+{
+    r->held_count = 0;
+    if (r->count == 0)
+        return VX_OK;
+    vx__sip_target *v = malloc(r->count * sizeof(*v));
+    if (!v)
+        return VX_ENOMEM;
+    size_t n = 0;
+    for (int g = 0; g < 3; g++)
+        for (size_t i = 0; i < r->count; i++)
+            if (group(&r->targets[i]) == g)
+                v[n++] = r->targets[i];
+    for (size_t i = 0; i < n; i++)
+        r->held_count += v[i].held;
+    memcpy(r->targets, v, n * sizeof(*v));
+    free(v);
+    return VX_OK;
+}
+
 void vx__sip_add_target(vx__sip_locator *loc, vx__sip_job *job, const vx__sip_host_step *host,
                         const vx__sip_addr *addr, uint32_t ttl)
 {
@@ -79,6 +114,7 @@ void vx__sip_add_target(vx__sip_locator *loc, vx__sip_job *job, const vx__sip_ho
                         .weight = host->weight,
                         .ttl = ttl};
     set_port(&t.addr, host->port);
+    mark_feedback(&loc->opts, &t);
     if (is_duplicate(r, t.transport, (const struct sockaddr *)&t.addr)) {
         vx__sip_add_drop(loc, job, VX__SIP_DROP_DUPLICATE, host->name, host->transport, host->port);
         return;
@@ -96,7 +132,7 @@ void vx__sip_add_target(vx__sip_locator *loc, vx__sip_job *job, const vx__sip_ho
     }
     r->targets = grown;
     r->targets[r->count++] = t;
-    job->targets_found++;
+    job->targets_found += !t.held;
 }
 
 void vx__sip_add_drop(vx__sip_locator *loc, const vx__sip_job *job, vx__sip_drop_reason why,
@@ -128,12 +164,49 @@ void vx__sip_result_finish(vx__sip_locator *loc)
     vx__sip_result *r = loc->res;
     if (!r || !loc->done)
         return;
-    if (loc->error == VX_ENOMEM)
+    if (loc->error == VX_ENOMEM || order_targets(r) != VX_OK)
         r->status = VX_ENOMEM;
     else if (r->count > 0)
         r->status = VX_OK;
     else
         r->status = loc->error != VX_OK ? loc->error : VX_ENOTFOUND;
+}
+
+static int append_one(vx__sip_result *dst, const vx__sip_target *in)
+{
+    vx__sip_target t = *in;
+    t.host = keep(dst, in->host);
+    t.domain = keep(dst, in->domain);
+    t.tls_identity = in->tls_identity ? keep(dst, in->tls_identity) : NULL;
+    t.pass = 1;
+    if (!t.host || !t.domain || (in->tls_identity && !t.tls_identity))
+        return VX_ENOMEM;
+    dst->targets[dst->count++] = t;
+    return VX_OK;
+}
+
+int vx__sip_result_append(vx__sip_result *dst, const vx__sip_result *src)
+{
+    size_t room = dst->count + src->count;
+    vx__sip_target *grown = realloc(dst->targets, (room ? room : 1) * sizeof(*grown));
+    if (!grown)
+        return VX_ENOMEM;
+    dst->targets = grown;
+    size_t before = dst->count;
+    for (size_t i = 0; i < src->count && dst->count < VX__SIP_MAX_TARGETS; i++) {
+        const vx__sip_target *t = &src->targets[i];
+        if (is_duplicate(dst, t->transport, (const struct sockaddr *)&t->addr))
+            continue;
+        if (append_one(dst, t) != VX_OK) {
+            dst->count = before;
+            return VX_ENOMEM;
+        }
+    }
+    if (order_targets(dst) != VX_OK)
+        return VX_ENOMEM;
+    if (dst->count > 0)
+        dst->status = VX_OK;
+    return VX_OK;
 }
 
 void vx__sip_result_free(vx__sip_result *res)

@@ -33,6 +33,7 @@ def pc_env(prefix):
 
 def test_installed_files(prefix):
     for rel in ["include/voxdns/voxdns.h", "include/voxdns/locate.h",
+                "include/voxdns/feedback.h", "share/man/man3/vx_target_failed.3",
                 "share/man/man1/voxdns-resolve.1", "share/man/man3/vx_locate.3"]:
         assert os.path.exists(os.path.join(prefix, rel)), rel
 

@@ -2,7 +2,9 @@
  * tests/unit/test_sip_locate.c — RFC 3263 location over a table-driven fake DNS: every branch
  * of §4.1/§4.2 (numeric host, explicit port, explicit transport, NAPTR → SRV → A/AAAA, no
  * NAPTR, no SRV), sips rules, transports the caller lacks, "." targets, the three domain
- * policies, domain failover, CNAMEs, TTLs, failures, and the asynchronous interface.
+ * policies, domain failover, CNAMEs, TTLs, failures, the asynchronous interface, and target
+ * feedback on a virtual clock (held targets last, fallback domains and a second source when
+ * every target is held, registrar affinity).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "sip/health.h"
 #include "sip/locate.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
@@ -940,6 +943,195 @@ static void test_bad_input(void **state)
     assert_string_equal(vx__sip_source_name(VX__SIP_SRC_NAPTR), "naptr");
 }
 
+/* ---- target feedback (sip/health.h) on a virtual clock --------------------------------- */
+
+typedef struct feedback {
+    vx__sip_health *h;
+    uint64_t now; /* the virtual clock, ms */
+} feedback;
+
+static bool fb_held(void *ctx, vx__sip_transport t, const struct sockaddr *sa)
+{
+    const feedback *fb = ctx;
+    return vx__sip_health_held(fb->h, t, sa, fb->now, NULL);
+}
+
+static vx__sip_opts opts_feedback(feedback *fb, const char *uri)
+{
+    vx__sip_opts o = opts_default();
+    o.held = fb_held;
+    o.held_ctx = fb;
+    o.has_preferred = vx__sip_health_preferred(fb->h, uri, &o.preferred_transport, &o.preferred);
+    return o;
+}
+
+static void fail_target(feedback *fb, const vx__sip_result *r, size_t i)
+{
+    const vx__sip_target *t = &r->targets[i];
+    vx__sip_health_failed(fb->h, t->transport, (const struct sockaddr *)&t->addr, fb->now, 0);
+}
+
+/* Two UDP SRV targets of example.com, priority 10 and 20. */
+static void zone_two_targets(void)
+{
+    z_srv("_sip._udp.example.com.", 10, 0, 5060, "sip1.example.com.");
+    z_srv("_sip._udp.example.com.", 20, 0, 5060, "sip2.example.com.");
+    z_addr("sip1.example.com.", "192.0.2.1");
+    z_addr("sip2.example.com.", "192.0.2.2");
+}
+
+static void test_held_target_goes_last_until_its_hold_ends(void **state)
+{
+    (void)state;
+    feedback fb = {.now = 1000};
+    assert_int_equal(vx__sip_health_new(0, 0, &fb.h), VX_OK);
+    zone_two_targets();
+    vx__sip_opts o = opts_feedback(&fb, "sip:example.com");
+    o.transports = VX__SIP_UDP;
+    o.families = VX__SIP_AF_V4;
+    vx__sip_result *r = locate_ok("sip:example.com", &o);
+    expect_target(r, 0, VX__SIP_UDP, "sip1.example.com.", "192.0.2.1:5060", VX__SIP_SRC_SRV);
+    fail_target(&fb, r, 0); /* the INVITE to sip1 timed out */
+    vx__sip_result_free(r);
+
+    fb.now += 29999; /* still held: sip2 first, sip1 kept last */
+    r = locate_ok("sip:example.com", &o);
+    assert_int_equal(r->count, 2);
+    assert_int_equal(r->held_count, 1);
+    expect_target(r, 0, VX__SIP_UDP, "sip2.example.com.", "192.0.2.2:5060", VX__SIP_SRC_SRV);
+    expect_target(r, 1, VX__SIP_UDP, "sip1.example.com.", "192.0.2.1:5060", VX__SIP_SRC_SRV);
+    assert_false(r->targets[0].held);
+    assert_true(r->targets[1].held);
+    vx__sip_result_free(r);
+
+    fb.now += 1; /* the 30 s are over: RFC 3263 order again */
+    r = locate_ok("sip:example.com", &o);
+    assert_int_equal(r->held_count, 0);
+    expect_target(r, 0, VX__SIP_UDP, "sip1.example.com.", "192.0.2.1:5060", VX__SIP_SRC_SRV);
+    vx__sip_result_free(r);
+    vx__sip_health_free(fb.h);
+}
+
+static void test_affinity_puts_registrar_first(void **state)
+{
+    (void)state;
+    feedback fb = {.now = 0};
+    assert_int_equal(vx__sip_health_new(0, 0, &fb.h), VX_OK);
+    zone_two_targets();
+    vx__sip_opts o = opts_feedback(&fb, "sip:example.com");
+    o.transports = VX__SIP_UDP;
+    o.families = VX__SIP_AF_V4;
+    vx__sip_result *r = locate_ok("sip:example.com", &o);
+    fail_target(&fb, r, 0);
+    /* sip2 accepted the REGISTER */
+    vx__sip_health_succeeded(fb.h, "sip:example.com", VX__SIP_UDP,
+                             (const struct sockaddr *)&r->targets[1].addr, fb.now);
+    vx__sip_result_free(r);
+
+    fb.now += 60000; /* sip1's hold is over, but the registrar stays first */
+    o = opts_feedback(&fb, "sip:example.com");
+    o.transports = VX__SIP_UDP;
+    o.families = VX__SIP_AF_V4;
+    r = locate_ok("sip:example.com", &o);
+    expect_target(r, 0, VX__SIP_UDP, "sip2.example.com.", "192.0.2.2:5060", VX__SIP_SRC_SRV);
+    assert_true(r->targets[0].preferred);
+    expect_target(r, 1, VX__SIP_UDP, "sip1.example.com.", "192.0.2.1:5060", VX__SIP_SRC_SRV);
+    /* until it fails: then RFC 3263 order (sip2 held, last) */
+    fail_target(&fb, r, 0);
+    vx__sip_result_free(r);
+    o = opts_feedback(&fb, "sip:example.com");
+    o.transports = VX__SIP_UDP;
+    o.families = VX__SIP_AF_V4;
+    assert_false(o.has_preferred);
+    r = locate_ok("sip:example.com", &o);
+    expect_target(r, 0, VX__SIP_UDP, "sip1.example.com.", "192.0.2.1:5060", VX__SIP_SRC_SRV);
+    assert_true(r->targets[1].held);
+    vx__sip_result_free(r);
+    vx__sip_health_free(fb.h);
+}
+
+static void test_every_target_held_moves_to_next_domain(void **state)
+{
+    (void)state;
+    feedback fb = {.now = 0};
+    assert_int_equal(vx__sip_health_new(0, 0, &fb.h), VX_OK);
+    zone_two_targets();
+    z_srv("_sip._udp.example.net.", 0, 0, 5060, "sip.example.net.");
+    z_addr("sip.example.net.", "198.51.100.20");
+    const char *fallbacks[] = {"example.net"};
+    vx__sip_opts o = opts_feedback(&fb, "sip:example.com");
+    o.transports = VX__SIP_UDP;
+    o.families = VX__SIP_AF_V4;
+    o.fallback_domains = fallbacks;
+    o.fallback_count = 1;
+    vx__sip_result *r = locate_ok("sip:example.com", &o);
+    assert_int_equal(r->count, 2);
+    assert_false(was_asked("_sip._udp.example.net.", VX__SIP_RR_SRV));
+    fail_target(&fb, r, 0);
+    vx__sip_result *first = r;
+
+    /* one target left: still example.com only */
+    r = locate_ok("sip:example.com", &o);
+    assert_int_equal(r->count, 2);
+    assert_false(was_asked("_sip._udp.example.net.", VX__SIP_RR_SRV));
+    fail_target(&fb, r, 0);
+    vx__sip_result_free(r);
+    vx__sip_result_free(first);
+
+    /* both held: example.net is located, its target first, the held ones after it */
+    fb.now += 1000;
+    r = locate_ok("sip:example.com", &o);
+    assert_true(was_asked("_sip._udp.example.net.", VX__SIP_RR_SRV));
+    assert_int_equal(r->count, 3);
+    assert_int_equal(r->held_count, 2);
+    expect_target(r, 0, VX__SIP_UDP, "sip.example.net.", "198.51.100.20:5060", VX__SIP_SRC_SRV);
+    expect_target(r, 1, VX__SIP_UDP, "sip1.example.com.", "192.0.2.1:5060", VX__SIP_SRC_SRV);
+    expect_target(r, 2, VX__SIP_UDP, "sip2.example.com.", "192.0.2.2:5060", VX__SIP_SRC_SRV);
+    /* example.net fails too: every target is held; the status stays VX_OK with all three */
+    fail_target(&fb, r, 0);
+    vx__sip_result_free(r);
+    r = locate_ok("sip:example.com", &o);
+    assert_int_equal(r->count, 3);
+    assert_int_equal(r->held_count, 3);
+    assert_int_equal(r->status, VX_OK);
+    vx__sip_result_free(r);
+    vx__sip_health_free(fb.h);
+}
+
+static void test_result_append_second_source(void **state)
+{
+    (void)state;
+    feedback fb = {.now = 0};
+    assert_int_equal(vx__sip_health_new(0, 0, &fb.h), VX_OK);
+    zone_two_targets();
+    vx__sip_opts o = opts_feedback(&fb, "sip:example.com");
+    o.transports = VX__SIP_UDP;
+    o.families = VX__SIP_AF_V4;
+    vx__sip_result *r = locate_ok("sip:example.com", &o);
+    fail_target(&fb, r, 0);
+    fail_target(&fb, r, 1);
+    vx__sip_result_free(r);
+    r = locate_ok("sip:example.com", &o);
+    assert_int_equal(r->held_count, 2);
+
+    /* a second source (the static cache, in the library) knows sip1 and a backup */
+    memset(&z, 0, sizeof z);
+    z_srv("_sip._udp.example.com.", 10, 0, 5060, "sip1.example.com.");
+    z_srv("_sip._udp.example.com.", 30, 0, 5060, "backup.example.com.");
+    z_addr("sip1.example.com.", "192.0.2.1");
+    z_addr("backup.example.com.", "203.0.113.99");
+    vx__sip_result *other = locate_ok("sip:example.com", &o);
+    assert_int_equal(vx__sip_result_append(r, other), VX_OK);
+    vx__sip_result_free(other);
+    assert_int_equal(r->count, 3); /* sip1 once */
+    expect_target(r, 0, VX__SIP_UDP, "backup.example.com.", "203.0.113.99:5060", VX__SIP_SRC_SRV);
+    assert_int_equal(r->targets[0].pass, 1);
+    assert_int_equal(r->targets[1].pass, 0);
+    assert_true(r->targets[1].held && r->targets[2].held);
+    vx__sip_result_free(r);
+    vx__sip_health_free(fb.h);
+}
+
 #define T(f) cmocka_unit_test_setup(f, reset)
 
 int main(void)
@@ -978,6 +1170,10 @@ int main(void)
         T(test_async_parallel_questions),
         T(test_free_midway),
         T(test_bad_input),
+        T(test_held_target_goes_last_until_its_hold_ends),
+        T(test_affinity_puts_registrar_first),
+        T(test_every_target_held_moves_to_next_domain),
+        T(test_result_append_second_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
