@@ -1,9 +1,10 @@
 /*
  * http/api.c — owns the machine-readable routes: /healthz, /metrics, and the JSON API under
  * /api/v1 (domains with their state, events, the latest snapshot, accepting a baseline).
- * Query parameters are checked strictly (unknown or repeated ones are a 400), so that a typo in
- * a script fails loudly instead of silently returning everything.
+ * Query parameters and bodies are checked strictly (unknown or repeated ones are a 400), so
+ * that a typo in a script fails loudly instead of silently returning everything.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +33,49 @@ static void store_failed(vx__http_resp *r, const vx__http_req *req, int rc)
         vx__resp_error(r, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "the store failed");
 }
 
-void vx__api_healthz(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
+void vx__api_healthz(const vx__http_env *env, const vx__http_req *req, const char *name,
+                     vx__http_resp *r)
 {
-    (void)h, (void)req, (void)name;
+    (void)env, (void)req, (void)name;
     vx__resp_body(r, MHD_HTTP_OK, VX__CT_TEXT, strdup("ok\n"));
 }
 
-void vx__api_metrics(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
+static void counter(vx__rbuf *b, const char *name, const char *type, const char *help,
+                    unsigned long long value)
 {
+    vx__rb_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name, value);
+}
+
+/* The HTTP server's own figures, after the monitor's. */
+static void server_metrics(vx__rbuf *b, const vx__http_stats *st)
+{
+    counter(b, "voxdns_http_connections", "gauge", "Connections open on the HTTP server now.",
+            atomic_load(&st->connections));
+    counter(b, "voxdns_http_deadline_closed_total", "counter",
+            "Connections closed because a request, or the reading of its answer, took longer "
+            "than http.request_timeout.",
+            atomic_load(&st->deadline_closed));
+    counter(b, "voxdns_http_busy_total", "counter",
+            "Requests answered 503 because every store worker was busy and the queue full, or "
+            "the request waited longer than http.request_timeout.",
+            atomic_load(&st->busy));
+}
+
+void vx__api_metrics(const vx__http_env *env, const vx__http_req *req, const char *name,
+                     vx__http_resp *r)
+{
+    vx__rbuf b = {0};
     (void)req, (void)name;
-    char *text = h->metrics ? vx__metrics_render(h->metrics) : strdup("");
-    vx__resp_body(r, MHD_HTTP_OK, VX__CT_METRICS, text);
+    char *text = env->metrics ? vx__metrics_render(env->metrics) : strdup("");
+    if (!text) {
+        vx__resp_body(r, MHD_HTTP_OK, VX__CT_METRICS, NULL);
+        return;
+    }
+    vx__rb_puts(&b, text);
+    free(text);
+    if (env->stats)
+        server_metrics(&b, env->stats);
+    vx__resp_body(r, MHD_HTTP_OK, VX__CT_METRICS, vx__rb_take(&b));
 }
 
 /* ---- /api/v1/domains --------------------------------------------------------------------- */
@@ -67,16 +100,17 @@ static json_t *domain_json(const vx__dstate *d)
                      (json_int_t)d->open_count);
 }
 
-void vx__api_domains(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
+void vx__api_domains(const vx__http_env *env, const vx__http_req *req, const char *name,
+                     vx__http_resp *r)
 {
     vx__store_summary_row *rows = NULL;
     size_t count = 0;
     (void)name;
-    int rc = vx__store_summaries(h->store, &rows, &count);
+    int rc = vx__store_summaries(env->store, &rows, &count);
     json_t *list = json_array();
     for (size_t i = 0; rc == VX_OK && i < count; i++) {
         vx__dstate d;
-        rc = vx__dstate_for_list(h->store, h->asndb, &rows[i], &d);
+        rc = vx__dstate_for_list(env->store, env->asndb, &rows[i], &d);
         if (rc == VX_OK)
             json_array_append_new(list, domain_json(&d));
         vx__dstate_free(&d);
@@ -166,14 +200,16 @@ static char *events_json(const vx__events *ev)
     return vx__rb_take(&b);
 }
 
-static int query_events(vx__http *h, const ev_query *q, const char *domain, vx__events *ev)
+static int query_events(const vx__http_env *env, const ev_query *q, const char *domain,
+                        vx__events *ev)
 {
     if (q->by_time)
-        return vx__store_events_since_time(h->store, domain, q->since_ms, q->limit, ev);
-    return vx__store_events_since(h->store, domain, q->after_id, q->limit, ev);
+        return vx__store_events_since_time(env->store, domain, q->since_ms, q->limit, ev);
+    return vx__store_events_since(env->store, domain, q->after_id, q->limit, ev);
 }
 
-void vx__api_events(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
+void vx__api_events(const vx__http_env *env, const vx__http_req *req, const char *name,
+                    vx__http_resp *r)
 {
     ev_query q;
     char *domain = NULL;
@@ -184,9 +220,9 @@ void vx__api_events(vx__http *h, const vx__http_req *req, const char *name, vx__
         vx__resp_error(r, req, MHD_HTTP_BAD_REQUEST, why);
         return;
     }
-    int rc = q.domain ? vx__http_find_domain(h->store, q.domain, &domain) : VX_OK;
+    int rc = q.domain ? vx__http_find_domain(env->store, q.domain, &domain) : VX_OK;
     if (rc == VX_OK)
-        rc = query_events(h, &q, domain, &ev);
+        rc = query_events(env, &q, domain, &ev);
     if (rc == VX_OK)
         vx__resp_body(r, MHD_HTTP_OK, VX__CT_JSON, events_json(&ev));
     else
@@ -197,13 +233,14 @@ void vx__api_events(vx__http *h, const vx__http_req *req, const char *name, vx__
 
 /* ---- /api/v1/domains/NAME/snapshot and /baseline ----------------------------------------- */
 
-void vx__api_snapshot(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
+void vx__api_snapshot(const vx__http_env *env, const vx__http_req *req, const char *name,
+                      vx__http_resp *r)
 {
     char *domain = NULL, *json = NULL;
     int64_t id = 0;
-    int rc = vx__http_find_domain(h->store, name, &domain);
+    int rc = vx__http_find_domain(env->store, name, &domain);
     if (rc == VX_OK)
-        rc = vx__store_latest_snapshot(h->store, domain, &json, &id);
+        rc = vx__store_latest_snapshot(env->store, domain, &json, &id);
     if (rc == VX_OK && !json)
         vx__resp_error(r, req, MHD_HTTP_NOT_FOUND, "no snapshot yet");
     else if (rc == VX_OK)
@@ -222,26 +259,75 @@ static void baseline_accepted(vx__http_resp *r, const char *domain, int64_t id, 
     vx__resp_body(r, MHD_HTTP_OK, VX__CT_JSON, json_take(o));
 }
 
+static bool blank(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(" \t\r\n", p[i]) || !p[i])
+            return false;
+    return true;
+}
+
+/* The body is empty (accept the latest snapshot) or {"snapshot_id":N}: accept it only if N is
+ * still the latest, so that an operator accepts what they reviewed, not what came after. */
+static const char *baseline_body(const vx__http_req *req, int64_t *want)
+{
+    static const char *const shape = "the body must be empty or {\"snapshot_id\": N}";
+    json_error_t jerr;
+    *want = 0;
+    if (blank(req->body, req->body_len))
+        return NULL;
+    json_t *o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *id = json_object_get(o, "snapshot_id");
+    const char *why = NULL;
+    if (!json_is_object(o) || json_object_size(o) != 1 || !json_is_integer(id) ||
+        json_integer_value(id) < 1)
+        why = shape;
+    else
+        *want = (int64_t)json_integer_value(id);
+    json_decref(o);
+    return why;
+}
+
+static void baseline_denied(vx__http_resp *r, const vx__http_req *req, unsigned denied)
+{
+    vx__resp_error(r, req, denied,
+                   denied == MHD_HTTP_FORBIDDEN ? "writes are disabled: no token configured"
+                                                : "missing or wrong bearer token");
+    r->bearer_challenge = denied == MHD_HTTP_UNAUTHORIZED;
+}
+
+static void baseline_stale(vx__http_resp *r, const vx__http_req *req, int64_t latest)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "the latest snapshot is %lld: review it first", (long long)latest);
+    vx__resp_error(r, req, MHD_HTTP_CONFLICT, msg);
+}
+
 /* Authorisation comes first: without the token, nobody learns which domains exist. */
-void vx__api_baseline(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
+void vx__api_baseline(const vx__http_env *env, const vx__http_req *req, const char *name,
+                      vx__http_resp *r)
 {
     char *domain = NULL, *json = NULL;
-    int64_t id = 0;
-    unsigned denied = vx__http_authorize(h, req);
+    int64_t id = 0, want = 0;
+    const char *why;
+    unsigned denied = vx__http_authorize(env, req);
     if (denied) {
-        vx__resp_error(r, req, denied,
-                       denied == MHD_HTTP_FORBIDDEN ? "writes are disabled: no token configured"
-                                                    : "missing or wrong bearer token");
-        r->bearer_challenge = denied == MHD_HTTP_UNAUTHORIZED;
+        baseline_denied(r, req, denied);
         return;
     }
-    int rc = vx__http_find_domain(h->store, name, &domain);
+    if ((why = baseline_body(req, &want))) {
+        vx__resp_error(r, req, MHD_HTTP_BAD_REQUEST, why);
+        return;
+    }
+    int rc = vx__http_find_domain(env->store, name, &domain);
     if (rc == VX_OK)
-        rc = vx__store_latest_snapshot(h->store, domain, &json, &id);
+        rc = vx__store_latest_snapshot(env->store, domain, &json, &id);
     if (rc == VX_OK && !json)
         vx__resp_error(r, req, MHD_HTTP_NOT_FOUND, "no snapshot yet");
+    else if (rc == VX_OK && want && want != id)
+        baseline_stale(r, req, id);
     else if (rc == VX_OK &&
-             (rc = vx__store_set_baseline(h->store, domain, json, req->now_ms)) == VX_OK)
+             (rc = vx__store_set_baseline(env->store, domain, json, req->now_ms)) == VX_OK)
         baseline_accepted(r, domain, id, req->now_ms);
     else
         store_failed(r, req, rc);

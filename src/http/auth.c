@@ -41,13 +41,13 @@ static const char *bearer(const char *header, char *out, size_t cap)
     return out;
 }
 
-unsigned vx__http_authorize(const vx__http *h, const vx__http_req *req)
+unsigned vx__http_authorize(const vx__http_env *env, const vx__http_req *req)
 {
     char given[512];
-    if (!h->token)
+    if (!env->token)
         return MHD_HTTP_FORBIDDEN;
     const char *token = bearer(req->authorization, given, sizeof given);
-    if (!token || !vx__token_equal(h->token, token))
+    if (!token || !vx__token_equal(env->token, token))
         return MHD_HTTP_UNAUTHORIZED;
     return 0;
 }

@@ -72,14 +72,15 @@ static void index_row(vx__rbuf *b, const vx__dstate *d)
     vx__rb_printf(b, "</td><td>%zu</td></tr>\n", d->open_count);
 }
 
-static int index_rows(vx__http *h, vx__rbuf *b, const vx__store_summary_row *rows, size_t count)
+static int index_rows(const vx__http_env *env, vx__rbuf *b, const vx__store_summary_row *rows,
+                      size_t count)
 {
     vx__rb_puts(b, "<table><thead><tr><th>domain</th><th>state</th><th>last cycle</th>"
                    "<th>findings (critical &#8594; info)</th><th>open conditions</th></tr>"
                    "</thead><tbody>\n");
     for (size_t i = 0; i < count; i++) {
         vx__dstate d;
-        int rc = vx__dstate_for_list(h->store, h->asndb, &rows[i], &d);
+        int rc = vx__dstate_for_list(env->store, env->asndb, &rows[i], &d);
         if (rc == VX_OK)
             index_row(b, &d);
         vx__dstate_free(&d);
@@ -90,19 +91,20 @@ static int index_rows(vx__http *h, vx__rbuf *b, const vx__store_summary_row *row
     return VX_OK;
 }
 
-void vx__dash_index(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
+void vx__dash_index(const vx__http_env *env, const vx__http_req *req, const char *name,
+                    vx__http_resp *r)
 {
     vx__store_summary_row *rows = NULL;
     size_t count = 0;
     vx__rbuf b = {0};
     (void)name;
-    int rc = vx__store_summaries(h->store, &rows, &count);
+    int rc = vx__store_summaries(env->store, &rows, &count);
     vx__page_head(&b, "domains");
     vx__rb_puts(&b, "<h1>Domains</h1>\n");
     if (rc == VX_OK && count == 0)
         vx__rb_puts(&b, "<p>No domain has been monitored yet.</p>\n");
     else if (rc == VX_OK)
-        rc = index_rows(h, &b, rows, count);
+        rc = index_rows(env, &b, rows, count);
     vx__store_summary_rows_free(rows, count);
     if (rc != VX_OK) {
         free(vx__rb_take(&b));
@@ -130,12 +132,13 @@ static void server_row(vx__rbuf *b, const vx__rserver *s)
     vx__rb_puts(b, "</td></tr>\n");
 }
 
-static int rtt_section(vx__http *h, const vx__http_req *req, vx__rbuf *b, const char *domain)
+static int rtt_section(const vx__http_env *env, const vx__http_req *req, vx__rbuf *b,
+                       const char *domain)
 {
     vx__rtt_row *rows = NULL;
     size_t n = 0;
     uint64_t from = req->now_ms > DAY_MS ? req->now_ms - DAY_MS : 0;
-    int rc = vx__store_rtt_since(h->store, domain, from, &rows, &n);
+    int rc = vx__store_rtt_since(env->store, domain, from, &rows, &n);
     if (rc != VX_OK)
         return rc;
     vx__rb_puts(b, "<h3>Response time, last 24 hours</h3>\n");
@@ -229,11 +232,12 @@ static void event_row(vx__rbuf *b, const vx__event *e)
     vx__rb_puts(b, "</td></tr>\n");
 }
 
-static int events_section(vx__http *h, const vx__http_req *req, vx__rbuf *b, const char *domain)
+static int events_section(const vx__http_env *env, const vx__http_req *req, vx__rbuf *b,
+                          const char *domain)
 {
     vx__events ev = {0};
     uint64_t from = req->now_ms > EVENT_WINDOW_MS ? req->now_ms - EVENT_WINDOW_MS : 0;
-    int rc = vx__store_events_since_time(h->store, domain, from, EVENT_FETCH_MAX, &ev);
+    int rc = vx__store_events_since_time(env->store, domain, from, EVENT_FETCH_MAX, &ev);
     vx__rb_puts(b, "<section><h2>Events</h2>\n");
     if (rc == VX_OK && ev.count == 0)
         vx__rb_puts(b, "<p>No events in the last 30 days.</p>\n");
@@ -351,17 +355,18 @@ static void domain_header(vx__rbuf *b, const vx__dstate *d, const vx__rmodel *m)
     vx__rb_puts(b, "</div>\n");
 }
 
-static int domain_body(vx__http *h, const vx__http_req *req, vx__rbuf *b, const vx__dstate *d)
+static int domain_body(const vx__http_env *env, const vx__http_req *req, vx__rbuf *b,
+                       const vx__dstate *d)
 {
     vx__rmodel m = {0};
     bool have_model = d->snap && vx__rmodel_build(d->snap, &m) == VX_OK;
     domain_header(b, d, &m);
     vx__rb_puts(b, "<section><h2>Authoritative servers</h2>\n");
     servers_table(b, have_model ? &m : NULL);
-    int rc = rtt_section(h, req, b, d->name);
+    int rc = rtt_section(env, req, b, d->name);
     vx__rb_puts(b, "</section>\n");
     if (rc == VX_OK)
-        rc = events_section(h, req, b, d->name);
+        rc = events_section(env, req, b, d->name);
     findings_section(b, d);
     conditions_section(b, &d->conds);
     chain_section(b, have_model ? &m : NULL);
@@ -370,17 +375,18 @@ static int domain_body(vx__http *h, const vx__http_req *req, vx__rbuf *b, const 
     return rc;
 }
 
-void vx__dash_domain(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r)
+void vx__dash_domain(const vx__http_env *env, const vx__http_req *req, const char *name,
+                     vx__http_resp *r)
 {
     char *domain = NULL;
     vx__dstate d = {0};
     vx__rbuf b = {0};
-    int rc = vx__http_find_domain(h->store, name, &domain);
+    int rc = vx__http_find_domain(env->store, name, &domain);
     if (rc == VX_OK)
-        rc = vx__dstate_load(h->store, h->asndb, domain, &d);
+        rc = vx__dstate_load(env->store, env->asndb, domain, &d);
     if (rc == VX_OK) {
         vx__page_head(&b, domain);
-        rc = domain_body(h, req, &b, &d);
+        rc = domain_body(env, req, &b, &d);
     }
     vx__dstate_free(&d);
     free(domain);

@@ -1,8 +1,10 @@
 /*
- * http/http.c — owns the HTTP server's life (listen address, socket, libmicrohttpd daemon, the
- * server's own store handle), the routing of a request to its handler with the right 404/405,
- * and the headers every response carries (Content-Type, Cache-Control: no-store, and on pages
- * a Content-Security-Policy that allows no script and no external asset).
+ * http/http.c — owns the HTTP server's life and its glue to libmicrohttpd: the listen address
+ * and socket, the daemon (one epoll I/O thread), the limits (connections, per address, idle and
+ * absolute time), the lanes that run the slow routes with the connection suspended meanwhile,
+ * the workers' own store handles, and the headers every response carries (Content-Type,
+ * Cache-Control: no-store, and on pages a Content-Security-Policy that allows no script and no
+ * external asset). What a request means is request.c's business.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,14 +20,15 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "http/deadline.h"
 #include "http/http_impl.h"
 #include "common/clock.h"
+#include "http/lane.h"
 #include "voxdns/status.h"
 
 #define DEFAULT_PORT 9153
-#define CONNECTION_LIMIT 32u
-#define CONNECTION_TIMEOUT_S 10u
-#define LISTEN_BACKLOG 32
+#define SOMAXCONN_MAX 65535 /* listen(2)'s backlog is clamped by the kernel anyway */
+#define FD_RESERVE 256      /* descriptors kept for everything but HTTP connections */
 
 #define PAGE_CSP "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -95,8 +99,8 @@ static int parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t
 }
 
 /* Our own socket: a bind failure is reported with its errno, and port 0 is read back. */
-static int open_listener(const char *text, int *fd_out, bool *v6, unsigned *port, char *err,
-                         size_t cap)
+static int open_listener(const char *text, unsigned backlog, int *fd_out, bool *v6, unsigned *port,
+                         char *err, size_t cap)
 {
     struct sockaddr_storage ss;
     socklen_t len;
@@ -108,7 +112,8 @@ static int open_listener(const char *text, int *fd_out, bool *v6, unsigned *port
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, LISTEN_BACKLOG) != 0 ||
+        bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+        listen(fd, (int)(backlog < SOMAXCONN_MAX ? backlog : SOMAXCONN_MAX)) != 0 ||
         getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
         snprintf(err, cap, "cannot listen on %s: %s", text, strerror(errno));
         if (fd >= 0)
@@ -122,135 +127,47 @@ static int open_listener(const char *text, int *fd_out, bool *v6, unsigned *port
     return VX_OK;
 }
 
-/* ---- responses --------------------------------------------------------------------------- */
+/* ---- the server -------------------------------------------------------------------------- */
 
-void vx__resp_body(vx__http_resp *r, unsigned status, const char *type, char *body)
-{
-    free(r->body);
-    if (!body) {
-        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-        type = VX__CT_TEXT;
-        body = strdup("out of memory\n");
-    }
-    r->status = status;
-    r->type = type;
-    r->body = body;
-    r->len = body ? strlen(body) : 0;
-    r->html = type && strncmp(type, "text/html", 9) == 0;
-}
-
-void vx__resp_error(vx__http_resp *r, const vx__http_req *req, unsigned status, const char *msg)
-{
-    if (strncmp(req->path, "/api/", 5) == 0) {
-        json_t *o = json_pack("{ss}", "error", msg);
-        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-        json_decref(o);
-        vx__resp_body(r, status, VX__CT_JSON, text);
-        return;
-    }
-    size_t n = strlen(msg) + 2;
-    char *text = malloc(n);
-    if (text)
-        snprintf(text, n, "%s\n", msg);
-    vx__resp_body(r, status, VX__CT_TEXT, text);
-}
-
-const char *vx__req_arg(const vx__http_req *req, const char *key)
-{
-    for (size_t i = 0; i < req->arg_count; i++)
-        if (strcmp(req->args[i].key, key) == 0)
-            return req->args[i].value;
-    return NULL;
-}
-
-/* ---- routing ----------------------------------------------------------------------------- */
-
-typedef struct route {
-    const char *method; /* GET routes answer HEAD too */
-    const char *prefix;
-    const char *suffix; /* NULL: the path is exactly prefix; else prefix NAME suffix */
-    vx__http_handler handler;
-    bool store; /* takes the store lock: /healthz and /metrics never wait for a slow page */
-} route;
-
-static const route routes[] = {
-    {"GET", "/healthz", NULL, vx__api_healthz, false},
-    {"GET", "/metrics", NULL, vx__api_metrics, false},
-    {"GET", "/api/v1/domains", NULL, vx__api_domains, true},
-    {"GET", "/api/v1/events", NULL, vx__api_events, true},
-    {"GET", "/api/v1/domains/", "/snapshot", vx__api_snapshot, true},
-    {"POST", "/api/v1/domains/", "/baseline", vx__api_baseline, true},
-    {"GET", "/", NULL, vx__dash_index, true},
-    {"GET", "/domains/", "", vx__dash_domain, true},
+struct vx__http {
+    struct MHD_Daemon *daemon;
+    vx__http_limits limits;
+    vx__http_env shared;   /* the metrics lane's and the I/O thread's (no store) */
+    vx__http_env *workers; /* one per store worker, each with its own store handle */
+    vx__asndb *asndb;      /* the server's own (NULL: no ASN checks) */
+    char *token;           /* NULL: writes refused */
+    vx__http_stats stats;
+    vx__deadlines deadlines;
+    vx__lane metrics_lane, store_lane;
+    unsigned port;
 };
 
-/* NAME is one non-empty path segment. */
-static bool match(const route *rt, const char *path, char *name, size_t cap)
+/* One request on its way: made when its request line arrives, freed when it completes. */
+typedef struct vx__http_ctx {
+    vx__lane_job job; /* first: a lane hands it back */
+    vx__http *h;
+    struct MHD_Connection *conn;
+    vx__dl_conn *dl;
+    char *target; /* the raw request-target */
+    char *body;
+    size_t body_len;
+    bool headers_seen, body_too_large, done;
+    uint64_t queued_ms;
+    vx__http_req req;
+    vx__http_resp resp;
+} vx__http_ctx;
+
+void vx__http_limits_default(vx__http_limits *l)
 {
-    size_t pl = strlen(rt->prefix);
-    name[0] = '\0';
-    if (!rt->suffix)
-        return strcmp(path, rt->prefix) == 0;
-    if (strncmp(path, rt->prefix, pl) != 0)
-        return false;
-    const char *start = path + pl;
-    size_t rest = strlen(start), sl = strlen(rt->suffix);
-    if (rest <= sl || strcmp(start + rest - sl, rt->suffix) != 0)
-        return false;
-    size_t n = rest - sl;
-    if (n >= cap || memchr(start, '/', n))
-        return false;
-    memcpy(name, start, n);
-    name[n] = '\0';
-    return true;
+    *l = (vx__http_limits){.max_connections = VX__HTTP_DEFAULT_MAX_CONNECTIONS,
+                           .max_per_ip = VX__HTTP_DEFAULT_MAX_PER_IP,
+                           .request_timeout_ms = VX__HTTP_DEFAULT_REQUEST_TIMEOUT_MS,
+                           .idle_timeout_ms = VX__HTTP_DEFAULT_IDLE_TIMEOUT_MS,
+                           .workers = VX__HTTP_DEFAULT_WORKERS,
+                           .queue = VX__HTTP_DEFAULT_QUEUE};
 }
 
-static bool method_ok(const route *rt, const char *method)
-{
-    return strcmp(rt->method, method) == 0 ||
-           (strcmp(rt->method, "GET") == 0 && strcmp(method, "HEAD") == 0);
-}
-
-static void dispatch(vx__http *h, const vx__http_req *req, vx__http_resp *resp)
-{
-    char name[1024];
-    const route *wrong_method = NULL;
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        if (!match(&routes[i], req->path, name, sizeof name))
-            continue;
-        if (!method_ok(&routes[i], req->method)) {
-            wrong_method = &routes[i];
-            continue;
-        }
-        if (routes[i].store)
-            pthread_mutex_lock(&h->store_mu);
-        routes[i].handler(h, req, name, resp);
-        if (routes[i].store)
-            pthread_mutex_unlock(&h->store_mu);
-        return;
-    }
-    if (wrong_method) {
-        vx__resp_error(resp, req, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
-        resp->allow = strcmp(wrong_method->method, "GET") == 0 ? "GET, HEAD" : "POST";
-        return;
-    }
-    vx__resp_error(resp, req, MHD_HTTP_NOT_FOUND, "not found");
-}
-
-/* ---- libmicrohttpd glue ------------------------------------------------------------------ */
-
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
-{
-    vx__http_req *req = cls;
-    (void)kind;
-    if (req->arg_count == VX__HTTP_MAX_ARGS) {
-        req->too_many_args = true;
-        return MHD_NO;
-    }
-    req->args[req->arg_count++] = (vx__http_arg){key, value ? value : ""};
-    return MHD_YES;
-}
+/* ---- responses on the wire --------------------------------------------------------------- */
 
 static void add_headers(struct MHD_Response *m, const vx__http_resp *r)
 {
@@ -266,61 +183,213 @@ static void add_headers(struct MHD_Response *m, const vx__http_resp *r)
         MHD_add_response_header(m, MHD_HTTP_HEADER_ALLOW, r->allow);
     if (r->bearer_challenge)
         MHD_add_response_header(m, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"voxdns\"");
+    if (r->retry_after)
+        MHD_add_response_header(m, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *c, vx__http_resp *r)
+/* The client now has request_timeout to read the answer. */
+static enum MHD_Result send_resp(vx__http_ctx *x)
 {
+    vx__http_resp *r = &x->resp;
     struct MHD_Response *m =
         MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
-    if (!m) {
-        free(r->body);
+    if (!m)
         return MHD_NO;
-    }
     r->body = NULL; /* the response owns it now */
     add_headers(m, r);
-    enum MHD_Result ok = MHD_queue_response(c, r->status, m);
+    vx__deadlines_set(&x->h->deadlines, x->dl, vx__mono_ms() + x->h->limits.request_timeout_ms);
+    enum MHD_Result ok = MHD_queue_response(x->conn, r->status, m);
     MHD_destroy_response(m);
     return ok;
+}
+
+static void busy(vx__http_ctx *x)
+{
+    atomic_fetch_add(&x->h->stats.busy, 1);
+    vx__resp_error(&x->resp, &x->req, MHD_HTTP_SERVICE_UNAVAILABLE, "busy: try again shortly");
+    x->resp.retry_after = true;
+}
+
+/* ---- lanes ------------------------------------------------------------------------------- */
+
+/* A worker's job: answer, then hand the connection back to the I/O thread. A request that
+ * waited longer than request_timeout is not worth answering any more: its client has likely
+ * given up, and the queue must drain. */
+static void run_job(void *cls, size_t worker, vx__lane_job *job, bool cancelled)
+{
+    vx__http_ctx *x = (vx__http_ctx *)job;
+    vx__http *h = cls;
+    const vx__http_env *env = &h->shared;
+    if (vx__http_lane_of(&x->req) == VX__LANE_STORE)
+        env = &h->workers[worker];
+    if (cancelled || vx__mono_ms() - x->queued_ms > h->limits.request_timeout_ms)
+        busy(x);
+    else
+        vx__http_handle(env, &x->req, &x->resp);
+    x->done = true;
+    MHD_resume_connection(x->conn);
+}
+
+/* NOW routes are answered on the I/O thread; others wait, suspended, for their lane. A full
+ * lane is answered the way a worker would: done, resumed, sent when libmicrohttpd calls again
+ * (a suspended connection must not be given a response directly). */
+static enum MHD_Result dispatch(vx__http_ctx *x)
+{
+    vx__http_lane lane = vx__http_lane_of(&x->req);
+    vx__lane *l = lane == VX__LANE_STORE     ? &x->h->store_lane
+                  : lane == VX__LANE_METRICS ? &x->h->metrics_lane
+                                             : NULL;
+    if (!l) {
+        vx__http_handle(&x->h->shared, &x->req, &x->resp);
+        return send_resp(x);
+    }
+    x->queued_ms = vx__mono_ms();
+    vx__deadlines_set(&x->h->deadlines, x->dl, VX__DEADLINE_NONE);
+    MHD_suspend_connection(x->conn);
+    if (!vx__lane_push(l, &x->job)) {
+        busy(x);
+        x->done = true;
+        MHD_resume_connection(x->conn);
+    }
+    return MHD_YES;
+}
+
+/* ---- libmicrohttpd callbacks ------------------------------------------------------------- */
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode what)
+{
+    vx__http *h = cls;
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_ctx = fd ? vx__deadlines_add(&h->deadlines, fd->connect_fd,
+                                             vx__mono_ms() + h->limits.request_timeout_ms)
+                         : NULL;
+    } else if (*socket_ctx) {
+        vx__deadlines_remove(&h->deadlines, *socket_ctx);
+        *socket_ctx = NULL;
+    }
+}
+
+/* The request line has arrived: its raw target is kept (query and escapes included). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    vx__http_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->h = cls;
+    x->conn = c;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    x->dl = info ? info->socket_context : NULL;
+    if (!(x->target = strdup(uri ? uri : ""))) {
+        free(x);
+        return NULL;
+    }
+    return x;
+}
+
+/* The next request on a kept-alive connection has request_timeout from now. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode why)
+{
+    vx__http *h = cls;
+    vx__http_ctx *x = *state;
+    (void)c, (void)why;
+    if (!x)
+        return;
+    vx__deadlines_set(&h->deadlines, x->dl, vx__mono_ms() + h->limits.request_timeout_ms);
+    vx__http_req_free(&x->req);
+    vx__http_resp_free(&x->resp);
+    free(x->target);
+    free(x->body);
+    free(x);
+    *state = NULL;
+}
+
+/* Bodies are kept up to VX__HTTP_MAX_BODY; the rest is read and dropped (the answer is 413). */
+static void take_body(vx__http_ctx *x, const char *data, size_t n)
+{
+    if (x->body_too_large || x->body_len + n > VX__HTTP_MAX_BODY) {
+        x->body_too_large = true;
+        return;
+    }
+    char *more = realloc(x->body, x->body_len + n);
+    if (!more) {
+        x->body_too_large = true;
+        return;
+    }
+    memcpy(more + x->body_len, data, n);
+    x->body = more;
+    x->body_len += n;
+}
+
+static const char *header_of(void *cls, const char *name)
+{
+    return MHD_lookup_connection_value(cls, MHD_HEADER_KIND, name);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **state)
 {
-    static int seen; /* marks a request whose headers have been read */
-    (void)version;
-    (void)upload_data;
-    if (!*state) {
-        *state = &seen;
+    vx__http_ctx *x = *state;
+    (void)cls, (void)url, (void)version;
+    if (!x)
+        return MHD_NO; /* no memory for the request: drop the connection */
+    if (x->done)
+        return send_resp(x);
+    if (!x->headers_seen) {
+        x->headers_seen = true;
         return MHD_YES;
     }
-    if (*upload_size) { /* no route reads a body: it is discarded */
+    if (*upload_size) {
+        take_body(x, upload_data, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
-    vx__http_req req = {.method = method, .path = url, .now_ms = vx__wall_ms()};
-    req.authorization =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
-    vx__http_resp resp = {0};
-    dispatch(cls, &req, &resp);
-    if (!resp.body)
-        vx__resp_error(&resp, &req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no response");
-    return send_resp(c, &resp);
+    size_t body_len = x->body_too_large ? VX__HTTP_MAX_BODY + 1 : x->body_len;
+    const char *body = x->body_too_large ? NULL : x->body;
+    if (vx__http_req_init(&x->req, method, x->target, header_of(c, "Authorization"), body, body_len,
+                          vx__wall_ms()) != VX_OK)
+        return MHD_NO;
+    return dispatch(x);
 }
 
 /* ---- start and stop ---------------------------------------------------------------------- */
 
+/* Every connection is a descriptor: the soft limit is raised towards the hard one when the
+ * connection limit needs it, and the connection limit is lowered to what the process gets
+ * (keeping FD_RESERVE for the store, the probes and the alert sinks). */
+static void fit_descriptors(vx__http_limits *l)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)l->max_connections + FD_RESERVE;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < want)
+        l->max_connections =
+            rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : FD_RESERVE;
+}
+
 static int start_daemon(vx__http *h, int fd, bool v6, char *err, size_t cap)
 {
-    /* A thread per connection (at most CONNECTION_LIMIT): a scrape is answered while a page is
-     * still being rendered; the store lock keeps the store handle to one thread at a time. */
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | (v6 ? MHD_USE_IPv6 : 0u);
-    h->daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
-                         (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
-                         MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+    /* One I/O thread on epoll for every connection; the work that may be slow is on lanes. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     (v6 ? MHD_USE_IPv6 : 0u);
+    unsigned idle_s = (h->limits.idle_timeout_ms + 999u) / 1000u;
+    h->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        MHD_OPTION_CONNECTION_LIMIT, h->limits.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        h->limits.max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, idle_s, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, h, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, h, MHD_OPTION_END);
     if (!h->daemon) {
         snprintf(err, cap, "cannot start the HTTP server on port %u", h->port);
         return VX_EIO;
@@ -328,10 +397,10 @@ static int start_daemon(vx__http *h, int fd, bool v6, char *err, size_t cap)
     return VX_OK;
 }
 
-static int open_store(vx__http *h, const char *url, char *err, size_t cap)
+static int open_store(vx__store **out, const char *url, char *err, size_t cap)
 {
     char why[256] = "";
-    int rc = vx__store_open(url, &h->store, why, sizeof why);
+    int rc = vx__store_open(url, out, why, sizeof why);
     if (rc != VX_OK) {
         snprintf(err, cap, "cannot open the store %s: %s", url ? url : "(none)",
                  why[0] ? why : vx_strerror(rc));
@@ -340,30 +409,73 @@ static int open_store(vx__http *h, const char *url, char *err, size_t cap)
     return VX_OK;
 }
 
+/* The environments: one shared (no store), one per worker with its own store handle. */
+static int make_envs(vx__http *h, const vx__http_opts *opts, char *err, size_t cap)
+{
+    h->shared = (vx__http_env){
+        .asndb = h->asndb, .metrics = opts->metrics, .token = h->token, .stats = &h->stats};
+    if (!(h->workers = calloc(h->limits.workers, sizeof *h->workers))) {
+        snprintf(err, cap, "out of memory");
+        return VX_ENOMEM;
+    }
+    for (unsigned i = 0; i < h->limits.workers; i++) {
+        h->workers[i] = h->shared;
+        int rc = open_store(&h->workers[i].store, opts->store_url, err, cap);
+        if (rc != VX_OK)
+            return rc;
+    }
+    return VX_OK;
+}
+
+static int start_lanes(vx__http *h, char *err, size_t cap)
+{
+    int rc = vx__deadlines_start(&h->deadlines, &h->stats.connections, &h->stats.deadline_closed);
+    if (rc == VX_OK)
+        rc = vx__lane_start(&h->metrics_lane, 1, h->limits.queue, run_job, h);
+    if (rc == VX_OK)
+        rc = vx__lane_start(&h->store_lane, h->limits.workers, h->limits.queue, run_job, h);
+    if (rc != VX_OK)
+        snprintf(err, cap, "cannot start the HTTP threads");
+    return rc;
+}
+
+static void set_limits(vx__http *h, const vx__http_limits *asked)
+{
+    if (asked)
+        h->limits = *asked;
+    else
+        vx__http_limits_default(&h->limits);
+    if (!h->limits.workers)
+        h->limits.workers = 1;
+    if (!h->limits.request_timeout_ms)
+        h->limits.request_timeout_ms = VX__HTTP_DEFAULT_REQUEST_TIMEOUT_MS;
+    fit_descriptors(&h->limits);
+}
+
 int vx__http_start(const vx__http_opts *opts, vx__http **out, char *err, size_t errcap)
 {
     int fd = -1, rc;
     bool v6 = false;
     *out = NULL;
     vx__http *h = calloc(1, sizeof *h);
-    if (!h || pthread_mutex_init(&h->store_mu, NULL) != 0) {
-        free(h);
+    if (!h) {
         snprintf(err, errcap, "out of memory");
         return VX_ENOMEM;
     }
-    h->metrics = opts->metrics;
+    set_limits(h, opts->limits);
     h->token = opts->token && opts->token[0] ? strdup(opts->token) : NULL;
-    rc = open_listener(opts->listen, &fd, &v6, &h->port, err, errcap);
-    if (rc == VX_OK)
-        rc = open_store(h, opts->store_url, err, errcap);
+    rc = open_listener(opts->listen, h->limits.max_connections, &fd, &v6, &h->port, err, errcap);
     if (rc == VX_OK)
         rc = vx__asndb_load_file(opts->asn_db, &h->asndb, err, errcap);
+    if (rc == VX_OK)
+        rc = make_envs(h, opts, err, errcap);
+    if (rc == VX_OK)
+        rc = start_lanes(h, err, errcap);
     if (rc == VX_OK)
         rc = start_daemon(h, fd, v6, err, errcap);
     if (rc != VX_OK) {
         if (fd >= 0)
             close(fd);
-        h->daemon = NULL;
         vx__http_stop(h);
         return rc;
     }
@@ -376,15 +488,27 @@ unsigned vx__http_port(const vx__http *h)
     return h ? h->port : 0;
 }
 
+const vx__http_limits *vx__http_limits_in_use(const vx__http *h)
+{
+    return &h->limits;
+}
+
+/* The lanes first: every suspended connection is answered and resumed, as libmicrohttpd must
+ * not be stopped with one suspended; a request that comes in meanwhile finds its lane stopping
+ * and is answered 503 at once. */
 void vx__http_stop(vx__http *h)
 {
     if (!h)
         return;
+    vx__lane_stop(&h->store_lane);
+    vx__lane_stop(&h->metrics_lane);
     if (h->daemon)
         MHD_stop_daemon(h->daemon); /* closes the listening socket too */
-    if (h->store)
-        vx__store_close(h->store);
-    pthread_mutex_destroy(&h->store_mu);
+    vx__deadlines_stop(&h->deadlines);
+    for (unsigned i = 0; h->workers && i < h->limits.workers; i++)
+        if (h->workers[i].store)
+            vx__store_close(h->workers[i].store);
+    free(h->workers);
     vx__asndb_free(h->asndb);
     free(h->token);
     free(h);

@@ -1,13 +1,13 @@
 /*
- * http/http_impl.h — internal to http/: the server handle, a request and a response as the
- * handlers see them (no libmicrohttpd type crosses this line, so handlers are plain functions
- * of the store and the request), the per-domain state the API and the dashboard share, and the
- * page and chart writers.
+ * http/http_impl.h — internal to http/: a request and a response as the handlers see them (no
+ * libmicrohttpd type crosses this line, so a request can be answered without a socket: the unit
+ * tests and the fuzzer do), the handlers' environment, the per-domain state the API and the
+ * dashboard share, and the page and chart writers.
  */
 #ifndef VX_HTTP_IMPL_H
 #define VX_HTTP_IMPL_H
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,30 +17,44 @@
 #include "report/report_impl.h"
 #include "store/store.h"
 
-struct vx__http {
-    struct MHD_Daemon *daemon;
+/* Figures about the server itself, shown on /metrics (atomics: every thread counts). */
+typedef struct vx__http_stats {
+    atomic_ullong connections;     /* open now */
+    atomic_ullong deadline_closed; /* closed by request_timeout */
+    atomic_ullong busy;            /* answered 503: the store queue was full, or waited too long */
+} vx__http_stats;
+
+/* What a handler may use. Each store worker has its own (its own store handle); the rest is
+ * shared and read-only. Any member but token may be NULL (routes that need it answer 500). */
+typedef struct vx__http_env {
     vx__store *store;
-    pthread_mutex_t store_mu; /* a store handle is used from one thread at a time */
+    const vx__asndb *asndb;
     vx__metrics *metrics;
-    vx__asndb *asndb; /* the server's own (NULL: no ASN checks) */
-    char *token;      /* NULL: writes refused */
-    unsigned port;
-};
+    const char *token;           /* NULL: writes refused */
+    const vx__http_stats *stats; /* NULL: /metrics shows no server figures */
+} vx__http_env;
 
 #define VX__HTTP_MAX_ARGS 8
+#define VX__HTTP_MAX_TARGET 8192 /* a longer request-target is a 414 */
+#define VX__HTTP_MAX_BODY 4096   /* a longer body is a 413 */
 
 typedef struct vx__http_arg {
-    const char *key, *value; /* borrowed from the connection */
+    const char *key, *value; /* in the request's buffer, percent-decoded */
 } vx__http_arg;
 
 typedef struct vx__http_req {
     const char *method;
-    const char *path;
+    const char *path;          /* percent-decoded, without the query */
     const char *authorization; /* the Authorization header, or NULL */
     vx__http_arg args[VX__HTTP_MAX_ARGS];
     size_t arg_count;
     bool too_many_args;
-    uint64_t now_ms;
+    unsigned bad_status; /* not 0: the request cannot be routed (400, 413, 414), say why */
+    const char *bad_why;
+    const char *body; /* NULL or body_len bytes (not terminated) */
+    size_t body_len;
+    uint64_t now_ms; /* wall clock */
+    char *buf;       /* owns path and args */
 } vx__http_req;
 
 typedef struct vx__http_resp {
@@ -51,6 +65,7 @@ typedef struct vx__http_resp {
     bool html;             /* adds the page security headers */
     const char *allow;     /* 405: the Allow header */
     bool bearer_challenge; /* 401: WWW-Authenticate */
+    bool retry_after;      /* 503: Retry-After: 1 */
 } vx__http_resp;
 
 #define VX__CT_JSON "application/json"
@@ -58,7 +73,32 @@ typedef struct vx__http_resp {
 #define VX__CT_TEXT "text/plain; charset=utf-8"
 #define VX__CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
-/* ---- responses (http.c) ------------------------------------------------------------------ */
+/* ---- a request without a socket (request.c) ------------------------------------------------ */
+
+/* Looks up a request header by name (any case); NULL when absent. */
+typedef const char *(*vx__http_header_fn)(void *cls, const char *name);
+
+/* Where a request is answered: at once on the I/O thread (it touches nothing slow), on the
+ * metrics thread, or by a store worker. */
+typedef enum vx__http_lane { VX__LANE_NOW = 0, VX__LANE_METRICS, VX__LANE_STORE } vx__http_lane;
+
+/* Fills req from the raw request-target ("/path?k=v&..."): decodes the path and the query
+ * parameters into req->buf, or sets bad_status. VX_ENOMEM only when memory runs out. The
+ * strings method, authorization and body are borrowed. */
+int vx__http_req_init(vx__http_req *req, const char *method, const char *target,
+                      const char *authorization, const char *body, size_t body_len,
+                      uint64_t now_ms);
+void vx__http_req_free(vx__http_req *req);
+vx__http_lane vx__http_lane_of(const vx__http_req *req);
+/* Answers a request (resp zeroed by the caller; its body is always set after). */
+void vx__http_handle(const vx__http_env *env, const vx__http_req *req, vx__http_resp *resp);
+/* All of the above in one call: what the server does with a request, minus the socket. */
+void vx__http_request(const vx__http_env *env, const char *method, const char *target,
+                      vx__http_header_fn header, void *header_cls, const char *body,
+                      size_t body_len, uint64_t now_ms, vx__http_resp *resp);
+void vx__http_resp_free(vx__http_resp *resp);
+
+/* ---- responses (request.c) ----------------------------------------------------------------- */
 
 /* Takes body (malloc'd; NULL means out of memory → 500). */
 void vx__resp_body(vx__http_resp *r, unsigned status, const char *type, char *body);
@@ -68,23 +108,31 @@ const char *vx__req_arg(const vx__http_req *req, const char *key);
 
 /* ---- handlers ---------------------------------------------------------------------------- */
 
-typedef void (*vx__http_handler)(vx__http *h, const vx__http_req *req, const char *name,
+typedef void (*vx__http_handler)(const vx__http_env *env, const vx__http_req *req, const char *name,
                                  vx__http_resp *resp);
 
-void vx__api_healthz(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r);
-void vx__api_metrics(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r);
-void vx__api_domains(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r);
-void vx__api_events(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r);
-void vx__api_snapshot(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r);
-void vx__api_baseline(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r);
-void vx__dash_index(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r);
-void vx__dash_domain(vx__http *h, const vx__http_req *req, const char *name, vx__http_resp *r);
+void vx__api_healthz(const vx__http_env *env, const vx__http_req *req, const char *name,
+                     vx__http_resp *r);
+void vx__api_metrics(const vx__http_env *env, const vx__http_req *req, const char *name,
+                     vx__http_resp *r);
+void vx__api_domains(const vx__http_env *env, const vx__http_req *req, const char *name,
+                     vx__http_resp *r);
+void vx__api_events(const vx__http_env *env, const vx__http_req *req, const char *name,
+                    vx__http_resp *r);
+void vx__api_snapshot(const vx__http_env *env, const vx__http_req *req, const char *name,
+                      vx__http_resp *r);
+void vx__api_baseline(const vx__http_env *env, const vx__http_req *req, const char *name,
+                      vx__http_resp *r);
+void vx__dash_index(const vx__http_env *env, const vx__http_req *req, const char *name,
+                    vx__http_resp *r);
+void vx__dash_domain(const vx__http_env *env, const vx__http_req *req, const char *name,
+                     vx__http_resp *r);
 
 /* ---- token (auth.c) ---------------------------------------------------------------------- */
 
 /* 0 when the request carries the configured token; else the status to answer: 403 when no
  * token is configured (writes are off), 401 when it is missing or wrong. */
-unsigned vx__http_authorize(const vx__http *h, const vx__http_req *req);
+unsigned vx__http_authorize(const vx__http_env *env, const vx__http_req *req);
 /* Equality in time that depends only on the length of expected. */
 bool vx__token_equal(const char *expected, const char *given);
 

@@ -39,6 +39,9 @@
 #define MAX_FLAP_CHANGES 1000000u
 #define MAX_SERVER_RATE 1000000u
 #define MAX_WATCH_THREADS 16u
+#define MAX_HTTP_CONNECTIONS 1000000u
+#define MAX_HTTP_WORKERS 64u
+#define MAX_HTTP_QUEUE 100000u
 
 typedef struct cfg_ctx {
     yaml_document_t *doc;
@@ -891,6 +894,58 @@ static int key_flap(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return rc == VX_OK ? walk_mapping(c, v, defs, 2, obj) : rc;
 }
 
+/* ---- http ------------------------------------------------------------------------------------ */
+
+static int key_http_max_connections(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__http_limits *l = &((vx__monitor_config *)obj)->http;
+    return get_count(c, v, 1, MAX_HTTP_CONNECTIONS, &l->max_connections);
+}
+
+static int key_http_max_per_ip(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__http_limits *l = &((vx__monitor_config *)obj)->http;
+    return get_count(c, v, 1, MAX_HTTP_CONNECTIONS, &l->max_per_ip);
+}
+
+static int key_http_request_timeout(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__http_limits *l = &((vx__monitor_config *)obj)->http;
+    return get_duration32(c, v, MS_PER_S, "1s", &l->request_timeout_ms);
+}
+
+static int key_http_idle_timeout(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__http_limits *l = &((vx__monitor_config *)obj)->http;
+    return get_duration32(c, v, MS_PER_S, "1s", &l->idle_timeout_ms);
+}
+
+static int key_http_workers(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__http_limits *l = &((vx__monitor_config *)obj)->http;
+    return get_count(c, v, 1, MAX_HTTP_WORKERS, &l->workers);
+}
+
+static int key_http_queue(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__http_limits *l = &((vx__monitor_config *)obj)->http;
+    return get_count(c, v, 1, MAX_HTTP_QUEUE, &l->queue);
+}
+
+static int key_http(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    static const key_def defs[] = {{"max_connections", key_http_max_connections},
+                                   {"max_per_ip", key_http_max_per_ip},
+                                   {"request_timeout", key_http_request_timeout},
+                                   {"idle_timeout", key_http_idle_timeout},
+                                   {"workers", key_http_workers},
+                                   {"queue", key_http_queue}};
+    int rc = expect(c, v, YAML_MAPPING_NODE,
+                    "a mapping (max_connections, max_per_ip, request_timeout, idle_timeout, "
+                    "workers, queue)");
+    return rc == VX_OK ? walk_mapping(c, v, defs, sizeof defs / sizeof defs[0], obj) : rc;
+}
+
 /* ---- the document -------------------------------------------------------------------------- */
 
 static const key_def root_keys[] = {{"interval", key_interval},
@@ -905,6 +960,7 @@ static const key_def root_keys[] = {{"interval", key_interval},
                                     {"resolvers", key_resolvers},
                                     {"alerts", key_alerts},
                                     {"flap", key_flap},
+                                    {"http", key_http},
                                     {"server_rate", key_server_rate},
                                     {"audit_interval", key_audit_interval},
                                     {"watch_threads", key_watch_threads},
@@ -919,6 +975,7 @@ static int set_defaults(vx__monitor_config *cfg, const char *name)
     cfg->server_rate = VX__DEFAULT_SERVER_RATE;
     cfg->audit_interval_ms = 24ull * 3600u * MS_PER_S;
     cfg->rtt_retention_ms = 7ull * 24u * 3600u * MS_PER_S;
+    vx__http_limits_default(&cfg->http);
     cfg->path = strdup(name);
     cfg->store = strdup(VX__DEFAULT_STORE);
     cfg->listen = strdup(VX__DEFAULT_LISTEN);

@@ -31,6 +31,13 @@
  *   flap:                    # alert suppression for conditions that come and go
  *     window: 1h
  *     max_changes: 4
+ *   http:                    # limits of the HTTP server (http/http.h); these are the defaults
+ *     max_connections: 4096  # at once (lowered to the descriptors the process can have)
+ *     max_per_ip: 1024       # at once from one client address
+ *     request_timeout: 15s   # absolute: to send a whole request, and to read its answer
+ *     idle_timeout: 10s      # a silent connection is closed
+ *     workers: 2             # threads, each with its own store handle, for the store routes
+ *     queue: 64              # store requests waiting for a worker; beyond: 503
  */
 #ifndef VX_MONITOR_CONFIG_H
 #define VX_MONITOR_CONFIG_H
@@ -40,6 +47,7 @@
 #include <sys/socket.h>
 
 #include "check/check.h"
+#include "http/http.h"
 
 #define VX__EXIT_CONFIG 78 /* EX_CONFIG */
 #define VX__DEFAULT_STORE "sqlite:/var/lib/voxdns/voxdns.db"
@@ -99,6 +107,7 @@ typedef struct vx__monitor_config {
     uint64_t audit_interval_ms; /* full audit at least this often (default 24 h); 0: always */
     unsigned watch_threads;     /* 0 (default): one per core, at most 8 */
     uint64_t rtt_retention_ms;  /* default 7 days; 0: kept */
+    vx__http_limits http;       /* default vx__http_limits_default() */
 } vx__monitor_config;
 
 /* Reads and validates a file. On error: VX_EINVAL (or VX_EIO when unreadable) and err holds one

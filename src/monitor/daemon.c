@@ -68,12 +68,20 @@ static int start_http(vx__daemon_state *d)
                        .token = d->cfg->token,
                        .store_url = d->cfg->store,
                        .metrics = d->metrics,
-                       .asn_db = d->cfg->asn_db};
+                       .asn_db = d->cfg->asn_db,
+                       .limits = &d->cfg->http};
     int rc = vx__http_start(&o, &d->http, err, sizeof(err));
-    if (rc != VX_OK)
+    if (rc != VX_OK) {
         vx__log(VX__LOG_ERROR, "http %s: %s", d->cfg->listen, err);
-    else
-        vx__log(VX__LOG_INFO, "serving metrics, API and dashboard on http://%s/", d->cfg->listen);
+        return rc;
+    }
+    const vx__http_limits *l = vx__http_limits_in_use(d->http);
+    if (l->max_connections < d->cfg->http.max_connections)
+        vx__log(VX__LOG_WARNING,
+                "http: max_connections lowered from %u to %u: the process may not open more "
+                "descriptors (raise its limit, e.g. LimitNOFILE=)",
+                d->cfg->http.max_connections, l->max_connections);
+    vx__log(VX__LOG_INFO, "serving metrics, API and dashboard on http://%s/", d->cfg->listen);
     return rc;
 }
 
@@ -237,9 +245,10 @@ static void reload(vx__daemon_state *d, const char *path)
         return;
     }
     if (strcmp(next->store, d->cfg->store) != 0 || strcmp(next->listen, d->cfg->listen) != 0 ||
-        next->server_rate != d->cfg->server_rate || next->watch_threads != d->cfg->watch_threads)
-        vx__log(VX__LOG_WARNING, "store, listen, server_rate and watch_threads changes take "
-                                 "effect after a restart");
+        next->server_rate != d->cfg->server_rate || next->watch_threads != d->cfg->watch_threads ||
+        memcmp(&next->http, &d->cfg->http, sizeof next->http) != 0)
+        vx__log(VX__LOG_WARNING, "store, listen, http, server_rate and watch_threads changes "
+                                 "take effect after a restart");
     /* Audits in flight keep pointing into the old configuration and hints: keep them. */
     keep_config(d, d->cfg);
     register_sinks(d, next);

@@ -183,7 +183,7 @@ static fixture *fixture_new(const char *token)
     snprintf(fx->url, sizeof fx->url, "sqlite:%s/voxdns.db", fx->dir);
     fx->metrics = vx__metrics_new();
     seed_store(fx->url, fx->metrics);
-    vx__http_opts o = {"127.0.0.1:0", token, fx->url, fx->metrics, NULL};
+    vx__http_opts o = {"127.0.0.1:0", token, fx->url, fx->metrics, NULL, NULL};
     int rc = vx__http_start(&o, &fx->http, err, sizeof err);
     if (rc != VX_OK)
         fail_msg("vx__http_start: %s", err);
@@ -625,22 +625,22 @@ static void test_listen_addresses(void **state)
     static const char *const bad[] = {
         "nonsense", "127.0.0.1:99999", "127.0.0.1:", "[::1", "[::1]x", "1.2.3.4:5x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        vx__http_opts o = {bad[i], NULL, fx->url, NULL, NULL};
+        vx__http_opts o = {bad[i], NULL, fx->url, NULL, NULL, NULL};
         assert_int_equal(vx__http_start(&o, &h, err, sizeof err), VX_EINVAL);
         assert_null(h);
     }
     snprintf(busy, sizeof busy, "127.0.0.1:%u", fx->port);
-    vx__http_opts o = {busy, NULL, fx->url, NULL, NULL};
+    vx__http_opts o = {busy, NULL, fx->url, NULL, NULL, NULL};
     assert_int_equal(vx__http_start(&o, &h, err, sizeof err), VX_EIO);
     assert_non_null(strstr(err, "cannot listen"));
-    o = (vx__http_opts){"127.0.0.1:0", NULL, "nosuchscheme:x", NULL, NULL};
+    o = (vx__http_opts){"127.0.0.1:0", NULL, "nosuchscheme:x", NULL, NULL, NULL};
     assert_int_equal(vx__http_start(&o, &h, err, sizeof err), VX_EIO);
     assert_non_null(strstr(err, "store"));
-    o = (vx__http_opts){"127.0.0.1:0", NULL, fx->url, NULL, "/nonexistent/pfx2as"};
+    o = (vx__http_opts){"127.0.0.1:0", NULL, fx->url, NULL, "/nonexistent/pfx2as", NULL};
     assert_int_equal(vx__http_start(&o, &h, err, sizeof err), VX_EIO);
     assert_non_null(strstr(err, "/nonexistent/pfx2as: No such file"));
     assert_null(h);
-    o = (vx__http_opts){"[::1]:0", NULL, fx->url, NULL, NULL};
+    o = (vx__http_opts){"[::1]:0", NULL, fx->url, NULL, NULL, NULL};
     if (vx__http_start(&o, &h, err, sizeof err) == VX_OK) { /* IPv6 may be off here */
         assert_true(vx__http_port(h) > 0);
         vx__http_stop(h);
@@ -671,7 +671,7 @@ static void test_stop_releases_descriptors(void **state)
     for (int i = 0; i < 4; i++) {
         if (i == 1)
             open_fds(before);
-        vx__http_opts o = {"127.0.0.1:0", TOKEN, fx->url, NULL, NULL};
+        vx__http_opts o = {"127.0.0.1:0", TOKEN, fx->url, NULL, NULL, NULL};
         assert_int_equal(vx__http_start(&o, &h, err, sizeof err), VX_OK);
         vx__http_stop(h);
     }
