@@ -52,7 +52,7 @@ typedef struct vx__http_limits {
 #define VX__HTTP_DEFAULT_REQUEST_TIMEOUT_MS 15000u
 #define VX__HTTP_DEFAULT_IDLE_TIMEOUT_MS 10000u
 #define VX__HTTP_DEFAULT_WORKERS 2u
-#define VX__HTTP_DEFAULT_QUEUE 64u
+#define VX__HTTP_DEFAULT_QUEUE 256u
 
 void vx__http_limits_default(vx__http_limits *l);
 

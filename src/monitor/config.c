@@ -39,6 +39,7 @@
 #define MAX_FLAP_CHANGES 1000000u
 #define MAX_SERVER_RATE 1000000u
 #define MAX_WATCH_THREADS 16u
+#define MAX_KEYS 32u /* keys of any one mapping (the top level has the most) */
 #define MAX_HTTP_CONNECTIONS 1000000u
 #define MAX_HTTP_WORKERS 64u
 #define MAX_HTTP_QUEUE 100000u
@@ -240,10 +241,10 @@ static int lookup_key(cfg_ctx *c, const yaml_node_t *k, const key_def *defs, siz
             return VX_OK;
         }
     }
-    const char *cands[16];
-    for (size_t i = 0; i < n && i < 16; i++)
+    const char *cands[MAX_KEYS];
+    for (size_t i = 0; i < n && i < MAX_KEYS; i++)
         cands[i] = defs[i].key;
-    const char *s = suggest(name, cands, n < 16 ? n : 16);
+    const char *s = suggest(name, cands, n < MAX_KEYS ? n : MAX_KEYS);
     if (s)
         return fail(c, k, "unknown key '%s' (did you mean '%s'?)", name, s);
     return fail(c, k, "unknown key '%s'", name);
@@ -254,7 +255,7 @@ static int lookup_key(cfg_ctx *c, const yaml_node_t *k, const key_def *defs, siz
 static int walk_mapping(cfg_ctx *c, const yaml_node_t *map, const key_def *defs, size_t n,
                         void *obj)
 {
-    size_t first_line[16] = {0};
+    size_t first_line[MAX_KEYS] = {0};
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         const yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
@@ -965,6 +966,7 @@ static const key_def root_keys[] = {{"interval", key_interval},
                                     {"audit_interval", key_audit_interval},
                                     {"watch_threads", key_watch_threads},
                                     {"rtt_retention", key_rtt_retention}};
+_Static_assert(sizeof root_keys / sizeof root_keys[0] <= MAX_KEYS, "raise MAX_KEYS");
 
 /* Without an 'alerts' key the events go to the log from warning up; an empty list silences. */
 static int set_defaults(vx__monitor_config *cfg, const char *name)

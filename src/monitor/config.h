@@ -37,7 +37,7 @@
  *     request_timeout: 15s   # absolute: to send a whole request, and to read its answer
  *     idle_timeout: 10s      # a silent connection is closed
  *     workers: 2             # threads, each with its own store handle, for the store routes
- *     queue: 64              # store requests waiting for a worker; beyond: 503
+ *     queue: 256             # store requests waiting for a worker; beyond: 503
  */
 #ifndef VX_MONITOR_CONFIG_H
 #define VX_MONITOR_CONFIG_H

@@ -57,7 +57,14 @@ static const char full_config[] =
     "    timeout: 5s\n"
     "flap:\n"
     "  window: 2h\n"
-    "  max_changes: 6\n";
+    "  max_changes: 6\n"
+    "http:\n"
+    "  max_connections: 10000\n"
+    "  max_per_ip: 50\n"
+    "  request_timeout: 30s\n"
+    "  idle_timeout: 5s\n"
+    "  workers: 4\n"
+    "  queue: 1000\n";
 
 static void check_full_domains(const vx__monitor_config *c)
 {
@@ -135,6 +142,12 @@ static void full_config_sets_every_key(void **state)
     check_full_sinks(c);
     assert_int_equal(c->flap_window_ms, 7200000);
     assert_int_equal(c->flap_max_changes, 6);
+    assert_int_equal(c->http.max_connections, 10000);
+    assert_int_equal(c->http.max_per_ip, 50);
+    assert_int_equal(c->http.request_timeout_ms, 30000);
+    assert_int_equal(c->http.idle_timeout_ms, 5000);
+    assert_int_equal(c->http.workers, 4);
+    assert_int_equal(c->http.queue, 1000);
     vx__monitor_config_free(c);
 }
 
@@ -167,6 +180,12 @@ static void minimal_config_takes_defaults(void **state)
     assert_int_equal(c->sinks[0].min_severity, VX__SEV_WARNING);
     assert_int_equal(c->flap_window_ms, 3600000);
     assert_int_equal(c->flap_max_changes, 4);
+    assert_int_equal(c->http.max_connections, 4096);
+    assert_int_equal(c->http.max_per_ip, 1024);
+    assert_int_equal(c->http.request_timeout_ms, 15000);
+    assert_int_equal(c->http.idle_timeout_ms, 10000);
+    assert_int_equal(c->http.workers, 2);
+    assert_int_equal(c->http.queue, 256);
     vx__monitor_config_free(c);
 }
 
@@ -275,6 +294,12 @@ static void wrong_types(void **state)
                  "t.yml:2:21: 'max_changes' must be a whole number from 1 to 1000000");
     expect_error("domains: [example.com]\nserver_rate: -1\n",
                  "t.yml:2:14: 'server_rate' must be a whole number from 0 to 1000000");
+    expect_error("domains: [example.com]\nhttp: {workers: 0}\n",
+                 "t.yml:2:17: 'workers' must be a whole number from 1 to 64");
+    expect_error("domains: [example.com]\nhttp: {request_timeout: 500ms}\n",
+                 "t.yml:2:25: 'request_timeout' must be at least 1s");
+    expect_error("domains: [example.com]\nhttp: {max_conns: 5}\n",
+                 "t.yml:2:8: unknown key 'max_conns'");
     expect_error("domains: [example.com]\nwatch_threads: 0\n",
                  "t.yml:2:16: 'watch_threads' must be a whole number from 1 to 16");
     expect_error("domains: [example.com]\naudit_interval: daily\n",
