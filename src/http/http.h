@@ -13,7 +13,9 @@
  *   GET  /api/v1/events?since=ID|RFC3339&domain=NAME&limit=N
  *                                            {"events":[event JSON (model/event.h)]}
  *   GET  /api/v1/domains/NAME/snapshot       the latest snapshot JSON (404 if none)
- *   POST /api/v1/domains/NAME/baseline       accept the latest snapshot as the baseline (token)
+ *   POST /api/v1/domains/NAME/baseline       accept the latest snapshot as the baseline (token);
+ *                                            body empty or {"snapshot_id":N}: 409 unless N is
+ *                                            still the latest
  *   GET  /                                   dashboard: the domains with their state
  *   GET  /domains/NAME                       dashboard: servers with RTT over time (SVG), the
  *                                            events timeline, current findings with remedies,
