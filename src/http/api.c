@@ -33,6 +33,8 @@ static void store_failed(vx__http_resp *r, const vx__http_req *req, int rc)
         vx__resp_error(r, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "the store failed");
 }
 
+/* Runs on the I/O thread that serves every connection (lane NOW): whatever it looks at must be
+ * instant — a flag or a counter, never a store query — or every client waits with it. */
 void vx__api_healthz(const vx__http_env *env, const vx__http_req *req, const char *name,
                      vx__http_resp *r)
 {

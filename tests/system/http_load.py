@@ -8,6 +8,9 @@
                                              /metrics are probed every 250 ms; ends when every
                                              slow connection has been closed by the server (or
                                              after 30 s)
+    http_load.py probe HOST PORT EVERY PATH...  GETs the paths every EVERY seconds until stdin
+                                             closes (burst and slow run it as a process of its
+                                             own, so their load never delays a probe)
     http_load.py hold HOST PORT N SRC         N idle connections from source address SRC, then
                                              one more GET from SRC and one /healthz from
                                              127.0.0.2; the idle ones are closed at the end
@@ -15,6 +18,7 @@
 
 import asyncio
 import json
+import subprocess
 import sys
 import time
 
@@ -44,15 +48,36 @@ async def probe(host, port, paths, every, stop, out):
         await asyncio.sleep(every)
 
 
-async def burst(host, port, n, paths):
+async def probe_main(host, port, every, paths):
+    """Probes until stdin closes: the prober runs as a process of its own, so that the load's
+    event loop (hundreds of sockets) never delays a probe and the latency is the server's."""
     stop, probes = asyncio.Event(), []
-    prober = asyncio.ensure_future(probe(host, port, ["/healthz"], 0.1, stop, probes))
-    await asyncio.sleep(0.2)
+    loop = asyncio.get_running_loop()
+    loop.add_reader(sys.stdin.fileno(), lambda: sys.stdin.read() or stop.set())
+    await probe(host, port, paths, every, stop, probes)
+    return probes
+
+
+class Prober:
+    def __init__(self, host, port, every, paths):
+        self.proc = subprocess.Popen([sys.executable, __file__, "probe", host, str(port),
+                                      str(every), *paths],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def finish(self):
+        self.proc.stdin.close()
+        out = self.proc.stdout.read()
+        self.proc.wait(timeout=30)
+        return json.loads(out)
+
+
+async def burst(host, port, n, paths):
+    prober = Prober(host, port, 0.1, ["/healthz"])
+    await asyncio.sleep(0.3)
     t0 = time.monotonic()
     results = await asyncio.gather(*(get(host, port, paths[i % len(paths)]) for i in range(n)))
     elapsed = time.monotonic() - t0
-    stop.set()
-    await prober
+    probes = prober.finish()
     statuses = {}
     for status, _ in results:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
@@ -82,15 +107,13 @@ async def slow_client(host, port, pace, index, closed_after):
 
 
 async def slow(host, port, n, pace):
-    stop, probes, closed_after = asyncio.Event(), [], []
+    closed_after = []
     slows = [asyncio.ensure_future(slow_client(host, port, pace, i, closed_after))
              for i in range(n)]
     await asyncio.sleep(0.5)
-    prober = asyncio.ensure_future(probe(host, port, ["/healthz", "/metrics"], 0.25, stop, probes))
+    prober = Prober(host, port, 0.25, ["/healthz", "/metrics"])
     await asyncio.gather(*slows)
-    stop.set()
-    await prober
-    return {"closed_after": sorted(closed_after), "probes": probes}
+    return {"closed_after": sorted(closed_after), "probes": prober.finish()}
 
 
 async def hold(host, port, n, src):
@@ -107,7 +130,9 @@ async def hold(host, port, n, src):
 
 def main():
     mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if mode == "burst":
+    if mode == "probe":
+        result = probe_main(host, port, float(sys.argv[4]), sys.argv[5:])
+    elif mode == "burst":
         result = burst(host, port, int(sys.argv[4]), sys.argv[5:])
     elif mode == "slow":
         result = slow(host, port, int(sys.argv[4]), float(sys.argv[5]))
