@@ -27,7 +27,13 @@ typedef struct vx__check_config {
     uint32_t rrsig_warn_s;   /* DNSSEC-RRSIG-EXPIRING: within this (7 days) */
     uint64_t now_s;          /* "now" for signature validity (Unix seconds) */
     const vx__asndb *asndb;  /* NULL: the ASN checks do not run */
+    /* Providers (check/providers.h): declared groups, and the dual-primary mode. */
+    const struct vx__provider_decl *providers;
+    size_t provider_count;
+    int dual_primary; /* VX__DUAL_AUTO (infer), VX__DUAL_YES, VX__DUAL_NO */
 } vx__check_config;
+
+enum { VX__DUAL_AUTO = 0, VX__DUAL_YES = 1, VX__DUAL_NO = 2 };
 
 void vx__check_config_default(vx__check_config *cfg);
 

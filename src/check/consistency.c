@@ -2,13 +2,16 @@
  * check/consistency.c — owns the checks that compare authoritative addresses with each other
  * (CHECKS.md "consistency"): SOA serials, the data and TTL of every (name, type) asked, and
  * the SOA timers. Only addresses that are alive and authoritative (not lame) take part: a dead
- * or lame address has no data to compare and is reported by availability.c.
+ * or lame address has no data to compare and is reported by availability.c. Data is compared
+ * across every server, so across providers; serials too, except under dual primaries
+ * (check/providers.h), where each provider's serials are compared among themselves.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check/checks_impl.h"
+#include "check/providers.h"
 #include "check/view_sip.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
@@ -194,18 +197,17 @@ static bool serial_of(const member *m, uint32_t *serial)
            vx__soa_parse(m->ans.set->rdata[0], serial, &r, &rt, &e, &mn) == VX_OK;
 }
 
-VX__CHECK_FN(vx__chk_soa_serial_mismatch)
+/* Reports the members in sel (all of them, or one provider's) that serve different serials. */
+static void serials_compare(const vx__snapshot *snap, const member *m, const bool *sel, size_t n,
+                            const char *provider, vx__findings *out)
 {
-    vx__view v;
-    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
-        return;
-    member *m = calloc(v.server_count ? v.server_count : 1, sizeof *m);
-    size_t n = m ? members_of(&v, snap->domain, VX__T_SOA, m) : 0;
     uint32_t *serial = calloc(n ? n : 1, sizeof *serial);
     bool *ok = calloc(n ? n : 1, sizeof *ok), differ = false;
+    size_t ref = n;
     for (size_t k = 0; serial && ok && k < n; k++) {
-        ok[k] = serial_of(&m[k], &serial[k]);
-        differ |= ok[k] && ok[0] && serial[k] != serial[0];
+        ok[k] = sel[k] && serial_of(&m[k], &serial[k]);
+        ref = ok[k] && ref == n ? k : ref;
+        differ |= ok[k] && serial[k] != serial[ref];
     }
     if (differ) {
         vx__strbuf sb = {0};
@@ -222,17 +224,52 @@ VX__CHECK_FN(vx__chk_soa_serial_mismatch)
         }
         char d[VX__NAME_TEXT_MAX];
         vx__name_show(snap->domain, d, sizeof d);
-        vx__finding *f = vx__finding_add(out, "SOA-SERIAL-MISMATCH",
-                                         "the servers of %s serve different SOA serials: %s", d,
-                                         vx__sb_str(&sb));
+        vx__finding *f =
+            provider ? vx__finding_add(out, "SOA-SERIAL-MISMATCH",
+                                       "the servers of %s at provider %s serve different SOA "
+                                       "serials: %s",
+                                       d, provider, vx__sb_str(&sb))
+                     : vx__finding_add(out, "SOA-SERIAL-MISMATCH",
+                                       "the servers of %s serve different SOA serials: %s", d,
+                                       vx__sb_str(&sb));
         for (size_t k = 0; k < n; k++)
-            vx__finding_add_server(f, m[k].server->label);
+            if (sel[k])
+                vx__finding_add_server(f, m[k].server->label);
         vx__finding_add_name(f, snap->domain);
         vx__sb_free(&sb);
     }
     free(serial);
     free(ok);
-    free(m);
+}
+
+/* Dual primaries (check/providers.h): each provider numbers its own serials, so they are
+ * compared within a provider only; otherwise across every server. */
+static void serials_by_provider(const vx__snapshot *snap, const vx__view *v,
+                                const vx__provider_map *pm, const member *m, size_t n,
+                                vx__findings *out)
+{
+    bool *sel = calloc(n ? n : 1, sizeof *sel);
+    for (size_t p = 0; sel && p < (pm->dual_primary ? pm->count : 1); p++) {
+        for (size_t k = 0; k < n; k++)
+            sel[k] = !pm->dual_primary || pm->of_server[(size_t)(m[k].server - v->servers)] == p;
+        serials_compare(snap, m, sel, n, pm->dual_primary ? pm->items[p].name : NULL, out);
+    }
+    free(sel);
+}
+
+VX__CHECK_FN(vx__chk_soa_serial_mismatch)
+{
+    vx__view v;
+    vx__provider_map pm;
+    if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
+        return;
+    if (vx__providers_build(snap, cfg, &pm) == VX_OK) {
+        member *m = calloc(v.server_count ? v.server_count : 1, sizeof *m);
+        size_t n = m ? members_of(&v, snap->domain, VX__T_SOA, m) : 0;
+        serials_by_provider(snap, &v, &pm, m, n, out);
+        free(m);
+        vx__providers_free(&pm);
+    }
     vx__view_free(&v);
 }
 

@@ -233,6 +233,11 @@ static const check_note notes[] = {
      "Compares every name and type asked of every authoritative address, except SOA (see "
      "SOA-SERIAL-MISMATCH) and signatures (they differ legitimately between signers and "
      "re-signing runs). Dead and lame addresses are left out."},
+    {"SOA-SERIAL-MISMATCH", NULL,
+     "Under dual primaries (declared with --dual-primary, or inferred when every provider "
+     "serves one serial and the providers' serials follow different schemes: date, Unix time, "
+     "counter) serials are compared within each provider only; the data is still compared "
+     "across all."},
     {"SOA-TIMERS", NULL,
      "Fires for expire below 7 days, refresh outside 1200-86400 s, retry below 120 s or not "
      "below refresh."},

@@ -16,6 +16,7 @@
 #include "check/asndb.h"
 #include "check/catalogue.h"
 #include "check/check.h"
+#include "check/providers.h"
 #include "cli/cli.h"
 #include "common/file.h"
 #include "probe/audit.h"
@@ -26,6 +27,7 @@
 
 #define MAX_DOMAINS 1024
 #define MAX_ALT_DOMAINS 16
+#define MAX_PROVIDERS 32
 #define INPUT_FILE_MAX (256u << 20) /* a full RouteViews pfx2as file is ~20 MB */
 
 static const char audit_usage[] =
@@ -41,6 +43,10 @@ static const char audit_usage[] =
     "  --profile NAME      generic (default), lync, teams or enum\n"
     "  --alt-domain NAME   the same service under another domain (repeatable)\n"
     "  --asn-db FILE       CAIDA RouteViews pfx2as file: enables the ASN checks\n"
+    "  --provider NAME=NS1,NS2  declare a DNS provider: these name servers (names or\n"
+    "                      addresses) belong to it (repeatable; others are inferred)\n"
+    "  --dual-primary      each provider has its own primary: compare serials only within\n"
+    "                      a provider (default: inferred; --no-dual-primary: never)\n"
     "  --json              the report as JSON (schema voxdns.audit/1)\n"
     "  --html FILE         also write a self-contained HTML report (one domain)\n"
     "  --save FILE         also write the raw snapshot as JSON (one domain)\n"
@@ -56,6 +62,9 @@ typedef struct audit_args {
     size_t domain_count;
     const char *alt[MAX_ALT_DOMAINS];
     size_t alt_count;
+    vx__provider_decl providers[MAX_PROVIDERS];
+    size_t provider_count;
+    int dual_primary; /* VX__DUAL_* */
     const char *hints_path;
     const char *profile;
     const char *asn_path;
@@ -102,6 +111,21 @@ static int take_value(int argc, char **argv, int *i, const char **out)
     return VX_OK;
 }
 
+static int take_provider(audit_args *a, const char *text)
+{
+    char err[256];
+    if (a->provider_count == MAX_PROVIDERS) {
+        vx__cli_error("audit", "at most %d --provider options", MAX_PROVIDERS);
+        return VX_EINVAL;
+    }
+    int rc = vx__provider_decl_parse(text, &a->providers[a->provider_count], err, sizeof err);
+    if (rc == VX_OK)
+        a->provider_count++;
+    else
+        vx__cli_error("audit", "--provider %s: %s", text, rc == VX_ENOMEM ? vx_strerror(rc) : err);
+    return rc == VX_OK ? VX_OK : VX_EINVAL;
+}
+
 static int take_option(audit_args *a, int argc, char **argv, int *i)
 {
     const char *opt = argv[*i];
@@ -126,7 +150,15 @@ static int take_option(audit_args *a, int argc, char **argv, int *i)
             rc = VX_EINVAL;
         } else if (rc == VX_OK)
             a->alt[a->alt_count++] = alt;
-    } else if (strcmp(opt, "--json") == 0)
+    } else if (strcmp(opt, "--provider") == 0) {
+        rc = take_value(argc, argv, i, &alt);
+        if (rc == VX_OK)
+            rc = take_provider(a, alt);
+    } else if (strcmp(opt, "--dual-primary") == 0)
+        a->dual_primary = VX__DUAL_YES;
+    else if (strcmp(opt, "--no-dual-primary") == 0)
+        a->dual_primary = VX__DUAL_NO;
+    else if (strcmp(opt, "--json") == 0)
         a->json = true;
     else if (strcmp(opt, "--list-checks") == 0)
         a->list_checks = true;
@@ -269,14 +301,21 @@ static int report_one(const audit_run *run, const vx__snapshot *snap, size_t ind
     cfg.profile = snap->profile;
     cfg.asndb = run->asndb;
     cfg.now_s = snap->started_ms / 1000u;
+    cfg.providers = run->args.providers;
+    cfg.provider_count = run->args.provider_count;
+    cfg.dual_primary = run->args.dual_primary;
     vx__findings findings = {0};
     vx__survival survival;
+    vx__provider_map providers;
     int rc = vx__run_checks(snap, &cfg, &findings);
+    if (rc == VX_OK)
+        rc = vx__providers_build(snap, &cfg, &providers);
     bool has_survival = vx__survival_compute(snap, &survival) == VX_OK;
     vx__report_input in = {.snap = snap,
                            .findings = &findings,
                            .survival = has_survival ? &survival : NULL,
-                           .profile = snap->profile};
+                           .profile = snap->profile,
+                           .providers = rc == VX_OK ? &providers : NULL};
     char *out = NULL;
     if (rc == VX_OK)
         out = run->args.json ? vx__report_json(&in) : vx__report_text(&in, isatty(1) != 0);
@@ -293,6 +332,8 @@ static int report_one(const audit_run *run, const vx__snapshot *snap, size_t ind
     if (out && save_outputs(run, snap, &in) != VX_OK)
         status = VX_EXIT_FAILED;
     free(out);
+    if (in.providers)
+        vx__providers_free(&providers);
     vx__findings_clear(&findings);
     return status;
 }
@@ -448,23 +489,25 @@ static void release(audit_run *run)
     free(run->runs);
     vx__server_set_clear(&run->hints);
     vx__asndb_free(run->asndb);
+    for (size_t i = 0; i < run->args.provider_count; i++)
+        vx__provider_decl_clear(&run->args.providers[i]);
 }
 
 int vx__cmd_audit(int argc, char **argv)
 {
     audit_run run;
     memset(&run, 0, sizeof(run));
-    int rc = parse_args(argc, argv, &run.args);
-    if (rc == 1) {
-        fputs(audit_usage, stdout);
-        return VX_EXIT_OK;
-    }
-    if (rc != VX_OK)
-        return VX_EXIT_USAGE;
-    if (run.args.list_checks)
-        return list_checks(run.args.markdown);
-    int status = VX_EXIT_FAILED;
     vx__server_set_init(&run.hints);
+    int rc = parse_args(argc, argv, &run.args);
+    int status = VX_EXIT_FAILED;
+    if (rc == 1)
+        fputs(audit_usage, stdout);
+    if (rc != VX_OK || run.args.list_checks) {
+        status = rc == 1       ? VX_EXIT_OK
+                 : rc != VX_OK ? VX_EXIT_USAGE
+                               : list_checks(run.args.markdown);
+        goto out;
+    }
     if (load_asndb(&run) != VX_OK)
         goto out;
     if (run.args.from_path) {

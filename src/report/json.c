@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "report/report_impl.h"
+#include "voxdns/status.h"
 
 #define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
 
@@ -65,7 +66,8 @@ static json_t *server_json(const vx__rserver *r)
         put(o, "rtt_ms", r->rtt_ms >= 0 ? json_real(round(r->rtt_ms * 10) / 10) : json_null()) &&
         put(o, "up", json_boolean(r->up)) &&
         put(o, "serial", r->has_serial ? json_integer(r->serial) : json_null()) &&
-        put(o, "nsid", r->nsid ? jstr(r->nsid) : json_null());
+        put(o, "nsid", r->nsid ? jstr(r->nsid) : json_null()) &&
+        put(o, "provider", jstr(r->provider));
     if (!ok)
         json_decref(o);
     return ok ? o : NULL;
@@ -171,7 +173,32 @@ static json_t *summary_json(const vx__findings *f)
                      "notice", (json_int_t)n[VX__SEV_NOTICE], "info", (json_int_t)n[VX__SEV_INFO]);
 }
 
-static json_t *audit_json(const vx__report_input *in, const vx__rmodel *m)
+static json_t *provider_json(const vx__provider *p)
+{
+    return json_pack("{s:o, s:b, s:I, s:o, s:b}", "name", jstr(p->name), "declared", p->declared,
+                     "addresses", (json_int_t)p->servers, "serial",
+                     p->has_serial ? json_integer(p->serial) : json_null(), "consistent",
+                     p->consistent);
+}
+
+/* Beside "servers": each provider, and whether serials are compared within providers only. */
+static json_t *providers_json(const vx__provider_map *pm)
+{
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && pm && i < pm->count; i++)
+        ok = push(a, provider_json(&pm->items[i]));
+    json_t *o = ok ? json_pack("{s:o, s:b, s:o}", "list", a, "dual_primary", pm && pm->dual_primary,
+                               "dual_primary_why",
+                               pm && pm->dual_primary ? jstr(pm->dual_why) : json_null())
+                   : NULL;
+    if (!ok)
+        json_decref(a);
+    return o;
+}
+
+static json_t *audit_json(const vx__report_input *in, const vx__rmodel *m,
+                          const vx__provider_map *pm)
 {
     const vx__snapshot *s = in->snap;
     char started[32];
@@ -183,8 +210,8 @@ static json_t *audit_json(const vx__report_input *in, const vx__rmodel *m)
               put(o, "profile", jstr(vx__report_profile(in))) &&
               put(o, "started", json_string(started)) &&
               put(o, "duration_ms", json_integer((json_int_t)llround(ms))) &&
-              put(o, "servers", servers_json(m)) && put(o, "sip", sip_json(m)) &&
-              put(o, "survival", survival_json(in->survival)) &&
+              put(o, "servers", servers_json(m)) && put(o, "providers", providers_json(pm)) &&
+              put(o, "sip", sip_json(m)) && put(o, "survival", survival_json(in->survival)) &&
               put(o, "findings", findings_json(in->findings)) &&
               put(o, "summary", summary_json(in->findings));
     if (!ok)
@@ -197,11 +224,15 @@ char *vx__report_json(const vx__report_input *in)
     if (!in || !in->snap)
         return NULL;
     vx__rmodel m;
-    if (vx__rmodel_build(in->snap, &m) != 0)
+    vx__provider_map own;
+    const vx__provider_map *pm;
+    if (vx__report_providers(in, &own, &pm) != VX_OK)
         return NULL;
-    json_t *root = audit_json(in, &m);
+    json_t *root = vx__rmodel_build_with(in->snap, pm, &m) == VX_OK ? audit_json(in, &m, pm) : NULL;
     char *text = root ? json_dumps(root, DUMP_FLAGS) : NULL;
     json_decref(root);
-    vx__rmodel_free(&m);
+    if (root)
+        vx__rmodel_free(&m);
+    vx__providers_free(&own);
     return text;
 }

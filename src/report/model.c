@@ -8,6 +8,7 @@
  * authoritative addresses that answered with AA (ties to the server listed first), else an
  * iterative walk's answer. The checks judge the same data; the report only shows it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -423,12 +424,55 @@ static int build_targets(const vx__snapshot *s, vx__rmodel *m)
     return VX_OK;
 }
 
+/* Without declarations or an ASN database: what a snapshot alone says. */
+static int infer_providers(const vx__snapshot *snap, vx__provider_map *out)
+{
+    vx__check_config cfg;
+    vx__check_config_default(&cfg);
+    cfg.profile = snap->profile;
+    cfg.now_s = snap->started_ms / 1000u;
+    return vx__providers_build(snap, &cfg, out);
+}
+
+int vx__report_providers(const vx__report_input *in, vx__provider_map *own,
+                         const vx__provider_map **use)
+{
+    memset(own, 0, sizeof *own);
+    *use = in->providers;
+    if (in->providers)
+        return VX_OK;
+    int rc = infer_providers(in->snap, own);
+    *use = rc == VX_OK ? own : NULL;
+    return rc;
+}
+
+static void server_providers(const vx__snapshot *snap, const vx__provider_map *pm, vx__rmodel *m)
+{
+    vx__provider_map own;
+    if (!pm && infer_providers(snap, &own) == VX_OK)
+        pm = &own;
+    else if (!pm)
+        return;
+    for (size_t i = 0; i < m->server_count; i++)
+        snprintf(m->servers[i].provider, sizeof m->servers[i].provider, "%s",
+                 vx__provider_of(pm, i));
+    if (pm == &own)
+        vx__providers_free(&own);
+}
+
 int vx__rmodel_build(const vx__snapshot *snap, vx__rmodel *m)
+{
+    return vx__rmodel_build_with(snap, NULL, m);
+}
+
+int vx__rmodel_build_with(const vx__snapshot *snap, const vx__provider_map *pm, vx__rmodel *m)
 {
     memset(m, 0, sizeof *m);
     if (!snap)
         return VX_EINVAL;
     int rc = build_servers(snap, m);
+    if (rc == VX_OK)
+        server_providers(snap, pm, m);
     if (rc == VX_OK && snap->domain)
         rc = build_naptr(snap, m);
     if (rc == VX_OK)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "check/check.h"
+#include "check/providers.h"
 #include "model/snapshot.h"
 
 #define VX__AUDIT_SCHEMA "voxdns.audit/1"
@@ -19,8 +20,9 @@
 typedef struct vx__report_input {
     const vx__snapshot *snap;
     const vx__findings *findings;
-    const vx__survival *survival; /* NULL when not computed */
-    const char *profile;          /* NULL: the snapshot's */
+    const vx__survival *survival;      /* NULL when not computed */
+    const char *profile;               /* NULL: the snapshot's */
+    const vx__provider_map *providers; /* NULL: inferred (no declarations, no ASN database) */
 } vx__report_input;
 
 /* For people: findings grouped by area in catalogue order, worst first, each with its remedy;

@@ -57,6 +57,7 @@ typedef struct vx__rserver {
     bool has_serial;
     uint32_t serial;
     const char *nsid; /* borrowed from the snapshot, NULL when none */
+    char provider[VX__PROVIDER_NAME_MAX + VX__NAME_TEXT_MAX];
 } vx__rserver;
 
 typedef struct vx__rnaptr {
@@ -93,6 +94,12 @@ typedef struct vx__rmodel {
 } vx__rmodel;
 
 int vx__rmodel_build(const vx__snapshot *snap, vx__rmodel *m);
+/* The same with the servers' providers taken from pm (NULL: inferred as vx__report_providers). */
+int vx__rmodel_build_with(const vx__snapshot *snap, const vx__provider_map *pm, vx__rmodel *m);
+/* The input's provider map, or one inferred into own (freed by the caller with
+ * vx__providers_free when *use == own). */
+int vx__report_providers(const vx__report_input *in, vx__provider_map *own,
+                         const vx__provider_map **use);
 void vx__rmodel_free(vx__rmodel *m);
 
 /* ---- HTML pieces (svg.c) --------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report/report_impl.h"
+#include "voxdns/status.h"
 
 #define SGR_RESET "\033[0m"
 #define SGR_BOLD "\033[1m"
@@ -48,6 +49,36 @@ static void header(const tctx *c, const vx__report_input *in)
     vx__rb_plain(c->b, vx__report_profile(in));
     vx__rb_printf(c->b, ")\n  %s, %.0f ms, %zu authoritative address%s\n", when, s->duration_ms,
                   s->server_count, s->server_count == 1 ? "" : "es");
+}
+
+/* "providers: dnsprov-a.net (3 addresses, serial 2026112201), ..." and, under dual primaries,
+ * why serials are compared within each provider only. */
+static void providers(const tctx *c, const vx__report_input *in)
+{
+    vx__provider_map own;
+    const vx__provider_map *pm;
+    if (vx__report_providers(in, &own, &pm) != VX_OK || !pm || pm->count == 0) {
+        vx__providers_free(&own);
+        return;
+    }
+    vx__rb_puts(c->b, "  providers:");
+    for (size_t i = 0; i < pm->count; i++) {
+        const vx__provider *p = &pm->items[i];
+        vx__rb_puts(c->b, i ? ", " : " ");
+        vx__rb_plain(c->b, p->name);
+        vx__rb_printf(c->b, " (%s%zu address%s", p->declared ? "declared, " : "", p->servers,
+                      p->servers == 1 ? "" : "es");
+        if (p->has_serial)
+            vx__rb_printf(c->b, ", serial %u%s", p->serial, p->consistent ? "" : " and others");
+        vx__rb_puts(c->b, ")");
+    }
+    vx__rb_puts(c->b, "\n");
+    if (pm->dual_primary) {
+        vx__rb_puts(c->b, "  dual primaries, serials compared within each provider (");
+        vx__rb_plain(c->b, pm->dual_why);
+        vx__rb_puts(c->b, ")\n");
+    }
+    vx__providers_free(&own);
 }
 
 static void list_line(const tctx *c, const char *what, char *const *items, size_t n)
@@ -187,6 +218,7 @@ char *vx__report_text(const vx__report_input *in, bool colour)
     vx__rbuf b = {0};
     tctx c = {&b, colour};
     header(&c, &use);
+    providers(&c, &use);
     findings(&c, use.findings);
     survival(&c, use.survival);
     summary(&c, &use);

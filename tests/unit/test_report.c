@@ -178,7 +178,7 @@ static int setup(void **state)
     fx->snap = snapshot();
     findings(&fx->findings);
     assert_int_equal(vx__survival_compute(fx->snap, &fx->survival), VX_OK);
-    fx->in = (vx__report_input){fx->snap, &fx->findings, &fx->survival, NULL};
+    fx->in = (vx__report_input){fx->snap, &fx->findings, &fx->survival, NULL, NULL};
     *state = fx;
     return 0;
 }
@@ -239,7 +239,7 @@ static void test_text_survival_sentence(void **state)
 {
     fixture *fx = *state;
     vx__survival sv = {1800, 3240, 3600};
-    vx__report_input in = {fx->snap, &fx->findings, &sv, "lync"};
+    vx__report_input in = {fx->snap, &fx->findings, &sv, "lync", NULL};
     char *t = vx__report_text(&in, false);
     at(t, "profile lync");
     at(t, "if every authoritative server went dark now, half of resolver caches lose the SIP "
@@ -273,11 +273,14 @@ static void assert_keys(json_t *obj, const char *const *keys)
     assert_null(keys[n]);
 }
 
-static const char *const top_keys[] = {"schema",      "domain",  "profile", "started",
-                                       "duration_ms", "servers", "sip",     "survival",
-                                       "findings",    "summary", NULL};
-static const char *const server_keys[] = {"name",   "address", "rtt_ms", "up",
-                                          "serial", "nsid",    NULL};
+static const char *const top_keys[] = {"schema",      "domain",   "profile",   "started",
+                                       "duration_ms", "servers",  "providers", "sip",
+                                       "survival",    "findings", "summary",   NULL};
+static const char *const server_keys[] = {"name",   "address", "rtt_ms",   "up",
+                                          "serial", "nsid",    "provider", NULL};
+static const char *const providers_keys[] = {"list", "dual_primary", "dual_primary_why", NULL};
+static const char *const provider_keys[] = {"name",   "declared",   "addresses",
+                                            "serial", "consistent", NULL};
 static const char *const sip_keys[] = {"naptr", "srv", "targets", NULL};
 static const char *const naptr_keys[] = {"order",  "preference",  "flags", "service",
                                          "regexp", "replacement", "ttl",   NULL};
@@ -312,6 +315,9 @@ static void test_json_shape(void **state)
     size_t i;
     json_array_foreach(json_object_get(root, "servers"), i, a) assert_keys(a, server_keys);
     json_array_foreach(json_object_get(root, "findings"), i, a) assert_keys(a, finding_keys);
+    json_t *providers = json_object_get(root, "providers");
+    assert_keys(providers, providers_keys);
+    json_array_foreach(json_object_get(providers, "list"), i, a) assert_keys(a, provider_keys);
     json_t *sip = json_object_get(root, "sip");
     json_array_foreach(json_object_get(sip, "naptr"), i, a) assert_keys(a, naptr_keys);
     json_array_foreach(json_object_get(sip, "srv"), i, a) assert_keys(a, srv_keys);
@@ -345,6 +351,14 @@ static void test_json_values(void **state)
     assert_true(json_is_null(json_object_get(srv2, "rtt_ms")));
     assert_true(json_is_null(json_object_get(srv2, "serial")));
     assert_true(json_is_null(json_object_get(srv2, "nsid")));
+    /* Providers inferred from the NS names: example.net (ns1, ns3), example.org (ns2). */
+    assert_string_equal(json_string_value(json_object_get(srv0, "provider")), "example.net");
+    assert_string_equal(json_string_value(json_object_get(srv2, "provider")), "example.net");
+    json_t *plist = json_object_get(json_object_get(root, "providers"), "list");
+    assert_int_equal(json_array_size(plist), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(plist, 1), "name")),
+                        "example.org");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(plist, 0), "addresses")), 2);
     assert_int_equal(json_integer_value(json_object_get(n0, "order")), 10);
     assert_string_equal(json_string_value(json_object_get(n0, "flags")), "s");
     assert_string_equal(json_string_value(json_object_get(n0, "service")), "SIP+D2U");
@@ -375,7 +389,7 @@ static void test_json_empty(void **state)
 {
     (void)state;
     vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
-    vx__report_input in = {s, NULL, NULL, NULL};
+    vx__report_input in = {s, NULL, NULL, NULL, NULL};
     json_t *root = report_json(&in);
     assert_keys(root, top_keys);
     assert_true(json_is_null(json_object_get(root, "survival")));
@@ -440,7 +454,7 @@ static void test_html_empty(void **state)
 {
     (void)state;
     vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
-    vx__report_input in = {s, NULL, NULL, NULL};
+    vx__report_input in = {s, NULL, NULL, NULL, NULL};
     char *h = vx__report_html(&in);
     at(h, "No findings.");
     at(h, "No NAPTR or SRV records were found.");
