@@ -514,7 +514,13 @@ int vx__cmd_audit(int argc, char **argv)
         status = replay(&run);
         goto out;
     }
-    if (prepare_domains(&run) != VX_OK || load_hints(&run) != VX_OK)
+    rc = prepare_domains(&run);
+    if (rc != VX_OK) {
+        /* A domain name that is not one is bad input on the command line, as for every command. */
+        status = rc == VX_EINVAL ? VX_EXIT_USAGE : VX_EXIT_FAILED;
+        goto out;
+    }
+    if (load_hints(&run) != VX_OK)
         goto out;
     if (run_network_audits(&run) == VX_OK)
         status = report_all(&run);

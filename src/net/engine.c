@@ -270,6 +270,28 @@ static void on_query_timer(uv_timer_t *t)
     }
 }
 
+/* One budget per silence, not per query: a server not heard from since quiet_since gives
+ * every query sent to it meanwhile only what is left of the budget that began then, so that a
+ * silent address costs one budget whoever asks and however many ask one after the other (a
+ * walk tries a zone's addresses in turn, each also probed by others). A silence older than two
+ * budgets is forgotten and the next query tries afresh. */
+static uint32_t silence_budget_left(vx__server *s, uint32_t budget_ms, uint64_t now)
+{
+    uint64_t quiet_ms;
+
+    if (s->quiet_since_ns && now - s->quiet_since_ns >= 2u * (uint64_t)budget_ms * 1000000u)
+        s->quiet_since_ns = 0;
+    if (!s->quiet_since_ns)
+        s->quiet_since_ns = now;
+    quiet_ms = (now - s->quiet_since_ns) / 1000000u;
+    return quiet_ms >= budget_ms ? 0 : budget_ms - (uint32_t)quiet_ms;
+}
+
+void vx__server_heard(vx__server *s)
+{
+    s->quiet_since_ns = 0;
+}
+
 /* Called by the scheduler once the query is admitted (it already counts as in flight). */
 void vx__query_start(vx__query *q)
 {
@@ -285,8 +307,13 @@ void vx__query_start(vx__query *q)
     vx__list_push_tail(&e->active, &q->link);
     q->plan = q->server->rtt;
     q->start_ns = uv_hrtime();
-    if (q->flags & VX__Q_TCP)
-        rc = vx__tcp_start(q, e->opts.budget_ms);
+    q->budget_ms = silence_budget_left(q->server, e->opts.budget_ms, q->start_ns);
+    /* The transport asked for, until an attempt that got an answer says otherwise. */
+    q->result.transport = (q->flags & VX__Q_TCP) ? VX__TCP : VX__UDP;
+    if (q->budget_ms < VX__RTO_MIN_MS) /* silent for a whole budget already: not sent */
+        rc = VX_ETIMEDOUT;
+    else if (q->flags & VX__Q_TCP)
+        rc = vx__tcp_start(q, q->budget_ms);
     else
         rc = vx__udp_start(q);
     if (rc != VX_OK)
@@ -313,6 +340,9 @@ void vx__query_finish(vx__query *q, int status)
         e->stats.answered++;
     else if (status == VX_EREFUSED)
         e->stats.refused++;
+    /* Anything but silence (an answer, a refusal, a broken reply) ends the server's silence. */
+    if (admitted && status != VX_ETIMEDOUT && status != VX_ECANCELED)
+        vx__server_heard(q->server);
     if (admitted)
         vx__sched_release(e, q->server);
     q->cb(q->arg, &q->result);

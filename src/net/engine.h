@@ -11,7 +11,11 @@
  * (1 s idle); datagrams reaching an idle socket are counted as dropped. A
  * truncated (TC) answer is asked again over TCP. Each attempt's timeout comes from the server's
  * RTT state (net/rtt.h); a silent server is given up after VX__RETRY_ATTEMPTS attempts or
- * VX__RETRY_BUDGET_MS, whichever ends first. ICMP port unreachable ends a query at once with
+ * VX__RETRY_BUDGET_MS, whichever ends first; that budget belongs to the server's silence, not
+ * to one query: a query started while the server has not been heard from since an earlier one
+ * started gets only what is left of that budget, and none (VX_ETIMEDOUT at once, nothing sent,
+ * no attempt) once a whole budget has passed in silence; a silence two budgets old is
+ * forgotten. ICMP port unreachable ends a query at once with
  * VX_EREFUSED. Queries wait in a queue when the global in-flight cap, the server's in-flight
  * cap or the server's token bucket says so. Nothing blocks.
  *

@@ -81,6 +81,8 @@ struct vx__server {
     socklen_t addr_len;
     uint32_t hash;
     vx__rtt rtt;
+    uint64_t quiet_since_ns; /* start of the oldest query since the server was last heard from
+                                (0: heard from, or nothing asked): its silence budget */
     unsigned inflight;
     vx__link waiting;       /* FIFO of queries not yet started */
     vx__link idle_socks;    /* UDP sockets to this server that may carry another query */
@@ -115,8 +117,9 @@ struct vx__query {
     unsigned flags;
     vx__qstate state;
     int deferred_status;
-    vx__rtt plan;      /* the server's RTT state when the query started: its retry plan */
-    uint64_t start_ns; /* first send; the budget counts from here */
+    vx__rtt plan;       /* the server's RTT state when the query started: its retry plan */
+    uint64_t start_ns;  /* first send; the budget counts from here */
+    uint32_t budget_ms; /* all attempts: what the server's silence budget had left at start */
     uint64_t sent_ns[VX__ATTEMPTS_MAX];
     uint16_t ids[VX__ATTEMPTS_MAX]; /* id of each attempt; a UDP answer may match any of them */
     vx__usock *sock;                /* while asking over UDP */
@@ -162,6 +165,7 @@ struct vx__engine {
 int vx__engine_next_id(vx__engine *e, uint16_t *out);
 void vx__engine_handle_closed(vx__engine *e);
 void vx__query_start(vx__query *q);
+void vx__server_heard(vx__server *s);
 void vx__query_finish(vx__query *q, int status);
 void vx__query_arm_timer(vx__query *q, uint32_t timeout_ms);
 unsigned vx__attempt_open(vx__query *q, vx__transport transport, uint32_t timeout_ms);

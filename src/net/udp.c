@@ -61,8 +61,7 @@ static int send_next(vx__query *q)
 {
     vx__engine *e = q->engine;
     unsigned k = q->result.attempt_count;
-    uint32_t timeout =
-        vx__rtt_attempt_timeout(&q->plan, k, e->opts.max_attempts, e->opts.budget_ms);
+    uint32_t timeout = vx__rtt_attempt_timeout(&q->plan, k, e->opts.max_attempts, q->budget_ms);
     int rc;
 
     if (timeout == 0)
@@ -148,7 +147,7 @@ static uint32_t rtt_sample_ms(uint64_t ns)
 static uint32_t budget_left(const vx__query *q, uint64_t now)
 {
     uint64_t spent_ms = (now - q->start_ns) / 1000000u;
-    uint32_t budget = q->engine->opts.budget_ms;
+    uint32_t budget = q->budget_ms;
 
     return spent_ms >= budget ? 0 : budget - (uint32_t)spent_ms;
 }
@@ -160,6 +159,7 @@ static void accept_answer(vx__query *q, unsigned which, size_t len, uint16_t fla
     int rc;
 
     vx__attempt_close(q, VX_OK, now);
+    vx__server_heard(q->server);
     q->result.rtt_ms = vx__ns_to_ms(now - q->sent_ns[which]);
     q->result.transport = VX__UDP;
     /* Only the newest transmission has not been retransmitted: Karn's rule. */

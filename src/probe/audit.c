@@ -758,6 +758,9 @@ int vx__audit_start(vx__engine *engine, const char *domain, const vx__audit_opts
     wopts.ipv6 = opts->ipv6;
     wopts.on_step = on_delegation_step;
     wopts.step_arg = a;
+    /* The parent's referral is all the delegation walk is for: going on to the domain's own
+     * servers would make every later question wait for their silence in a total outage. */
+    wopts.stop_at = a->domain;
     if (rc == VX_OK) {
         a->snap->started_ms = vx__wall_ms();
         seed_zone_questions(a);

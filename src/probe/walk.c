@@ -46,6 +46,8 @@ struct walk {
     const char *lookup_name; /* the pending NS name a nested walk is resolving */
     unsigned referrals;
     unsigned cname_hops;
+    bool heard;       /* a server of the current zone answered something (even uselessly) */
+    int last_silence; /* why the last server that did not answer did not (timeout, refused) */
     uint64_t started_ns;
     vx__walk_done_cb done;
     void *arg;
@@ -113,6 +115,7 @@ static int restart_at_root(walk *w)
     vx__server_set_clear(&w->servers);
     snprintf(w->zone, sizeof(w->zone), ".");
     w->next_server = 0;
+    w->heard = false;
     return copy_servers(&w->servers, w->opts.hints);
 }
 
@@ -302,9 +305,15 @@ static void on_referral(walk *w, const vx__query_result *q, vx__msg *m, const ch
                               .referral_ns_count = ns_count};
         w->opts.on_step(w->opts.step_arg, &step);
     }
+    if (w->opts.stop_at && strcmp(child, w->opts.stop_at) == 0) {
+        vx__server_set_clear(&next);
+        finish(w, VX_OK, q, m);
+        return;
+    }
     vx__server_set_clear(&w->servers);
     w->servers = next;
     w->next_server = 0;
+    w->heard = false;
     snprintf(w->zone, sizeof(w->zone), "%s", child);
     if (++w->referrals > MAX_REFERRALS) {
         finish(w, set_error(w, VX_ELIMIT, "more than %d referrals", MAX_REFERRALS), NULL, NULL);
@@ -359,11 +368,13 @@ static void on_response(void *arg, const vx__query_result *q)
         return;
     }
     if (q->status != VX_OK) {
+        w->last_silence = q->status;
         emit(w, VX__WALK_NO_ANSWER, q, NULL, vx_strerror(q->status));
         continue_or_finish(w);
         return;
     }
     vx__msg *m = NULL;
+    w->heard = true;
     if (vx__msg_parse(q->wire, q->wire_len, &m) != VX_OK) {
         emit(w, VX__WALK_LAME, q, NULL, "malformed response");
         continue_or_finish(w);
@@ -447,6 +458,9 @@ static int ask_next(walk *w)
     }
     if (w->servers.count == 0 && w->pending_count == 0)
         return set_error(w, VX_ESERVFAIL, "no usable address for any server of zone %s", w->zone);
+    if (!w->heard && w->last_silence != VX_OK)
+        return set_error(w, w->last_silence, "no server of zone %s answered for %s (%s)", w->zone,
+                         w->qname, vx_strerror(w->last_silence));
     return set_error(w, VX_ESERVFAIL, "no server of zone %s gave a usable answer for %s", w->zone,
                      w->qname);
 }

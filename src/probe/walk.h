@@ -55,7 +55,9 @@ typedef void (*vx__walk_step_cb)(void *arg, const vx__walk_step *step);
 
 typedef struct vx__walk_result {
     int status;                    /* VX_OK (answer or NODATA), VX_ENOTFOUND (NXDOMAIN), or the
-                                      error that ended the walk */
+                                      error that ended the walk: VX_ETIMEDOUT when no server of
+                                      the last zone answered at all (silence proves nothing),
+                                      VX_ESERVFAIL when they answered uselessly */
     const char *error;             /* why, when status is an error ("" otherwise) */
     const char *qname;             /* the name finally answered (after CNAMEs) */
     const char *zone;              /* the zone whose server answered */
@@ -75,6 +77,8 @@ typedef struct vx__walk_opts {
     bool ipv4;                   /* use IPv4 server addresses (default true) */
     bool ipv6;                   /* use IPv6 server addresses (default true) */
     unsigned max_queries;        /* default 200 */
+    const char *stop_at;         /* optional: end with VX_OK at the referral to this zone (the
+                                    result's msg is the referral, zone the parent) */
     vx__walk_step_cb on_step;    /* optional */
     void *step_arg;
 } vx__walk_opts;

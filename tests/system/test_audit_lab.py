@@ -281,11 +281,15 @@ class Observed:
         self.ns_addrs = {n: sorted(set(res[(n, "A")].data(n, "A") +
                                        res[(n, "AAAA")].data(n, "AAAA")))
                          for n in self.ns_names}
+        # Silence proves nothing: only a look-up the resolver concluded (NOERROR, NXDOMAIN)
+        # may show that a name has no address or other addresses than its glue.
+        concluded = {n: all(res[(n, t)].status in ("NOERROR", "NXDOMAIN") for t in ("A", "AAAA"))
+                     for n in self.ns_names}
         for n, addrs in self.ns_addrs.items():
-            if not addrs:
+            if not addrs and concluded[n]:
                 self.fire("NS-NAME-UNRESOLVABLE", n)
             glue = self.glue.get(n)
-            if glue is not None and glue != set(addrs):
+            if glue is not None and concluded[n] and glue != set(addrs):
                 self.fire("GLUE-MISMATCH", "%s glue %s, real %s" % (n, sorted(glue), addrs))
         self.servers = sorted({(n, a) for n, addrs in self.ns_addrs.items() for a in addrs}
                               | {(n, a) for n, g in self.glue.items() for a in g})
@@ -492,7 +496,8 @@ class Observed:
     def _diversity(self):
         if not self.ns_names:
             return
-        addrs = sorted({a for v in self.ns_addrs.values() for a in v})
+        # A name whose own look-up gave nothing is known by its glue (the audit asks it there).
+        addrs = sorted({a for n, v in self.ns_addrs.items() for a in (v or self.glue.get(n, ()))})
         if len(self.ns_names) < 2 or len(addrs) < 2:
             self.fire("NS-COUNT-LOW", "%d names, %d addresses" % (len(self.ns_names), len(addrs)))
         if len({registrable(n) for n in self.ns_names}) == 1:
@@ -646,6 +651,18 @@ def test_glue_differs_and_both_addresses_answer(lab):
     assert real.data("ns1.gluemismatch-example.com.", "A") == ["198.18.58.1"]
     assert dig(lab, "198.18.58.1", "gluemismatch-example.com").aa
     assert dig(lab, "198.18.58.9", "gluemismatch-example.com").aa
+
+
+def test_blackout_domain_is_silent_everywhere(lab):
+    """Every address of every NS name of blackout-example.com is silent, and its in-domain NS
+    names cannot be resolved at all (their zone is the silent one): SERVFAIL, never NXDOMAIN."""
+    ref = dig(lab, PARENT, "blackout-example.com", "NS")
+    glue = {r[3] for r in ref.sections["ADDITIONAL"] if r[2] in ("A", "AAAA")}
+    assert glue == {"198.18.67.1", "2001:db8:67::1", "198.18.68.1", "2001:db8:68::1"}
+    for a in sorted(glue) + ["198.18.57.1", "2001:db8:57::1"]:
+        assert dig(lab, a, "blackout-example.com").status is None, a
+    looked_up = dig(lab, RECURSOR, "ns1.blackout-example.com", "A", "+rec", timeout=8)
+    assert looked_up.status in (None, "SERVFAIL")
 
 
 def test_unreachable_servers(lab):

@@ -671,6 +671,81 @@ static void test_silent_server_times_out(void **state)
     engine_close_and_drain(e2);
 }
 
+typedef struct later_ask {
+    vx__engine *e;
+    const struct sockaddr_in *server;
+    qctx *c;
+    uint64_t at_ns;
+} later_ask;
+
+static void on_later_ask(uv_timer_t *t)
+{
+    later_ask *l = t->data;
+
+    l->at_ns = uv_hrtime();
+    ask(l->e, l->server, "example.org", 0, l->c);
+    uv_close((uv_handle_t *)t, NULL);
+}
+
+static double attempts_ms(const vx__query_result *r)
+{
+    double total = 0;
+
+    for (unsigned i = 0; i < r->attempt_count; i++)
+        total += r->attempts[i].timeout_ms;
+    return total;
+}
+
+/* One budget per silence: a query started 300 ms into a silent server's 600 ms budget gets the
+ * 300 ms left; one started after the budget ran out is not sent at all; two budgets later the
+ * silence is forgotten and a query is sent again. */
+static void test_silence_shares_one_budget(void **state)
+{
+    fake_udp f;
+    qctx c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0};
+    vx__engine_opts o;
+    uv_timer_t t;
+    later_ask l;
+    uint64_t t0 = uv_hrtime();
+
+    (void)state;
+    vx__engine_opts_default(&o);
+    o.budget_ms = 600;
+    vx__engine *e = engine_new(&o);
+    fake_udp_start(&f, FAKE_SILENT, 0);
+    ask(e, &f.addr, "example.com", 0, &c1);
+    l = (later_ask){.e = e, .server = &f.addr, .c = &c2};
+    uv_timer_init(&loop, &t);
+    t.data = &l;
+    uv_timer_start(&t, on_later_ask, 300, 0);
+    run_until_done(2000);
+    assert_int_equal(c1.r.status, VX_ETIMEDOUT);
+    assert_true(attempts_ms(&c1.r) == 600);
+    assert_int_equal(c2.r.status, VX_ETIMEDOUT);
+    assert_true(c2.r.attempt_count >= 1);
+    assert_true(attempts_ms(&c2.r) <= 300 + 5); /* what was left, not a budget of its own */
+    assert_true(ms_since(t0) < 700);
+    unsigned sent = f.received;
+
+    uint64_t t3 = uv_hrtime();
+    ask(e, &f.addr, "example.net", VX__Q_TCP, &c3);
+    run_until_done(200);
+    assert_int_equal(c3.r.status, VX_ETIMEDOUT);
+    assert_int_equal(c3.r.attempt_count, 0);
+    assert_int_equal(c3.r.transport, VX__TCP); /* what was asked for, though nothing went out */
+    assert_true(ms_since(t3) < 100);
+    assert_int_equal(f.received, sent);
+
+    while (ms_since(t0) < 1250)
+        uv_sleep(10);
+    ask(e, &f.addr, "example.com", 0, &c4);
+    run_until_done(2000);
+    assert_int_equal(c4.r.status, VX_ETIMEDOUT);
+    assert_true(attempts_ms(&c4.r) == 600);
+    assert_true(f.received > sent);
+    engine_close_and_drain(e);
+}
+
 /* After a retransmission, an answer to the first id is still accepted; its RTT counts from the
  * first send, and it is not fed to the estimator (that transmission had been retransmitted). */
 static void test_late_answer_to_first_id(void **state)
@@ -1037,6 +1112,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tc_falls_back_to_tcp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tcp_only_and_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent_server_times_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silence_shares_one_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_answer_to_first_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closed_udp_port_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_closed_tcp_port_refused, setup, teardown),
