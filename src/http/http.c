@@ -504,6 +504,8 @@ void vx__http_stop(vx__http *h)
     vx__lane_stop(&h->metrics_lane);
     if (h->daemon)
         MHD_stop_daemon(h->daemon); /* closes the listening socket too */
+    vx__lane_free(&h->store_lane);
+    vx__lane_free(&h->metrics_lane);
     vx__deadlines_stop(&h->deadlines);
     for (unsigned i = 0; h->workers && i < h->limits.workers; i++)
         if (h->workers[i].store)

@@ -2,7 +2,9 @@
  * http/lane.c — owns the worker lanes of the HTTP server: a bounded FIFO of jobs and the
  * threads that run them. A push into a full (or stopping) lane fails at once, so the caller
  * answers 503 instead of piling work up; stopping runs what is still queued as cancelled, on the
- * stopping thread, so every job is finished exactly once and no connection stays suspended.
+ * stopping thread, so every job is finished exactly once and no connection stays suspended. A
+ * stopped lane stays valid (refusing every push) until it is freed: the I/O thread may still
+ * push while the server shuts down.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,14 @@ void vx__lane_stop(vx__lane *l)
     pthread_mutex_unlock(&l->mu);
     for (size_t i = 0; i < l->started; i++)
         pthread_join(l->threads[i], NULL);
+    l->started = 0;
+}
+
+void vx__lane_free(vx__lane *l)
+{
+    if (!l->inited)
+        return;
+    vx__lane_stop(l);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     free(l->threads);

@@ -34,7 +34,10 @@ typedef struct vx__lane {
 int vx__lane_start(vx__lane *l, size_t threads, size_t cap, vx__lane_fn run, void *cls);
 /* false: the lane is full or stopping; the job was not taken. */
 bool vx__lane_push(vx__lane *l, vx__lane_job *job);
-/* Finishes every queued job (cancelled) and joins the threads; safe on a zeroed lane. */
+/* Finishes every queued job (cancelled) and joins the threads; the lane refuses pushes from then
+ * on. Safe on a zeroed lane and twice. */
 void vx__lane_stop(vx__lane *l);
+/* Stops the lane if needed and releases it; no push may come any more. */
+void vx__lane_free(vx__lane *l);
 
 #endif
