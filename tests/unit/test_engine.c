@@ -687,6 +687,11 @@ static void on_later_ask(uv_timer_t *t)
     uv_close((uv_handle_t *)t, NULL);
 }
 
+static double ms_between(uint64_t from, uint64_t to)
+{
+    return (double)(to - from) / 1e6;
+}
+
 static double attempts_ms(const vx__query_result *r)
 {
     double total = 0;
@@ -696,9 +701,10 @@ static double attempts_ms(const vx__query_result *r)
     return total;
 }
 
-/* One budget per silence: a query started 300 ms into a silent server's 600 ms budget gets the
- * 300 ms left; one started after the budget ran out is not sent at all; two budgets later the
- * silence is forgotten and a query is sent again. */
+/* One budget per silence: a query started 300 ms into a silent server's 1000 ms budget gets the
+ * 700 ms left; one started after the budget ran out is not sent at all; two budgets later the
+ * silence is forgotten and a query is sent again. Bounds on elapsed time are loose: the
+ * machine may be loaded; the attempt plans say what was given. */
 static void test_silence_shares_one_budget(void **state)
 {
     fake_udp f;
@@ -710,7 +716,7 @@ static void test_silence_shares_one_budget(void **state)
 
     (void)state;
     vx__engine_opts_default(&o);
-    o.budget_ms = 600;
+    o.budget_ms = 1000;
     vx__engine *e = engine_new(&o);
     fake_udp_start(&f, FAKE_SILENT, 0);
     ask(e, &f.addr, "example.com", 0, &c1);
@@ -720,28 +726,29 @@ static void test_silence_shares_one_budget(void **state)
     uv_timer_start(&t, on_later_ask, 300, 0);
     run_until_done(2000);
     assert_int_equal(c1.r.status, VX_ETIMEDOUT);
-    assert_true(attempts_ms(&c1.r) == 600);
+    assert_true(attempts_ms(&c1.r) == 1000);
     assert_int_equal(c2.r.status, VX_ETIMEDOUT);
     assert_true(c2.r.attempt_count >= 1);
-    assert_true(attempts_ms(&c2.r) <= 300 + 5); /* what was left, not a budget of its own */
-    assert_true(ms_since(t0) < 700);
+    /* What was left when it started, not a budget of its own. */
+    assert_true(attempts_ms(&c2.r) <= 1000.0 - ms_between(t0, l.at_ns) + 1);
     unsigned sent = f.received;
 
     uint64_t t3 = uv_hrtime();
+    assert_true(ms_since(t0) < 1900); /* still within two budgets */
     ask(e, &f.addr, "example.net", VX__Q_TCP, &c3);
-    run_until_done(200);
+    run_until_done(2000);
     assert_int_equal(c3.r.status, VX_ETIMEDOUT);
     assert_int_equal(c3.r.attempt_count, 0);
     assert_int_equal(c3.r.transport, VX__TCP); /* what was asked for, though nothing went out */
-    assert_true(ms_since(t3) < 100);
+    assert_true(ms_since(t3) < 500);
     assert_int_equal(f.received, sent);
 
-    while (ms_since(t0) < 1250)
+    while (ms_since(t0) < 2100)
         uv_sleep(10);
     ask(e, &f.addr, "example.com", 0, &c4);
-    run_until_done(2000);
+    run_until_done(3000);
     assert_int_equal(c4.r.status, VX_ETIMEDOUT);
-    assert_true(attempts_ms(&c4.r) == 600);
+    assert_true(attempts_ms(&c4.r) == 1000);
     assert_true(f.received > sent);
     engine_close_and_drain(e);
 }
