@@ -47,7 +47,7 @@ def drive(lab, *args, timeout=60):
 
 @pytest.fixture(scope="module")
 def mon(lab_scenario, voxdns_bin, tmp_path_factory):
-    lab = lab_scenario("knobs")
+    lab = lab_scenario("knobs", fresh=True)  # its own: the monitor's cycle disturbs no other test
     tmp = str(tmp_path_factory.mktemp("http-limits"))
     config = os.path.join(tmp, "voxdns.yml")
     with open(config, "w") as f:
@@ -85,6 +85,7 @@ http:
             proc.kill()
             proc.wait()
         log.close()
+        lab.stop()
 
 
 
