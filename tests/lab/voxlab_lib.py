@@ -36,6 +36,7 @@ LAB_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(os.path.dirname(LAB_DIR))
 sys.path.insert(0, LAB_DIR)
 import labdns  # noqa: E402
+import labsip  # noqa: E402
 
 SCENARIO_DIR = os.path.join(LAB_DIR, "scenarios")
 ZONE_DIR = os.path.join(LAB_DIR, "zones")
@@ -61,7 +62,7 @@ SERVER_KEYS = {"role", "software", "addresses", "zones", "note",
                "lame", "open_axfr", "open_recursion", "spoofer",
                "version_hidden", "udp_only", "edns_broken", "xfr_key"}
 TOP_KEYS = {"description", "include", "zones", "zone_path", "servers", "dnssec",
-            "audit_expectations", "generated", "tsig", "transfers"}
+            "audit_expectations", "generated", "tsig", "transfers", "sbcs"}
 KNOB_ORDER = ["stopped", "blackholed", "delayed", "spoofer", "udp_only",
               "edns_broken", "hijacked", "stale", "lame", "open_axfr",
               "open_recursion", "version_hidden"]
@@ -100,6 +101,8 @@ BLACKHOLE_PEER = "vxbh1"
 BLACKHOLE_LLADDR = "02:00:00:00:00:01"
 HIDDEN_NET = "127.0.1."
 START_TIMEOUT = 10.0
+CONTROL_SOCKET = "control.sock"  # the holder's runtime control (Lab.control)
+SIP_START_ALLOWANCE = 5.0  # Kamailio's TLS start is CPU-bound: room on a busy machine
 SOCKET_BUFFER = 4 << 20  # UDP buffers of the servers: room for benchmark bursts
 
 PR_SET_PDEATHSIG = 1
@@ -179,7 +182,7 @@ def _load_file(path, seen):
         raise LabError("%s: unknown keys %s" % (path, ", ".join(sorted(unknown))))
     merged = {"description": "", "zones": {}, "zone_path": [], "servers": {},
               "dnssec": {}, "audit_expectations": {}, "generated": None,
-              "tsig": {}, "transfers": {}}
+              "tsig": {}, "transfers": {}, "sbcs": {}}
     for inc in _as_list(doc.get("include")):
         inc_path = os.path.join(os.path.dirname(path), str(inc))
         if not os.path.isfile(inc_path):
@@ -196,8 +199,9 @@ def _load_file(path, seen):
         "generated": doc.get("generated"),
         "tsig": doc.get("tsig") or {},
         "transfers": doc.get("transfers") or {},
+        "sbcs": doc.get("sbcs") or {},
     }
-    for key in ("dnssec", "audit_expectations", "tsig", "transfers"):
+    for key in ("dnssec", "audit_expectations", "tsig", "transfers", "sbcs"):
         if not isinstance(own[key], dict):
             raise LabError("%s: %s must be a mapping" % (path, key))
     _overlay(merged, own, path)
@@ -210,7 +214,8 @@ def _overlay(merged, layer, where):
     merged["zones"].update(layer["zones"])
     if layer["generated"] is not None:  # the whole mapping: later wins
         merged["generated"] = layer["generated"]
-    for key in ("dnssec", "audit_expectations", "transfers"):  # per zone: later wins
+    # per zone / domain / SIP target: later wins
+    for key in ("dnssec", "audit_expectations", "transfers", "sbcs"):
         for name, entry in layer[key].items():
             merged[key][_zone_key(name)] = entry
     for name, entry in layer["tsig"].items():
@@ -297,6 +302,10 @@ def load_scenario(name):
     for zone, entry in sorted(raw["transfers"].items()):
         sc["transfers"][zone] = _validate_transfer(zone, entry, sc)
     _assign_transfer_roles(sc)
+    try:
+        sc["sbcs"] = labsip.validate_knobs(raw["sbcs"])
+    except labsip.SipError as e:
+        raise LabError(str(e))
     return sc
 
 
@@ -1289,9 +1298,43 @@ def prepare(sc, lab_dir):
             plan["probes"] += _generated_probes(generated, name, targets)
         del srv["zones"]
         plan["servers"][name] = srv
+    _prepare_sip(sc, plan)
     plan_path = os.path.join(lab_dir, "plan.json")
     _write(plan_path, json.dumps(plan, indent=2) + "\n")
     return plan
+
+
+def _served_texts(plan):
+    """(zone, text) of every distinct zone copy the servers load."""
+    seen, out = set(), []
+    for srv in plan["servers"].values():
+        for zone, path in srv["zone_copies"].items():
+            with open(path) as f:
+                text = f.read()
+            digest = hashlib.sha256(text.encode()).digest()
+            if digest not in seen:
+                seen.add(digest)
+                out.append((zone, text))
+    return out
+
+
+def _prepare_sip(sc, plan):
+    """The lab's SIP servers (labsip): an SBC at every public address an
+    RFC 3263 chain of the served data leads to, all in one Kamailio."""
+    try:
+        sip = labsip.plan_sip(_served_texts(plan), sc.get("sbcs", {}), plan["dir"],
+                              unusable=plan["blackholed"])
+    except labsip.SipError as e:
+        raise LabError(str(e))
+    plan["sip"] = sip
+    if not sip["endpoints"]:
+        return
+    on_lo = set(plan["loopback"])
+    plan["loopback"] += [a for a in sip["endpoints"] if a not in on_lo]
+    for part, spec in sip["kamailio"]["parts"].items():
+        plan["processes"].append({"server": labsip.INSTANCE, "kind": "kamailio-" + part,
+                                  "argv": spec["argv"], "cwd": sip["kamailio"]["dir"],
+                                  "log": spec["log"]})
 
 
 # --------------------------------------------------------------------------
@@ -1327,18 +1370,76 @@ def _setup_network(plan):
     cmds = ["link set lo up"]
     for a in plan["loopback"]:
         cmds.append("addr add %s/%d dev lo" % (a, 128 if ":" in a else 32))
-    if plan["blackholed"]:
+    if plan["blackholed"] or plan.get("sip", {}).get("endpoints"):
+        # SBCs can be silenced at any time: they need the blackhole too
         cmds += ["link add %s type veth peer name %s" % (BLACKHOLE_DEV, BLACKHOLE_PEER),
                  "link set %s up" % BLACKHOLE_DEV, "link set %s up" % BLACKHOLE_PEER]
         for a in plan["blackholed"]:
-            cmds.append("route add %s/%d dev %s" % (a, 128 if ":" in a else 32,
-                                                   BLACKHOLE_DEV))
-            cmds.append("neigh add %s lladdr %s dev %s nud permanent" % (
-                a, BLACKHOLE_LLADDR, BLACKHOLE_DEV))
+            cmds += _blackhole_cmds(a, "add")
+    _ip_batch(cmds, "network setup")
+
+
+def _prefix(a):
+    return "%s/%d" % (a, 128 if ":" in a else 32)
+
+
+def _blackhole_cmds(a, verb):
+    """Route an address into the veth whose peer drops everything (verb add),
+    or take that away again (verb del)."""
+    if verb == "del":
+        return ["neigh del %s dev %s" % (a, BLACKHOLE_DEV),
+                "route del %s dev %s" % (_prefix(a), BLACKHOLE_DEV)]
+    return ["route add %s dev %s" % (_prefix(a), BLACKHOLE_DEV),
+            "neigh add %s lladdr %s dev %s nud permanent" % (a, BLACKHOLE_LLADDR,
+                                                             BLACKHOLE_DEV)]
+
+
+def _ip_batch(cmds, what):
     r = subprocess.run([IP, "-batch", "-"], input="\n".join(cmds) + "\n",
                        text=True, capture_output=True)
     if r.returncode != 0:
-        raise LabError("network setup failed: %s" % (r.stderr.strip() or r.stdout.strip()))
+        raise LabError("%s failed: %s" % (what, r.stderr.strip() or r.stdout.strip()))
+
+
+def _mode_cmds(a, old, new):
+    """ip commands that move an SBC address from one mode to another: up (on
+    lo), silent (routed into the blackhole: time-outs), unreachable (an
+    unreachable route: "no route to host" at once)."""
+    cmds = []
+    if old == "up":
+        cmds.append("addr del %s dev lo" % _prefix(a))
+    elif old == "silent":
+        cmds += _blackhole_cmds(a, "del")
+    elif old == "unreachable":
+        cmds.append("route del unreachable %s" % _prefix(a))
+    if new == "up":
+        cmds.append("addr add %s dev lo" % _prefix(a))
+    elif new == "silent":
+        cmds += _blackhole_cmds(a, "add")
+    elif new == "unreachable":
+        cmds.append("route add unreachable %s" % _prefix(a))
+    return cmds
+
+
+def _set_modes(plan, modes):
+    """Apply {address: mode} to the SBC addresses; the plan keeps the state
+    and DIR/sip/modes.json shows it."""
+    endpoints = plan["sip"]["endpoints"]
+    cmds = []
+    for a, mode in sorted(modes.items()):
+        if a not in endpoints:
+            raise LabError("%s is not an SBC address of this lab" % a)
+        if mode not in labsip.MODES:
+            raise LabError("mode must be one of %s" % ", ".join(labsip.MODES))
+        old = endpoints[a].get("current_mode", "up")
+        if old != mode:
+            cmds += _mode_cmds(a, old, mode)
+    if cmds:
+        _ip_batch(cmds, "changing SBC modes")
+    for a, mode in modes.items():
+        endpoints[a]["current_mode"] = mode
+    _write(os.path.join(plan["sip"]["dir"], "modes.json"), json.dumps(
+        {a: e.get("current_mode", "up") for a, e in endpoints.items()}, indent=1) + "\n")
 
 
 def _tail(path, lines=12):
@@ -1425,6 +1526,52 @@ def _probe_failure(plan, probe, last):
         "".join("    " + line for line in _tail(srv["log"], 6).splitlines(True)))
 
 
+def _sip_probe(plan, procs, deadline):
+    """Wait until the SBCs answer: OPTIONS over UDP to every address that has
+    UDP, a TCP connection to the others (Kamailio binds every socket before
+    it forks its workers). Returns an error text or None."""
+    waiting = {a: e for a, e in plan["sip"]["endpoints"].items()}
+    last = {}
+    while waiting:
+        err = _dead_process_error(procs)
+        if err:
+            return err
+        if time.monotonic() > deadline:
+            logs = [p["log"] for p in plan["sip"]["kamailio"]["parts"].values()]
+            return "no SIP answer in time from %s (%s); logs %s:\n%s" % (
+                ", ".join(sorted(waiting)[:8]), "; ".join(sorted(set(last.values())))[:200],
+                " ".join(logs), "".join(_tail(log, 6) for log in logs))
+        for a, e in list(waiting.items()):  # in order; one failure ends the round
+            try:
+                if not _sip_answers(a, e["listen"]):
+                    break
+                del waiting[a]
+            except OSError as ex:
+                last[a] = str(ex)
+                break
+        if waiting:
+            time.sleep(0.05)
+    return None
+
+
+def _sip_answers(address, listen):
+    """OPTIONS over UDP and over TCP get answers (a TLS-only address: a TCP
+    connection is accepted): both Kamailio processes are up."""
+    udp = [p for t, p in listen if t == "udp"]
+    if udp and labsip.options_udp(address, udp[0], timeout=0.5) is None:
+        return False
+    tcp = [p for t, p in listen if t == "tcp"]
+    if tcp:
+        return labsip.options_tcp(address, tcp[0], timeout=0.5) is not None
+    tls = [p for t, p in listen if t == "tls"]
+    if tls:
+        fam = socket.AF_INET6 if ":" in address else socket.AF_INET
+        with socket.socket(fam, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            s.connect((address, tls[0]))
+    return True
+
+
 def _group_members(pgid, exclude=()):
     """Live (non-zombie) processes whose process group is pgid."""
     out = []
@@ -1474,6 +1621,33 @@ def _report(fd, text):
         pass
 
 
+def _launch(spec, holder_pid):
+    log = open(spec["log"], "ab")
+    try:
+        p = subprocess.Popen(spec["argv"], cwd=spec["cwd"], stdin=subprocess.DEVNULL,
+                             stdout=log, stderr=subprocess.STDOUT,
+                             preexec_fn=_child_setup(holder_pid))
+    finally:
+        log.close()
+    _log("started %s (%s) pid %d" % (spec["server"], spec["kind"], p.pid))
+    return p
+
+
+def _write_pids(plan, procs):
+    pids = {}
+    for spec, p in procs:
+        if p.poll() is None:
+            pids.setdefault(spec["server"], {})[spec["kind"]] = p.pid
+    _write(os.path.join(plan["dir"], "pids.json"), json.dumps(pids, indent=2) + "\n")
+
+
+def _start_probes(plan, procs, deadline):
+    err = _probe(plan, procs, deadline)
+    if err is None and plan.get("sip", {}).get("endpoints"):
+        err = _sip_probe(plan, procs, deadline)
+    return err
+
+
 def holder_main(plan_path, ready_fd, outer_netns, timeout):
     """Entry point of `voxlab _holder`: must run in the lab's namespace."""
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -1487,38 +1661,20 @@ def holder_main(plan_path, ready_fd, outer_netns, timeout):
             plan = json.load(f)
         _setup_network(plan)
         started = time.monotonic()
-        me = os.getpid()
-        for spec in plan["processes"]:
-            log = open(spec["log"], "ab")
-            try:
-                p = subprocess.Popen(spec["argv"], cwd=spec["cwd"], stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=subprocess.STDOUT,
-                                     preexec_fn=_child_setup(me))
-            finally:
-                log.close()
-            procs.append((spec, p))
-            _log("started %s (%s) pid %d" % (spec["server"], spec["kind"], p.pid))
-        err = _probe(plan, procs, started + timeout)
+        procs += [(spec, _launch(spec, os.getpid())) for spec in plan["processes"]]
+        err = _start_probes(plan, procs, started + timeout)
         if err:
             _log("start failed: " + err)
             _report(ready_fd, "ERROR " + err.replace("\n", "\n  "))
             return 1
-        pids = {}
-        for spec, p in procs:
-            pids.setdefault(spec["server"], {})[spec["kind"]] = p.pid
-        _write(os.path.join(plan["dir"], "pids.json"), json.dumps(pids, indent=2) + "\n")
+        if plan.get("sip", {}).get("endpoints"):
+            _set_modes(plan, {a: e["mode"] for a, e in plan["sip"]["endpoints"].items()})
+        _write_pids(plan, procs)
         _log("all %d servers answer for all their zones after %.2f s" % (
             len({p["server"] for p in plan["probes"]}), time.monotonic() - started))
         _report(ready_fd, "READY")
         ready_fd = None
-        reported = set()
-        while True:
-            time.sleep(1.0)
-            for spec, p in procs:
-                if p.poll() is not None and p.pid not in reported:
-                    reported.add(p.pid)
-                    _log("%s (%s) exited with status %s" % (
-                        spec["server"], spec["kind"], p.returncode))
+        _serve_control(plan, procs)
     except _Shutdown as e:
         _log("signal %s: shutting down" % e.args[0])
         return 0
@@ -1530,6 +1686,151 @@ def holder_main(plan_path, ready_fd, outer_netns, timeout):
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)
         _terminate(procs)
+
+
+# --------------------------------------------------------------------------
+# Runtime control: the holder's control socket (DIR/control.sock)
+# --------------------------------------------------------------------------
+
+def _serve_control(plan, procs):
+    """Answer control requests (one JSON line each) until told to stop; log
+    processes that exit."""
+    path = os.path.join(plan["dir"], CONTROL_SOCKET)
+    if os.path.exists(path):
+        os.unlink(path)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(8)
+    reported = set()
+    while True:
+        ready, _, _ = select.select([srv], [], [], 1.0)
+        if ready:
+            _answer_control(srv, plan, procs)
+        for spec, p in procs:
+            if p.poll() is not None and p.pid not in reported:
+                reported.add(p.pid)
+                _log("%s (%s) exited with status %s" % (
+                    spec["server"], spec["kind"], p.returncode))
+
+
+def _answer_control(srv, plan, procs):
+    conn, _ = srv.accept()
+    with conn:
+        conn.settimeout(30)
+        data = b""
+        try:
+            while not data.endswith(b"\n"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            req = json.loads(data.decode())
+            reply = dict(_control(plan, procs, req), ok=True)
+        except (LabError, OSError, ValueError, KeyError, TypeError) as e:
+            reply = {"ok": False, "error": str(e)}
+        _log("control %s -> %s" % (data.decode(errors="replace").strip(),
+                                   "ok" if reply["ok"] else reply["error"]))
+        try:
+            conn.sendall((json.dumps(reply) + "\n").encode())
+        except OSError:
+            pass
+
+
+def _control(plan, procs, req):
+    cmd = req.get("cmd")
+    if cmd == "stop":
+        return {"stopped": _stop_server(plan, procs, req["server"])}
+    if cmd == "start":
+        return {"started": _start_server(plan, procs, req["server"])}
+    if cmd == "modes":
+        if not plan.get("sip", {}).get("endpoints"):
+            raise LabError("this lab has no SIP servers")
+        _set_modes(plan, {str(a): str(m) for a, m in req["modes"].items()})
+        return {}
+    if cmd == "tls-reload":
+        return {"output": _tls_reload(plan)}
+    raise LabError("unknown control command %r" % cmd)
+
+
+def _server_procs(procs, name):
+    found = [(i, spec, p) for i, (spec, p) in enumerate(procs) if spec["server"] == name]
+    if not found:
+        raise LabError("no server or SIP instance named %s" % name)
+    return found
+
+
+def _same_program(argv):
+    """Live processes of the holder's group running exactly argv: a server
+    and the workers it forked (Kamailio's keep their parent's command line,
+    and may outlive it)."""
+    want = b"\0".join(a.encode() for a in argv)
+    out = []
+    for pid in _group_members(os.getpgrp(), exclude=(os.getpid(),)):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if f.read().rstrip(b"\0") == want:
+                    out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def _stop_server(plan, procs, name):
+    """Stop every process of a server: SIGTERM, then SIGKILL for anything of
+    it left after 3 s. Its addresses stay: refusals, not silence."""
+    stopped = []
+    for _i, spec, p in _server_procs(procs, name):
+        if p.poll() is not None:
+            continue
+        p.terminate()
+        try:
+            p.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        for pid in _same_program(spec["argv"]):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        stopped.append(p.pid)
+    _write_pids(plan, procs)
+    return stopped
+
+
+def _start_server(plan, procs, name):
+    """Start the stopped processes of a server again and wait until it
+    answers as at lab start."""
+    started = []
+    for i, spec, p in _server_procs(procs, name):
+        if p.poll() is None:
+            continue
+        procs[i] = (spec, _launch(spec, os.getpid()))
+        started.append(procs[i][1].pid)
+    deadline = time.monotonic() + START_TIMEOUT
+    mine = [(spec, p) for spec, p in procs if spec["server"] == name]
+    if name == labsip.INSTANCE:
+        up = {a: e for a, e in plan["sip"]["endpoints"].items()
+              if e.get("current_mode", "up") == "up"}
+        err = _sip_probe(dict(plan, sip=dict(plan["sip"], endpoints=up)), mine, deadline)
+    else:
+        err = _probe(dict(plan, probes=[p for p in plan["probes"] if p["server"] == name]),
+                     mine, deadline)
+    _write_pids(plan, procs)
+    if err:
+        raise LabError(err)
+    return started
+
+
+def _tls_reload(plan):
+    k = plan["sip"].get("kamailio")
+    if not k:
+        raise LabError("this lab has no SIP servers")
+    r = subprocess.run([labsip.KAMCMD, "-s", "unix:" + k["ctl"], "tls.reload"],
+                       capture_output=True, text=True, timeout=20)
+    if r.returncode != 0 or "ERROR" in r.stdout + r.stderr:
+        raise LabError("kamcmd tls.reload failed: %s" % (r.stderr or r.stdout).strip())
+    return r.stdout.strip()
 
 
 # --------------------------------------------------------------------------
@@ -1587,6 +1888,10 @@ class Lab:
         # key name -> {"name", "algorithm", "secret"}; zone -> its transfer plan
         self.tsig = self.info.get("tsig", {})
         self.transfers = self.info.get("transfers", {})
+        # the SBCs: ca_file, kamailio files, endpoints (address -> hosts, domains,
+        # listen, knobs, mode, options_reply, cert), hosts / domains -> addresses
+        self.sip = self.info.get("sip") or {"endpoints": {}, "hosts": {}, "domains": {}}
+        self.ca_file = self.sip.get("ca_file")
 
     def __repr__(self):
         return "<Lab %s in %s, holder %s>" % (self.name, self.dir, self.holder_pid)
@@ -1619,6 +1924,8 @@ class Lab:
         env = dict(os.environ)
         env.update({"VOXLAB_DIR": self.dir, "VOXLAB_HINTS": self.hints,
                     "VOXLAB_SCENARIO": self.name})
+        if self.ca_file:
+            env["VOXLAB_CA"] = self.ca_file
         env.update(extra or {})
         return env
 
@@ -1693,6 +2000,91 @@ class Lab:
         """Arguments for `voxdns audit` of one expected domain: --hints, the
         expectation's own arguments (paths made absolute), the domain."""
         return ["--hints", self.hints] + audit_args(self.audit_expectations[domain])
+
+    # --- runtime control (the holder's control socket) --------------------
+
+    def control(self, cmd, timeout=60, **args):
+        """Send one request to the holder -> its reply (dict); LabError if it
+        failed. Commands: stop / start (server=NAME), modes (modes={address:
+        mode}), tls-reload."""
+        if not self.alive():
+            raise LabError("lab %s is not running" % self.dir)
+        path = os.path.join(self.dir, CONTROL_SOCKET)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            s.sendall((json.dumps(dict(args, cmd=cmd)) + "\n").encode())
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        if not data:
+            raise LabError("no answer from the lab's holder (%s)" % path)
+        reply = json.loads(data.decode())
+        if not reply.get("ok"):
+            raise LabError(reply.get("error", "control request failed"))
+        return reply
+
+    def server_stop(self, name):
+        """Stop a DNS server or the Kamailio (name "kamailio") at runtime:
+        its processes end, its addresses stay (refusals, not time-outs)."""
+        return self.control("stop", server=name)["stopped"]
+
+    def server_start(self, name):
+        """Start a stopped server again; returns once it answers."""
+        return self.control("start", server=name)["started"]
+
+    def sip_stop(self):
+        return self.server_stop(labsip.INSTANCE)
+
+    def sip_start(self):
+        return self.server_start(labsip.INSTANCE)
+
+    def sbc_addresses(self, target):
+        """An SBC target (SRV target host or address) -> its addresses."""
+        key = labsip._target_key(target)
+        if key in self.sip["endpoints"]:
+            return [key]
+        if key in self.sip["hosts"]:
+            return list(self.sip["hosts"][key])
+        raise LabError("%s is no SIP target of this lab" % target)
+
+    def sbc(self, target):
+        """The endpoint facts of one SBC address (or of a host's first)."""
+        return self.sip["endpoints"][self.sbc_addresses(target)[0]]
+
+    def sbc_modes(self):
+        """address -> current mode (up, silent, unreachable)."""
+        path = os.path.join(self.sip.get("dir", ""), "modes.json")
+        return _read_json(path) if os.path.isfile(path) else {}
+
+    def sbc_mode(self, target, mode):
+        """Put every address of an SBC target in a mode: up (answers), silent
+        (packets dropped: time-outs), unreachable (no route: fails at once)."""
+        self.control("modes", modes={a: mode for a in self.sbc_addresses(target)})
+
+    def sbc_swap_cert(self, target, variant=None):
+        """Give every address of an SBC target a new certificate from the lab
+        CA with a new key (same names and variant unless variant is given),
+        then reload Kamailio's TLS -> {address: the new cert facts}."""
+        done = {}
+        for a in self.sbc_addresses(target):
+            e = self.sip["endpoints"][a]
+            if not e.get("cert"):
+                raise LabError("%s has no TLS listener" % a)
+            ca = {"cert": self.sip["ca_file"], "key": self.sip["ca_key"]}
+            prefix = e["cert"]["cert"][:-len(".pem")]
+            e["cert"] = labsip.make_leaf(ca, variant or e["cert"]["variant"], e["domains"],
+                                         e["hosts"], prefix)
+            done[a] = e["cert"]
+        self.control("tls-reload")
+        self.info["sip"] = self.sip
+        path = os.path.join(self.dir, "lab.json")
+        _write(path + ".tmp", json.dumps(self.info, indent=2) + "\n")
+        os.replace(path + ".tmp", path)
+        return done
 
 
 _XFR_PATTERNS = {
@@ -1770,7 +2162,30 @@ def _lab_json(plan, holder_pid, state, pids=None):
             "dnssec": plan.get("dnssec", {}),
             "audit_expectations": plan.get("audit_expectations", {}),
             "generated": plan.get("generated"),
-            "tsig": plan.get("tsig", {}), "transfers": plan.get("transfers", {})}
+            "tsig": plan.get("tsig", {}), "transfers": plan.get("transfers", {}),
+            "sip": _sip_json(plan.get("sip"))}
+
+
+
+def _sip_json(sip):
+    """lab.json's `sip`: the CA, the Kamailio files, the SBC endpoints by
+    address, and indexes by SRV target host and SIP domain."""
+    if not sip:
+        return None
+    hosts, domains = {}, {}
+    for a, e in sip["endpoints"].items():
+        for h in e["hosts"]:
+            hosts.setdefault(h, []).append(a)
+        for d in e["domains"]:
+            domains.setdefault(d, []).append(a)
+    k = sip.get("kamailio") or {}
+    return {"ca_file": sip["ca_file"], "ca_key": sip["ca_key"], "dir": sip["dir"],
+            "instance": sip["instance"],
+            "kamailio": {"dir": k.get("dir"), "tls_config": k.get("tls_config"),
+                         "ctl": k.get("ctl"),
+                         "config": {p: v["config"] for p, v in k.get("parts", {}).items()},
+                         "log": {p: v["log"] for p, v in k.get("parts", {}).items()}},
+            "endpoints": sip["endpoints"], "hosts": hosts, "domains": domains}
 
 
 def start(scenario, lab_dir=None, timeout=START_TIMEOUT, attached=False):
@@ -1789,6 +2204,8 @@ def start(scenario, lab_dir=None, timeout=START_TIMEOUT, attached=False):
                 lab_dir, lab_dir))
     timeout = start_timeout(sc, timeout)
     plan = prepare(sc, lab_dir)
+    if plan["sip"]["endpoints"]:
+        timeout += SIP_START_ALLOWANCE
     plan_path = os.path.join(lab_dir, "plan.json")
     for f in ("pids.json",):
         if os.path.exists(os.path.join(lab_dir, f)):
@@ -1890,6 +2307,28 @@ def knob_text(knobs):
     return " ".join(parts) or "-"
 
 
+def sip_table(info):
+    """The SBCs in a few lines: how many, the CA, and every one with knobs."""
+    sip = info.get("sip") or {}
+    eps = sip.get("endpoints") or {}
+    if not eps:
+        return ""
+    lines = ["SIP: Kamailio serves %d SBC addresses (%d SIP domains); lab CA %s" % (
+        len(eps), len(sip.get("domains", {})), sip.get("ca_file"))]
+    rows = [("SBC ADDRESS", "HOST", "LISTEN", "KNOBS")]
+    for a, e in eps.items():
+        if e["knobs"]:
+            rows.append((a, e["hosts"][0] if e["hosts"] else "-",
+                         " ".join("%s/%d" % (t, p) for t, p in e["listen"]) or "-",
+                         " ".join("%s=%s" % (k, str(v).lower()) for k, v in
+                                  sorted(e["knobs"].items()))))
+    if len(rows) > 1:
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3]
+                  for r in rows]
+    return "\n".join(lines)
+
+
 def format_table(info):
     rows = [("SERVER", "ADDRESSES", "SOFTWARE", "ROLE", "KNOBS")]
     order = {"root": 0, "tld": 1, "provider": 2}
@@ -1898,8 +2337,10 @@ def format_table(info):
         rows.append((name, " ".join(s["addresses"]), s["software"], s["role"] or "-",
                      knob_text(s["knobs"])))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4]
+    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4]
                      for r in rows)
+    sip = sip_table(info)
+    return text + ("\n\n" + sip if sip else "")
 
 
 # --------------------------------------------------------------------------
@@ -1913,10 +2354,14 @@ usage: voxlab start SCENARIO [--dir DIR] [--timeout SECONDS]
        voxlab run SCENARIO [--dir DIR] [--keep] -- CMD [ARG...]
        voxlab show DIR
        voxlab list
+       voxlab ctl DIR stop|start NAME         (a DNS server, or kamailio)
+       voxlab ctl DIR sbc TARGET up|silent|unreachable
+       voxlab ctl DIR swap-cert TARGET [VARIANT]
 
 SCENARIO is a name from tests/lab/scenarios (healthy, knobs, ...) or a path
-to a .yml file. Commands run by exec/run see VOXLAB_DIR, VOXLAB_HINTS and
-VOXLAB_SCENARIO in their environment. See tests/lab/README.md."""
+to a .yml file. Commands run by exec/run see VOXLAB_DIR, VOXLAB_HINTS,
+VOXLAB_SCENARIO and VOXLAB_CA in their environment. TARGET is an SRV target
+host or an SBC address. See tests/lab/README.md."""
 
 
 def _split_cmd(args):
@@ -2013,6 +2458,8 @@ def main(argv=None):
             print("root hints: %s\n" % lab.hints)
             print(lab.table())
             return 0
+        if cmd == "ctl":
+            return _ctl(args)
         if cmd == "list":
             for name in list_scenarios():
                 try:
@@ -2025,6 +2472,27 @@ def main(argv=None):
     except LabError as e:
         print("voxlab: error: %s" % e, file=sys.stderr)
         return 2
+
+
+def _ctl(args):
+    """voxlab ctl DIR ...: runtime knobs of a running lab."""
+    if len(args) < 3:
+        raise LabError("ctl needs DIR, an action and its target")
+    lab, action, rest = Lab(args[0]), args[1], args[2:]
+    if action in ("stop", "start") and len(rest) == 1:
+        pids = (lab.server_stop if action == "stop" else lab.server_start)(rest[0])
+        print("voxlab: %s %s (pids %s)" % (action == "stop" and "stopped" or "started",
+                                          rest[0], " ".join(map(str, pids)) or "-"))
+        return 0
+    if action == "sbc" and len(rest) == 2:
+        lab.sbc_mode(rest[0], rest[1])
+        print("voxlab: %s is %s" % (" ".join(lab.sbc_addresses(rest[0])), rest[1]))
+        return 0
+    if action == "swap-cert" and len(rest) in (1, 2):
+        for a, cert in lab.sbc_swap_cert(*rest).items():
+            print("voxlab: %s now serves %s (sha256 %s)" % (a, cert["cert"], cert["sha256"]))
+        return 0
+    raise LabError("bad ctl command\n%s" % USAGE)
 
 
 def _run(scenario, command, opts):
