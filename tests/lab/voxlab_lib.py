@@ -1305,10 +1305,13 @@ def prepare(sc, lab_dir):
 
 
 def _served_texts(plan):
-    """(zone, text) of every distinct zone copy the servers load."""
+    """(zone, text) of every distinct zone copy the servers load (a
+    secondary's copy comes by transfer: its primary's file has the data)."""
     seen, out = set(), []
     for srv in plan["servers"].values():
         for zone, path in srv["zone_copies"].items():
+            if not os.path.isfile(path):
+                continue
             with open(path) as f:
                 text = f.read()
             digest = hashlib.sha256(text.encode()).digest()
