@@ -11,6 +11,8 @@ target_sources(voxdns_core PRIVATE ${VOXDNS_API_SOURCES})
 
 file(GLOB VOXDNS_LIB_SOURCES CONFIGURE_DEPENDS src/common/*.c src/wire/*.c src/net/*.c
      src/resolver/*.c src/sip/*.c src/lib/*.c)
+# The locator over a snapshot reads model/, which the library does not contain.
+list(FILTER VOXDNS_LIB_SOURCES EXCLUDE REGEX "src/sip/locate_snapshot\\.c$")
 
 # The installed library is what other programs link: it is never built with the sanitizers
 # or the fuzzer instrumentation (a program not built with them could not load it).

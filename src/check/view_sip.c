@@ -1,7 +1,8 @@
 /*
- * check/view_sip.c — owns the SIP chain of the view (RFC 3263): the domain's NAPTR RRset, the
- * SRV names it reaches (the three standard ones, every SIP NAPTR replacement, the profile's
- * Lync/Teams names), each SRV record, and each target host with its A and AAAA answers. Every
+ * check/view_sip.c — owns the SIP chain of the view: the domain's NAPTR RRset, the SRV names
+ * sip/'s locator reaches over the view (every path: the standard names, each usable NAPTR
+ * replacement, the profile's Lync/Teams names), each SRV record of them, and each target host
+ * with its A and AAAA answers. Every
  * answer is the consensus of the authoritative addresses (or a walk's for names outside the
  * domain), so the checks see what a resolver would most likely cache.
  */
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sip/locate_snapshot.h"
 #include "voxdns/status.h"
 
 /* Grows an array by one element (zeroed); NULL when out of memory. */
@@ -100,15 +102,18 @@ const char *vx__sipt_name(vx__sipt t)
     return names[t];
 }
 
-static vx__sipt sipt_of_service(const char *service)
+static vx__sipt sipt_of(vx__sip_transport t)
 {
-    if (strcasecmp(service, "SIP+D2U") == 0)
+    switch (t) {
+    case VX__SIP_UDP:
         return VX__SIPT_UDP;
-    if (strcasecmp(service, "SIP+D2T") == 0)
+    case VX__SIP_TCP:
         return VX__SIPT_TCP;
-    if (strcasecmp(service, "SIPS+D2T") == 0)
+    case VX__SIP_TLS:
         return VX__SIPT_TLS;
-    return VX__SIPT_OTHER;
+    default:
+        return VX__SIPT_OTHER;
+    }
 }
 
 static vx__cv_srvname *srvname_add(vx__view *v, const char *owner)
@@ -124,46 +129,58 @@ static vx__cv_srvname *srvname_add(vx__view *v, const char *owner)
     return s;
 }
 
-static bool profile_is_ms(const char *profile)
+/* The three names the checks expect at the domain come first, whatever the chain reaches. */
+static int standard_add(vx__view *v)
 {
-    return strcmp(profile, "lync") == 0 || strcmp(profile, "teams") == 0;
-}
-
-static int srvnames_build(vx__view *v)
-{
-    static const char *const standard[] = {"_sip._udp.", "_sip._tcp.", "_sips._tcp."};
-    static const char *const ms[] = {"_sipinternaltls._tcp.", "_sipfederationtls._tcp.",
-                                     "_sip._tls."};
+    static const vx__sip_transport std[] = {VX__SIP_UDP, VX__SIP_TCP, VX__SIP_TLS};
     char name[VX__NAME_TEXT_MAX];
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(name, sizeof name, "%s%s", standard[i], v->snap->domain);
+    for (size_t i = 0; i < sizeof std / sizeof std[0]; i++) {
+        if (vx__sip_srv_owner(std[i], v->snap->domain, name, sizeof name) != VX_OK)
+            continue;
         vx__cv_srvname *s = srvname_add(v, name);
         if (!s)
             return VX_ENOMEM;
         s->standard = true;
     }
-    for (size_t i = 0; i < v->naptr_count; i++) {
-        const vx__cv_naptr *n = &v->naptrs[i];
-        if (!n->sip || strcmp(n->replacement, ".") == 0)
-            continue;
-        vx__cv_srvname *s = srvname_add(v, n->replacement);
-        if (!s)
-            return VX_ENOMEM;
-        s->from_naptr = true;
-        /* The NAPTR service says which transport the SRV name stands for. */
-        if (sipt_of_service(n->service) != VX__SIPT_OTHER)
-            s->transport = sipt_of_service(n->service);
-    }
-    for (size_t i = 0; profile_is_ms(v->profile) && i < 3; i++) {
-        snprintf(name, sizeof name, "%s%s", ms[i], v->snap->domain);
-        vx__cv_srvname *s = srvname_add(v, name);
-        if (!s)
-            return VX_ENOMEM;
-        s->profile = true;
-    }
-    for (size_t i = 0; i < v->srvname_count; i++)
-        vx__view_answer(v, v->srvnames[i].owner, VX__T_SRV, &v->srvnames[i].ans);
     return VX_OK;
+}
+
+static void srvname_note(vx__cv_srvname *s, const vx__sip_service *svc)
+{
+    s->profile |= svc->extra;
+    /* A NAPTR's service says which transport its SRV name stands for. */
+    if (svc->source == VX__SIP_SRC_NAPTR) {
+        s->from_naptr = true;
+        if (sipt_of(svc->transport) != VX__SIPT_OTHER)
+            s->transport = sipt_of(svc->transport);
+    }
+}
+
+/* The SRV names are those sip/'s locator reaches over this view, every path a client could take
+ * (each usable NAPTR record, the default names, the profile's names). */
+static int srvnames_build(vx__view *v)
+{
+    vx__sip_snap_opts o = {
+        .mode = VX__SIP_SNAP_CONSENSUS, .view = v, .every_path = true, .profile = v->profile};
+    vx__sip_result *res = NULL;
+    int rc = standard_add(v);
+    if (rc != VX_OK)
+        return rc;
+    rc = vx__sip_locate_snapshot(v->snap->domain, &o, &res);
+    if (!res)
+        return rc == VX_ENOMEM ? VX_ENOMEM : VX_OK;
+    rc = res->status == VX_ENOMEM ? VX_ENOMEM : VX_OK;
+    for (size_t i = 0; rc == VX_OK && i < res->service_count; i++) {
+        vx__cv_srvname *s = srvname_add(v, res->services[i].owner);
+        if (!s)
+            rc = VX_ENOMEM;
+        else
+            srvname_note(s, &res->services[i]);
+    }
+    vx__sip_result_free(res);
+    for (size_t i = 0; rc == VX_OK && i < v->srvname_count; i++)
+        vx__view_answer(v, v->srvnames[i].owner, VX__T_SRV, &v->srvnames[i].ans);
+    return rc;
 }
 
 static int host_index(vx__view *v, const char *name, size_t *out)

@@ -22,6 +22,7 @@
 #include "monitor/diff.h"
 #include "probe/audit.h"
 #include "model/snapshot.h"
+#include "sip/locate.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/fingerprint.h"
@@ -479,12 +480,22 @@ static void ask_resolver(domain_cycle *c, size_t r, const char *qname, uint16_t 
     c->pending_resolver_queries++;
 }
 
-/* The chain's entry points and the watched records, through every watched resolver. */
+typedef struct resolver_slot {
+    domain_cycle *c;
+    size_t r;
+} resolver_slot;
+
+static void ask_entry(void *ctx, const char *name, uint16_t type)
+{
+    resolver_slot *slot = ctx;
+    ask_resolver(slot->c, slot->r, name, type);
+}
+
+/* The chain's entry points (sip/ says which) and the watched records, through every watched
+ * resolver. */
 static void ask_resolvers(domain_cycle *c)
 {
     const char *fqdn = c->dom->name;
-    static const char *const srv[] = {"_sip._udp.", "_sip._tcp.", "_sips._tcp."};
-    char name[VX__NAME_TEXT_MAX + 16];
     size_t r_count = c->d->cfg->resolver_count;
     c->resolvers = calloc(r_count ? r_count : 1, sizeof(*c->resolvers));
     c->resolver_count = c->resolvers ? r_count : 0;
@@ -494,11 +505,8 @@ static void ask_resolvers(domain_cycle *c)
         c->resolvers[r].obs = calloc(MAX_RESOLVER_QUESTIONS, sizeof(vx__observation));
         if (!c->resolvers[r].obs)
             continue;
-        ask_resolver(c, r, fqdn, LDNS_RR_TYPE_NAPTR);
-        for (size_t i = 0; i < 3; i++) {
-            snprintf(name, sizeof(name), "%s%s", srv[i], fqdn);
-            ask_resolver(c, r, name, LDNS_RR_TYPE_SRV);
-        }
+        resolver_slot slot = {c, r};
+        vx__sip_entry_questions(fqdn, ask_entry, &slot);
         for (size_t i = 0; i < c->dom->record_count && i + 4 < MAX_RESOLVER_QUESTIONS; i++)
             ask_resolver(c, r, c->dom->records[i].name, c->dom->records[i].type);
     }

@@ -18,6 +18,7 @@
 #include "common/array.h"
 #include "common/clock.h"
 #include "probe/walk.h"
+#include "sip/locate_snapshot.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/fingerprint.h"
@@ -32,6 +33,7 @@
 #define CLASS_IN 1
 #define CLASS_CH 3
 #define TYPE_AXFR 252
+#define MAX_CHAIN_ANSWERS 256
 
 typedef enum addr_state { ADDR_UNKNOWN = 0, ADDR_ALIVE, ADDR_DEAD } addr_state;
 
@@ -68,7 +70,9 @@ typedef struct audit {
     size_t question_count;
     size_t question_cap;
     name_list ns_names;
-    name_list resolves; /* "name/type" walks started */
+    name_list resolves;                     /* "name/type" walks started */
+    uint64_t chain_seen[MAX_CHAIN_ANSWERS]; /* fingerprints of chain answers followed */
+    size_t chain_seen_count;
     unsigned pending;
     unsigned asked;
     unsigned answered;
@@ -277,35 +281,42 @@ static void take_glue(audit *a, const vx__msg *m)
     }
 }
 
-static bool naptr_is_terminal_s(const ldns_rr *rr)
+static void chain_missing(void *ctx, const char *name, uint16_t type)
 {
-    const ldns_rdf *flags = ldns_rr_rd_count(rr) == 6 ? ldns_rr_rdf(rr, 2) : NULL;
-    if (!flags || ldns_rdf_size(flags) != 2)
-        return false;
-    char f = (char)ldns_rdf_data(flags)[1];
-    return f == 's' || f == 'S';
+    add_zone_question(ctx, name, type);
 }
 
-/* Follows the SIP chain: NAPTR replacements → SRV, SRV targets → A and AAAA. */
-static void take_chain(audit *a, const ldns_rr_list *answer)
+/* The SIP chain is followed by sip/'s locator itself, over everything observed so far: what
+ * it asks and no observation answers yet is asked (of every address, or by a walk outside the
+ * domain). Run again for each new answer to a chain question; answers already seen (same
+ * fingerprint) cannot lead anywhere new. */
+static void follow_chain(audit *a, uint16_t qtype, uint64_t fingerprint)
 {
-    char name[VX__NAME_TEXT_MAX];
-    for (size_t i = 0; answer && i < ldns_rr_list_rr_count(answer); i++) {
-        const ldns_rr *rr = ldns_rr_list_rr(answer, i);
-        uint16_t type = vx__rr_type(rr);
-        if (type == LDNS_RR_TYPE_NAPTR && naptr_is_terminal_s(rr) &&
-            vx__rr_dname(rr, 5, name, sizeof(name)) == VX_OK && strcmp(name, ".") != 0) {
-            add_zone_question(a, name, LDNS_RR_TYPE_SRV);
-        } else if (type == LDNS_RR_TYPE_SRV && vx__rr_dname(rr, 3, name, sizeof(name)) == VX_OK &&
-                   strcmp(name, ".") != 0) {
-            add_zone_question(a, name, LDNS_RR_TYPE_A);
-            add_zone_question(a, name, LDNS_RR_TYPE_AAAA);
-        }
-    }
+    if (qtype != LDNS_RR_TYPE_NAPTR && qtype != LDNS_RR_TYPE_SRV && qtype != LDNS_RR_TYPE_A &&
+        qtype != LDNS_RR_TYPE_AAAA)
+        return;
+    for (size_t i = 0; fingerprint && i < a->chain_seen_count; i++)
+        if (a->chain_seen[i] == fingerprint)
+            return;
+    if (fingerprint && a->chain_seen_count < MAX_CHAIN_ANSWERS)
+        a->chain_seen[a->chain_seen_count++] = fingerprint;
+    vx__sip_snap_opts o = {.mode = VX__SIP_SNAP_ANY,
+                           .snap = a->snap,
+                           .missing = chain_missing,
+                           .missing_ctx = a,
+                           .every_path = true,
+                           .profile = a->opts.profile};
+    vx__sip_result *res = NULL;
+    if (vx__sip_locate_snapshot(a->domain, &o, &res) == VX_ENOMEM)
+        fail(a, VX_ENOMEM);
+    vx__sip_result_free(res);
 }
 
-static void react(audit *a, vx__probe_kind kind, uint16_t qtype, const vx__msg *m)
+static void react(audit *a, vx__probe_kind kind, uint16_t qtype, const vx__msg *m,
+                  uint64_t fingerprint)
 {
+    if (kind == VX__PROBE_DATA || kind == VX__PROBE_RESOLVE)
+        follow_chain(a, qtype, fingerprint);
     if (vx__msg_rcode(m) != LDNS_RCODE_NOERROR)
         return;
     if (kind == VX__PROBE_PARENT) {
@@ -315,11 +326,19 @@ static void react(audit *a, vx__probe_kind kind, uint16_t qtype, const vx__msg *
     } else if (kind == VX__PROBE_DATA || kind == VX__PROBE_RESOLVE) {
         if (qtype == LDNS_RR_TYPE_NS)
             take_ns_names(a, ldns_pkt_answer(m->pkt));
-        take_chain(a, ldns_pkt_answer(m->pkt));
     }
 }
 
 /* --- asking one address --------------------------------------------------------------------- */
+
+/* 0 (unknown: always followed) when the response cannot be fingerprinted. */
+static uint64_t fingerprint_of(const vx__query_result *q)
+{
+    uint64_t fp = 0;
+    if (!q || !q->wire || vx__wire_fingerprint(q->wire, q->wire_len, true, &fp) != VX_OK)
+        return 0;
+    return fp;
+}
 
 static void settle(audit *a, size_t idx, bool alive);
 
@@ -334,7 +353,7 @@ static void on_asked(void *arg, const vx__query_result *q)
     record(a, c->kind, c->server_name, (struct sockaddr *)&c->addr, c->qname, c->qtype, c->qclass,
            c->time_ms, c->flags, q, status, m);
     if (m && q->status != VX_ECANCELED)
-        react(a, c->kind, c->qtype, m);
+        react(a, c->kind, c->qtype, m, fingerprint_of(q));
     vx__msg_free(m);
     if (c->liveness)
         settle(a, c->addr_index, q->status == VX_OK);
@@ -532,7 +551,7 @@ static void on_resolved(void *arg, const vx__walk_result *r)
         if (w->why == FOR_NS_ADDRESS)
             take_ns_addresses(a, w->qname, r);
         else
-            take_chain(a, ldns_pkt_answer(r->msg->pkt));
+            follow_chain(a, w->qtype, fingerprint_of(r->query));
     }
     a->pending--;
     note_answer(a);
@@ -674,26 +693,23 @@ static void on_delegation(void *arg, const vx__walk_result *r)
 
 /* --- start ---------------------------------------------------------------------------------- */
 
+/* The chain's entry points (sip/ says which) and the profile's SRV names are asked at once;
+ * the rest of the chain follows from the answers (follow_chain). */
 static void seed_zone_questions(audit *a)
 {
-    static const char *const srv_names[] = {"_sip._udp", "_sip._tcp", "_sips._tcp"};
-    static const char *const lync_srv[] = {"_sipinternaltls._tcp", "_sipfederationtls._tcp",
-                                           "_sip._tls"};
     static const char *const lync_hosts[] = {"lyncdiscover", "sip"};
     char name[VX__NAME_TEXT_MAX + 32];
-    bool lync = strcmp(a->opts.profile, "lync") == 0 || strcmp(a->opts.profile, "teams") == 0;
+    const vx__sip_srv_name *ms;
+    size_t ms_count = vx__sip_profile_srv(a->opts.profile, &ms);
+    bool lync = ms_count > 0;
     add_zone_question(a, a->domain, LDNS_RR_TYPE_NS);
-    add_zone_question(a, a->domain, LDNS_RR_TYPE_NAPTR);
     add_zone_question(a, a->domain, LDNS_RR_TYPE_DNSKEY);
+    vx__sip_entry_questions(a->domain, chain_missing, a);
     /* RFC 3263's last resort: no NAPTR, no SRV, the domain's own address. */
     add_zone_question(a, a->domain, LDNS_RR_TYPE_A);
     add_zone_question(a, a->domain, LDNS_RR_TYPE_AAAA);
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(name, sizeof(name), "%s.%s", srv_names[i], a->domain);
-        add_zone_question(a, name, LDNS_RR_TYPE_SRV);
-    }
-    for (size_t i = 0; lync && i < 3; i++) {
-        snprintf(name, sizeof(name), "%s.%s", lync_srv[i], a->domain);
+    for (size_t i = 0; i < ms_count; i++) {
+        snprintf(name, sizeof(name), "%s.%s", ms[i].prefix, a->domain);
         add_zone_question(a, name, LDNS_RR_TYPE_SRV);
     }
     for (size_t i = 0; lync && i < 2; i++) {

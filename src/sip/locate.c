@@ -320,11 +320,40 @@ static void seed_random(vx__sip_locator *loc)
     loc->opts.random_ctx = &loc->rng;
 }
 
+/* The extra SRV prefixes are copied: the caller's array is not ours to keep. */
+static int copy_extra_srv(vx__sip_locator *loc, char *err, size_t cap)
+{
+    const vx__sip_opts *o = &loc->opts;
+    if (o->extra_srv_count > VX__SIP_MAX_EXTRA_SRV || (o->extra_srv_count && !o->extra_srv)) {
+        if (err && cap)
+            snprintf(err, cap, "too many extra SRV names (at most %d)", VX__SIP_MAX_EXTRA_SRV);
+        return VX_EINVAL;
+    }
+    for (size_t i = 0; i < o->extra_srv_count; i++) {
+        const vx__sip_srv_name *e = &o->extra_srv[i];
+        int n = snprintf(loc->extra[i].prefix, sizeof loc->extra[i].prefix, "%s",
+                         e->prefix ? e->prefix : "");
+        if (n <= 0 || (size_t)n >= sizeof loc->extra[i].prefix || e->transport == 0) {
+            if (err && cap)
+                snprintf(err, cap, "extra SRV name %zu is not usable", i + 1);
+            return VX_EINVAL;
+        }
+        loc->extra[i].transport = e->transport;
+    }
+    loc->extra_count = o->extra_srv_count;
+    loc->opts.extra_srv = NULL;
+    loc->opts.extra_srv_count = 0;
+    return VX_OK;
+}
+
 static int setup(vx__sip_locator *loc, const char *uri, const vx__sip_opts *opts, char *err,
                  size_t cap)
 {
     if (opts)
         loc->opts = *opts;
+    int rc = copy_extra_srv(loc, err, cap);
+    if (rc != VX_OK)
+        return rc;
     if (loc->opts.transports == 0)
         loc->opts.transports = VX__SIP_UDP | VX__SIP_TCP | VX__SIP_TLS;
     if (loc->opts.families == 0)
@@ -336,7 +365,7 @@ static int setup(vx__sip_locator *loc, const char *uri, const vx__sip_opts *opts
             snprintf(err, cap, "too many fallback domains (at most %d)", VX__SIP_MAX_DOMAINS - 1);
         return VX_EINVAL;
     }
-    int rc = add_job(loc, uri, err, cap);
+    rc = add_job(loc, uri, err, cap);
     for (size_t i = 0; rc == VX_OK && i < loc->opts.fallback_count; i++)
         rc = add_fallback(loc, loc->opts.fallback_domains[i], i, err, cap);
     /* The caller's array is not ours to keep. */

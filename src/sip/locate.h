@@ -71,6 +71,15 @@
 #define VX__SIP_MAX_ADDRS 32    /* addresses kept per A or AAAA answer */
 #define VX__SIP_MAX_TARGETS 256 /* targets in a result */
 #define VX__SIP_MAX_DOMAINS 8   /* the URI's domain plus fallbacks */
+#define VX__SIP_MAX_EXTRA_SRV 8 /* opts->extra_srv entries kept */
+#define VX__SIP_SRV_PREFIX_MAX 64
+
+/* An SRV service name a client consults besides RFC 3263's, as a prefix of the SIP domain
+ * ("_sipinternaltls._tcp"; Lync/Skype clients ask these), with the transport it stands for. */
+typedef struct vx__sip_srv_name {
+    const char *prefix;
+    vx__sip_transport transport;
+} vx__sip_srv_name;
 
 enum vx__sip_family { VX__SIP_AF_V4 = 1u << 0, VX__SIP_AF_V6 = 1u << 1 };
 
@@ -100,6 +109,11 @@ typedef struct vx__sip_opts {
     bool has_preferred;
     vx__sip_transport preferred_transport;
     struct sockaddr_storage preferred;
+    const vx__sip_srv_name *extra_srv; /* asked after the default SRV names (copied) */
+    size_t extra_srv_count;
+    bool every_path; /* the audit's mode: ask the SRV names of every usable NAPTR record, the
+                        default names and extra_srv, whatever NAPTR says, so that each name a
+                        client could use is seen; targets from all of them, in that order */
 } vx__sip_opts;
 
 /* How a target was found. */
@@ -147,6 +161,17 @@ typedef struct vx__sip_drop {
     uint16_t port;
 } vx__sip_drop;
 
+/* An SRV name the locator asked, in the order asked (the audit's view of the chain). */
+typedef struct vx__sip_service {
+    const char *owner;  /* "_sip._udp.example.com." */
+    const char *domain; /* the SIP domain located */
+    vx__sip_transport transport;
+    vx__sip_source source; /* NAPTR: a NAPTR replacement; SRV: a default or extra name */
+    bool extra;            /* from opts->extra_srv */
+    int status;            /* of the SRV lookup (VX_OK, VX_ENOTFOUND, VX_ETIMEDOUT ...) */
+    size_t record_count;   /* SRV records answered, "." included */
+} vx__sip_service;
+
 typedef struct vx__sip_result {
     int status;              /* VX_OK when count > 0 (held targets included); otherwise why
                                 there is nothing:
@@ -158,6 +183,8 @@ typedef struct vx__sip_result {
     size_t held_count; /* of which held down */
     vx__sip_drop *drops;
     size_t drop_count;
+    vx__sip_service *services;
+    size_t service_count;
     char **strings; /* storage for the strings above (private) */
     size_t string_count;
 } vx__sip_result;
@@ -203,6 +230,16 @@ typedef int (*vx__sip_lookup_fn)(void *ctx, const char *name, uint16_t type, vx_
  * gives VX_EINVAL / VX_EUNSUPPORTED with the reason in err and *out = NULL. */
 int vx__sip_locate(const char *uri, const vx__sip_opts *opts, vx__sip_lookup_fn lookup, void *ctx,
                    vx__sip_result **out, char *err, size_t errcap);
+
+/* The SRV name of a transport at a domain (RFC 3263 §4.1: "_sip._udp.", "_sip._tcp.",
+ * "_sips._tcp.", "_sip._sctp." + domain). VX_EINVAL when it would not be a valid name. */
+int vx__sip_srv_owner(vx__sip_transport t, const char *domain, char *out, size_t cap);
+
+/* The questions a client may start RFC 3263 location of domain with, in the order it asks
+ * them: NAPTR at the domain, then SRV for TLS, TCP and UDP (the callers that watch a chain's
+ * entry points: the audit's seeds, the monitor's resolver comparison). */
+typedef void (*vx__sip_question_fn)(void *ctx, const char *name, uint16_t type);
+int vx__sip_entry_questions(const char *domain, vx__sip_question_fn fn, void *ctx);
 
 const char *vx__sip_source_name(vx__sip_source s);    /* "numeric", "naptr", "srv", "a" */
 const char *vx__sip_drop_name(vx__sip_drop_reason r); /* "policy", "no-service", ... */

@@ -47,6 +47,7 @@ typedef struct vx__sip_srv_step {
     size_t lk;
     vx__sip_transport transport;
     vx__sip_source source;
+    bool extra;   /* one of opts.extra_srv */
     uint32_t ttl; /* of the NAPTR record that led here; UINT32_MAX otherwise */
 } vx__sip_srv_step;
 
@@ -71,15 +72,22 @@ typedef struct vx__sip_job {
     int stage;
     size_t naptr_lk;
     vx__sip_transport naptr_transport; /* of the first usable NAPTR record, 0 if none */
-    vx__sip_srv_step srv[VX__SIP_MAX_NAPTR + 4];
+    vx__sip_srv_step srv[VX__SIP_MAX_NAPTR + 4 + VX__SIP_MAX_EXTRA_SRV];
     size_t srv_count;
     vx__sip_host_step *hosts;
     size_t host_count;
     size_t targets_found;
 } vx__sip_job;
 
+typedef struct vx__sip_extra_copy {
+    char prefix[VX__SIP_SRV_PREFIX_MAX];
+    vx__sip_transport transport;
+} vx__sip_extra_copy;
+
 struct vx__sip_locator {
     vx__sip_opts opts;
+    vx__sip_extra_copy extra[VX__SIP_MAX_EXTRA_SRV];
+    size_t extra_count;
     vx__sip_xorshift rng;
     vx__sip_job jobs[VX__SIP_MAX_DOMAINS];
     size_t job_count;
@@ -107,6 +115,8 @@ void vx__sip_job_clear(vx__sip_job *job);
 vx__sip_result *vx__sip_result_new(void);
 void vx__sip_add_target(vx__sip_locator *loc, vx__sip_job *job, const vx__sip_host_step *host,
                         const vx__sip_addr *addr, uint32_t ttl);
+void vx__sip_add_service(vx__sip_locator *loc, const vx__sip_job *job, const vx__sip_srv_step *step,
+                         const vx__sip_lookup *lk);
 void vx__sip_add_drop(vx__sip_locator *loc, const vx__sip_job *job, vx__sip_drop_reason why,
                       const char *name, vx__sip_transport t, uint16_t port);
 void vx__sip_result_finish(vx__sip_locator *loc);

@@ -159,6 +159,32 @@ void vx__sip_add_drop(vx__sip_locator *loc, const vx__sip_job *job, vx__sip_drop
     r->drops[r->drop_count++] = d;
 }
 
+void vx__sip_add_service(vx__sip_locator *loc, const vx__sip_job *job, const vx__sip_srv_step *step,
+                         const vx__sip_lookup *lk)
+{
+    vx__sip_result *r = loc->res;
+    if (r->service_count == VX__SIP_MAX_TARGETS)
+        return;
+    vx__sip_service *grown = realloc(r->services, (r->service_count + 1) * sizeof *grown);
+    if (!grown) {
+        vx__sip_note_error(loc, VX_ENOMEM);
+        return;
+    }
+    r->services = grown;
+    vx__sip_service s = {.owner = keep(r, lk->origname),
+                         .domain = keep(r, job->uri.host),
+                         .transport = step->transport,
+                         .source = step->source,
+                         .extra = step->extra,
+                         .status = lk->status,
+                         .record_count = lk->srv_count};
+    if (!s.owner || !s.domain) {
+        vx__sip_note_error(loc, VX_ENOMEM);
+        return;
+    }
+    r->services[r->service_count++] = s;
+}
+
 void vx__sip_result_finish(vx__sip_locator *loc)
 {
     vx__sip_result *r = loc->res;
@@ -218,6 +244,7 @@ void vx__sip_result_free(vx__sip_result *res)
     free(res->strings);
     free(res->targets);
     free(res->drops);
+    free(res->services);
     free(res);
 }
 

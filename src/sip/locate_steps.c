@@ -75,7 +75,11 @@ static void add_srv_step(vx__sip_locator *loc, vx__sip_job *job, vx__sip_transpo
     size_t lk = vx__sip_lk_add(loc, name, VX__SIP_RR_SRV);
     if (lk == VX__SIP_NO_LOOKUP)
         return;
-    job->srv[job->srv_count++] = (vx__sip_srv_step){lk, t, source, ttl};
+    /* every_path may reach one name twice (a NAPTR replacement that is a default name). */
+    for (size_t i = 0; i < job->srv_count; i++)
+        if (job->srv[i].lk == lk && job->srv[i].transport == t)
+            return;
+    job->srv[job->srv_count++] = (vx__sip_srv_step){lk, t, source, false, ttl};
 }
 
 /* Asks A/AAAA for every host and moves to the address stage (or ends the job if there is
@@ -163,6 +167,27 @@ static const char *srv_prefix(vx__sip_transport t)
     return "_sip._udp";
 }
 
+int vx__sip_srv_owner(vx__sip_transport t, const char *domain, char *out, size_t cap)
+{
+    char norm[VX__NAME_TEXT_MAX];
+    if (!domain || !out || vx__name_normalize(domain, norm, sizeof norm) != VX_OK)
+        return VX_EINVAL;
+    return srv_name(srv_prefix(t), norm, out, cap) ? VX_OK : VX_EINVAL;
+}
+
+int vx__sip_entry_questions(const char *domain, vx__sip_question_fn fn, void *ctx)
+{
+    static const vx__sip_transport order[] = {VX__SIP_TLS, VX__SIP_TCP, VX__SIP_UDP};
+    char norm[VX__NAME_TEXT_MAX], name[VX__NAME_TEXT_MAX];
+    if (!fn || !domain || vx__name_normalize(domain, norm, sizeof norm) != VX_OK)
+        return VX_EINVAL;
+    fn(ctx, norm, VX__SIP_RR_NAPTR);
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (srv_name(srv_prefix(order[i]), norm, name, sizeof name))
+            fn(ctx, name, VX__SIP_RR_SRV);
+    return VX_OK;
+}
+
 /* RFC 3263 §4.2: a transport but no port → SRV for that transport only. */
 static void start_explicit_transport(vx__sip_locator *loc, vx__sip_job *job)
 {
@@ -237,6 +262,16 @@ static void add_default_srv_steps(vx__sip_locator *loc, vx__sip_job *job)
         if (srv_name(srv_prefix(order[i]), job->target, name, sizeof name))
             add_srv_step(loc, job, order[i], name, VX__SIP_SRC_SRV, UINT32_MAX);
     }
+    for (size_t i = 0; i < loc->extra_count; i++) {
+        vx__sip_transport t = loc->extra[i].transport;
+        if (!supported(loc, t) || (job->uri.secure && t != VX__SIP_TLS) ||
+            !srv_name(loc->extra[i].prefix, job->target, name, sizeof name))
+            continue;
+        size_t before = job->srv_count;
+        add_srv_step(loc, job, t, name, VX__SIP_SRC_SRV, UINT32_MAX);
+        if (job->srv_count > before)
+            job->srv[before].extra = true;
+    }
 }
 
 static void after_naptr(vx__sip_locator *loc, vx__sip_job *job)
@@ -258,7 +293,7 @@ static void after_naptr(vx__sip_locator *loc, vx__sip_job *job)
                      min_ttl(use[i]->ttl, lk->ttl_floor));
     if (n > 0)
         job->naptr_transport = use[0]->transport;
-    else
+    if (n == 0 || loc->opts.every_path)
         add_default_srv_steps(loc, job);
     job->stage = VX__SIP_ST_SRV;
 }
@@ -302,6 +337,8 @@ static void after_srv(vx__sip_locator *loc, vx__sip_job *job)
     bool any = false;
     for (size_t i = 0; i < job->srv_count; i++) {
         const vx__sip_lookup *lk = vx__sip_lk_at(loc, job->srv[i].lk);
+        if (lk)
+            vx__sip_add_service(loc, job, &job->srv[i], lk);
         if (!lk || lk->status != VX_OK || lk->srv_count == 0)
             continue;
         any = true;

@@ -1132,6 +1132,95 @@ static void test_result_append_second_source(void **state)
     vx__sip_health_free(fb.h);
 }
 
+/* ---- the audit's mode: every path, extra SRV names, the services asked ------------------- */
+
+static void test_every_path_asks_default_names_despite_naptr(void **state)
+{
+    (void)state;
+    zone_example_com();
+    /* a default name that no NAPTR record points to, with its own server */
+    at("example.com.", VX__SIP_RR_NAPTR)->n_naptr = 1; /* SIP+D2U only */
+    z_srv("_sips._tcp.example.com.", 0, 0, 5061, "tls.example.com.");
+    vx__sip_opts o = opts_default();
+    vx__sip_result *client = locate_ok("sip:example.com", &o);
+    assert_false(was_asked("_sips._tcp.example.com.", VX__SIP_RR_SRV));
+    assert_int_equal(client->service_count, 1);
+    vx__sip_result_free(client);
+    reset(NULL);
+    zone_example_com();
+    at("example.com.", VX__SIP_RR_NAPTR)->n_naptr = 1;
+    o = opts_default();
+    o.every_path = true;
+    vx__sip_result *r = locate_ok("sip:example.com", &o);
+    assert_true(was_asked("_sips._tcp.example.com.", VX__SIP_RR_SRV));
+    assert_true(was_asked("_sip._tcp.example.com.", VX__SIP_RR_SRV));
+    /* the NAPTR's name first (asked once though it is also a default name), then TLS, TCP */
+    assert_int_equal(r->service_count, 3);
+    assert_string_equal(r->services[0].owner, "_sip._udp.example.com.");
+    assert_int_equal(r->services[0].source, VX__SIP_SRC_NAPTR);
+    assert_string_equal(r->services[1].owner, "_sips._tcp.example.com.");
+    assert_int_equal(r->services[1].transport, VX__SIP_TLS);
+    assert_int_equal(r->services[1].source, VX__SIP_SRC_SRV);
+    assert_int_equal(r->services[1].record_count, 1);
+    assert_int_equal(r->services[2].status, VX_OK);
+    expect_target(r, 0, VX__SIP_UDP, "udp.example.com.", "[2001:db8::3]:5060", VX__SIP_SRC_NAPTR);
+    expect_target(r, 2, VX__SIP_TLS, "tls.example.com.", "192.0.2.1:5061", VX__SIP_SRC_SRV);
+    expect_target(r, 3, VX__SIP_TCP, "tcp.example.com.", "192.0.2.2:5060", VX__SIP_SRC_SRV);
+    vx__sip_result_free(r);
+}
+
+static void test_extra_srv_names(void **state)
+{
+    (void)state;
+    static const vx__sip_srv_name lync[] = {{"_sipinternaltls._tcp", VX__SIP_TLS}};
+    z_srv("_sipinternaltls._tcp.example.com.", 0, 0, 5061, "edge.example.com.");
+    z_addr("edge.example.com.", "192.0.2.7");
+    vx__sip_opts o = opts_default();
+    o.extra_srv = lync;
+    o.extra_srv_count = 1;
+    vx__sip_result *r = locate_ok("sip:example.com", &o);
+    assert_int_equal(r->count, 1);
+    expect_target(r, 0, VX__SIP_TLS, "edge.example.com.", "192.0.2.7:5061", VX__SIP_SRC_SRV);
+    assert_int_equal(r->service_count, 4);
+    assert_true(r->services[3].extra);
+    assert_int_equal(r->services[0].status, VX_ENOTFOUND);
+    vx__sip_result_free(r);
+    /* bounds: too many, or a prefix that is not usable */
+    vx__sip_srv_name many[VX__SIP_MAX_EXTRA_SRV + 1];
+    for (size_t i = 0; i < VX__SIP_MAX_EXTRA_SRV + 1; i++)
+        many[i] = lync[0];
+    char err[128];
+    o.extra_srv = many;
+    o.extra_srv_count = VX__SIP_MAX_EXTRA_SRV + 1;
+    assert_int_equal(vx__sip_locate("sip:example.com", &o, lookup, NULL, &r, err, sizeof err),
+                     VX_EINVAL);
+    vx__sip_srv_name bad = {NULL, VX__SIP_TLS};
+    o.extra_srv = &bad;
+    o.extra_srv_count = 1;
+    assert_int_equal(vx__sip_locate("sip:example.com", &o, lookup, NULL, &r, err, sizeof err),
+                     VX_EINVAL);
+}
+
+static void collect(void *ctx, const char *name, uint16_t type)
+{
+    char *out = ctx;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s%s/%s", n ? " " : "", name, type_name(type));
+}
+
+static void test_entry_questions_and_srv_owner(void **state)
+{
+    (void)state;
+    char got[512] = "", name[256];
+    assert_int_equal(vx__sip_entry_questions("Example.COM", collect, got), VX_OK);
+    assert_string_equal(got, "example.com./NAPTR _sips._tcp.example.com./SRV "
+                             "_sip._tcp.example.com./SRV _sip._udp.example.com./SRV");
+    assert_int_equal(vx__sip_srv_owner(VX__SIP_SCTP, "example.com.", name, sizeof name), VX_OK);
+    assert_string_equal(name, "_sip._sctp.example.com.");
+    assert_int_equal(vx__sip_srv_owner(VX__SIP_UDP, "bad..name", name, sizeof name), VX_EINVAL);
+    assert_int_equal(vx__sip_entry_questions(NULL, collect, got), VX_EINVAL);
+}
+
 #define T(f) cmocka_unit_test_setup(f, reset)
 
 int main(void)
@@ -1174,6 +1263,9 @@ int main(void)
         T(test_affinity_puts_registrar_first),
         T(test_every_target_held_moves_to_next_domain),
         T(test_result_append_second_source),
+        T(test_every_path_asks_default_names_despite_naptr),
+        T(test_extra_srv_names),
+        T(test_entry_questions_and_srv_owner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
