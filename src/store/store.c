@@ -22,6 +22,11 @@ const char *vx__store_last_error(const vx__store *s)
     return s ? s->err : "no store";
 }
 
+vx__store_fault vx__store_last_fault(const vx__store *s)
+{
+    return s && s->err[0] ? s->fault : VX__STORE_FAULT_NONE;
+}
+
 /* libpq's messages span lines ("...failed: No such file\n\tIs the server running...?\n");
  * an error is reported as one line: whitespace runs become one space, none trails. */
 static void one_line(char *text)
@@ -40,15 +45,32 @@ static void one_line(char *text)
     *w = '\0';
 }
 
+static int fail_v(vx__store *s, vx__store_fault fault, const char *fmt, va_list ap)
+{
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    one_line(s->err);
+    s->fault = fault;
+    return VX_EIO;
+}
+
 int vx__store_fail(vx__store *s, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    int rc = fail_v(s, VX__STORE_FAULT_IO, fmt, ap);
     va_end(ap);
-    one_line(s->err);
-    return VX_EIO;
+    return rc;
+}
+
+int vx__store_fail_as(vx__store *s, vx__store_fault fault, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    int rc = fail_v(s, fault, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ---- URL ----------------------------------------------------------------------------------- */
@@ -104,7 +126,22 @@ static int parse_url(const char *url, url_kind *kind, const char **target, char 
 
 /* ---- open / close -------------------------------------------------------------------------- */
 
-int vx__store_open(const char *url, vx__store **out, char *err, size_t errcap)
+/* A write that changes nothing but still goes through the journal and a commit to the disk:
+ * what fails when the disk is full or the database refuses writes. */
+static int probe_write(vx__store *s)
+{
+    int rc = vx__store_begin(s);
+
+    if (rc == VX_OK)
+        rc = vx__store_exec(s,
+                            "UPDATE schema_version SET applied_ms = applied_ms"
+                            " WHERE version = (SELECT max(version) FROM schema_version)",
+                            NULL, 0);
+    return vx__store_end(s, rc);
+}
+
+static int open_store(const char *url, vx__store **out, bool writable, vx__store_fault *fault,
+                      char *err, size_t errcap)
 {
     char scratch[8];
     url_kind kind;
@@ -115,6 +152,8 @@ int vx__store_open(const char *url, vx__store **out, char *err, size_t errcap)
         errcap = sizeof scratch;
     }
     err[0] = '\0';
+    if (fault)
+        *fault = VX__STORE_FAULT_NONE;
     if (!out)
         return VX_EINVAL;
     *out = NULL;
@@ -125,15 +164,32 @@ int vx__store_open(const char *url, vx__store **out, char *err, size_t errcap)
     if (!s)
         return VX_ENOMEM;
     rc = kind == URL_PG ? vx__store_pg_open(s, target) : vx__store_sqlite_open(s, target);
+    if (rc == VX_OK && writable && s->be->check_writable)
+        rc = s->be->check_writable(s);
     if (rc == VX_OK)
         rc = vx__store_migrate(s);
+    if (rc == VX_OK && writable)
+        rc = probe_write(s);
     if (rc != VX_OK) {
         snprintf(err, errcap, "%s", s->err[0] ? s->err : vx_strerror(rc));
+        if (fault)
+            *fault = s->err[0] ? s->fault : VX__STORE_FAULT_IO;
         vx__store_close(s);
         return rc;
     }
     *out = s;
     return VX_OK;
+}
+
+int vx__store_open(const char *url, vx__store **out, char *err, size_t errcap)
+{
+    return open_store(url, out, false, NULL, err, errcap);
+}
+
+int vx__store_open_writable(const char *url, vx__store **out, vx__store_fault *fault, char *err,
+                            size_t errcap)
+{
+    return open_store(url, out, true, fault, err, errcap);
 }
 
 void vx__store_close(vx__store *s)

@@ -13,7 +13,16 @@
  * vx__store_undelivered(). Event ids increase with time.
  *
  * Errors: VX_OK, VX_EIO (the database failed; err says why), VX_EINVAL (bad URL), VX_ENOMEM.
+ * An error names its cause as the database gave it: SQLite's message, extended result code and
+ * the system errno behind it ("sqlite: disk I/O error (SQLITE_IOERR_WRITE; errno 28: No space
+ * left on device)"), PostgreSQL's message and SQLSTATE.
  * A store handle is used from one thread at a time.
+ *
+ * SQLite writes its WAL index through a shared memory mapping of the -shm file; once that file
+ * cannot be written (immutable, on a file system remounted read-only) a write through the
+ * mapping is a SIGBUS, not an error. So before each statement outside a transaction and at
+ * close the backend checks that the database's files are writable; when they are not, the
+ * statement fails with the errno and the connection is closed without a checkpoint.
  */
 #ifndef VX_STORE_STORE_H
 #define VX_STORE_STORE_H
@@ -28,6 +37,23 @@ typedef struct vx__store vx__store;
 
 int vx__store_open(const char *url, vx__store **out, char *err, size_t errcap);
 void vx__store_close(vx__store *s);
+
+/* Why the store cannot be written: the monitor's exit status (sysexits) follows it. */
+typedef enum vx__store_fault {
+    VX__STORE_FAULT_NONE = 0,
+    VX__STORE_FAULT_CREATE, /* cannot be created or opened for writing: a read-only file or
+                               directory, a directory that cannot be made, no permission */
+    VX__STORE_FAULT_IO      /* an I/O error: a full disk, a failing device, a database server
+                               that cannot be reached or refuses the write */
+} vx__store_fault;
+
+/* vx__store_open, then proof that the store can be written (what the monitor needs before it
+ * runs): the database file and its directory are writable (SQLite's WAL creates files beside
+ * it) and one small transaction commits. On failure *fault says which kind (may be NULL). */
+int vx__store_open_writable(const char *url, vx__store **out, vx__store_fault *fault, char *err,
+                            size_t errcap);
+/* The kind of the last failure (VX__STORE_FAULT_NONE when none). */
+vx__store_fault vx__store_last_fault(const vx__store *s);
 const char *vx__store_backend(const vx__store *s); /* "sqlite" or "postgresql" */
 /* The last failure, one line in the database's own words ("" when none). */
 const char *vx__store_last_error(const vx__store *s);

@@ -46,6 +46,8 @@ typedef struct vx__store_driver {
     void (*finish)(vx__sq *q);
     int (*script)(vx__store *s, const char *sql); /* several statements, no parameters */
     void (*close)(vx__store *s);
+    /* What a writer needs beyond the connection (files, directory), before the first write. */
+    int (*check_writable)(vx__store *s);
     const char *begin_sql;         /* a write transaction */
     const char *migrate_lock_sql;  /* taken in the migration transaction, or NULL */
     const char *cycle_lock_sql;    /* taken in a cycle's transaction, or NULL */
@@ -57,6 +59,7 @@ struct vx__store {
     const vx__store_driver *be;
     void *db; /* sqlite3 * or PGconn * */
     bool in_tx;
+    vx__store_fault fault; /* what kind of failure err describes */
     char err[512];
 };
 
@@ -66,8 +69,11 @@ extern const vx__store_driver vx__store_pg_backend;
 int vx__store_sqlite_open(vx__store *s, const char *path);
 int vx__store_pg_open(vx__store *s, const char *conninfo);
 
-/* Records an error message (printf-style) and returns VX_EIO. */
+/* Records an error message (printf-style) and returns VX_EIO; the fault is VX__STORE_FAULT_IO
+ * unless the backend set another one (vx__store_fail_as). */
 int vx__store_fail(vx__store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vx__store_fail_as(vx__store *s, vx__store_fault fault, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Runs a statement to its end, ignoring any rows. */
 int vx__store_exec(vx__store *s, const char *sql, const vx__sp *params, int n);

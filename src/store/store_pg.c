@@ -81,6 +81,23 @@ static void convert(const vx__sp *params, int n, pgx_params *out)
     }
 }
 
+/* The server's message and, when the server answered at all, its SQLSTATE ("25006": a read-only
+ * transaction; "57P01": the server is shutting down). Refused writes (read-only, no privilege,
+ * authentication) are the store's CREATE fault; the rest are I/O, a lost connection included. */
+static int pgx_fail(vx__store *s, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    vx__store_fault fault = VX__STORE_FAULT_IO;
+
+    if (state && (strncmp(state, "25", 2) == 0 || strncmp(state, "28", 2) == 0 ||
+                  strcmp(state, "42501") == 0))
+        fault = VX__STORE_FAULT_CREATE;
+    if (state)
+        return vx__store_fail_as(s, fault, "postgresql: %s (SQLSTATE %s)",
+                                 PQerrorMessage(conn_of(s)), state);
+    return vx__store_fail_as(s, fault, "postgresql: %s", PQerrorMessage(conn_of(s)));
+}
+
 /* A server restart or a dropped connection would otherwise fail every later call; reconnect
  * between transactions only, never inside one (its earlier statements are gone). */
 static void revive(vx__store *s)
@@ -101,7 +118,7 @@ static int pgx_query(vx__store *s, const char *sql, const vx__sp *params, int n,
     PGresult *res = PQexecParams(conn_of(s), sql, n, pp.types, pp.values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        int rc = vx__store_fail(s, "postgresql: %s", PQerrorMessage(conn_of(s)));
+        int rc = pgx_fail(s, res);
         PQclear(res);
         return rc;
     }
@@ -160,7 +177,7 @@ static int pgx_script(vx__store *s, const char *sql)
     ExecStatusType st = PQresultStatus(res);
     int rc = VX_OK;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        rc = vx__store_fail(s, "postgresql: %s", PQerrorMessage(conn_of(s)));
+        rc = pgx_fail(s, res);
     PQclear(res);
     return rc;
 }
@@ -188,6 +205,7 @@ const vx__store_driver vx__store_pg_backend = {
     .finish = pgx_finish,
     .script = pgx_script,
     .close = pgx_close,
+    .check_writable = NULL, /* the write probe says it all */
     .begin_sql = "BEGIN",
     .migrate_lock_sql = LOCK_MIGRATE,
     .cycle_lock_sql = LOCK_CYCLE,

@@ -14,14 +14,24 @@
  * cannot wait for the lock (SQLite returns BUSY at once to avoid a deadlock).
  * Prepared statements are kept per connection and reused (the SQL is the same few statements
  * over and over: a quiet monitoring cycle writes hundreds of thousands of RTT samples).
+ *
+ * Failures are reported with SQLite's message, its extended result code by name and the errno
+ * of the system call that failed (sqlite3_system_errno), so that "disk I/O error" says which
+ * disk trouble. The WAL index is written through a shared mapping of the -shm file, and a write
+ * through a mapping of a file that cannot be written is a SIGBUS (the kernel has no other way
+ * to say it): so a statement that starts outside a transaction first checks that the files are
+ * writable (access(2), a few microseconds), and a close on unwritable files skips the
+ * checkpoint SQLite would otherwise run through the mapping.
  */
 #include "store/store_impl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -42,6 +52,7 @@ typedef struct sq_conn {
     sqlite3 *db;
     cached_stmt cache[STMT_CACHE];
     size_t next_victim;
+    char *path; /* the database file; -wal and -shm lie beside it */
 } sq_conn;
 
 struct vx__sq {
@@ -58,6 +69,123 @@ static sq_conn *conn_of(const vx__store *s)
 static sqlite3 *db_of(const vx__store *s)
 {
     return conn_of(s)->db;
+}
+
+/* ---- errors -------------------------------------------------------------------------------- */
+
+#define CODE(c)                                                                                    \
+    {                                                                                              \
+        c, #c                                                                                      \
+    }
+static const struct {
+    int code;
+    const char *name;
+} code_names[] = {
+    CODE(SQLITE_IOERR_READ),
+    CODE(SQLITE_IOERR_SHORT_READ),
+    CODE(SQLITE_IOERR_WRITE),
+    CODE(SQLITE_IOERR_FSYNC),
+    CODE(SQLITE_IOERR_DIR_FSYNC),
+    CODE(SQLITE_IOERR_TRUNCATE),
+    CODE(SQLITE_IOERR_FSTAT),
+    CODE(SQLITE_IOERR_UNLOCK),
+    CODE(SQLITE_IOERR_RDLOCK),
+    CODE(SQLITE_IOERR_DELETE),
+    CODE(SQLITE_IOERR_ACCESS),
+    CODE(SQLITE_IOERR_LOCK),
+    CODE(SQLITE_IOERR_CLOSE),
+    CODE(SQLITE_IOERR_SHMOPEN),
+    CODE(SQLITE_IOERR_SHMSIZE),
+    CODE(SQLITE_IOERR_SHMLOCK),
+    CODE(SQLITE_IOERR_SHMMAP),
+    CODE(SQLITE_IOERR_SEEK),
+    CODE(SQLITE_IOERR_MMAP),
+    CODE(SQLITE_IOERR_CORRUPTFS),
+    CODE(SQLITE_READONLY_RECOVERY),
+    CODE(SQLITE_READONLY_CANTLOCK),
+    CODE(SQLITE_READONLY_ROLLBACK),
+    CODE(SQLITE_READONLY_DBMOVED),
+    CODE(SQLITE_READONLY_CANTINIT),
+    CODE(SQLITE_READONLY_DIRECTORY),
+    CODE(SQLITE_CANTOPEN_ISDIR),
+    CODE(SQLITE_CANTOPEN_FULLPATH),
+    CODE(SQLITE_CANTOPEN_NOTEMPDIR),
+    CODE(SQLITE_BUSY_SNAPSHOT),
+    CODE(SQLITE_ERROR),
+    CODE(SQLITE_PERM),
+    CODE(SQLITE_BUSY),
+    CODE(SQLITE_LOCKED),
+    CODE(SQLITE_NOMEM),
+    CODE(SQLITE_READONLY),
+    CODE(SQLITE_IOERR),
+    CODE(SQLITE_CORRUPT),
+    CODE(SQLITE_FULL),
+    CODE(SQLITE_CANTOPEN),
+    CODE(SQLITE_PROTOCOL),
+    CODE(SQLITE_CONSTRAINT),
+    CODE(SQLITE_MISUSE),
+    CODE(SQLITE_AUTH),
+    CODE(SQLITE_NOTADB),
+};
+#undef CODE
+
+static void code_name(int code, char *out, size_t cap)
+{
+    for (size_t i = 0; i < sizeof code_names / sizeof code_names[0]; i++) {
+        if (code_names[i].code == code) {
+            snprintf(out, cap, "%s", code_names[i].name);
+            return;
+        }
+    }
+    snprintf(out, cap, "SQLite code %d", code);
+}
+
+/* Cannot create or open for writing (the monitor exits EX_CANTCREAT) or an I/O failure. */
+static vx__store_fault fault_of(int code)
+{
+    switch (code & 0xff) {
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return VX__STORE_FAULT_CREATE;
+    default:
+        return VX__STORE_FAULT_IO;
+    }
+}
+
+/* "sqlite: WHAT: disk I/O error (SQLITE_IOERR_WRITE; errno 28: No space left on device)". */
+static int sq_fail(vx__store *s, const char *what)
+{
+    sqlite3 *db = db_of(s);
+    int code = sqlite3_extended_errcode(db), sys = sqlite3_system_errno(db);
+    char name[48], why[128] = "";
+
+    code_name(code, name, sizeof name);
+    if (sys)
+        snprintf(why, sizeof why, "; errno %d: %s", sys, strerror(sys));
+    return vx__store_fail_as(s, fault_of(code), "sqlite: %s%s%s (%s%s)", what ? what : "",
+                             what ? ": " : "", sqlite3_errmsg(db), name, why);
+}
+
+/* The database file, its -wal and its -shm can be written (a missing one will be created).
+ * Checked before SQLite touches its shared mapping: see the comment at the top. */
+static int files_writable(vx__store *s)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    const char *path = conn_of(s)->path;
+    char file[PATH_MAX];
+
+    for (size_t i = 0; path && i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+        if (access(file, W_OK) != 0 && errno != ENOENT) {
+            int e = errno;
+            return vx__store_fail_as(s, VX__STORE_FAULT_CREATE,
+                                     "sqlite: %s cannot be written (errno %d: %s)", file, e,
+                                     strerror(e));
+        }
+    }
+    return VX_OK;
 }
 
 /* A free cached statement for sql, or a slot to prepare it in (the least recently taken one
@@ -133,18 +261,20 @@ static int sq_query(vx__store *s, const char *sql, const vx__sp *params, int n, 
     bool hit;
 
     *out = NULL;
+    if (!s->in_tx && files_writable(s) != VX_OK)
+        return VX_EIO;
     cached_stmt *slot = cache_slot(conn_of(s), sql, &hit);
     if (hit) {
         st = slot->st;
     } else if (sqlite3_prepare_v2(db_of(s), sql, -1, &st, NULL) != SQLITE_OK) {
-        return vx__store_fail(s, "sqlite: %s", sqlite3_errmsg(db_of(s)));
+        return sq_fail(s, NULL);
     } else if (slot) {
         slot->st = st;
     }
     if (slot)
         slot->in_use = true;
     if (bind_all(st, params, n) != SQLITE_OK) {
-        int rc = vx__store_fail(s, "sqlite: %s", sqlite3_errmsg(db_of(s)));
+        int rc = sq_fail(s, NULL);
         release_stmt(st, slot);
         return rc;
     }
@@ -167,7 +297,7 @@ static int sq_step(vx__sq *q)
         return 1;
     if (rc == SQLITE_DONE)
         return 0;
-    return vx__store_fail(q->s, "sqlite: %s", sqlite3_errmsg(db_of(q->s)));
+    return sq_fail(q->s, NULL);
 }
 
 static bool sq_is_null(vx__sq *q, int col)
@@ -200,24 +330,59 @@ static void sq_finish(vx__sq *q)
 
 static int sq_script(vx__store *s, const char *sql)
 {
-    char *msg = NULL;
-
-    if (sqlite3_exec(db_of(s), sql, NULL, NULL, &msg) == SQLITE_OK)
+    if (!s->in_tx && files_writable(s) != VX_OK)
+        return VX_EIO;
+    if (sqlite3_exec(db_of(s), sql, NULL, NULL, NULL) == SQLITE_OK)
         return VX_OK;
-    int rc = vx__store_fail(s, "sqlite: %s", msg ? msg : sqlite3_errmsg(db_of(s)));
-    sqlite3_free(msg);
-    return rc;
+    return sq_fail(s, NULL);
 }
 
+/* The last connection to close checkpoints the WAL into the database through the -shm mapping:
+ * on files that cannot be written that would be a SIGBUS, so it is skipped (the WAL stays and
+ * the next open recovers from it, as after a crash). */
 static void sq_close(vx__store *s)
 {
     sq_conn *c = conn_of(s);
+    char keep[sizeof s->err];
+
+    memcpy(keep, s->err, sizeof keep);
+    if (c && c->db && files_writable(s) != VX_OK)
+        sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+    memcpy(s->err, keep, sizeof keep);
     for (size_t i = 0; c && i < STMT_CACHE; i++)
         sqlite3_finalize(c->cache[i].st);
-    if (c)
+    if (c) {
         sqlite3_close_v2(c->db);
+        free(c->path);
+    }
     free(c);
     s->db = NULL;
+}
+
+/* The monitor's start: a database opened read-only, or a directory where the WAL's files
+ * cannot be made, fails now with the reason instead of at the first commit. */
+static int sq_check_writable(vx__store *s)
+{
+    const char *path = conn_of(s)->path;
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+
+    if (sqlite3_db_readonly(db_of(s), "main") == 1) {
+        int e = access(path, W_OK) == 0 ? EROFS : errno;
+        return vx__store_fail_as(s, VX__STORE_FAULT_CREATE,
+                                 "sqlite: %s can only be opened read-only (errno %d: %s)", path, e,
+                                 strerror(e));
+    }
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1,
+             slash ? path : ".");
+    if (access(dir, W_OK) != 0) {
+        int e = errno;
+        return vx__store_fail_as(s, VX__STORE_FAULT_CREATE,
+                                 "sqlite: directory %s cannot be written (errno %d: %s); SQLite's "
+                                 "write-ahead log needs to create files beside the database",
+                                 dir, e, strerror(e));
+    }
+    return files_writable(s);
 }
 
 static const char *const MIGRATIONS[] = {
@@ -237,6 +402,7 @@ const vx__store_driver vx__store_sqlite_backend = {
     .finish = sq_finish,
     .script = sq_script,
     .close = sq_close,
+    .check_writable = sq_check_writable,
     .begin_sql = "BEGIN IMMEDIATE",
     .migrate_lock_sql = NULL, /* BEGIN IMMEDIATE already excludes other writers */
     .cycle_lock_sql = NULL,
@@ -262,9 +428,12 @@ static int make_parent_dir(vx__store *s, const char *path)
         if (*p != '/' && !end)
             continue;
         *p = '\0';
-        if (mkdir(dir, DIR_MODE) != 0 && errno != EEXIST)
-            rc = vx__store_fail(s, "cannot create directory %s for the database: %s", dir,
-                                strerror(errno));
+        if (mkdir(dir, DIR_MODE) != 0 && errno != EEXIST) {
+            int e = errno;
+            rc = vx__store_fail_as(s, VX__STORE_FAULT_CREATE,
+                                   "cannot create directory %s for the database (errno %d: %s)",
+                                   dir, e, strerror(e));
+        }
         if (end)
             break;
         *p = '/';
@@ -309,13 +478,17 @@ int vx__store_sqlite_open(vx__store *s, const char *path)
     if (!c)
         return VX_ENOMEM;
     s->db = c;
+    if (!(c->path = strdup(path)))
+        return VX_ENOMEM;
     int src = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     c->db = db;
-    if (src != SQLITE_OK) {
-        if (!db)
-            return VX_ENOMEM;
-        return vx__store_fail(s, "sqlite: cannot open %s: %s", path, sqlite3_errmsg(db));
-    }
+    if (!db)
+        return VX_ENOMEM;
     sqlite3_extended_result_codes(db, 1);
+    if (src != SQLITE_OK) {
+        char what[PATH_MAX + 16];
+        snprintf(what, sizeof what, "cannot open %s", path);
+        return sq_fail(s, what);
+    }
     return configure(s);
 }

@@ -1122,6 +1122,157 @@ static void test_sqlite_dir_impossible(void **state)
     assert_non_null(strstr(err, "plainfile"));
 }
 
+/* chattr +i / -i on paths (NULL-terminated); false when the file system or the process cannot
+ * (not root, no CAP_LINUX_IMMUTABLE, tmpfs): the caller skips. */
+static bool immutable(bool on, const char *const *paths)
+{
+    char cmd[2048];
+    int n = snprintf(cmd, sizeof cmd, "chattr %s", on ? "+i" : "-i");
+    for (size_t i = 0; paths[i]; i++)
+        if (access(paths[i], F_OK) == 0)
+            n += snprintf(cmd + n, sizeof cmd - (size_t)n, " '%s'", paths[i]);
+    snprintf(cmd + n, sizeof cmd - (size_t)n, " 2>/dev/null");
+    return system(cmd) == 0;
+}
+
+/* Runs fn in a child: a crash (the SIGBUS this guards against) fails the test instead of ending
+ * the suite. */
+static void in_child(void (*fn)(const fx *), const fx *f)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        fn(f);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("the store crashed with signal %d", WTERMSIG(status));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void child_check(bool ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "child: %s\n", what);
+        _exit(1);
+    }
+}
+
+/* Written to, then made immutable under the open handle: the next commit fails with the errno
+ * (and not with SIGBUS through the -shm mapping, which is what SQLite itself does), and the
+ * close does not crash either. */
+static void immutable_child(const fx *f)
+{
+    char wal[300], shm[300];
+    const char *paths[] = {f->path, wal, shm, NULL};
+    vx__events evs = {0};
+    vx__store *s = NULL;
+    char err[512];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    snprintf(shm, sizeof shm, "%s-shm", f->path);
+    child_check(vx__store_open(f->url, &s, err, sizeof err) == VX_OK, err);
+    child_check(commit(s, "a.example", "{}", 1, NULL, 0, NULL, &evs) == VX_OK, "first commit");
+    child_check(immutable(true, paths), "chattr +i");
+    int rc = commit(s, "a.example", "{}", 2, NULL, 0, NULL, &evs);
+    const char *why = vx__store_last_error(s);
+    bool said = strstr(why, "cannot be written") && strstr(why, "errno 1:");
+    bool fault = vx__store_last_fault(s) == VX__STORE_FAULT_CREATE;
+    child_check(vx__store_events_since(s, NULL, 0, 10, &evs) == VX_EIO, "a read fails too");
+    vx__store_close(s);
+    immutable(false, paths);
+    child_check(rc == VX_EIO, "the commit on immutable files fails");
+    child_check(said, why);
+    child_check(fault, "fault CREATE");
+    child_check(vx__store_open(f->url, &s, err, sizeof err) == VX_OK, err);
+    child_check(commit(s, "a.example", "{}", 3, NULL, 0, NULL, &evs) == VX_OK, "writable again");
+    vx__store_close(s);
+    vx__events_clear(&evs);
+}
+
+static void test_sqlite_immutable_files(void **state)
+{
+    fx *f = *state;
+    char probe[300];
+    snprintf(probe, sizeof probe, "%s/probe", f->dir);
+    FILE *fp = fopen(probe, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    const char *paths[] = {probe, NULL};
+    if (!immutable(true, paths))
+        skip(); /* needs root (CAP_LINUX_IMMUTABLE) on a file system with attributes */
+    immutable(false, paths);
+    in_child(immutable_child, f);
+}
+
+/* Makes path unwritable for this process: chattr +i as root (root ignores modes), else chmod. */
+static bool make_unwritable(const char *path, bool on, mode_t writable_mode)
+{
+    const char *paths[] = {path, NULL};
+    if (geteuid() == 0)
+        return immutable(on, paths);
+    return chmod(path, on ? writable_mode & 0555 : writable_mode) == 0;
+}
+
+static void open_writable_fails(const fx *f, const char *want)
+{
+    vx__store *s = NULL;
+    vx__store_fault fault = VX__STORE_FAULT_NONE;
+    char err[512];
+    assert_int_equal(vx__store_open_writable(f->url, &s, &fault, err, sizeof err), VX_EIO);
+    assert_null(s);
+    assert_int_equal(fault, VX__STORE_FAULT_CREATE);
+    if (!strstr(err, want))
+        fail_msg("\"%s\" not in \"%s\"", want, err);
+}
+
+/* A database the monitor cannot write is refused at open, with the reason: a read-only file, a
+ * read-only directory (the WAL's files are made there), a directory that cannot be made. */
+static void test_sqlite_open_writable(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__store_close(s);
+    char dir[256], err[512];
+    vx__store_fault fault = VX__STORE_FAULT_IO;
+    assert_int_equal(vx__store_open_writable(f->url, &s, &fault, err, sizeof err), VX_OK);
+    assert_int_equal(fault, VX__STORE_FAULT_NONE);
+    vx__store_close(s);
+    snprintf(dir, sizeof dir, "%s/lib/voxdns", f->dir);
+    if (!make_unwritable(f->path, true, 0640))
+        skip();
+    open_writable_fails(f, "history.db cannot be written (errno");
+    make_unwritable(f->path, false, 0640);
+    assert_true(make_unwritable(dir, true, 0750));
+    open_writable_fails(f, "directory");
+    make_unwritable(dir, false, 0750);
+    snprintf(f->url, sizeof f->url, "sqlite:%s/sub/new.db", dir);
+    assert_true(make_unwritable(dir, true, 0750));
+    open_writable_fails(f, "cannot create directory");
+    make_unwritable(dir, false, 0750);
+}
+
+/* SQLite's failures name the extended result code. */
+static void test_sqlite_error_names_the_code(void **state)
+{
+    fx *f = *state;
+    char path[300], url[320], err[512];
+    vx__store *s = NULL;
+    vx__store_fault fault;
+    snprintf(path, sizeof path, "%s/garbage.db", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < 512; i++)
+        fputs("not a database ", fp);
+    fclose(fp);
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    assert_int_equal(vx__store_open_writable(url, &s, &fault, err, sizeof err), VX_EIO);
+    assert_non_null(strstr(err, "(SQLITE_NOTADB)"));
+    assert_int_equal(fault, VX__STORE_FAULT_IO);
+}
+
 typedef struct holder {
     sqlite3 *db;
     useconds_t hold_us;
@@ -1205,6 +1356,9 @@ int main(void)
         T(test_sqlite_url_forms),
         T(test_sqlite_dir_impossible),
         T(test_sqlite_busy_waits),
+        T(test_sqlite_immutable_files),
+        T(test_sqlite_open_writable),
+        T(test_sqlite_error_names_the_code),
     };
 
     if (on_pg()) {
