@@ -34,12 +34,25 @@ static void store_failed(vx__http_resp *r, const vx__http_req *req, int rc)
 }
 
 /* Runs on the I/O thread that serves every connection (lane NOW): whatever it looks at must be
- * instant — a flag or a counter, never a store query — or every client waits with it. */
+ * instant — a flag or a counter, never a store query — or every client waits with it. 503 while
+ * the daemon's store writes fail, with the reason: a load balancer or a probe sees that events
+ * are kept in memory only (they are still alerted). */
 void vx__api_healthz(const vx__http_env *env, const vx__http_req *req, const char *name,
                      vx__http_resp *r)
 {
-    (void)env, (void)req, (void)name;
-    vx__resp_body(r, MHD_HTTP_OK, VX__CT_TEXT, strdup("ok\n"));
+    vx__store_health st = {.up = true};
+    char *text = NULL;
+    (void)req, (void)name;
+    if (env->metrics)
+        vx__metrics_store_health(env->metrics, &st);
+    if (st.up) {
+        vx__resp_body(r, MHD_HTTP_OK, VX__CT_TEXT, strdup("ok\n"));
+        return;
+    }
+    if (asprintf(&text, "store failing: %s (%zu events pending in memory)\n", st.error,
+                 st.pending_events) < 0)
+        text = NULL;
+    vx__resp_body(r, MHD_HTTP_SERVICE_UNAVAILABLE, VX__CT_TEXT, text);
 }
 
 static void counter(vx__rbuf *b, const char *name, const char *type, const char *help,
@@ -184,9 +197,12 @@ static const char *parse_events_query(const vx__http_req *req, ev_query *q)
     return NULL;
 }
 
-static char *events_json(const vx__events *ev)
+/* Every events answer says whether the store is taking events: while it fails, the newest
+ * events are alerted and kept in the daemon's memory, not yet here. */
+static char *events_json(const vx__events *ev, const vx__store_health *st)
 {
     vx__rbuf b = {0};
+    char tail[160];
     vx__rb_puts(&b, "{\"events\":[");
     for (size_t i = 0; i < ev->count; i++) {
         char *one = vx__event_to_json(&ev->items[i]);
@@ -198,8 +214,25 @@ static char *events_json(const vx__events *ev)
         vx__rb_puts(&b, one);
         free(one);
     }
-    vx__rb_puts(&b, "]}");
+    snprintf(tail, sizeof tail, "],\"store\":{\"up\":%s,\"pending_events\":%zu}}",
+             st->up ? "true" : "false", st->pending_events);
+    vx__rb_puts(&b, tail);
     return vx__rb_take(&b);
+}
+
+static void events_store_failed(vx__http_resp *r, const vx__http_req *req,
+                                const vx__store_health *st)
+{
+    char msg[800];
+    if (st->up) {
+        store_failed(r, req, VX_EIO);
+        return;
+    }
+    snprintf(msg, sizeof msg,
+             "the store is failing (%s); %zu events are alerted and kept in memory until it "
+             "takes them",
+             st->error, st->pending_events);
+    vx__resp_error(r, req, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
 }
 
 static int query_events(const vx__http_env *env, const ev_query *q, const char *domain,
@@ -222,11 +255,16 @@ void vx__api_events(const vx__http_env *env, const vx__http_req *req, const char
         vx__resp_error(r, req, MHD_HTTP_BAD_REQUEST, why);
         return;
     }
+    vx__store_health st = {.up = true};
+    if (env->metrics)
+        vx__metrics_store_health(env->metrics, &st);
     int rc = q.domain ? vx__http_find_domain(env->store, q.domain, &domain) : VX_OK;
     if (rc == VX_OK)
         rc = query_events(env, &q, domain, &ev);
     if (rc == VX_OK)
-        vx__resp_body(r, MHD_HTTP_OK, VX__CT_JSON, events_json(&ev));
+        vx__resp_body(r, MHD_HTTP_OK, VX__CT_JSON, events_json(&ev, &st));
+    else if (rc == VX_EIO)
+        events_store_failed(r, req, &st);
     else
         store_failed(r, req, rc);
     vx__events_clear(&ev);

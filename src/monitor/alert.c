@@ -148,13 +148,24 @@ char *vx__alert_log_line(const vx__event *e)
     return e ? item_log_line(&it) : NULL;
 }
 
+/* An event the store could not take yet has no id: the daemon delivers it anyway, and says so
+ * (the store gives it an id later, and it is not delivered again). */
+#define NOT_STORED_NOTE " (not stored yet: the store is failing)"
+
+static bool stored(const alert_item *it)
+{
+    return it->e->id > 0;
+}
+
 static char *item_body(const alert_item *it)
 {
     char *event = vx__event_to_json(it->e), *line = item_log_line(it), *out = NULL;
     json_t *o = event ? json_loads(event, 0, NULL) : NULL;
     char *text = NULL;
-    if (o && line && asprintf(&text, "voxdns: %s", line) >= 0) {
-        bool ok = json_object_set_new(o, "text", json_string(text)) == 0;
+    if (o && line &&
+        asprintf(&text, "voxdns: %s%s", line, stored(it) ? "" : NOT_STORED_NOTE) >= 0) {
+        bool ok = json_object_set_new(o, "text", json_string(text)) == 0 &&
+                  json_object_set_new(o, "stored", json_boolean(stored(it))) == 0;
         if (ok && it->e->check && !json_object_get(o, "check"))
             ok = json_object_set_new(o, "check", json_string(it->e->check)) == 0;
         if (ok && it->flapping)
@@ -195,7 +206,7 @@ static int deliver_log(const alert_item *it)
     char *line = item_log_line(it);
     if (!line)
         return VX_ENOMEM;
-    vx__log(level_of(it->e->severity), "%s", line);
+    vx__log(level_of(it->e->severity), "%s%s", line, stored(it) ? "" : NOT_STORED_NOTE);
     free(line);
     return VX_OK;
 }
@@ -286,8 +297,8 @@ static int deliver_webhook(const vx__alerter *a, const vx__sink_config *s, const
 
 /* ---- command sink ---------------------------------------------------------------------------- */
 
-static const char *const hook_vars[] = {
-    "VOXDNS_EVENT_TYPE=", "VOXDNS_DOMAIN=", "VOXDNS_SEVERITY=", "VOXDNS_FLAPPING="};
+static const char *const hook_vars[] = {"VOXDNS_EVENT_TYPE=", "VOXDNS_DOMAIN=", "VOXDNS_SEVERITY=",
+                                        "VOXDNS_FLAPPING=", "VOXDNS_STORED="};
 
 static bool is_hook_var(const char *entry)
 {
@@ -326,13 +337,14 @@ static char **hook_env(const alert_item *it)
     size_t n = 0, k = 0;
     while (environ && environ[n])
         n++;
-    char **env = calloc(n + 5, sizeof *env);
+    char **env = calloc(n + 6, sizeof *env);
     bool ok = env != NULL;
     for (size_t i = 0; ok && i < n; i++)
         ok = is_hook_var(environ[i]) || env_add(env, &k, "%s", environ[i]);
     ok = ok && env_add(env, &k, "VOXDNS_EVENT_TYPE=%s", vx__event_type_name(it->e->type)) &&
          env_add(env, &k, "VOXDNS_DOMAIN=%s", it->e->domain ? it->e->domain : "") &&
          env_add(env, &k, "VOXDNS_SEVERITY=%s", vx__severity_name(it->e->severity)) &&
+         env_add(env, &k, "VOXDNS_STORED=%d", stored(it) ? 1 : 0) &&
          (!it->flapping || env_add(env, &k, "VOXDNS_FLAPPING=1"));
     if (!ok) {
         free_env(env);

@@ -6,6 +6,10 @@
  * each sink delivered, so a restart delivers what was missed and never twice what was
  * delivered.
  *
+ * An event with id 0 is one the store could not take yet (it was failing): it is delivered
+ * anyway, marked — "stored": false and a note in the webhook's text, VOXDNS_STORED=0 for the
+ * command, a note on the log line — and the alert worker does not deliver it again once stored.
+ *
  * De-duplication: one condition announces itself once (the diff guarantees that). Flap
  * suppression: a condition key that opened and closed more than max_changes times within the
  * window is alerted as one "flapping" summary and then held back until it is quiet for a

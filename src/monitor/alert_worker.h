@@ -4,10 +4,19 @@
  * committed cycle, asks its own store handle which events each sink has not delivered yet,
  * delivers them in order and records each delivery. The store is the queue: nothing is lost
  * across a crash and nothing delivered is delivered again.
+ *
+ * While the store fails, the daemon hands the cycle's events over directly (unstored: id 0,
+ * numbered by the daemon): each sink gets them at once, marked as not stored. When the store
+ * takes them later the daemon says which id each got; the store-driven delivery then passes
+ * over the ones a sink already has (recording the delivery), so nothing is alerted twice. An
+ * event the daemon had to drop (its queue was full) is forgotten once every sink has it.
  */
 #ifndef VX_MONITOR_ALERT_WORKER_H
 #define VX_MONITOR_ALERT_WORKER_H
 
+#include <stdint.h>
+
+#include "model/event.h"
 #include "monitor/config.h"
 
 typedef struct vx__alert_worker vx__alert_worker;
@@ -23,5 +32,11 @@ void vx__alert_worker_wake(vx__alert_worker *w);
 /* Asks for a round and waits until it has completed (at exit of a one-shot run). */
 void vx__alert_worker_flush(vx__alert_worker *w);
 void vx__alert_worker_stop(vx__alert_worker *w);
+
+/* An event the store could not take (e->id 0; copied): delivered in the next round. seq: the
+ * daemon's number for it, increasing. */
+int vx__alert_worker_unstored(vx__alert_worker *w, uint64_t seq, const vx__event *e);
+/* Unstored event seq is now stored as id (> 0), or will never be (id < 0: dropped). */
+void vx__alert_worker_stored(vx__alert_worker *w, uint64_t seq, int64_t id);
 
 #endif

@@ -115,9 +115,47 @@ static void collect_rtt(const vx__snapshot *snap, vx__store_rtt_sample *out, siz
     }
 }
 
+void vx__cycle_store_failed(vx__daemon_state *d)
+{
+    vx__metrics_store_failed(d->metrics, vx__store_last_error(d->store), vx__wall_ms());
+}
+
+/* The store cannot be read: the baseline this process read last (the memo), or NULL. */
+static const vx__snapshot *remembered_baseline(domain_cycle *c, vx__snapshot **owned)
+{
+    const char *json = vx__memo_baseline(c->d->memo, c->domain);
+    char err[256];
+    vx__cycle_store_failed(c->d);
+    if (!json) {
+        vx__log(VX__LOG_ERROR, "%s: no baseline to compare with: %s, and none is remembered",
+                c->domain, vx__store_last_error(c->d->store));
+        return NULL;
+    }
+    if (vx__snapshot_from_json(json, strlen(json), owned, err, sizeof(err)) != VX_OK)
+        vx__log(VX__LOG_ERROR, "%s: remembered baseline unreadable: %s", c->domain, err);
+    return *owned;
+}
+
+/* The first snapshot is the baseline until an operator accepts another. A store that cannot
+ * write it now gets it from a later cycle (the first one after it is back). */
+static const vx__snapshot *first_baseline(domain_cycle *c, const char *snap_json, uint64_t t)
+{
+    vx__daemon_state *d = c->d;
+    if (vx__store_set_baseline(d->store, c->domain, snap_json, t) != VX_OK) {
+        vx__cycle_store_failed(d);
+        vx__log(VX__LOG_WARNING, "%s: first snapshot taken as the baseline in memory only: %s",
+                c->domain, vx__store_last_error(d->store));
+    } else {
+        vx__log(VX__LOG_NOTICE, "%s: first snapshot taken as the baseline", c->domain);
+    }
+    vx__memo_set_baseline(d->memo, c->domain, strdup(snap_json));
+    return c->snap;
+}
+
 /* The accepted baseline, parsed from the store (owned: *owned is set), or the current snapshot
  * itself when there is none yet: it is what the store would give back, without a JSON round
- * trip. NULL when the store fails or the stored baseline is unreadable. */
+ * trip. While the store cannot be read, the one read last. NULL when there is none, or the
+ * stored baseline is unreadable. */
 static const vx__snapshot *baseline_for(domain_cycle *c, const char *snap_json, uint64_t t,
                                         vx__snapshot **owned)
 {
@@ -126,18 +164,163 @@ static const vx__snapshot *baseline_for(domain_cycle *c, const char *snap_json, 
     char err[256];
     *owned = NULL;
     if (vx__store_get_baseline(c->d->store, c->domain, &json, &accepted) != VX_OK)
-        return NULL;
-    if (!json) {
-        /* The first snapshot is the baseline until an operator accepts another. */
-        if (vx__store_set_baseline(c->d->store, c->domain, snap_json, t) != VX_OK)
-            return NULL;
-        vx__log(VX__LOG_NOTICE, "%s: first snapshot taken as the baseline", c->domain);
-        return c->snap;
-    }
-    if (vx__snapshot_from_json(json, strlen(json), owned, err, sizeof(err)) != VX_OK)
+        return remembered_baseline(c, owned);
+    if (!json)
+        return first_baseline(c, snap_json, t);
+    if (vx__snapshot_from_json(json, strlen(json), owned, err, sizeof(err)) != VX_OK) {
         vx__log(VX__LOG_ERROR, "%s: stored baseline unreadable: %s", c->domain, err);
-    free(json);
+        free(json);
+        return NULL;
+    }
+    vx__memo_set_baseline(c->d->memo, c->domain, json);
     return *owned;
+}
+
+/* The open conditions the diff starts from: the ones the domain's last cycle left when the
+ * store does not have them yet (its commit failed), else the stored ones, else (the store
+ * cannot be read) the ones remembered from the last cycle. */
+static int conditions_for(domain_cycle *c, vx__conditions *conds)
+{
+    vx__daemon_state *d = c->d;
+    bool unstored = false;
+    if (vx__memo_conditions(d->memo, c->domain, conds, &unstored) == VX_OK && unstored)
+        return VX_OK;
+    vx__conditions_clear(conds);
+    if (vx__store_get_conditions(d->store, c->domain, conds) == VX_OK)
+        return VX_OK;
+    vx__cycle_store_failed(d);
+    vx__conditions_clear(conds);
+    if (vx__memo_conditions(d->memo, c->domain, conds, &unstored) == VX_OK)
+        return VX_OK;
+    vx__log(VX__LOG_ERROR, "%s: no open conditions to start from: %s, and none are remembered",
+            c->domain, vx__store_last_error(d->store));
+    return VX_EIO;
+}
+
+/* --- the store failing ------------------------------------------------------------------------ */
+
+static void publish_pending(vx__daemon_state *d)
+{
+    vx__metrics_store_pending(d->metrics, d->pending.count, d->pending.events,
+                              d->pending.dropped_events);
+}
+
+void vx__cycle_pending_dropped(void *arg, const vx__pending_cycle *c)
+{
+    vx__daemon_state *d = arg;
+    vx__log(VX__LOG_ERROR,
+            "%s: the in-memory queue for the store is full: a cycle with %zu events is dropped "
+            "(they were alerted; they will not be in the store)",
+            c->domain, c->events.count);
+    for (size_t i = 0; i < c->events.count; i++) {
+        char *line = vx__alert_log_line(&c->events.items[i]);
+        if (line)
+            vx__log(VX__LOG_ERROR, "dropped event: %s", line);
+        free(line);
+        if (d->alerts)
+            vx__alert_worker_stored(d->alerts, c->seqs[i], -1);
+    }
+}
+
+/* The cycle could not be committed: kept for the store, its events handed to the alert thread
+ * now (unstored), its conditions the domain's truth until the store has them. */
+static int keep_cycle(domain_cycle *c, const char *json, uint64_t t, const vx__events *events,
+                      const vx__conditions *conds, const vx__store_rtt_sample *samples,
+                      size_t nsamples, const vx__store_summary *summary)
+{
+    vx__daemon_state *d = c->d;
+    vx__pending_cycle *p =
+        vx__pending_cycle_new(c->domain, json, t, events, conds, samples, nsamples, summary);
+    int rc = p ? vx__memo_set_conditions(d->memo, c->domain, conds, false) : VX_ENOMEM;
+    for (size_t i = 0; rc == VX_OK && i < events->count; i++) {
+        p->seqs[i] = ++d->unstored_seq;
+        if (d->alerts)
+            vx__alert_worker_unstored(d->alerts, p->seqs[i], &events->items[i]);
+    }
+    if (rc == VX_OK && (rc = vx__pending_push(&d->pending, p)) != VX_OK)
+        vx__cycle_pending_dropped(d, p);
+    if (rc != VX_OK)
+        vx__pending_cycle_free(p);
+    publish_pending(d);
+    vx__log(VX__LOG_WARNING,
+            "%s: cycle not stored, kept in memory (%zu events, alerted anyway): %s; %zu cycles "
+            "with %zu events wait for the store",
+            c->domain, events->count, vx__store_last_error(d->store), d->pending.count,
+            d->pending.events);
+    return rc;
+}
+
+/* One kept cycle written: its events' ids go to the alert thread, which then knows them as
+ * delivered where it delivered them unstored. */
+static void pending_written(vx__daemon_state *d, const vx__pending_cycle *p)
+{
+    for (size_t i = 0; i < p->events.count; i++) {
+        const vx__event *e = &p->events.items[i];
+        if (d->alerts)
+            vx__alert_worker_stored(d->alerts, p->seqs[i], e->id);
+        char *line = vx__alert_log_line(e);
+        if (line)
+            vx__log(VX__LOG_INFO, "event %lld stored (kept in memory while the store failed): %s",
+                    (long long)e->id, line);
+        free(line);
+    }
+}
+
+void vx__cycle_flush_pending(vx__daemon_state *d)
+{
+    size_t cycles = 0, events = 0;
+    vx__pending_cycle *p;
+    while ((p = vx__pending_head(&d->pending))) {
+        if (vx__store_commit_cycle(d->store, p->domain, p->snapshot_json, p->time_ms, &p->events,
+                                   &p->conds, p->samples, p->sample_count, &p->summary) != VX_OK) {
+            vx__cycle_store_failed(d);
+            break;
+        }
+        pending_written(d, p);
+        cycles++;
+        events += p->events.count;
+        char *domain = p->domain;
+        p->domain = NULL;
+        vx__pending_pop(&d->pending);
+        if (!vx__pending_has(&d->pending, domain))
+            vx__memo_mark_stored(d->memo, domain);
+        free(domain);
+    }
+    if (cycles == 0)
+        return;
+    if (d->pending.count == 0)
+        vx__metrics_store_ok(d->metrics);
+    publish_pending(d);
+    vx__log(VX__LOG_NOTICE, "store: %zu cycles with %zu events kept in memory are written%s",
+            cycles, events, d->pending.count ? "; more wait" : "");
+    if (events && d->alerts)
+        vx__alert_worker_wake(d->alerts);
+}
+
+/* Commits the cycle, or keeps it in memory when the store fails (or earlier cycles still wait:
+ * the store gets them in order). *stored says which; either way its events are recorded. */
+static int commit_or_keep(domain_cycle *c, const char *json, uint64_t t, vx__events *events,
+                          const vx__conditions *conds, const vx__store_rtt_sample *samples,
+                          size_t nsamples, const vx__store_summary *summary, bool *stored)
+{
+    vx__daemon_state *d = c->d;
+    *stored = false;
+    vx__cycle_flush_pending(d);
+    if (d->pending.count == 0) {
+        int rc = vx__store_commit_cycle(d->store, c->domain, json, t, events, conds, samples,
+                                        nsamples, summary);
+        if (rc == VX_OK) {
+            *stored = true;
+            vx__metrics_store_ok(d->metrics);
+            /* The store has them: the memo is only a fallback, its failure no error. */
+            (void)vx__memo_set_conditions(d->memo, c->domain, conds, true);
+            return VX_OK;
+        }
+        if (rc != VX_EIO)
+            return rc;
+        vx__cycle_store_failed(d);
+    }
+    return keep_cycle(c, json, t, events, conds, samples, nsamples, summary);
 }
 
 /* Only findings may stay open between audits: a change, a down server or a lagging secondary
@@ -151,14 +334,14 @@ static bool only_findings_open(const vx__conditions *conds)
 }
 
 static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const char *json,
-                           vx__events *events, bool *watchable)
+                           vx__events *events, bool *watchable, bool *stored)
 {
     vx__daemon_state *d = c->d;
     uint64_t t = vx__wall_ms();
     vx__snapshot *owned = NULL;
     const vx__snapshot *base = baseline_for(c, json, t, &owned);
     vx__conditions conds = {0};
-    int rc = base ? vx__store_get_conditions(d->store, c->domain, &conds) : VX_EIO;
+    int rc = base ? conditions_for(c, &conds) : VX_EIO;
     vx__resolver_obs res[64];
     size_t nres = c->resolver_count < 64 ? c->resolver_count : 64;
     for (size_t i = 0; i < nres; i++)
@@ -189,8 +372,7 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
     for (int s = 0; s < VX__SEV_COUNT; s++)
         summary.findings[s] = (unsigned)counts[s];
     if (rc == VX_OK)
-        rc = vx__store_commit_cycle(d->store, c->domain, json, t, events, &conds, samples, nsamples,
-                                    &summary);
+        rc = commit_or_keep(c, json, t, events, &conds, samples, nsamples, &summary, stored);
     *watchable = rc == VX_OK && only_findings_open(&conds);
     vx__conditions_clear(&conds);
     vx__snapshot_free(owned);
@@ -240,9 +422,11 @@ static uint64_t resolver_digest(const domain_cycle *c)
 void vx__cycle_flush_rtt(vx__daemon_state *d)
 {
     vx__rtt_batch *b = &d->rtt_batch;
-    if (b->count && vx__store_add_rtt_samples(d->store, b->rows, b->count) != VX_OK)
+    if (b->count && vx__store_add_rtt_samples(d->store, b->rows, b->count) != VX_OK) {
+        vx__cycle_store_failed(d);
         vx__log(VX__LOG_ERROR, "RTT samples of %zu quiet answers not stored: %s", b->count,
                 vx__store_last_error(d->store));
+    }
     for (size_t i = 0; i < b->count; i++) {
         free((char *)b->rows[i].domain);
         free((char *)b->rows[i].sample.server);
@@ -330,12 +514,14 @@ static uint64_t audit_due(vx__daemon_state *d, uint64_t audited_ms)
     return audited_ms + interval - (interval / 2) * (d->jitter_state % 1024u) / 1024u;
 }
 
-static void log_events(const vx__events *events)
+static void log_events(const vx__events *events, bool stored)
 {
     for (size_t i = 0; i < events->count; i++) {
         char *line = vx__alert_log_line(&events->items[i]);
-        if (line)
+        if (line && stored)
             vx__log(VX__LOG_INFO, "event %lld: %s", (long long)events->items[i].id, line);
+        else if (line)
+            vx__log(VX__LOG_WARNING, "event (not stored yet: the store is failing): %s", line);
         free(line);
     }
 }
@@ -351,12 +537,12 @@ static void process(domain_cycle *c)
     vx__findings findings = {0};
     vx__events events = {0};
     char *json = NULL;
-    bool watchable = false;
+    bool watchable = false, stored = false;
     int rc = vx__run_checks(c->snap, &ccfg, &findings);
     if (rc == VX_OK && !(json = vx__snapshot_to_json_compact(c->snap)))
         rc = VX_ENOMEM;
     if (rc == VX_OK)
-        rc = diff_and_commit(c, &findings, json, &events, &watchable);
+        rc = diff_and_commit(c, &findings, json, &events, &watchable, &stored);
     if (rc == VX_OK && watchable &&
         vx__watch_plan_build(c->snap, &d->watch_servers, &c->keep) == VX_OK) {
         c->keep->resolver_digest = resolver_digest(c);
@@ -368,12 +554,13 @@ static void process(domain_cycle *c)
         for (size_t r = 0; r < c->resolver_count; r++)
             vx__metrics_record_resolver(d->metrics, c->resolvers[r].label,
                                         c->resolvers[r].status == VX_OK);
-        log_events(&events);
+        log_events(&events, stored);
         d->cycle_events += events.count;
         if (events.count && d->alerts)
             vx__alert_worker_wake(d->alerts);
     } else {
-        vx__log(VX__LOG_ERROR, "%s: cycle not recorded: %s", c->domain, vx_strerror(rc));
+        vx__log(VX__LOG_ERROR, "%s: cycle not recorded: %s%s%s", c->domain, vx_strerror(rc),
+                rc == VX_EIO ? ": " : "", rc == VX_EIO ? vx__store_last_error(d->store) : "");
     }
     free(json);
     vx__events_clear(&events);

@@ -14,6 +14,7 @@
 #include "monitor/alert_worker.h"
 #include "monitor/config.h"
 #include "monitor/metrics.h"
+#include "monitor/pending.h"
 #include "monitor/watch_pool.h"
 #include "net/engine.h"
 #include "model/servers.h"
@@ -70,6 +71,10 @@ typedef struct vx__daemon_state {
     unsigned generation;
     uint64_t jitter_state; /* xorshift state for spreading full audits (never 0) */
     vx__rtt_batch rtt_batch;
+    /* While the store fails: the cycles it has not taken yet and what the diff needs. */
+    vx__pending pending;
+    vx__memo *memo;
+    uint64_t unstored_seq; /* numbers the events handed to the alert thread unstored */
     int exit_status;
 } vx__daemon_state;
 
@@ -79,6 +84,12 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i);
 void vx__cycle_domain_done(vx__daemon_state *d);
 /* Writes the quiet cycles' RTT samples collected so far. */
 void vx__cycle_flush_rtt(vx__daemon_state *d);
+/* Writes the cycles kept in memory while the store failed, oldest first, until one fails. */
+void vx__cycle_flush_pending(vx__daemon_state *d);
+/* The pending queue's drop callback (pending.h): logs the events and tells the alert thread. */
+void vx__cycle_pending_dropped(void *arg, const vx__pending_cycle *c);
+/* A store operation of the daemon failed: metrics and /healthz say so. */
+void vx__cycle_store_failed(vx__daemon_state *d);
 /* Drops every watch plan (start, exit): each domain's next cycle is a full audit. */
 void vx__cycle_drop_plans(vx__daemon_state *d, size_t new_count);
 /* A reload: the plans of domains still configured the same way move to their new slots; the

@@ -21,6 +21,12 @@
 #include "wire/name.h"
 
 #define EXIT_CANNOT_RUN 3
+#define EXIT_CANTCREAT 73 /* sysexits: the store cannot be created or written */
+#define EXIT_IOERR 74     /* sysexits: an I/O error on the store */
+/* What the daemon keeps in memory for a failing store (pending.h). */
+#define PENDING_MAX_CYCLES 10000u
+#define PENDING_MAX_BYTES (256u << 20)
+#define MEMO_MAX_BYTES (256u << 20)
 #define STAGGER_TICK_MS 20u
 #define STAGGER_MAX_MS 30000u
 /* Domains probed at once: enough to keep the engine's 4096 queries in flight busy, few enough
@@ -130,8 +136,12 @@ static void prune_history(vx__daemon_state *d)
     size_t limit = d->cfg->domain_count * 64u + 10000u;
     if (keep == 0 || now <= keep)
         return;
-    if (vx__store_prune_rtt(d->store, now - keep, limit) != VX_OK)
+    if (d->pending.count)
+        return; /* the store is failing: no point */
+    if (vx__store_prune_rtt(d->store, now - keep, limit) != VX_OK) {
+        vx__cycle_store_failed(d);
         vx__log(VX__LOG_ERROR, "old RTT samples not deleted: %s", vx__store_last_error(d->store));
+    }
 }
 
 /* The daemon's engine and the watch threads' engines together. */
@@ -195,6 +205,7 @@ void vx__cycle_domain_done(vx__daemon_state *d)
     d->cycle_running = false;
     d->cycles++;
     vx__cycle_flush_rtt(d);
+    vx__cycle_flush_pending(d);
     prune_history(d);
     vx__engine_stats st;
     all_stats(d, &st);
@@ -303,17 +314,32 @@ static void start_signal(vx__daemon_state *d, uv_signal_t *s, int signum)
     uv_signal_start(s, on_signal, signum);
 }
 
+/* A monitor that cannot write its store would alert and forget: it refuses to start, with the
+ * reason and a sysexits status (73: cannot create or write, 74: I/O error). */
+static int open_store(vx__daemon_state *d)
+{
+    char err[1024];
+    vx__store_fault fault = VX__STORE_FAULT_NONE;
+    if (vx__store_open_writable(d->cfg->store, &d->store, &fault, err, sizeof(err)) == VX_OK)
+        return 0;
+    vx__log(VX__LOG_ERROR, "store %s cannot be written: %s", d->cfg->store, err);
+    return fault == VX__STORE_FAULT_CREATE ? EXIT_CANTCREAT
+           : fault == VX__STORE_FAULT_IO   ? EXIT_IOERR
+                                           : EXIT_CANNOT_RUN;
+}
+
 static int open_resources(vx__daemon_state *d)
 {
     char err[1024];
     if (load_hints(d->cfg, &d->hints) != VX_OK || load_asndb(d->cfg, &d->asndb) != VX_OK)
         return VX__EXIT_CONFIG;
-    if (vx__store_open(d->cfg->store, &d->store, err, sizeof(err)) != VX_OK) {
-        vx__log(VX__LOG_ERROR, "store %s: %s", d->cfg->store, err);
-        return EXIT_CANNOT_RUN;
-    }
+    int status = open_store(d);
+    if (status != 0)
+        return status;
     register_sinks(d, d->cfg);
-    if (!(d->metrics = vx__metrics_new()))
+    vx__pending_init(&d->pending, PENDING_MAX_CYCLES, PENDING_MAX_BYTES, vx__cycle_pending_dropped,
+                     d);
+    if (!(d->metrics = vx__metrics_new()) || !(d->memo = vx__memo_new(MEMO_MAX_BYTES)))
         return EXIT_CANNOT_RUN;
     vx__cycle_drop_plans(d, d->cfg->domain_count);
     if (!d->max_cycles && start_http(d) != VX_OK)
@@ -365,15 +391,42 @@ static int start_loop(vx__daemon_state *d)
     return 0;
 }
 
+/* Cycles the store never took are gone with the process: said, with every event (each was
+ * alerted). */
+static void report_unstored(vx__daemon_state *d)
+{
+    vx__pending_cycle *p;
+    if (d->pending.count)
+        vx__log(VX__LOG_ERROR,
+                "store still failing at exit: %zu cycles with %zu events are lost "
+                "(they were alerted): %s",
+                d->pending.count, d->pending.events, vx__store_last_error(d->store));
+    while ((p = vx__pending_head(&d->pending))) {
+        for (size_t i = 0; i < p->events.count; i++) {
+            char *line = vx__alert_log_line(&p->events.items[i]);
+            if (line)
+                vx__log(VX__LOG_ERROR, "event never stored: %s", line);
+            free(line);
+        }
+        vx__pending_pop(&d->pending);
+    }
+}
+
 static void release(vx__daemon_state *d)
 {
-    if (d->store)
+    if (d->store) {
         vx__cycle_flush_rtt(d);
+        vx__cycle_flush_pending(d);
+    }
     free(d->rtt_batch.rows);
     vx__cycle_drop_plans(d, 0);
     vx__watch_servers_clear(&d->watch_servers);
     vx__http_stop(d->http);
     vx__alert_worker_stop(d->alerts);
+    d->alerts = NULL;
+    report_unstored(d);
+    vx__pending_clear(&d->pending);
+    vx__memo_free(d->memo);
     vx__store_close(d->store);
     vx__metrics_free(d->metrics);
     vx__asndb_free(d->asndb);

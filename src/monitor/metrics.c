@@ -96,6 +96,10 @@ struct vx__metrics {
     histo *rtt; /* sorted by labels */
     size_t rtt_count, rtt_cap;
     unsigned long stamp; /* counts recordings: series a cycle did not set are dropped */
+    /* Its own lock: /healthz reads it on the HTTP I/O thread and must never wait for a
+     * render of every series. */
+    pthread_mutex_t store_mu;
+    vx__store_health store;
 };
 
 static void series_free(series *s)
@@ -283,6 +287,12 @@ vx__metrics *vx__metrics_new(void)
         free(m);
         return NULL;
     }
+    if (pthread_mutex_init(&m->store_mu, NULL) != 0) {
+        pthread_mutex_destroy(&m->mu);
+        free(m);
+        return NULL;
+    }
+    m->store.up = true; /* the daemon opened it, and proved it writable, before this */
     return m;
 }
 
@@ -299,6 +309,7 @@ void vx__metrics_free(vx__metrics *m)
         free(m->rtt[i].labels);
     free(m->rtt);
     pthread_mutex_destroy(&m->mu);
+    pthread_mutex_destroy(&m->store_mu);
     free(m);
 }
 
@@ -655,6 +666,51 @@ int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up)
     return rc;
 }
 
+/* ---- the store's health ----------------------------------------------------------------- */
+
+void vx__metrics_store_failed(vx__metrics *m, const char *error, uint64_t now_ms)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->store_mu);
+    if (m->store.up || !m->store.since_ms)
+        m->store.since_ms = now_ms;
+    m->store.up = false;
+    m->store.errors_total++;
+    snprintf(m->store.error, sizeof m->store.error, "%s", error && *error ? error : "failed");
+    pthread_mutex_unlock(&m->store_mu);
+}
+
+void vx__metrics_store_ok(vx__metrics *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->store_mu);
+    m->store.up = true;
+    m->store.since_ms = 0;
+    m->store.error[0] = '\0';
+    pthread_mutex_unlock(&m->store_mu);
+}
+
+void vx__metrics_store_pending(vx__metrics *m, size_t cycles, size_t events,
+                               unsigned long dropped_total)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->store_mu);
+    m->store.pending_cycles = cycles;
+    m->store.pending_events = events;
+    m->store.dropped_events_total = dropped_total;
+    pthread_mutex_unlock(&m->store_mu);
+}
+
+void vx__metrics_store_health(vx__metrics *m, vx__store_health *out)
+{
+    pthread_mutex_lock(&m->store_mu);
+    *out = m->store;
+    pthread_mutex_unlock(&m->store_mu);
+}
+
 /* ---- rendering -------------------------------------------------------------------------- */
 
 typedef struct obuf {
@@ -757,6 +813,29 @@ static void render_events(obuf *o, const vx__metrics *m)
     }
 }
 
+static void render_store(obuf *o, const vx__store_health *st)
+{
+    ob_printf(o,
+              "# HELP voxdns_store_up Whether the last write to the store succeeded (1) or "
+              "failed (0).\n# TYPE voxdns_store_up gauge\nvoxdns_store_up %d\n",
+              st->up ? 1 : 0);
+    ob_printf(o,
+              "# HELP voxdns_store_errors_total Store operations of the daemon that failed.\n"
+              "# TYPE voxdns_store_errors_total counter\nvoxdns_store_errors_total %lu\n",
+              st->errors_total);
+    ob_printf(o,
+              "# HELP voxdns_store_pending_events Events alerted but not stored yet, kept in "
+              "memory until the store takes them.\n# TYPE voxdns_store_pending_events gauge\n"
+              "voxdns_store_pending_events %zu\n",
+              st->pending_events);
+    ob_printf(o,
+              "# HELP voxdns_store_dropped_events_total Events that were alerted and logged "
+              "but never stored (the in-memory queue was full).\n"
+              "# TYPE voxdns_store_dropped_events_total counter\n"
+              "voxdns_store_dropped_events_total %lu\n",
+              st->dropped_events_total);
+}
+
 static void render_locked(vx__metrics *m, obuf *o)
 {
     render_family(o, &defs[F_SERVER_UP], &m->fam[F_SERVER_UP]);
@@ -771,6 +850,9 @@ static void render_locked(vx__metrics *m, obuf *o)
         else
             render_family(o, &defs[f], &m->fam[f]);
     }
+    vx__store_health st;
+    vx__metrics_store_health(m, &st);
+    render_store(o, &st);
 }
 
 char *vx__metrics_render(vx__metrics *m)

@@ -10,6 +10,10 @@
  *   voxdns_queries_total{domain,qname,qtype,result}          counter (result: ok, timeout,
  *                                                            refused, error, skipped)
  *   voxdns_resolver_up{resolver}                             1/0
+ *   voxdns_store_up                                          1/0 (the last store write)
+ *   voxdns_store_errors_total                                counter (failed store operations)
+ *   voxdns_store_pending_events                              gauge (alerted, not stored yet)
+ *   voxdns_store_dropped_events_total                        counter (never stored: queue full)
  * Label values are escaped per the text exposition format. Thread-safe: the daemon records
  * after each cycle, the HTTP thread renders.
  */
@@ -51,6 +55,25 @@ typedef struct vx__metrics_answer {
  * findings) stay; its counters, RTT histograms and cycle duration are updated. */
 int vx__metrics_record_quiet(vx__metrics *m, const char *domain, const vx__metrics_answer *answers,
                              size_t count, double cycle_ms);
+
+/* The store's health as the daemon sees it; the HTTP thread answers /healthz from it. */
+typedef struct vx__store_health {
+    bool up;
+    char error[512];   /* the last failure ("" while up) */
+    uint64_t since_ms; /* when it started failing (0 while up) */
+    unsigned long errors_total;
+    size_t pending_cycles; /* cycles kept in memory for the store */
+    size_t pending_events;
+    unsigned long dropped_events_total;
+} vx__store_health;
+
+/* A store operation failed (error: its message): down, one more error. */
+void vx__metrics_store_failed(vx__metrics *m, const char *error, uint64_t now_ms);
+/* A store write succeeded: up. */
+void vx__metrics_store_ok(vx__metrics *m);
+void vx__metrics_store_pending(vx__metrics *m, size_t cycles, size_t events,
+                               unsigned long dropped_total);
+void vx__metrics_store_health(vx__metrics *m, vx__store_health *out);
 
 /* The exposition text (malloc'd). */
 char *vx__metrics_render(vx__metrics *m);

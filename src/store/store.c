@@ -163,9 +163,7 @@ static int open_store(const char *url, vx__store **out, bool writable, vx__store
     vx__store *s = calloc(1, sizeof *s);
     if (!s)
         return VX_ENOMEM;
-    rc = kind == URL_PG ? vx__store_pg_open(s, target) : vx__store_sqlite_open(s, target);
-    if (rc == VX_OK && writable && s->be->check_writable)
-        rc = s->be->check_writable(s);
+    rc = kind == URL_PG ? vx__store_pg_open(s, target) : vx__store_sqlite_open(s, target, writable);
     if (rc == VX_OK)
         rc = vx__store_migrate(s);
     if (rc == VX_OK && writable)

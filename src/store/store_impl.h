@@ -46,8 +46,6 @@ typedef struct vx__store_driver {
     void (*finish)(vx__sq *q);
     int (*script)(vx__store *s, const char *sql); /* several statements, no parameters */
     void (*close)(vx__store *s);
-    /* What a writer needs beyond the connection (files, directory), before the first write. */
-    int (*check_writable)(vx__store *s);
     const char *begin_sql;         /* a write transaction */
     const char *migrate_lock_sql;  /* taken in the migration transaction, or NULL */
     const char *cycle_lock_sql;    /* taken in a cycle's transaction, or NULL */
@@ -66,7 +64,8 @@ struct vx__store {
 extern const vx__store_driver vx__store_sqlite_backend;
 extern const vx__store_driver vx__store_pg_backend;
 
-int vx__store_sqlite_open(vx__store *s, const char *path);
+/* writable: the files and the directory must be writable (a monitor's store). */
+int vx__store_sqlite_open(vx__store *s, const char *path, bool writable);
 int vx__store_pg_open(vx__store *s, const char *conninfo);
 
 /* Records an error message (printf-style) and returns VX_EIO; the fault is VX__STORE_FAULT_IO

@@ -100,10 +100,16 @@ static int pgx_fail(vx__store *s, const PGresult *res)
 
 /* A server restart or a dropped connection would otherwise fail every later call; reconnect
  * between transactions only, never inside one (its earlier statements are gone). */
-static void revive(vx__store *s)
+static int revive(vx__store *s)
 {
-    if (!s->in_tx && PQstatus(conn_of(s)) == CONNECTION_BAD)
-        PQreset(conn_of(s));
+    if (s->in_tx || PQstatus(conn_of(s)) != CONNECTION_BAD)
+        return VX_OK;
+    PQreset(conn_of(s));
+    if (PQstatus(conn_of(s)) == CONNECTION_OK)
+        return VX_OK;
+    /* libpq says why the connection failed ("...: No such file or directory"); the next call
+     * would only say "no connection to the server". */
+    return vx__store_fail(s, "postgresql: cannot reconnect: %s", PQerrorMessage(conn_of(s)));
 }
 
 static int pgx_query(vx__store *s, const char *sql, const vx__sp *params, int n, vx__sq **out)
@@ -114,7 +120,8 @@ static int pgx_query(vx__store *s, const char *sql, const vx__sp *params, int n,
     if (n > MAX_PARAMS)
         return vx__store_fail(s, "postgresql: too many parameters (%d)", n);
     convert(params, n, &pp);
-    revive(s);
+    if (revive(s) != VX_OK)
+        return VX_EIO;
     PGresult *res = PQexecParams(conn_of(s), sql, n, pp.types, pp.values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -172,7 +179,8 @@ static void pgx_finish(vx__sq *q)
 
 static int pgx_script(vx__store *s, const char *sql)
 {
-    revive(s);
+    if (revive(s) != VX_OK)
+        return VX_EIO;
     PGresult *res = PQexec(conn_of(s), sql);
     ExecStatusType st = PQresultStatus(res);
     int rc = VX_OK;
@@ -205,7 +213,6 @@ const vx__store_driver vx__store_pg_backend = {
     .finish = pgx_finish,
     .script = pgx_script,
     .close = pgx_close,
-    .check_writable = NULL, /* the write probe says it all */
     .begin_sql = "BEGIN",
     .migrate_lock_sql = LOCK_MIGRATE,
     .cycle_lock_sql = LOCK_CYCLE,

@@ -402,7 +402,6 @@ const vx__store_driver vx__store_sqlite_backend = {
     .finish = sq_finish,
     .script = sq_script,
     .close = sq_close,
-    .check_writable = sq_check_writable,
     .begin_sql = "BEGIN IMMEDIATE",
     .migrate_lock_sql = NULL, /* BEGIN IMMEDIATE already excludes other writers */
     .cycle_lock_sql = NULL,
@@ -466,7 +465,7 @@ static int configure(vx__store *s)
     return rc;
 }
 
-int vx__store_sqlite_open(vx__store *s, const char *path)
+int vx__store_sqlite_open(vx__store *s, const char *path, bool writable)
 {
     sqlite3 *db = NULL;
 
@@ -490,5 +489,8 @@ int vx__store_sqlite_open(vx__store *s, const char *path)
         snprintf(what, sizeof what, "cannot open %s", path);
         return sq_fail(s, what);
     }
+    /* Before configure(): turning WAL on already needs the directory. */
+    if (writable && (rc = sq_check_writable(s)) != VX_OK)
+        return rc;
     return configure(s);
 }

@@ -177,6 +177,14 @@ static void webhook_body_is_json_with_text(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "text")),
                         "voxdns: warning RECORD-CHANGED example.com ns1.example.net/192.0.2.1 "
                         "sip.example.com A: [192.0.2.10] -> [203.0.113.5, 203.0.113.6]");
+    assert_true(json_is_true(json_object_get(o, "stored")));
+    json_decref(o);
+    free(body);
+    e.id = 0; /* the store is failing: delivered anyway, and says so */
+    body = vx__alert_webhook_body(&e);
+    assert_non_null(o = json_loads(body, 0, &jerr));
+    assert_true(json_is_false(json_object_get(o, "stored")));
+    assert_non_null(strstr(json_string_value(json_object_get(o, "text")), "not stored yet"));
     json_decref(o);
     free(body);
 }

@@ -121,7 +121,7 @@ static void assert_valid_exposition(const char *text)
         }
         p = nl + 1;
     }
-    assert_int_equal(families, 9);
+    assert_int_equal(families, 13);
 }
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
@@ -176,6 +176,52 @@ static void test_empty_scrape_declares_every_family(void **state)
     assert_non_null(strstr(text, "# TYPE voxdns_server_rtt_seconds histogram\n"));
     assert_non_null(strstr(text, "# TYPE voxdns_events_total counter\n"));
     assert_non_null(strstr(text, "# TYPE voxdns_server_up gauge\n"));
+    free(text);
+    vx__metrics_free(m);
+}
+
+/* A sample without labels: "name value". */
+static double bare_sample(const char *text, const char *name)
+{
+    char head[128];
+    snprintf(head, sizeof head, "\n%s ", name);
+    const char *p = strstr(text, head);
+    return p ? strtod(p + strlen(head), NULL) : NAN;
+}
+
+/* The store's health: up at start, down with the reason and a count per failure, the pending
+ * events, up again at the next write. */
+static void test_store_health(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    vx__store_health h;
+    char *text = vx__metrics_render(m);
+    assert_true(bare_sample(text, "voxdns_store_up") == 1);
+    assert_true(bare_sample(text, "voxdns_store_errors_total") == 0);
+    free(text);
+    vx__metrics_store_failed(m, "sqlite: disk I/O error (SQLITE_IOERR_WRITE)", 1000);
+    vx__metrics_store_failed(m, "sqlite: database or disk is full (SQLITE_FULL)", 2000);
+    vx__metrics_store_pending(m, 2, 3, 1);
+    vx__metrics_store_health(m, &h);
+    assert_false(h.up);
+    assert_int_equal(h.since_ms, 1000);
+    assert_string_equal(h.error, "sqlite: database or disk is full (SQLITE_FULL)");
+    text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_true(bare_sample(text, "voxdns_store_up") == 0);
+    assert_true(bare_sample(text, "voxdns_store_errors_total") == 2);
+    assert_true(bare_sample(text, "voxdns_store_pending_events") == 3);
+    assert_true(bare_sample(text, "voxdns_store_dropped_events_total") == 1);
+    free(text);
+    vx__metrics_store_ok(m);
+    vx__metrics_store_pending(m, 0, 0, 1);
+    vx__metrics_store_health(m, &h);
+    assert_true(h.up);
+    assert_string_equal(h.error, "");
+    text = vx__metrics_render(m);
+    assert_true(bare_sample(text, "voxdns_store_up") == 1);
+    assert_true(bare_sample(text, "voxdns_store_errors_total") == 2);
     free(text);
     vx__metrics_free(m);
 }
@@ -434,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_labels_escaped),
         cmocka_unit_test(test_gauges_replaced_counters_kept),
         cmocka_unit_test(test_concurrent_record_and_render),
+        cmocka_unit_test(test_store_health),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

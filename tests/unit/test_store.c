@@ -1243,10 +1243,10 @@ static void test_sqlite_open_writable(void **state)
     snprintf(dir, sizeof dir, "%s/lib/voxdns", f->dir);
     if (!make_unwritable(f->path, true, 0640))
         skip();
-    open_writable_fails(f, "history.db cannot be written (errno");
+    open_writable_fails(f, "history.db can only be opened read-only (errno");
     make_unwritable(f->path, false, 0640);
     assert_true(make_unwritable(dir, true, 0750));
-    open_writable_fails(f, "directory");
+    open_writable_fails(f, "lib/voxdns cannot be written (errno");
     make_unwritable(dir, false, 0750);
     snprintf(f->url, sizeof f->url, "sqlite:%s/sub/new.db", dir);
     assert_true(make_unwritable(dir, true, 0750));

@@ -1,0 +1,369 @@
+/*
+ * monitor/pending.c — the daemon's memory for a failing store: the bounded queue of cycles not
+ * committed yet and the per-domain memo of baselines and conditions (pending.h).
+ */
+#include "monitor/pending.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "voxdns/status.h"
+
+/* ---- one cycle ----------------------------------------------------------------------------- */
+
+static size_t strv_bytes(char *const *v, size_t n)
+{
+    size_t b = n * sizeof(char *);
+    for (size_t i = 0; v && i < n; i++)
+        b += v[i] ? strlen(v[i]) + 1 : 0;
+    return b;
+}
+
+static size_t cycle_bytes(const vx__pending_cycle *c)
+{
+    size_t b = sizeof(*c) + strlen(c->snapshot_json) + strlen(c->domain) + 2;
+    for (size_t i = 0; i < c->events.count; i++) {
+        const vx__event *e = &c->events.items[i];
+        b += sizeof(*e) + strv_bytes(e->old_data, e->old_count) +
+             strv_bytes(e->new_data, e->new_count) + (e->message ? strlen(e->message) : 0);
+    }
+    for (size_t i = 0; i < c->conds.count; i++)
+        b += sizeof(vx__condition) + strlen(c->conds.items[i].key) +
+             (c->conds.items[i].detail ? strlen(c->conds.items[i].detail) : 0);
+    return b + c->sample_count * 64u;
+}
+
+static int copy_parts(vx__pending_cycle *c, const vx__events *events, const vx__conditions *conds,
+                      const vx__store_rtt_sample *samples, size_t sample_count)
+{
+    for (size_t i = 0; events && i < events->count; i++)
+        if (vx__events_push(&c->events, &events->items[i]) != VX_OK)
+            return VX_ENOMEM;
+    for (size_t i = 0; conds && i < conds->count; i++)
+        if (vx__conditions_put(&c->conds, &conds->items[i]) != VX_OK)
+            return VX_ENOMEM;
+    c->seqs = calloc(c->events.count ? c->events.count : 1, sizeof(*c->seqs));
+    c->samples = calloc(sample_count ? sample_count : 1, sizeof(*c->samples));
+    if (!c->seqs || !c->samples)
+        return VX_ENOMEM;
+    for (; c->sample_count < sample_count; c->sample_count++) {
+        vx__store_rtt_sample *s = &c->samples[c->sample_count];
+        *s = samples[c->sample_count];
+        if (!(s->server = strdup(samples[c->sample_count].server)))
+            return VX_ENOMEM;
+    }
+    return VX_OK;
+}
+
+vx__pending_cycle *vx__pending_cycle_new(const char *domain, const char *snapshot_json,
+                                         uint64_t time_ms, const vx__events *events,
+                                         const vx__conditions *conds,
+                                         const vx__store_rtt_sample *samples, size_t sample_count,
+                                         const vx__store_summary *summary)
+{
+    vx__pending_cycle *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->time_ms = time_ms;
+    c->summary = *summary;
+    c->domain = strdup(domain);
+    c->snapshot_json = strdup(snapshot_json);
+    if (!c->domain || !c->snapshot_json ||
+        copy_parts(c, events, conds, samples, sample_count) != VX_OK) {
+        vx__pending_cycle_free(c);
+        return NULL;
+    }
+    c->bytes = cycle_bytes(c);
+    return c;
+}
+
+void vx__pending_cycle_free(vx__pending_cycle *c)
+{
+    if (!c)
+        return;
+    free(c->domain);
+    free(c->snapshot_json);
+    vx__events_clear(&c->events);
+    free(c->seqs);
+    vx__conditions_clear(&c->conds);
+    for (size_t i = 0; i < c->sample_count; i++)
+        free((char *)c->samples[i].server);
+    free(c->samples);
+    free(c);
+}
+
+/* ---- the queue ----------------------------------------------------------------------------- */
+
+void vx__pending_init(vx__pending *p, size_t max_cycles, size_t max_bytes,
+                      vx__pending_drop_fn on_drop, void *drop_arg)
+{
+    memset(p, 0, sizeof(*p));
+    p->max_cycles = max_cycles ? max_cycles : 1;
+    p->max_bytes = max_bytes;
+    p->on_drop = on_drop;
+    p->drop_arg = drop_arg;
+}
+
+static void remove_at(vx__pending *p, size_t i)
+{
+    vx__pending_cycle *c = p->items[i];
+    p->bytes -= c->bytes;
+    p->events -= c->events.count;
+    vx__pending_cycle_free(c);
+    memmove(&p->items[i], &p->items[i + 1], (p->count - i - 1) * sizeof(*p->items));
+    p->count--;
+}
+
+void vx__pending_clear(vx__pending *p)
+{
+    while (p->count)
+        remove_at(p, p->count - 1);
+    free(p->items);
+    p->items = NULL;
+    p->cap = 0;
+}
+
+/* The newest queued cycle of domain, or -1. */
+static long newest_of(const vx__pending *p, const char *domain)
+{
+    for (size_t i = p->count; i-- > 0;)
+        if (strcmp(p->items[i]->domain, domain) == 0)
+            return (long)i;
+    return -1;
+}
+
+bool vx__pending_has(const vx__pending *p, const char *domain)
+{
+    return newest_of(p, domain) >= 0;
+}
+
+/* Over a bound: the oldest cycle without events goes first (it only carries what later cycles
+ * supersede, or the latest conditions, which the memo keeps), else the oldest. */
+static void evict_one(vx__pending *p)
+{
+    size_t victim = 0;
+    for (size_t i = 0; i + 1 < p->count; i++) {
+        if (p->items[i]->events.count == 0) {
+            victim = i;
+            break;
+        }
+    }
+    vx__pending_cycle *c = p->items[victim];
+    p->dropped_events += c->events.count;
+    if (p->on_drop)
+        p->on_drop(p->drop_arg, c);
+    remove_at(p, victim);
+}
+
+int vx__pending_push(vx__pending *p, vx__pending_cycle *c)
+{
+    if (p->count == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        vx__pending_cycle **items = realloc(p->items, cap * sizeof(*items));
+        if (!items)
+            return VX_ENOMEM;
+        p->items = items;
+        p->cap = cap;
+    }
+    long prev = newest_of(p, c->domain);
+    if (prev >= 0 && p->items[prev]->events.count == 0)
+        remove_at(p, (size_t)prev);
+    p->items[p->count++] = c;
+    p->bytes += c->bytes;
+    p->events += c->events.count;
+    while (p->count > 1 && (p->count > p->max_cycles || (p->max_bytes && p->bytes > p->max_bytes)))
+        evict_one(p);
+    return VX_OK;
+}
+
+vx__pending_cycle *vx__pending_head(const vx__pending *p)
+{
+    return p->count ? p->items[0] : NULL;
+}
+
+void vx__pending_pop(vx__pending *p)
+{
+    if (p->count)
+        remove_at(p, 0);
+}
+
+/* ---- the memo ------------------------------------------------------------------------------ */
+
+typedef struct memo_entry {
+    struct memo_entry *next;
+    char *domain;
+    char *baseline; /* NULL: none remembered */
+    vx__conditions conds;
+    bool has_conds;
+    bool unstored;
+} memo_entry;
+
+struct vx__memo {
+    memo_entry **buckets;
+    size_t bucket_count, count;
+    size_t bytes, max_bytes;
+};
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+vx__memo *vx__memo_new(size_t max_bytes)
+{
+    vx__memo *m = calloc(1, sizeof(*m));
+    if (m && !(m->buckets = calloc(1024, sizeof(*m->buckets)))) {
+        free(m);
+        return NULL;
+    }
+    if (m) {
+        m->bucket_count = 1024;
+        m->max_bytes = max_bytes;
+    }
+    return m;
+}
+
+void vx__memo_free(vx__memo *m)
+{
+    for (size_t b = 0; m && b < m->bucket_count; b++) {
+        while (m->buckets[b]) {
+            memo_entry *e = m->buckets[b];
+            m->buckets[b] = e->next;
+            free(e->domain);
+            free(e->baseline);
+            vx__conditions_clear(&e->conds);
+            free(e);
+        }
+    }
+    if (m)
+        free(m->buckets);
+    free(m);
+}
+
+static memo_entry *find(const vx__memo *m, const char *domain)
+{
+    memo_entry *e = m->buckets[name_hash(domain) % m->bucket_count];
+    while (e && strcmp(e->domain, domain) != 0)
+        e = e->next;
+    return e;
+}
+
+/* Doubles the buckets when they hold two entries each on average. */
+static void grow(vx__memo *m)
+{
+    size_t n = m->bucket_count * 2;
+    memo_entry **b = calloc(n, sizeof(*b));
+    if (!b)
+        return; /* longer chains, still correct */
+    for (size_t i = 0; i < m->bucket_count; i++) {
+        while (m->buckets[i]) {
+            memo_entry *e = m->buckets[i];
+            m->buckets[i] = e->next;
+            e->next = b[name_hash(e->domain) % n];
+            b[name_hash(e->domain) % n] = e;
+        }
+    }
+    free(m->buckets);
+    m->buckets = b;
+    m->bucket_count = n;
+}
+
+static memo_entry *get(vx__memo *m, const char *domain)
+{
+    memo_entry *e = find(m, domain);
+    if (e)
+        return e;
+    if (m->count >= m->bucket_count * 2)
+        grow(m);
+    if (!(e = calloc(1, sizeof(*e))) || !(e->domain = strdup(domain))) {
+        free(e);
+        return NULL;
+    }
+    size_t b = name_hash(domain) % m->bucket_count;
+    e->next = m->buckets[b];
+    m->buckets[b] = e;
+    m->count++;
+    m->bytes += sizeof(*e) + strlen(domain);
+    return e;
+}
+
+void vx__memo_set_baseline(vx__memo *m, const char *domain, char *json)
+{
+    memo_entry *e = m ? get(m, domain) : NULL;
+    size_t old = e && e->baseline ? strlen(e->baseline) : 0, add = json ? strlen(json) : 0;
+    if (!e || (e->baseline && json && strcmp(e->baseline, json) == 0) ||
+        (m->max_bytes && m->bytes - old + add > m->max_bytes)) {
+        free(json); /* unchanged, or past the budget: the store is asked again next time */
+        return;
+    }
+    free(e->baseline);
+    e->baseline = json;
+    m->bytes = m->bytes - old + add;
+}
+
+const char *vx__memo_baseline(const vx__memo *m, const char *domain)
+{
+    const memo_entry *e = m ? find(m, domain) : NULL;
+    return e ? e->baseline : NULL;
+}
+
+static size_t conds_bytes(const vx__conditions *c)
+{
+    size_t b = 0;
+    for (size_t i = 0; i < c->count; i++)
+        b += sizeof(vx__condition) + strlen(c->items[i].key) +
+             (c->items[i].detail ? strlen(c->items[i].detail) : 0);
+    return b;
+}
+
+static int copy_conds(vx__conditions *dst, const vx__conditions *src)
+{
+    for (size_t i = 0; src && i < src->count; i++)
+        if (vx__conditions_put(dst, &src->items[i]) != VX_OK)
+            return VX_ENOMEM;
+    return VX_OK;
+}
+
+int vx__memo_set_conditions(vx__memo *m, const char *domain, const vx__conditions *conds,
+                            bool stored)
+{
+    memo_entry *e = m ? find(m, domain) : NULL;
+    size_t add = conds_bytes(conds), old = e ? conds_bytes(&e->conds) : 0;
+    if (stored && m && m->max_bytes && m->bytes - old + add > m->max_bytes) {
+        if (e) { /* past the budget: forgotten, the store has them */
+            vx__conditions_clear(&e->conds);
+            e->has_conds = e->unstored = false;
+            m->bytes -= old;
+        }
+        return VX_OK;
+    }
+    if (!e && !(e = m ? get(m, domain) : NULL))
+        return VX_ENOMEM;
+    vx__conditions_clear(&e->conds);
+    m->bytes -= old;
+    e->has_conds = copy_conds(&e->conds, conds) == VX_OK;
+    e->unstored = !stored;
+    m->bytes += conds_bytes(&e->conds);
+    return e->has_conds ? VX_OK : VX_ENOMEM;
+}
+
+void vx__memo_mark_stored(vx__memo *m, const char *domain)
+{
+    memo_entry *e = m ? find(m, domain) : NULL;
+    if (e)
+        e->unstored = false;
+}
+
+int vx__memo_conditions(const vx__memo *m, const char *domain, vx__conditions *out, bool *unstored)
+{
+    const memo_entry *e = m ? find(m, domain) : NULL;
+    *unstored = e && e->has_conds && e->unstored;
+    if (!e || !e->has_conds)
+        return VX_ENOTFOUND;
+    return copy_conds(out, &e->conds);
+}
