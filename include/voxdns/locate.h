@@ -39,6 +39,14 @@ typedef enum vx_source {
     VX_SOURCE_STATIC    /* the static fallback cache */
 } vx_source;
 
+/* What DNSSEC validation said of an answer (vx_config_load_trust_anchor()). */
+typedef enum vx_security {
+    VX_SECURITY_UNCHECKED = 0, /* not validated: no trust anchor, static data, or no answer */
+    VX_SECURITY_SECURE,        /* signed, with a chain of trust to the anchor */
+    VX_SECURITY_INSECURE,      /* under a delegation proven unsigned */
+    VX_SECURITY_BOGUS          /* failed validation (the step failed with VX_EBOGUS) */
+} vx_security;
+
 /* Called once per vx_locate() that returned VX_OK (never after vx_locate_cancel()). */
 typedef void (*vx_locate_cb)(void *arg, const vx_result *result);
 
@@ -88,7 +96,8 @@ VX_API uint16_t vx_result_step_type(const vx_result *r, size_t i);    /* 35 (NAP
 VX_API vx_source vx_result_step_source(const vx_result *r, size_t i);
 VX_API int vx_result_step_status(const vx_result *r,
                                  size_t i); /* VX_OK, VX_ENOTFOUND (NXDOMAIN), ... */
-VX_API size_t vx_result_step_records(const vx_result *r, size_t i);  /* records of the asked type */
+VX_API size_t vx_result_step_records(const vx_result *r, size_t i); /* records of the asked type */
+VX_API vx_security vx_result_step_security(const vx_result *r, size_t i);
 VX_API double vx_result_step_start_ms(const vx_result *r, size_t i); /* since the location began */
 VX_API double vx_result_step_ms(const vx_result *r, size_t i);       /* question to answer */
 VX_API double vx_result_elapsed_ms(const vx_result *r);              /* the whole location */
@@ -98,7 +107,8 @@ VX_API int vx_result_copy(const vx_result *r, vx_result **out);
 VX_API void vx_result_free(vx_result *r);
 
 VX_API const char *vx_source_name(vx_source s); /* "none", "network", "cache", "stale", "static" */
-VX_API const char *vx_transport_name(unsigned t); /* "udp", "tcp", "tls", "sctp" */
+VX_API const char *vx_security_name(vx_security s); /* "unchecked", "secure", "insecure", "bogus" */
+VX_API const char *vx_transport_name(unsigned t);   /* "udp", "tcp", "tls", "sctp" */
 
 #ifdef __cplusplus
 }

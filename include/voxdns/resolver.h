@@ -83,6 +83,14 @@ VX_API int vx_config_set_policy(vx_config *cfg, vx_policy policy);
 VX_API int vx_config_set_transports(vx_config *cfg, unsigned mask);
 /* Caps the time answers are cached (seconds; 0 = the records' TTL, at most 7 days). */
 VX_API void vx_config_set_max_ttl(vx_config *cfg, unsigned seconds);
+/* DNSSEC: validates every answer against the trust anchor in path (DS or DNSKEY records of one
+ * zone, usually the root, in zone-file text), fetching the DS and DNSKEY records of the chain
+ * through the upstreams. Each step of a result then says secure, insecure or bogus
+ * (vx_result_step_security()); a bogus answer is never handed out: it counts as a failed
+ * answer (the next upstream, stale data, the static cache, else VX_EBOGUS). Loading again
+ * replaces the anchor. On error (VX_EIO, VX_EMALFORMED, VX_ELIMIT) nothing changes and a
+ * one-line reason is written to err. */
+VX_API int vx_config_load_trust_anchor(vx_config *cfg, const char *path, char *err, size_t errcap);
 
 /* A resolver with its own private loop, driven by the host (fds/timeout/process) or by
  * vx_resolver_locate_blocking(). VX_EINVAL when the config has no upstream. */

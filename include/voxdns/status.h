@@ -31,7 +31,8 @@ typedef enum vx_status {
     VX_EIO = -9,        /* a local file could not be read or written */
     VX_ELIMIT = -10,    /* a safety limit was hit (referral loop, too many steps, too deep) */
     VX_ESERVFAIL = -11, /* every server tried failed to answer usefully (SERVFAIL, REFUSED, lame) */
-    VX_EUNSUPPORTED = -12 /* the request needs something this build or platform does not offer */
+    VX_EUNSUPPORTED = -12, /* the request needs something this build or platform does not offer */
+    VX_EBOGUS = -13        /* DNSSEC validation failed: the answers were bogus */
 } vx_status;
 
 /* A short, lower-case, human-readable description of a status code ("timed out"). */

@@ -31,6 +31,9 @@ static const char resolve_usage[] =
     "  --transports LIST       transports the client can use: udp,tcp,tls,sctp (default\n"
     "                          udp,tcp,tls)\n"
     "  --max-ttl SECONDS       cap on the time answers are cached\n"
+    "  --trust-anchor FILE     validate DNSSEC from this anchor (DS or DNSKEY records, zone-file\n"
+    "                          text); bogus answers count as failed; --trace shows each step's\n"
+    "                          security\n"
     "  --repeat N              locate N times on the same resolver (cache carries over)\n"
     "  --trace                 print every DNS step with its source and time\n"
     "  --json                  print JSON\n"
@@ -106,6 +109,16 @@ static int load_static(vx_config *cfg, const char *path)
     return rc == VX_EIO ? VX_EXIT_FAILED : VX_EXIT_USAGE;
 }
 
+static int load_anchor(vx_config *cfg, const char *path)
+{
+    char err[512];
+    int rc = vx_config_load_trust_anchor(cfg, path, err, sizeof(err));
+    if (rc == VX_OK)
+        return VX_EXIT_OK;
+    vx__cli_error("resolve", "trust anchor %s: %s", path, err);
+    return rc == VX_EIO ? VX_EXIT_FAILED : VX_EXIT_USAGE;
+}
+
 /* An option with a value: applies it. VX_EXIT_OK, or an exit status after a one-line error. */
 static int apply_option(const char *opt, const char *val, resolve_args *a, vx_config *cfg)
 {
@@ -118,6 +131,8 @@ static int apply_option(const char *opt, const char *val, resolve_args *a, vx_co
         a->resolv_conf = val;
     } else if (strcmp(opt, "--static-cache") == 0) {
         return load_static(cfg, val);
+    } else if (strcmp(opt, "--trust-anchor") == 0) {
+        return load_anchor(cfg, val);
     } else if (strcmp(opt, "--domain-fallback") == 0) {
         if (vx_config_add_fallback_domain(cfg, val) != VX_OK)
             return usage_error("invalid fallback domain '%s' (or more than 7)", val);
@@ -142,9 +157,9 @@ static int apply_option(const char *opt, const char *val, resolve_args *a, vx_co
 
 static bool takes_value(const char *opt)
 {
-    static const char *const with_value[] = {"--resolver",        "--resolv-conf", "--static-cache",
-                                             "--domain-fallback", "--policy",      "--transports",
-                                             "--max-ttl",         "--repeat"};
+    static const char *const with_value[] = {
+        "--resolver",   "--resolv-conf", "--static-cache", "--domain-fallback", "--policy",
+        "--transports", "--max-ttl",     "--repeat",       "--trust-anchor"};
     for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
         if (strcmp(opt, with_value[i]) == 0)
             return true;
@@ -220,8 +235,9 @@ static void print_trace(const vx_result *r)
                    vx_result_step_records(r, i) == 1 ? "" : "s");
         else
             printf("%s", st == VX_ENOTFOUND ? "NXDOMAIN" : vx_strerror(st));
-        printf(" from %s in %.2f ms\n", vx_source_name(vx_result_step_source(r, i)),
-               vx_result_step_ms(r, i));
+        vx_security sec = vx_result_step_security(r, i);
+        printf(" from %s in %.2f ms%s%s\n", vx_source_name(vx_result_step_source(r, i)),
+               vx_result_step_ms(r, i), sec ? ", " : "", sec ? vx_security_name(sec) : "");
     }
 }
 
@@ -247,13 +263,14 @@ static json_t *json_trace(const vx_result *r)
         char type[16];
         vx__rrtype_to_text(vx_result_step_type(r, i), type, sizeof(type));
         int st = vx_result_step_status(r, i);
-        json_array_append_new(steps, json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:f}", "name",
+        json_array_append_new(steps, json_pack("{s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:s}", "name",
                                                vx_result_step_name(r, i), "type", type, "source",
                                                vx_source_name(vx_result_step_source(r, i)),
                                                "status", st == VX_OK ? "ok" : vx_strerror(st),
                                                "records", (json_int_t)vx_result_step_records(r, i),
                                                "start_ms", vx_result_step_start_ms(r, i), "ms",
-                                               vx_result_step_ms(r, i)));
+                                               vx_result_step_ms(r, i), "security",
+                                               vx_security_name(vx_result_step_security(r, i))));
     }
     return steps;
 }

@@ -30,6 +30,8 @@ const char *vx_strerror(int status)
         return "no server gave a usable answer";
     case VX_EUNSUPPORTED:
         return "not supported";
+    case VX_EBOGUS:
+        return "DNSSEC validation failed (bogus)";
     default:
         return "unknown error";
     }

@@ -28,6 +28,7 @@ void vx_config_free(vx_config *cfg)
     free(cfg->statics);
     for (size_t i = 0; i < cfg->nfallback; i++)
         free(cfg->fallback[i]);
+    ldns_rr_list_deep_free(cfg->trust_anchors);
     free(cfg);
 }
 
@@ -158,6 +159,31 @@ int vx_config_add_fallback_domain(vx_config *cfg, const char *domain)
     return VX_OK;
 }
 
+int vx_config_load_trust_anchor(vx_config *cfg, const char *path, char *err, size_t errcap)
+{
+    char dummy[1];
+    if (!err || errcap == 0) {
+        err = dummy;
+        errcap = sizeof(dummy);
+    }
+    if (!cfg || !path) {
+        snprintf(err, errcap, "invalid argument");
+        return VX_EINVAL;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_text(path, &text, &len, err, errcap);
+    ldns_rr_list *anchors = NULL;
+    if (rc == VX_OK)
+        rc = vx__dnssec_parse_anchors(text, len, &anchors, err, errcap);
+    free(text);
+    if (rc != VX_OK)
+        return rc;
+    ldns_rr_list_deep_free(cfg->trust_anchors);
+    cfg->trust_anchors = anchors;
+    return VX_OK;
+}
+
 int vx_config_set_policy(vx_config *cfg, vx_policy policy)
 {
     if (!cfg || policy < VX_POLICY_OFF || policy > VX_POLICY_SUFFIX)
@@ -188,6 +214,7 @@ int vx__lib_build_res(const vx_config *cfg, vx__res **out)
                                     .statics = cfg->statics,
                                     .nstatics = cfg->nstatics,
                                     .static_first = cfg->static_first,
-                                    .max_ttl_s = cfg->max_ttl_s};
+                                    .max_ttl_s = cfg->max_ttl_s,
+                                    .trust_anchors = cfg->trust_anchors};
     return vx__resbuild(&spec, out);
 }

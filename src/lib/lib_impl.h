@@ -41,6 +41,7 @@ struct vx_config {
     unsigned transports;
     unsigned max_ttl_s;
     unsigned hold_base_ms, hold_max_ms; /* 0: sip/health.h's defaults */
+    ldns_rr_list *trust_anchors;        /* owned; NULL: no DNSSEC validation */
 };
 
 /* One DNS question of a location: outstanding while lookup != 0, then a trace step. */
@@ -52,6 +53,7 @@ typedef struct vx__lib_step {
     int status;
     size_t records;
     double start_ms, ms;
+    vx_security security;
 } vx__lib_step;
 
 struct vx_locate_op {

@@ -197,6 +197,7 @@ void vx__lib_on_res_result(void *arg, const vx__res_result *r)
     vx__sip_records recs = {.status = c ? answer_status(r) : VX_ENOMEM};
     st->lookup = 0;
     st->source = public_source(r->source);
+    st->security = (vx_security)(r->security <= VX__SEC_BOGUS ? r->security : VX__SEC_UNCHECKED);
     st->ms = ms_since(op->t0_ns) - st->start_ms;
     if (c && recs.status == VX_OK)
         st->records = vx__sip_records_from_ldns(c, r->answer, st->type, &recs);

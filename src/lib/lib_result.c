@@ -202,6 +202,17 @@ size_t vx_result_step_records(const vx_result *r, size_t i)
     return step(r, i) ? step(r, i)->records : 0;
 }
 
+vx_security vx_result_step_security(const vx_result *r, size_t i)
+{
+    return step(r, i) ? step(r, i)->security : VX_SECURITY_UNCHECKED;
+}
+
+const char *vx_security_name(vx_security s)
+{
+    static const char *const names[] = {"unchecked", "secure", "insecure", "bogus"};
+    return (unsigned)s < 4u ? names[s] : "unknown";
+}
+
 double vx_result_step_start_ms(const vx_result *r, size_t i)
 {
     return step(r, i) ? step(r, i)->start_ms : 0.0;

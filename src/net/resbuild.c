@@ -5,6 +5,9 @@
  */
 #include "net/resbuild.h"
 
+#include <time.h>
+#include <uv.h>
+
 #include "net/resdriver.h"
 #include "voxdns/status.h"
 
@@ -35,6 +38,9 @@ int vx__resbuild(const vx__resbuild_spec *spec, vx__res **out)
     opts.static_first = spec->static_first;
     opts.max_ttl_s = spec->max_ttl_s;
     opts.random16 = vx__resdrv_random16;
+    opts.trust_anchors = spec->trust_anchors;
+    /* the driver's clock is uv_now(), milliseconds of uv_hrtime() */
+    opts.wall_offset_s = (int64_t)time(NULL) - (int64_t)(uv_hrtime() / 1000000000u);
     vx__res *res;
     int rc = vx__res_new(&opts, &res);
     if (rc != VX_OK)

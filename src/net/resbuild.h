@@ -34,8 +34,9 @@ typedef struct vx__resbuild_spec {
     size_t nup;
     const vx__static_text *statics;
     size_t nstatics;
-    bool static_first;  /* vx__res_opts.static_first */
-    uint32_t max_ttl_s; /* vx__res_opts.max_ttl_s (0: the records' TTLs) */
+    bool static_first;                 /* vx__res_opts.static_first */
+    uint32_t max_ttl_s;                /* vx__res_opts.max_ttl_s (0: the records' TTLs) */
+    const ldns_rr_list *trust_anchors; /* vx__res_opts.trust_anchors (NULL: no DNSSEC) */
 } vx__resbuild_spec;
 
 /* VX_EINVAL without upstreams; VX_ELIMIT with too many; a static text that no longer parses

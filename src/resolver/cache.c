@@ -17,6 +17,7 @@ typedef struct entry {
     uint16_t qclass;
     uint16_t rcode;
     bool negative;
+    uint8_t security; /* as the resolver validated it (vx__sec), 0 when it did not */
     ldns_rr_list *answer;
     uint64_t expires_at;    /* end of the TTL */
     uint64_t stale_until;   /* end of the stale window (== expires_at for negative entries) */
@@ -218,6 +219,12 @@ static entry *entry_new(const vx__question *q, const vx__msg *m, bool negative, 
 
 int vx__cache_store(vx__cache *cache, const vx__question *q, const vx__msg *m, uint64_t now)
 {
+    return vx__cache_store_sec(cache, q, m, now, 0);
+}
+
+int vx__cache_store_sec(vx__cache *cache, const vx__question *q, const vx__msg *m, uint64_t now,
+                        uint8_t security)
+{
     bool negative;
     uint32_t ttl;
     int rc = classify(m, &negative, &ttl);
@@ -228,6 +235,7 @@ int vx__cache_store(vx__cache *cache, const vx__question *q, const vx__msg *m, u
     entry *e = entry_new(q, m, negative, ttl, now, cache->max_stale_ms);
     if (!e)
         return VX_ENOMEM;
+    e->security = security;
     entry **slot = find_slot(cache, q);
     if (*slot) {
         unlink_free(cache, slot);
@@ -260,6 +268,7 @@ int vx__cache_lookup(vx__cache *cache, const vx__question *q, uint64_t now, uint
     out->state = fresh ? VX__CACHE_FRESH : VX__CACHE_STALE;
     out->rcode = e->rcode;
     out->negative = e->negative;
+    out->security = e->security;
     out->in_recheck = now < e->recheck_until;
     return VX_OK;
 }

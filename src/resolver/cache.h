@@ -44,6 +44,7 @@ typedef struct vx__cache_hit {
     uint16_t rcode;              /* NOERROR or NXDOMAIN */
     bool negative;               /* NXDOMAIN or NODATA */
     bool in_recheck;             /* a refresh failed less than the recheck time ago (RFC 8767) */
+    uint8_t security;            /* what vx__cache_store_sec() was told (0 otherwise) */
     uint32_t ttl;                /* seconds */
     const ldns_rr_list *records; /* lent (see above); NULL on a miss */
 } vx__cache_hit;
@@ -61,6 +62,10 @@ size_t vx__cache_count(const vx__cache *cache);
  * cacheable (an rcode other than NOERROR/NXDOMAIN, or a negative answer without an SOA). A new
  * entry replaces the old one and clears its failure-recheck mark. */
 int vx__cache_store(vx__cache *cache, const vx__question *q, const vx__msg *m, uint64_t now);
+/* The same, noting how the answer was validated (the resolver's vx__sec; the cache only keeps
+ * it): a stale or cached answer reports what was found when it was stored. */
+int vx__cache_store_sec(vx__cache *cache, const vx__question *q, const vx__msg *m, uint64_t now,
+                        uint8_t security);
 
 /* Looks q up. Negative entries are never served stale: once expired they are a miss, so that a
  * static fallback entry can answer instead. stale_ttl_s is the TTL put on stale records. */

@@ -43,6 +43,13 @@ typedef struct lookup {
     bool delivered;       /* its RESULT is out; now it only refreshes the cache */
     bool saw_error_rcode; /* some upstream answered SERVFAIL, REFUSED, ... */
     bool finished;        /* to be freed by sweep() */
+    /* DNSSEC */
+    bool internal;       /* a DS/DNSKEY fetch of the validator: no RESULT, no cache */
+    bool saw_bogus;      /* some upstream's answer was bogus */
+    uint32_t bogus_from; /* bit per upstream whose answer was bogus: not asked again */
+    vx__sec sec;         /* of the answer being delivered */
+    vx__msg *pending;    /* the answer waiting for its chain (validating while set) */
+    unsigned pending_from;
 } lookup;
 
 struct vx__res {
@@ -56,6 +63,7 @@ struct vx__res {
     size_t qhead, qlen, qcap;
     uint64_t next_handle;
     vx__res_stats stats;
+    vx__dnssec *dnssec; /* NULL: no validation */
 };
 
 void vx__res_opts_default(vx__res_opts *opts)
@@ -106,10 +114,23 @@ int vx__res_new(const vx__res_opts *opts, vx__res **out)
         return rc;
     }
     vx__cache_set_max_ttl(res->cache, opts->max_ttl_s);
+    if (opts->trust_anchors && vx__dnssec_new(opts->trust_anchors, &res->dnssec) != VX_OK) {
+        vx__res_free(res);
+        return VX_ENOMEM;
+    }
+    if (res->dnssec) /* RFC 4035 §3.2: a validating stub wants the signatures, unchecked */
+        res->opts.query_flags |= VX__Q_DO | VX__Q_CD;
+    res->opts.trust_anchors = NULL; /* not kept: the validator has its copy */
     vx__upstream_set_init(&res->ups);
     res->next_handle = 1;
     *out = res;
     return VX_OK;
+}
+
+static void lookup_free(lookup *lk)
+{
+    vx__msg_free(lk->pending);
+    free(lk);
 }
 
 void vx__res_free(vx__res *res)
@@ -117,12 +138,13 @@ void vx__res_free(vx__res *res)
     if (!res)
         return;
     for (size_t i = 0; i < res->nlookups; i++)
-        free(res->lookups[i]);
+        lookup_free(res->lookups[i]);
     for (size_t i = res->qhead; i < res->qlen; i++)
         vx__res_action_clear(&res->queue[i]);
     free(res->queue);
     free(res->lookups);
     vx__cache_free(res->cache);
+    vx__dnssec_free(res->dnssec);
     vx__static_free(res->statics);
     free(res);
 }
@@ -197,6 +219,9 @@ static void push_result(vx__res *res, lookup *lk, int status, uint16_t rcode, vx
     a->result.rcode = rcode;
     a->result.source = source;
     a->result.answer = answer;
+    a->result.security = source == VX__SRC_STATIC ? VX__SEC_UNCHECKED
+                         : status == VX_EBOGUS    ? VX__SEC_BOGUS
+                                                  : lk->sec;
     res->stats.results[source]++;
 }
 
@@ -221,6 +246,7 @@ static void deliver_hit(vx__res *res, lookup *lk, vx__cache_hit *hit)
     }
     vx__res_source src = hit->state == VX__CACHE_FRESH ? VX__SRC_CACHE : VX__SRC_STALE;
     ldns_rr_list *copy = vx__cache_hit_copy(hit);
+    lk->sec = (vx__sec)hit->security;
     push_result(res, lk, copy ? VX_OK : VX_ENOMEM, hit->rcode, src, copy);
     vx__cache_hit_clear(hit);
 }
@@ -319,6 +345,8 @@ static unsigned open_count(const lookup *lk, bool late)
 
 static bool said_error(const lookup *lk, unsigned i)
 {
+    if (i < 32 && (lk->bogus_from & (1u << i)))
+        return true;
     for (unsigned a = 0; a < lk->natt; a++)
         if (lk->att[a].upstream == i && lk->att[a].error_rcode)
             return true;
@@ -417,17 +445,27 @@ static void cancel_attempts(vx__res *res, lookup *lk)
 
 static void deliver_error(vx__res *res, lookup *lk)
 {
-    push_result(res, lk, lk->saw_error_rcode ? VX_ESERVFAIL : VX_ETIMEDOUT, 0, VX__SRC_NONE, NULL);
+    int status = lk->saw_bogus ? VX_EBOGUS : lk->saw_error_rcode ? VX_ESERVFAIL : VX_ETIMEDOUT;
+    push_result(res, lk, status, 0, VX__SRC_NONE, NULL);
 }
 
 /* DNS gave nothing: stale, static or an error for the client, and the failure recheck. */
+static void revalidate(vx__res *res, uint64_t now);
+
 static void finish_failure(vx__res *res, lookup *lk, uint64_t now)
 {
     cancel_attempts(res, lk);
+    vx__msg_free(lk->pending);
+    lk->pending = NULL;
+    lk->finished = true;
+    if (lk->internal) { /* the validators waiting on it will call their answers bogus */
+        vx__dnssec_store(res->dnssec, &lk->q, NULL, now);
+        revalidate(res, now);
+        return;
+    }
     vx__cache_mark_failed(res->cache, &lk->q, now, res->opts.recheck_ms);
     if (!lk->delivered && !deliver_fallback(res, lk, now))
         deliver_error(res, lk);
-    lk->finished = true;
 }
 
 /* Attempts still open when another upstream answered, past their upstream's hedging delay:
@@ -444,15 +482,16 @@ static void note_slow(vx__res *res, const lookup *lk, uint64_t now)
     }
 }
 
-static void finish_success(vx__res *res, lookup *lk, const vx__msg *m, uint64_t now)
+/* A (validated) answer: cached, delivered unless something was already. */
+static void accept_answer(vx__res *res, lookup *lk, const vx__msg *m, uint64_t now, vx__sec sec)
 {
     const ldns_rr_list *ans = ldns_pkt_answer(m->pkt);
     uint16_t rcode = vx__msg_rcode(m);
     bool negative = rcode == LDNS_RCODE_NXDOMAIN || !ans || ldns_rr_list_rr_count(ans) == 0;
 
-    note_slow(res, lk, now);
-    cancel_attempts(res, lk);
-    (void)vx__cache_store(res->cache, &lk->q, m, now); /* not cacheable: served all the same */
+    /* not cacheable: served all the same */
+    (void)vx__cache_store_sec(res->cache, &lk->q, m, now, (uint8_t)sec);
+    lk->sec = sec;
     if (!lk->delivered && !(negative && deliver_static(res, lk))) {
         ldns_rr_list *copy = ans ? ldns_rr_list_clone(ans) : ldns_rr_list_new();
         push_result(res, lk, copy ? VX_OK : VX_ENOMEM, rcode, VX__SRC_NETWORK, copy);
@@ -460,9 +499,83 @@ static void finish_success(vx__res *res, lookup *lk, const vx__msg *m, uint64_t 
     lk->finished = true;
 }
 
+static void keep_going(vx__res *res, lookup *lk, uint64_t now);
+static lookup *lookup_new(vx__res *res, const vx__question *q, uint64_t now);
+
+/* The chain record the validator needs, fetched as an internal lookup (once at a time). */
+static void fetch_chain(vx__res *res, const vx__question *q, uint64_t now)
+{
+    for (size_t i = 0; i < res->nlookups; i++)
+        if (res->lookups[i]->internal && !res->lookups[i]->finished &&
+            vx__question_equal(&res->lookups[i]->q, q))
+            return;
+    lookup *lk = res->nlookups < res->opts.max_lookups ? lookup_new(res, q, now) : NULL;
+    if (!lk) {
+        vx__dnssec_store(res->dnssec, q, NULL, now); /* the check calls it bogus */
+        return;
+    }
+    lk->internal = true;
+    lk->delivered = true; /* nothing to deliver: no client timer, no stale, no static */
+    res->stats.chain++;
+    keep_going(res, lk, now);
+}
+
+/* Checks lk's pending answer; the chain may need a record first. */
+static void validate(vx__res *res, lookup *lk, uint64_t now)
+{
+    vx__question need;
+    time_t wall = (time_t)(res->opts.wall_offset_s + (int64_t)(now / 1000u));
+    vx__sec sec = vx__dnssec_check(res->dnssec, &lk->q, lk->pending, now, wall, &need);
+    if (sec == VX__SEC_NEED) {
+        fetch_chain(res, &need, now);
+        return;
+    }
+    vx__msg *m = lk->pending;
+    lk->pending = NULL;
+    if (sec == VX__SEC_BOGUS) { /* as if that upstream had failed: on to the next one */
+        res->stats.bogus++;
+        lk->saw_bogus = true;
+        if (lk->pending_from < 32)
+            lk->bogus_from |= 1u << lk->pending_from;
+        keep_going(res, lk, now);
+    } else {
+        accept_answer(res, lk, m, now, sec);
+    }
+    vx__msg_free(m);
+}
+
+/* A chain record arrived (or failed): every answer waiting on one is checked again. */
+static void revalidate(vx__res *res, uint64_t now)
+{
+    for (size_t i = 0; i < res->nlookups; i++)
+        if (res->lookups[i]->pending && !res->lookups[i]->finished)
+            validate(res, res->lookups[i], now);
+}
+
+/* Takes *m (sets it to NULL) when the answer must wait for its chain. */
+static void finish_success(vx__res *res, lookup *lk, vx__msg **m, unsigned from, uint64_t now)
+{
+    note_slow(res, lk, now);
+    cancel_attempts(res, lk);
+    if (lk->internal) {
+        lk->finished = true;
+        vx__dnssec_store(res->dnssec, &lk->q, *m, now);
+        revalidate(res, now);
+    } else if (res->dnssec) {
+        lk->pending = *m;
+        lk->pending_from = from;
+        *m = NULL;
+        validate(res, lk, now);
+    } else {
+        accept_answer(res, lk, *m, now, VX__SEC_UNCHECKED);
+    }
+}
+
 /* Nothing on the wire any more: ask the next upstream, or give up. */
 static void keep_going(vx__res *res, lookup *lk, uint64_t now)
 {
+    if (lk->pending || lk->finished)
+        return; /* validating: its chain is being fetched */
     if (open_count(lk, false) == 0 && send_next(res, lk, now) != VX_OK)
         finish_failure(res, lk, now);
 }
@@ -474,7 +587,7 @@ static void sweep(vx__res *res)
             i++;
             continue;
         }
-        free(res->lookups[i]);
+        lookup_free(res->lookups[i]);
         res->lookups[i] = res->lookups[--res->nlookups];
     }
 }
@@ -611,8 +724,9 @@ static vx__msg *accept_response(const lookup *lk, const uint8_t *wire, size_t le
     return m;
 }
 
-static void handle_response(vx__res *res, lookup *lk, attempt *at, const vx__msg *m, uint64_t now)
+static void handle_response(vx__res *res, lookup *lk, attempt *at, vx__msg **mp, uint64_t now)
 {
+    const vx__msg *m = *mp;
     vx__upstream *u = &res->ups.v[at->upstream];
     uint64_t rtt = now - at->sent_at;
     uint16_t rcode = vx__msg_rcode(m);
@@ -626,7 +740,7 @@ static void handle_response(vx__res *res, lookup *lk, attempt *at, const vx__msg
         send_attempt(res, lk, at->upstream, now, true, false, false) == VX_OK)
         return; /* truncated: the same upstream again over TCP */
     if (answer) {
-        finish_success(res, lk, m, now);
+        finish_success(res, lk, mp, at->upstream, now);
         return;
     }
     lk->saw_error_rcode = true;
@@ -650,7 +764,7 @@ void vx__res_on_response(vx__res *res, uint64_t now, unsigned upstream, const ui
         res->stats.dropped++;
         return;
     }
-    handle_response(res, lk, at, m, now);
+    handle_response(res, lk, at, &m, now);
     vx__msg_free(m);
     sweep(res);
 }
@@ -711,7 +825,7 @@ static void run_timers(vx__res *res, lookup *lk, uint64_t now)
     }
     if (now >= lk->hedge_at) {
         lk->hedge_at = NEVER;
-        if (open_count(lk, false) > 0)
+        if (open_count(lk, false) > 0 && !lk->pending)
             send_next(res, lk, now);
     }
     keep_going(res, lk, now);

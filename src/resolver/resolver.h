@@ -34,10 +34,14 @@
  *      (vx__upstream_on_silent_lookup), so that step 4 serves the lookups after it; then
  *      STALE, else STATIC, else, every upstream being known down, the error at once (the
  *      attempts go on, to refresh the cache);
- *   7. an answer (NOERROR or NXDOMAIN) → cached, NETWORK (negative answers give way to a
+ *   7. an answer (NOERROR or NXDOMAIN) → with trust anchors, validated first (the DS and
+ *      DNSKEY records of its chain fetched through the upstreams as lookups of their own,
+ *      which never produce a RESULT); a bogus answer is that upstream's failure (it is not
+ *      asked again in this lookup) → cached, NETWORK (negative answers give way to a
  *      static entry: "DNS gave nothing"); every upstream failed or budget_ms passed → STALE,
- *      else STATIC, else an error (VX_ESERVFAIL if some upstream answered with an error rcode,
- *      VX_ETIMEDOUT otherwise), and the name enters its failure-recheck period.
+ *      else STATIC, else an error (VX_EBOGUS if an answer was bogus, VX_ESERVFAIL if some
+ *      upstream answered with an error rcode, VX_ETIMEDOUT otherwise), and the name enters its
+ *      failure-recheck period. Bogus data is never cached, so stale data was validated too.
  */
 #ifndef VX_RESOLVER_RESOLVER_H
 #define VX_RESOLVER_RESOLVER_H
@@ -49,6 +53,7 @@
 
 #include <ldns/ldns.h>
 
+#include "resolver/dnssec.h"
 #include "resolver/static_cache.h"
 #include "resolver/upstream.h"
 #include "wire/query.h"
@@ -74,6 +79,12 @@ typedef struct vx__res_opts {
      * driver passes a CSPRNG; tests pass a deterministic one. */
     uint16_t (*random16)(void *arg);
     void *random_arg;
+    /* DNSSEC (resolver/dnssec.h): with trust anchors (copied; NULL = no validation) every
+     * query carries DO and CD, every answer is validated before it is cached or delivered, and
+     * a bogus one counts as that upstream's failure (policy step 7). RRSIG validity is judged
+     * at wall-clock second wall_offset_s + now / 1000. */
+    const ldns_rr_list *trust_anchors;
+    int64_t wall_offset_s;
 } vx__res_opts;
 
 void vx__res_opts_default(vx__res_opts *opts);
@@ -94,6 +105,8 @@ typedef struct vx__res_result {
     uint16_t rcode;        /* LDNS_RCODE_* of the answer */
     vx__res_source source; /* where the answer comes from */
     ldns_rr_list *answer;  /* the answer records (owned by the action; NULL on error) */
+    vx__sec security;      /* SECURE or INSECURE when validated; BOGUS with VX_EBOGUS;
+                              UNCHECKED without trust anchors and for static answers */
 } vx__res_result;
 
 typedef enum vx__res_action_kind {
@@ -121,6 +134,8 @@ typedef struct vx__res_stats {
     uint64_t probes;     /* of which re-probes of a down upstream */
     uint64_t timeouts;   /* attempts that timed out */
     uint64_t dropped;    /* responses ignored: unknown id, malformed, wrong question */
+    uint64_t bogus;      /* answers that failed DNSSEC validation */
+    uint64_t chain;      /* DS/DNSKEY fetches for validation */
     uint64_t results[5]; /* RESULTs by vx__res_source */
 } vx__res_stats;
 

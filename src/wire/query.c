@@ -207,6 +207,8 @@ static uint8_t *put_header(uint8_t *p, uint16_t id, unsigned flags)
     uint16_t hflags = (uint16_t)(DNS_OPCODE_QUERY << 11);
     if (flags & VX__Q_RD)
         hflags |= VX__FLAG_RD;
+    if (flags & VX__Q_CD) /* RFC 4035 §3.2.2: bogus data must reach a validating stub */
+        hflags |= VX__FLAG_CD;
     p = put_u16(p, id);
     p = put_u16(p, hflags);
     p = put_u16(p, 1); /* qdcount */

@@ -19,7 +19,8 @@ enum vx__query_flag {
     VX__Q_DO = 1u << 1,     /* EDNS0 DO bit (DNSSEC records wanted) */
     VX__Q_NSID = 1u << 2,   /* ask for the server's NSID (RFC 5001) */
     VX__Q_NOEDNS = 1u << 3, /* no OPT record at all (plain RFC 1035 query) */
-    VX__Q_TCP = 1u << 4     /* transport hint for net/: TCP from the first attempt */
+    VX__Q_TCP = 1u << 4,    /* transport hint for net/: TCP from the first attempt */
+    VX__Q_CD = 1u << 5      /* checking disabled: a validating stub checks for itself */
 };
 
 /* Builds a question from a presentation-form name ("sip.example.com", "example.com.", ".")

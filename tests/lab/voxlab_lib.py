@@ -511,7 +511,7 @@ def _validate_dnssec(zone, entry, sc):
     if zone not in served:
         raise LabError("%s: no server serves the zone" % where)
     parent = _parent_zone(zone, served)
-    if parent is None:
+    if parent is None and zone != ".":
         raise LabError("%s: no server serves a parent zone for the DS" % where)
     expire_in = parse_period(entry.get("expire_in", DNSSEC_DEFAULT_EXPIRE))
     bogus = entry.get("bogus")
@@ -1014,6 +1014,10 @@ def _server_argv(srv, conf):
             "unbound": [binary, "-d", "-c", conf]}[srv["software"]]
 
 
+def _fqdn(zone):
+    return "." if zone == "." else zone + "."
+
+
 def _utc(ts):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
@@ -1037,7 +1041,7 @@ class _Signer:
             return
         now = int(time.time())
         for zone, z in sorted(zones.items()):
-            zdir = os.path.join(workdir, zone)
+            zdir = os.path.join(workdir, "root" if zone == "." else zone)
             os.makedirs(zdir, exist_ok=True)
             key = self._keygen(zone, zdir)
             dnskey = self._record(key + ".key", "DNSKEY", DNSKEY_TTL)
@@ -1045,7 +1049,8 @@ class _Signer:
             ds = self._record(ds_key + ".ds", "DS", DS_TTL)
             expiration = now + z["expire_in"]
             inception = min(now - 3600, expiration - 86400)
-            self._ds.setdefault(z["parent"], []).append(ds)
+            if z["parent"] is not None:  # the root's DS is the trust anchor (info)
+                self._ds.setdefault(z["parent"], []).append(ds)
             self.info[zone] = {
                 "zone": zone, "parent": z["parent"], "algorithm": DNSSEC_ALGORITHM,
                 "key": os.path.basename(key), "dnskey": dnskey, "ds": ds,
@@ -1063,7 +1068,7 @@ class _Signer:
 
     def _keygen(self, zone, zdir, avoid=None):
         for _ in range(5):
-            base = self._run([LDNS_KEYGEN, "-a", DNSSEC_ALGORITHM, "-k", zone + "."],
+            base = self._run([LDNS_KEYGEN, "-a", DNSSEC_ALGORITHM, "-k", _fqdn(zone)],
                              zdir).strip().splitlines()[-1]
             if os.path.join(zdir, base) != avoid:
                 return os.path.join(zdir, base)
@@ -1100,7 +1105,7 @@ class _Signer:
         src = os.path.join(zdir, "unsigned-%d.zone" % n)
         out = os.path.join(zdir, "signed-%d.zone" % n)
         _write(src, text + "%s\n" % info["dnskey"])
-        self._run([LDNS_SIGNZONE, "-o", zone + ".", "-i", str(info["inception"]),
+        self._run([LDNS_SIGNZONE, "-o", _fqdn(zone), "-i", str(info["inception"]),
                    "-e", str(info["expiration"]), "-f", out, src,
                    os.path.join(zdir, info["key"])], zdir)
         with open(out) as f:
