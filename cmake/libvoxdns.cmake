@@ -9,8 +9,15 @@ include(GNUInstallDirs)
 file(GLOB VOXDNS_API_SOURCES CONFIGURE_DEPENDS src/lib/*.c)
 target_sources(voxdns_core PRIVATE ${VOXDNS_API_SOURCES})
 
-file(GLOB VOXDNS_LIB_SOURCES CONFIGURE_DEPENDS src/common/*.c src/wire/*.c src/net/*.c
-     src/resolver/*.c src/sip/*.c src/lib/*.c)
+# Only what the library uses: the probe engine (net/engine, sched, udp, tcp, usock), the audit's
+# locator over snapshots and the monitor's answer fingerprints stay out of libvoxdns.so/.a
+# (tests/system/test_library.py checks the archive's members).
+file(GLOB VOXDNS_LIB_SOURCES CONFIGURE_DEPENDS src/wire/*.c src/resolver/*.c src/sip/*.c
+     src/lib/*.c)
+list(REMOVE_ITEM VOXDNS_LIB_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/src/sip/locate_snapshot.c
+     ${CMAKE_CURRENT_SOURCE_DIR}/src/wire/fingerprint.c)
+list(APPEND VOXDNS_LIB_SOURCES src/common/status.c src/common/rtt.c src/common/file.c
+     src/net/resdriver.c src/net/resbuild.c)
 # The locator over a snapshot reads model/, which the library does not contain.
 list(FILTER VOXDNS_LIB_SOURCES EXCLUDE REGEX "src/sip/locate_snapshot\\.c$")
 

@@ -10,7 +10,7 @@
  * once and only ever to the one server it was opened for, for at most udp_reuse queries and 2 s
  * (1 s idle); datagrams reaching an idle socket are counted as dropped. A
  * truncated (TC) answer is asked again over TCP. Each attempt's timeout comes from the server's
- * RTT state (net/rtt.h); a silent server is given up after VX__RETRY_ATTEMPTS attempts or
+ * RTT state (common/rtt.h); a silent server is given up after VX__RETRY_ATTEMPTS attempts or
  * VX__RETRY_BUDGET_MS, whichever ends first; that budget belongs to the server's silence, not
  * to one query: a query started while the server has not been heard from since an earlier one
  * started gets only what is left of that budget, and none (VX_ETIMEDOUT at once, nothing sent,
@@ -33,7 +33,7 @@
 
 #include <uv.h>
 
-#include "net/rtt.h"
+#include "common/rtt.h"
 #include "model/transport.h"
 #include "wire/reader.h"
 

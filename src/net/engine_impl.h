@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #include "net/engine.h"
-#include "net/rtt.h"
+#include "common/rtt.h"
 #include "wire/query.h"
 #include "wire/reader.h"
 

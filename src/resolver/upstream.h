@@ -1,6 +1,6 @@
 /*
  * resolver/upstream.h — the set of upstream resolvers a stub asks, and the per-upstream health
- * that decides whom to ask: smoothed RTT (the pure net/rtt.h module), failure history, the
+ * that decides whom to ask: smoothed RTT (the pure common/rtt.h module), failure history, the
  * adaptive hedging delay, and dead-upstream detection with exponential re-probe backoff.
  *
  * Pure: no sockets, no clock; every call that depends on time is given "now" in milliseconds.
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "net/rtt.h"
+#include "common/rtt.h"
 
 #define VX__UPSTREAM_MAX 16
 
@@ -37,7 +37,7 @@
  * failure count, so history fades instead of being forgotten at once. */
 #define VX__SCORE_FAILURE_MS 400u
 
-/* An attempt counts as timed out after max(RTO, TIMEOUT_FLOOR). The RTO of net/rtt.h goes
+/* An attempt counts as timed out after max(RTO, TIMEOUT_FLOOR). The RTO of common/rtt.h goes
  * down to 50 ms, right for retransmitting on a LAN but not for declaring a resolver failed:
  * the floor keeps the hedge (at SRTT + 4·RTTVAR, the un-backed-off RTO) well before the
  * timeout for fast upstreams, so a slow answer is hedged first and counted as failed later. */

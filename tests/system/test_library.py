@@ -48,6 +48,17 @@ def test_only_vx_symbols_exported(prefix):
     assert "vx_locate_blocking" in names and "vx_resolver_process" in names
 
 
+def test_archive_holds_only_what_the_library_uses(prefix):
+    archive = subprocess.run(["find", prefix, "-name", "libvoxdns.a"], capture_output=True,
+                             text=True).stdout.split()[0]
+    members = set(subprocess.run(["ar", "t", archive], capture_output=True, text=True,
+                                 check=True).stdout.split())
+    assert {"resdriver.c.o", "resolver.c.o", "locate.c.o", "rtt.c.o"} <= members
+    # the probe engine, the audit's locator over snapshots, the monitor's fingerprints
+    assert not {"engine.c.o", "sched.c.o", "udp.c.o", "tcp.c.o", "usock.c.o", "fingerprint.c.o",
+                "locate_snapshot.c.o", "snapshot.c.o"} & members
+
+
 def test_example_builds_with_pkg_config_and_runs(prefix, tmp_path, lab_scenario):
     env = pc_env(prefix)
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "voxdns"], env=env,

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "net/rtt.h"
+#include "common/rtt.h"
 
 static uint32_t plan_sum(const vx__rtt *r, unsigned max_attempts, uint32_t budget, unsigned *n)
 {

@@ -1,9 +1,9 @@
 /*
- * net/rtt.c — RFC 6298 retransmission-timer arithmetic in integer milliseconds: smoothing of
+ * common/rtt.c — RFC 6298 retransmission-timer arithmetic in integer milliseconds: smoothing of
  * RTT samples, the RTO with its clamps, exponential backoff, and the per-query retry plan.
  * Pure: no clock, no I/O, no allocation.
  */
-#include "net/rtt.h"
+#include "common/rtt.h"
 
 /* RFC 6298's clock granularity G: the variance term never drops below it, so that a very
  * steady server still gets some slack before we retransmit. */

@@ -1,11 +1,11 @@
 /*
- * net/rtt.h — the pure retransmission-timer module: smoothed RTT and RTT variance per server
+ * common/rtt.h — the pure retransmission-timer module: smoothed RTT and RTT variance per server
  * address (RFC 6298 arithmetic, as Unbound's util/rtt.c does for DNS), the retransmission
  * timeout for each attempt with exponential backoff, and the retry plan that bounds how long a
  * silent server can hold a query. No clock, no I/O: callers pass measured milliseconds in.
  */
-#ifndef VX_NET_RTT_H
-#define VX_NET_RTT_H
+#ifndef VX_COMMON_RTT_H
+#define VX_COMMON_RTT_H
 
 #include <stdbool.h>
 #include <stdint.h>
