@@ -6,7 +6,8 @@
  * and refuse everything when no token is configured.
  *
  * Routes:
- *   GET  /healthz                            200 "ok"
+ *   GET  /healthz                            200 "ok", or 503 with the reason while the
+ *                                            daemon's store fails
  *   GET  /metrics                            the metrics text (monitor/metrics.h)
  *   GET  /api/v1/domains                     {"domains":[{"name":..,"state":..,"last_cycle":..,
  *                                              "findings":{severity:count},"open_events":n}]}
