@@ -14,8 +14,8 @@
  *
  * Errors: VX_OK, VX_EIO (the database failed; err says why), VX_EINVAL (bad URL), VX_ENOMEM.
  * An error names its cause as the database gave it: SQLite's message, extended result code and
- * the system errno behind it ("sqlite: disk I/O error (SQLITE_IOERR_WRITE; errno 28: No space
- * left on device)"), PostgreSQL's message and SQLSTATE.
+ * the system errno behind it ("sqlite: disk I/O error (SQLITE_IOERR_WRITE; errno 5: Input/output
+ * error)", "sqlite: database or disk is full (SQLITE_FULL)"), PostgreSQL's message and SQLSTATE.
  * A store handle is used from one thread at a time.
  *
  * SQLite writes its WAL index through a shared memory mapping of the -shm file; once that file

@@ -154,7 +154,8 @@ static vx__store_fault fault_of(int code)
     }
 }
 
-/* "sqlite: WHAT: disk I/O error (SQLITE_IOERR_WRITE; errno 28: No space left on device)". */
+/* "sqlite: WHAT: disk I/O error (SQLITE_IOERR_WRITE; errno 5: Input/output error)"; a full disk
+ * is "database or disk is full (SQLITE_FULL)" (SQLite keeps no errno for ENOSPC). */
 static int sq_fail(vx__store *s, const char *what)
 {
     sqlite3 *db = db_of(s);

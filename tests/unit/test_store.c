@@ -23,6 +23,8 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1207,6 +1209,87 @@ static void test_sqlite_immutable_files(void **state)
     in_child(immutable_child, f);
 }
 
+/* A private tmpfs of 1 MiB at dir, in a new user and mount namespace (this process only). */
+static bool private_tmpfs(const char *dir)
+{
+    char map[64];
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+        return false;
+    FILE *f = fopen("/proc/self/setgroups", "w");
+    if (f) {
+        fputs("deny", f);
+        fclose(f);
+    }
+    snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
+    f = fopen("/proc/self/uid_map", "w");
+    bool ok = f && fputs(map, f) >= 0;
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
+    f = fopen("/proc/self/gid_map", "w");
+    ok = ok && f && fputs(map, f) >= 0;
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    return ok && mount("tmpfs", dir, "tmpfs", 0, "size=1m") == 0;
+}
+
+/* The disk fills up under an open store: the commit fails naming SQLITE_FULL, the close does
+ * not crash, and once there is room again the store takes the cycle. Exit 77: no namespaces. */
+static void disk_full_child(const fx *f)
+{
+    char mnt[300], url[320], filler[320], err[512];
+    snprintf(mnt, sizeof mnt, "%s/mnt", f->dir);
+    child_check(mkdir(mnt, 0700) == 0, "mkdir");
+    if (!private_tmpfs(mnt))
+        _exit(77);
+    snprintf(url, sizeof url, "sqlite:%s/voxdns.db", mnt);
+    snprintf(filler, sizeof filler, "%s/filler", mnt);
+    char *json = malloc(40001);
+    child_check(json != NULL, "malloc");
+    memset(json, ' ', 40000);
+    json[0] = '{', json[39999] = '}', json[40000] = '\0';
+    vx__events evs = {0};
+    vx__store *s = NULL;
+    child_check(vx__store_open(url, &s, err, sizeof err) == VX_OK, err);
+    child_check(commit(s, "a.example", json, 1, NULL, 0, NULL, &evs) == VX_OK, "first commit");
+    FILE *fp = fopen(filler, "w");
+    static char block[65536];
+    while (fp && fwrite(block, 1, sizeof block, fp) == sizeof block && fflush(fp) == 0)
+        ;
+    if (fp)
+        fclose(fp);
+    int rc = commit(s, "a.example", json, 2, NULL, 0, NULL, &evs);
+    child_check(rc == VX_EIO, "a commit on a full disk fails");
+    child_check(strstr(vx__store_last_error(s), "(SQLITE_FULL") != NULL, vx__store_last_error(s));
+    child_check(vx__store_last_fault(s) == VX__STORE_FAULT_IO, "fault IO");
+    unlink(filler);
+    child_check(commit(s, "a.example", json, 3, NULL, 0, NULL, &evs) == VX_OK, "room again");
+    vx__store_close(s);
+    vx__events_clear(&evs);
+    free(json);
+}
+
+static void test_sqlite_disk_full(void **state)
+{
+    fx *f = *state;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        disk_full_child(f);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+        skip(); /* no user namespaces here */
+    if (WIFSIGNALED(status))
+        fail_msg("the store crashed with signal %d", WTERMSIG(status));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* Makes path unwritable for this process: chattr +i as root (root ignores modes), else chmod. */
 static bool make_unwritable(const char *path, bool on, mode_t writable_mode)
 {
@@ -1359,6 +1442,7 @@ int main(void)
         T(test_sqlite_immutable_files),
         T(test_sqlite_open_writable),
         T(test_sqlite_error_names_the_code),
+        T(test_sqlite_disk_full),
     };
 
     if (on_pg()) {
