@@ -81,8 +81,12 @@ def _strip_comment(line):
     return "".join(out)
 
 
+SKIPPED_TYPES = re.compile(r"\s(RRSIG|NSEC|NSEC3|DNSKEY|DS|TXT)\s")  # most of a signed zone
+
+
 def _logical_lines(text):
-    """Zone text -> (starts_blank, tokens) per record, parentheses joined."""
+    """Zone text -> (starts_blank, tokens) per record, parentheses joined
+    (one-line records of types the chains never use are skipped unread)."""
     pending, blank, depth = [], False, 0
     for raw in text.splitlines():
         line = _strip_comment(raw)
@@ -90,6 +94,9 @@ def _logical_lines(text):
             if not line.strip():
                 continue
             blank = line[:1] in (" ", "\t")
+            if "(" not in line and SKIPPED_TYPES.search(line):
+                yield blank, ([] if blank else line.split()[:1]) + ["-"]  # owner only
+                continue
         pending += TOKEN_RE.findall(line)
         depth += line.count("(") - line.count(")")
         if depth <= 0:

@@ -1650,9 +1650,13 @@ def _write_pids(plan, procs):
 
 
 def _start_probes(plan, procs, deadline):
+    t0 = time.monotonic()
     err = _probe(plan, procs, deadline)
     if err is None and plan.get("sip", {}).get("endpoints"):
+        t1 = time.monotonic()
         err = _sip_probe(plan, procs, deadline)
+        _log("DNS servers answered after %.2f s, the SIP servers %.2f s later" % (
+            t1 - t0, time.monotonic() - t1))
     return err
 
 
@@ -1678,11 +1682,12 @@ def holder_main(plan_path, ready_fd, outer_netns, timeout):
         if plan.get("sip", {}).get("endpoints"):
             _set_modes(plan, {a: e["mode"] for a, e in plan["sip"]["endpoints"].items()})
         _write_pids(plan, procs)
+        control = _control_socket(plan)
         _log("all %d servers answer for all their zones after %.2f s" % (
             len({p["server"] for p in plan["probes"]}), time.monotonic() - started))
         _report(ready_fd, "READY")
         ready_fd = None
-        _serve_control(plan, procs)
+        _serve_control(control, plan, procs)
     except _Shutdown as e:
         _log("signal %s: shutting down" % e.args[0])
         return 0
@@ -1700,15 +1705,21 @@ def holder_main(plan_path, ready_fd, outer_netns, timeout):
 # Runtime control: the holder's control socket (DIR/control.sock)
 # --------------------------------------------------------------------------
 
-def _serve_control(plan, procs):
-    """Answer control requests (one JSON line each) until told to stop; log
-    processes that exit."""
+def _control_socket(plan):
     path = os.path.join(plan["dir"], CONTROL_SOCKET)
+    if len(path.encode()) > 107:
+        raise LabError("lab directory path too long for its control socket: %s" % path)
     if os.path.exists(path):
         os.unlink(path)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path)
     srv.listen(8)
+    return srv
+
+
+def _serve_control(srv, plan, procs):
+    """Answer control requests (one JSON line each) until told to stop; log
+    processes that exit."""
     reported = set()
     while True:
         ready, _, _ = select.select([srv], [], [], 1.0)
@@ -2051,12 +2062,14 @@ class Lab:
         return self.server_start(labsip.INSTANCE)
 
     def sbc_addresses(self, target):
-        """An SBC target (SRV target host or address) -> its addresses."""
+        """An SBC target (address, SRV target host or SIP domain) -> its
+        addresses."""
         key = labsip._target_key(target)
         if key in self.sip["endpoints"]:
             return [key]
-        if key in self.sip["hosts"]:
-            return list(self.sip["hosts"][key])
+        for index in ("hosts", "domains"):
+            if key in self.sip[index]:
+                return list(self.sip[index][key])
         raise LabError("%s is no SIP target of this lab" % target)
 
     def sbc(self, target):

@@ -333,3 +333,38 @@ def test_bad_sbc_knobs_are_refused(tmp_path, sbcs, message):
     with pytest.raises(voxlab_lib.LabError, match=message):
         sc = voxlab_lib.load_scenario(str(path))
         voxlab_lib.prepare(sc, str(tmp_path / "lab"))
+
+
+def test_derivation_from_zone_text():
+    """The chain walk itself: NAPTR and direct SRV names, relative names,
+    CNAMEs, parentheses, skipped record types, private addresses left out."""
+    text = textwrap.dedent('''\
+        $ORIGIN x-example.com.
+        $TTL 60
+        @ 60 IN SOA ns1 hostmaster (
+                1 7200 3600
+                1209600 3600 )
+        @ IN NAPTR 10 50 "s" "SIPS+D2T" "" _sips._tcp.sip   ; a comment "quoted"
+        @ IN NAPTR 20 50 "s" "SIP+D2U" "" _sip._udp
+        @ IN NAPTR 30 50 "a" "SIP+D2T" "" _sip._tcp
+        _sips._tcp.sip IN SRV 10 50 5061 sip2
+        _sip._udp IN SRV 10 50 5060 sip1.x-example.com.
+        _sip._udp IN SRV 20 50 5060 .
+        _sip._tcp IN SRV 10 50 5080 sip3
+        sip1 IN TXT "v=1; not a comment"
+             IN A 192.0.2.7
+             IN AAAA 2001:db8::7
+        sip2 IN CNAME sip1
+        sip3 IN A 10.1.2.3
+        ''')
+    targets = labsip.derive_targets([("x-example.com", text)])
+    assert set(targets) == {"192.0.2.7", "2001:db8::7"}
+    t = targets["192.0.2.7"]
+    # _sip._tcp is still found by its name (RFC 3263 without the flag-a NAPTR),
+    # but its only target is private; _sips._tcp.sip counts for the domain
+    # (through the NAPTR) and for sip.x-example.com (by its own name)
+    assert t["listen"] == {("udp", 5060), ("tls", 5061)}
+    assert t["domains"] == {"x-example.com", "sip.x-example.com"}
+    assert t["hosts"] == {"sip1.x-example.com", "sip2.x-example.com"}
+    assert labsip.cert_names("wildcard", ["x-example.com"], ["sip1.x-example.com"]) == \
+        ("sip1.x-example.com", [], ["*.x-example.com"])
