@@ -2017,8 +2017,11 @@ class Lab:
 
     def audit_args(self, domain):
         """Arguments for `voxdns audit` of one expected domain: --hints, the
-        expectation's own arguments (paths made absolute), the domain."""
-        return ["--hints", self.hints] + audit_args(self.audit_expectations[domain])
+        expectation's own arguments (paths made absolute; `$VOXLAB_CA` becomes
+        this lab's CA file), the domain."""
+        args = audit_args(self.audit_expectations[domain])
+        return ["--hints", self.hints] + [a.replace("$VOXLAB_CA", self.ca_file or "")
+                                          for a in args]
 
     # --- runtime control (the holder's control socket) --------------------
 

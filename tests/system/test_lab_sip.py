@@ -153,6 +153,13 @@ def test_lab_json_env_and_ca(lab):
     e = lab.sbc("198.18.81.11")
     assert e["mode"] == "silent" and e["hosts"] == ["sip2.sipsilent-example.com"]
     assert lab.sbc_modes()["198.18.81.11"] == "silent"
+    other = voxlab_lib.Lab(lab.dir)  # an expectation may name the CA as $VOXLAB_CA
+    other.audit_expectations["x-example.com"] = {"domain": "x-example.com",
+                                                 "args": ["--ca-file", "$VOXLAB_CA"]}
+    assert other.audit_args("x-example.com") == ["--hints", lab.hints, "--ca-file",
+                                                 lab.ca_file, "x-example.com"]
+    assert lab.sbc_addresses("sip503-example.com") == [
+        "198.18.80.13", "198.18.81.13", "2001:db8:80::13", "2001:db8:81::13"]
     assert lab.sbc("192.0.2.10")["cert"]["san_uris"] == [
         "sip:lyncstrict-example.com", "sip:srvoutside-example.com",
         "sip:voip-example.com", "sip:voip-example.net"]
