@@ -1826,7 +1826,8 @@ def _start_server(plan, procs, name):
             continue
         procs[i] = (spec, _launch(spec, os.getpid()))
         started.append(procs[i][1].pid)
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + START_TIMEOUT + (
+        SIP_START_ALLOWANCE if name == labsip.INSTANCE else 0)
     mine = [(spec, p) for spec, p in procs if spec["server"] == name]
     if name == labsip.INSTANCE:
         up = {a: e for a, e in plan["sip"]["endpoints"].items()
@@ -2339,13 +2340,20 @@ def sip_table(info):
         return ""
     lines = ["SIP: Kamailio serves %d SBC addresses (%d SIP domains); lab CA %s" % (
         len(eps), len(sip.get("domains", {})), sip.get("ca_file"))]
+    modes = {}
+    path = os.path.join(sip.get("dir") or "", "modes.json")
+    if os.path.isfile(path):
+        modes = _read_json(path)
     rows = [("SBC ADDRESS", "HOST", "LISTEN", "KNOBS")]
     for a, e in eps.items():
-        if e["knobs"]:
+        now = modes.get(a, e["mode"])
+        if e["knobs"] or now != e["mode"]:
+            knobs = ["%s=%s" % (k, str(v).lower()) for k, v in sorted(e["knobs"].items())]
+            if now != e["mode"]:
+                knobs.append("now=%s" % now)
             rows.append((a, e["hosts"][0] if e["hosts"] else "-",
                          " ".join("%s/%d" % (t, p) for t, p in e["listen"]) or "-",
-                         " ".join("%s=%s" % (k, str(v).lower()) for k, v in
-                                  sorted(e["knobs"].items()))))
+                         " ".join(knobs)))
     if len(rows) > 1:
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         lines += ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3]

@@ -375,3 +375,29 @@ def test_derivation_from_zone_text():
     assert t["hosts"] == {"sip1.x-example.com", "sip2.x-example.com"}
     assert labsip.cert_names("wildcard", ["x-example.com"], ["sip1.x-example.com"]) == \
         ("sip1.x-example.com", [], ["*.x-example.com"])
+
+
+def test_runtime_stop_start_of_a_dns_server(lab):
+    """The same control stops and starts a DNS server (its address stays:
+    refused), and `voxlab show` lists SBCs whose mode changed at runtime."""
+    def soa():
+        return lab.run(["dig", "+norec", "+time=1", "+tries=1", "@198.18.50.1",
+                        "version-example.com", "SOA"], timeout=20).stdout
+    try:
+        assert lab.server_stop("version-bind.faultprov.net")
+        assert "connection refused" in soa()
+        with pytest.raises(voxlab_lib.LabError, match="no server or SIP instance"):
+            lab.server_stop("nosuch.faultprov.net")
+    finally:
+        lab.server_start("version-bind.faultprov.net")
+    assert "status: NOERROR" in soa() and "flags: qr aa" in soa()
+    try:
+        lab.sbc_mode("2001:db8:81::14", "unreachable")
+        show = subprocess.run([voxlab_lib.VOXLAB, "show", lab.dir], capture_output=True,
+                              text=True, timeout=60).stdout
+        assert re.search(r"^2001:db8:81::14 +sip2\.sipruntime-example\.com .* now=unreachable$",
+                         show, re.M)
+        assert re.search(r"^198\.18\.81\.11 +sip2\.sipsilent-example\.com .* silent=true$",
+                         show, re.M)
+    finally:
+        lab.sbc_mode("2001:db8:81::14", "up")
