@@ -125,8 +125,31 @@ static size_t only_in(const vx__rrset *a, const vx__rrset *b, vx__strbuf *sb)
     return n;
 }
 
-static void ns_mismatch_report(const vx__rrset *parent, const vx__rrset *zone,
-                               const vx__observation *from, vx__findings *out)
+static const vx__rrset *referral_ns(const vx__observation *o, const char *domain)
+{
+    if (o->kind != VX__PROBE_PARENT || o->status != VX_OK)
+        return NULL;
+    const vx__rrset *ns = vx__obs_find(o, VX__SECTION_AUTHORITY, domain, VX__T_NS);
+    return ns ? ns : vx__obs_find(o, VX__SECTION_ANSWER, domain, VX__T_NS);
+}
+
+/* Every parent address that refers with this NS set, not the one that answered first: the
+ * finding must be the same finding whichever parent server is quickest (the monitor compares
+ * findings from cycle to cycle). */
+static void parents_with_set(const vx__snapshot *snap, const vx__rrset *parent, vx__finding *f)
+{
+    char label[VX__LABEL_TEXT_MAX];
+    for (size_t i = 0; f && i < snap->obs_count; i++) {
+        const vx__rrset *ns = referral_ns(&snap->obs[i], snap->domain);
+        if (ns && vx__rrset_equal(ns, parent, false)) {
+            vx__obs_label(&snap->obs[i], label, sizeof label);
+            vx__finding_add_server(f, label);
+        }
+    }
+}
+
+static void ns_mismatch_report(const vx__snapshot *snap, const vx__rrset *parent,
+                               const vx__rrset *zone, vx__findings *out)
 {
     vx__strbuf p = {0}, z = {0}, m = {0};
     size_t np = only_in(parent, zone, &p), nz = only_in(zone, parent, &z);
@@ -142,9 +165,7 @@ static void ns_mismatch_report(const vx__rrset *parent, const vx__rrset *zone,
     for (size_t i = 0; i < zone->count; i++)
         if (!in_set(parent, zone->rdata[i]))
             vx__finding_add_name(f, zone->rdata[i]);
-    char label[VX__LABEL_TEXT_MAX];
-    vx__obs_label(from, label, sizeof label);
-    vx__finding_add_server(f, label);
+    parents_with_set(snap, parent, f);
     vx__sb_free(&p);
     vx__sb_free(&z);
     vx__sb_free(&m);
@@ -156,11 +177,10 @@ VX__CHECK_FN(vx__chk_ns_set_mismatch)
     vx__view v;
     if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
-    const vx__observation *from = NULL;
-    const vx__rrset *parent = vx__view_parent_ns(&v, &from);
+    const vx__rrset *parent = vx__view_parent_ns(&v, NULL);
     const vx__rrset *zone = v.zone_ns.set;
     if (parent && zone && !vx__rrset_equal(parent, zone, false))
-        ns_mismatch_report(parent, zone, from, out);
+        ns_mismatch_report(snap, parent, zone, out);
     vx__view_free(&v);
 }
 

@@ -983,32 +983,43 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Appends list, sorted, comma-separated: a finding is the same finding whatever order the
- * observations that make it arrived in. */
-static int append_sorted(char *out, size_t cap, int w, char *const *list, size_t n)
+/* The address of a server label "name/address", or the label itself. */
+static const char *label_address(const char *label)
+{
+    const char *slash = strrchr(label, '/');
+    return slash ? slash + 1 : label;
+}
+
+/* Appends list (the addresses of its labels when by_address), sorted and each once, comma-
+ * separated: a finding is the same finding whatever order the observations that make it
+ * arrived in, and whichever of its NS names first labelled a shared address. */
+static int append_canonical(char *out, size_t cap, int w, char *const *list, size_t n,
+                            bool by_address)
 {
     if (n == 0)
         return w;
-    char **sorted = malloc(n * sizeof(*sorted));
+    const char **sorted = malloc(n * sizeof(*sorted));
     if (!sorted)
         return -1;
-    memcpy(sorted, list, n * sizeof(*sorted));
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = by_address ? label_address(list[i]) : list[i];
     qsort(sorted, n, sizeof(*sorted), cmp_str);
-    for (size_t i = 0; w >= 0 && (size_t)w < cap && i < n; i++)
-        w += snprintf(out + w, cap - (size_t)w, "%s%s", i ? "," : "", sorted[i]);
+    for (size_t i = 0, k = 0; w >= 0 && (size_t)w < cap && i < n; i++)
+        if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
+            w += snprintf(out + w, cap - (size_t)w, "%s%s", k++ ? "," : "", sorted[i]);
     free(sorted);
     return w;
 }
 
-static int finding_key(const vx__finding *f, char *out, size_t cap)
+int vx__diff_finding_key(const vx__finding *f, char *out, size_t cap)
 {
     int w = snprintf(out, cap, "finding|%s|", f->check);
     if (w >= 0 && (size_t)w < cap)
-        w = append_sorted(out, cap, w, f->servers, f->server_count);
+        w = append_canonical(out, cap, w, f->servers, f->server_count, true);
     if (w >= 0 && (size_t)w < cap)
         w += snprintf(out + w, cap - (size_t)w, "|");
     if (w >= 0 && (size_t)w < cap)
-        w = append_sorted(out, cap, w, f->names, f->name_count);
+        w = append_canonical(out, cap, w, f->names, f->name_count, false);
     return w < 0 || (size_t)w >= cap ? VX_ELIMIT : VX_OK;
 }
 
@@ -1042,7 +1053,7 @@ static void finding_event(diff_ctx *c, evbuf *b, vx__event_type type, vx__severi
 static void finding_present(diff_ctx *c, const vx__finding *f)
 {
     char key[4096];
-    if (finding_key(f, key, sizeof key) != VX_OK)
+    if (vx__diff_finding_key(f, key, sizeof key) != VX_OK)
         return;
     const char *server = f->server_count == 1 ? f->servers[0] : NULL;
     const char *name = f->name_count == 1 ? f->names[0] : NULL;

@@ -42,4 +42,10 @@ typedef struct vx__diff_input {
  * (the closing events carry first/last seen from the condition they close). */
 int vx__diff_cycle(const vx__diff_input *in, vx__conditions *open, vx__events *out);
 
+/* The identity of a finding, the key of its condition ("finding|CHECK|ADDRESSES|NAMES"): the
+ * check, the addresses of the servers it concerns and the names it concerns, each set sorted
+ * and without repeats. Server labels count by address only: which NS name labelled a shared
+ * address is an accident of arrival order. VX_ELIMIT when it does not fit in cap. */
+int vx__diff_finding_key(const vx__finding *f, char *out, size_t cap);
+
 #endif

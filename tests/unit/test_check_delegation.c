@@ -82,10 +82,19 @@ static void test_ns_set_mismatch_and_unresolvable(void **state)
     for (size_t i = 0; i < FX_SERVER_COUNT; i++)
         fx_server(s, FX_SERVERS[i][0], FX_SERVERS[i][1]);
     fx_delegation(s, THREE_NS, FX_NS_ADDRS);
+    /* A second parent server with the same referral: both are named, not the first to answer
+     * (the monitor would see another finding whenever the other one is quicker). */
+    vx__observation *b = fx_obs(s, VX__PROBE_PARENT, "b.gtld-servers.net.", "203.0.113.54", VX__UDP,
+                                s->domain, LDNS_RR_TYPE_NS);
+    b->flags = VX__FLAG_QR;
+    for (size_t i = 0; THREE_NS[i]; i++)
+        fx_add(b, VX__SECTION_AUTHORITY, THREE_NS[i]);
     for (size_t i = 0; i < FX_SERVER_COUNT; i++)
         fx_server_probes(s, i, FX_ZONE);
     vx__findings f = fx_run_generic(s);
     const vx__finding *x = fx_one(&f, "NS-SET-MISMATCH");
+    assert_int_equal(x->server_count, 2);
+    assert_true(fx_has_server(x, "b.gtld-servers.net/203.0.113.54"));
     assert_int_equal(x->severity, VX__SEV_WARNING);
     assert_string_equal(x->message,
                         "the parent's NS set and the zone's differ: only at the parent: "

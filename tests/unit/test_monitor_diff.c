@@ -531,6 +531,78 @@ static void test_findings_appear_and_clear(void **state)
     assert_int_equal(w->open.count, 0);
 }
 
+/* A finding over servers given as labels in order (NULL-terminated) and one name per names. */
+static void add_finding(vx__findings *f, const char *check, const char *const *labels,
+                        const char *const *names)
+{
+    vx__finding *x = vx__finding_add(f, check, "%s", "message");
+    assert_non_null(x);
+    for (size_t i = 0; labels && labels[i]; i++)
+        assert_int_equal(vx__finding_add_server(x, labels[i]), VX_OK);
+    for (size_t i = 0; names && names[i]; i++)
+        assert_int_equal(vx__finding_add_name(x, names[i]), VX_OK);
+}
+
+static void key_of(const char *check, const char *const *labels, const char *const *names,
+                   char *out, size_t cap)
+{
+    vx__findings f = {0};
+    add_finding(&f, check, labels, names);
+    assert_int_equal(vx__diff_finding_key(&f.items[0], out, cap), VX_OK);
+    vx__findings_clear(&f);
+}
+
+/* The identity is the set of addresses, in one order, each once, and the set of names. */
+static void test_finding_identity(void **state)
+{
+    (void)state;
+    char a[512], b[512];
+    const char *one[] = {"shared.faultprov.net/198.18.59.1", "ns9.example.org/2001:db8::9", NULL};
+    const char *two[] = {"ns9.example.org/2001:db8::9", "shared.faultprov.org/198.18.59.1", NULL};
+    const char *names1[] = {"b.example.com", "a.example.com", NULL};
+    const char *names2[] = {"a.example.com", "b.example.com", NULL};
+    key_of("NS-SINGLE-PREFIX", one, names1, a, sizeof a);
+    key_of("NS-SINGLE-PREFIX", two, names2, b, sizeof b);
+    assert_string_equal(a, b);
+    assert_string_equal(a, "finding|NS-SINGLE-PREFIX|198.18.59.1,2001:db8::9|a.example.com,"
+                           "b.example.com");
+    /* One address under two names is one server. */
+    const char *twice[] = {"shared.faultprov.net/198.18.59.1", "shared.faultprov.org/198.18.59.1",
+                           NULL};
+    key_of("NS-COUNT-LOW", twice, NULL, a, sizeof a);
+    assert_string_equal(a, "finding|NS-COUNT-LOW|198.18.59.1|");
+    /* Other addresses, another check or other names: another finding. */
+    const char *other[] = {"shared.faultprov.net/198.18.59.2", "ns9.example.org/2001:db8::9", NULL};
+    key_of("NS-SINGLE-PREFIX", other, names1, b, sizeof b);
+    assert_string_not_equal(b, "finding|NS-SINGLE-PREFIX|198.18.59.1,2001:db8::9|a.example.com,"
+                               "b.example.com");
+    key_of("NS-SINGLE-TLD", one, names1, b, sizeof b);
+    assert_string_equal(b, "finding|NS-SINGLE-TLD|198.18.59.1,2001:db8::9|a.example.com,"
+                           "b.example.com");
+    key_of("NS-SINGLE-PREFIX", one, NULL, b, sizeof b);
+    assert_string_equal(b, "finding|NS-SINGLE-PREFIX|198.18.59.1,2001:db8::9|");
+    /* Too long for the buffer: refused, not cut. */
+    assert_int_equal(vx__diff_finding_key(&(vx__finding){.check = "X"}, a, 4), VX_ELIMIT);
+}
+
+/* Cycle after cycle (and restart after restart) the labels change, the finding does not. */
+static void test_relabelled_finding_is_the_same(void **state)
+{
+    world *w = *state;
+    const char *net[] = {"shared.faultprov.net/198.18.59.1", NULL};
+    const char *org[] = {"shared.faultprov.org/198.18.59.1", NULL};
+    add_finding(&w->findings, "NS-SINGLE-PREFIX", net, NULL);
+    cycle(w, fx_healthy());
+    assert_int_equal(w->ev.count, 1);
+    for (int i = 0; i < 4; i++) {
+        vx__findings_clear(&w->findings);
+        add_finding(&w->findings, "NS-SINGLE-PREFIX", i % 2 ? net : org, NULL);
+        cycle(w, fx_healthy());
+        assert_int_equal(w->ev.count, 0);
+        assert_int_equal(w->open.count, 1);
+    }
+}
+
 /* ---- persistence ---------------------------------------------------------------------------- */
 
 /* What the store does: conditions copied out one by one and read back before the next cycle. */
@@ -668,6 +740,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serial_lag_threshold_and_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolver_down_and_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_findings_appear_and_clear, setup, teardown),
+        cmocka_unit_test(test_finding_identity),
+        cmocka_unit_test_setup_teardown(test_relabelled_finding_is_the_same, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_repeats_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alternate_domain_changed_then_reverted, setup,
                                         teardown),
