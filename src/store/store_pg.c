@@ -29,6 +29,7 @@
 #define OID_INT8 20
 #define OID_FLOAT8 701
 #define MAX_PARAMS 24
+#define CONNECT_TIMEOUT_S "5"
 #define LOCK_MIGRATE "SELECT pg_advisory_xact_lock(7663786400000001)"
 #define LOCK_CYCLE "SELECT pg_advisory_xact_lock(7663786400000002)"
 
@@ -222,8 +223,13 @@ const vx__store_driver vx__store_pg_backend = {
 
 int vx__store_pg_open(vx__store *s, const char *conninfo)
 {
+    /* A bounded connect: the monitor reconnects from its event loop, and a server gone from a
+     * network that drops packets would otherwise hold the loop for minutes of TCP retries.
+     * The URL's own connect_timeout, if any, comes later and wins. */
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const values[] = {CONNECT_TIMEOUT_S, conninfo, NULL};
     s->be = &vx__store_pg_backend;
-    PGconn *conn = PQconnectdb(conninfo);
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (!conn)
         return VX_ENOMEM;
     s->db = conn;

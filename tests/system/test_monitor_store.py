@@ -250,3 +250,16 @@ def test_start_on_unwritable_store_exits_73(voxdns_bin, case):
     finally:
         unwritable(target, False)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_start_on_unreachable_postgresql_exits_74(voxdns_bin, tmp_path):
+    """No server behind the socket: an I/O error (EX_IOERR), with libpq's reason, at once."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root for a network namespace of its own")
+    url = "postgresql://voxdns@/postgres?host=%s/nowhere&port=5432" % tmp_path
+    t0 = time.monotonic()
+    r = start_once(voxdns_bin, str(tmp_path), url)
+    assert r.returncode == 74, (r.returncode, r.stderr)
+    assert time.monotonic() - t0 < 10
+    assert "cannot be written: postgresql: cannot connect" in r.stderr, r.stderr
+    assert "No such file or directory" in r.stderr, r.stderr
