@@ -266,10 +266,30 @@ static void pending_written(vx__daemon_state *d, const vx__pending_cycle *p)
     }
 }
 
+/* Nothing is waiting, but the store was failing: a write that goes through says it is back
+ * (else /healthz would stay 503 until the next cycle with something to commit). */
+static void probe_store(vx__daemon_state *d)
+{
+    vx__store_health h;
+    vx__metrics_store_health(d->metrics, &h);
+    if (h.up)
+        return;
+    if (vx__store_probe_write(d->store) != VX_OK) {
+        vx__cycle_store_failed(d);
+        return;
+    }
+    vx__metrics_store_ok(d->metrics);
+    vx__log(VX__LOG_NOTICE, "store: writable again");
+}
+
 void vx__cycle_flush_pending(vx__daemon_state *d)
 {
     size_t cycles = 0, events = 0;
     vx__pending_cycle *p;
+    if (d->pending.count == 0) {
+        probe_store(d);
+        return;
+    }
     while ((p = vx__pending_head(&d->pending))) {
         if (vx__store_commit_cycle(d->store, p->domain, p->snapshot_json, p->time_ms, &p->events,
                                    &p->conds, p->samples, p->sample_count, &p->summary) != VX_OK) {

@@ -128,7 +128,7 @@ static int parse_url(const char *url, url_kind *kind, const char **target, char 
 
 /* A write that changes nothing but still goes through the journal and a commit to the disk:
  * what fails when the disk is full or the database refuses writes. */
-static int probe_write(vx__store *s)
+int vx__store_probe_write(vx__store *s)
 {
     int rc = vx__store_begin(s);
 
@@ -167,7 +167,7 @@ static int open_store(const char *url, vx__store **out, bool writable, vx__store
     if (rc == VX_OK)
         rc = vx__store_migrate(s);
     if (rc == VX_OK && writable)
-        rc = probe_write(s);
+        rc = vx__store_probe_write(s);
     if (rc != VX_OK) {
         snprintf(err, errcap, "%s", s->err[0] ? s->err : vx_strerror(rc));
         if (fault)

@@ -52,6 +52,9 @@ typedef enum vx__store_fault {
  * it) and one small transaction commits. On failure *fault says which kind (may be NULL). */
 int vx__store_open_writable(const char *url, vx__store **out, vx__store_fault *fault, char *err,
                             size_t errcap);
+/* One small transaction that commits (an UPDATE that changes nothing, through the journal and
+ * fsync): whether the store takes writes now. */
+int vx__store_probe_write(vx__store *s);
 /* The kind of the last failure (VX__STORE_FAULT_NONE when none). */
 vx__store_fault vx__store_last_fault(const vx__store *s);
 const char *vx__store_backend(const vx__store *s); /* "sqlite" or "postgresql" */

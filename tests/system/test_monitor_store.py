@@ -144,6 +144,14 @@ def test_sqlite_immutable_mid_run_then_writable(lab_scenario, voxdns_bin, tmp_pa
     files = [db, db + "-wal", db + "-shm"]
     try:
         first_cycle(mon)
+        # An outage in which nothing happens: 503, then 200 again once a write goes through.
+        assert chattr("+i", *files)
+        try:
+            wait_for(lambda: mon.get("/healthz")[0] == 503, 20, "/healthz 503 (quiet)")
+        finally:
+            chattr("-i", *files)
+        wait_for(lambda: mon.get("/healthz")[0] == 200, 20, "/healthz 200 (quiet)")
+        assert "store: writable again" in mon.log_text()
         outage_then_back(mon, lambda: chattr("+i", *files), lambda: chattr("-i", *files),
                          r"cannot be written \(errno 1: Operation not permitted\)")
         # Stopped while the files are immutable: no crash (SQLite would SIGBUS on its -shm
