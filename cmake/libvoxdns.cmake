@@ -17,7 +17,7 @@ file(GLOB VOXDNS_LIB_SOURCES CONFIGURE_DEPENDS src/wire/*.c src/resolver/*.c src
 list(REMOVE_ITEM VOXDNS_LIB_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/src/sip/locate_snapshot.c
      ${CMAKE_CURRENT_SOURCE_DIR}/src/wire/fingerprint.c)
 list(APPEND VOXDNS_LIB_SOURCES src/common/status.c src/common/rtt.c src/common/file.c
-     src/net/resdriver.c src/net/resbuild.c)
+     src/net/resdriver.c src/net/resbuild.c src/net/resdot.c src/net/tls.c src/net/tls_conn.c)
 # The locator over a snapshot reads model/, which the library does not contain.
 list(FILTER VOXDNS_LIB_SOURCES EXCLUDE REGEX "src/sip/locate_snapshot\\.c$")
 
@@ -33,14 +33,16 @@ voxdns_plain_target(voxdns_objects)
 set_target_properties(voxdns_objects PROPERTIES POSITION_INDEPENDENT_CODE ON
                                                 C_VISIBILITY_PRESET hidden)
 target_include_directories(voxdns_objects PRIVATE include src)
-target_link_libraries(voxdns_objects PRIVATE PkgConfig::LDNS PkgConfig::LIBUV PkgConfig::LIBPSL)
+target_link_libraries(voxdns_objects PRIVATE PkgConfig::LDNS PkgConfig::LIBUV PkgConfig::LIBPSL
+                                             PkgConfig::OPENSSL)
 
 add_library(voxdns_shared SHARED $<TARGET_OBJECTS:voxdns_objects>)
 voxdns_plain_target(voxdns_shared)
 set_target_properties(voxdns_shared PROPERTIES OUTPUT_NAME voxdns VERSION ${PROJECT_VERSION}
                                                SOVERSION ${PROJECT_VERSION_MAJOR})
 target_include_directories(voxdns_shared INTERFACE include)
-target_link_libraries(voxdns_shared PRIVATE PkgConfig::LDNS PkgConfig::LIBUV PkgConfig::LIBPSL m)
+target_link_libraries(voxdns_shared PRIVATE PkgConfig::LDNS PkgConfig::LIBUV PkgConfig::LIBPSL
+                                            PkgConfig::OPENSSL m)
 target_link_options(voxdns_shared PRIVATE -Wl,--no-undefined)
 
 add_library(voxdns_static STATIC $<TARGET_OBJECTS:voxdns_objects>)

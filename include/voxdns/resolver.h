@@ -63,8 +63,27 @@ VX_API int vx_config_new(vx_config **out);
 VX_API void vx_config_free(vx_config *cfg);
 
 /* An upstream recursive resolver: "192.0.2.1", "192.0.2.1:5353", "2001:db8::1",
- * "[2001:db8::1]:53". At most 16. VX_EINVAL for bad text, VX_ELIMIT when full. */
+ * "[2001:db8::1]:53", or over DNS over TLS (RFC 7858): "tls://ADDR[:PORT][#AUTH-NAME]" (port
+ * 853 by default; AUTH-NAME is the name its certificate must carry, also sent as SNI). At most
+ * 16. VX_EINVAL for bad text, VX_ELIMIT when full. A TLS upstream keeps one connection open
+ * and reused (closed after 20 s idle), with queries pipelined on it; failover, hedging and
+ * serve-stale treat it like any other. */
 VX_API int vx_config_add_upstream(vx_config *cfg, const char *address, unsigned flags);
+
+/* DNS over TLS authentication (RFC 8310). A TLS upstream is authenticated by an SPKI pin when
+ * any is configured (RFC 7858 §4.2: base64 of the SHA-256 of the certificate's DER
+ * SubjectPublicKeyInfo, 44 characters), otherwise by a certificate chain to the CA file (NULL:
+ * the system's store) that names its AUTH-NAME. */
+VX_API int vx_config_set_tls_ca_file(vx_config *cfg, const char *path);
+/* At most 8; VX_EINVAL when the text is not the base64 of 32 octets. */
+VX_API int vx_config_add_tls_pin(vx_config *cfg, const char *spki_sha256_base64);
+typedef enum vx_tls_profile {
+    VX_TLS_STRICT = 0,   /* an unauthenticated server is refused (its queries fail over) */
+    VX_TLS_OPPORTUNISTIC /* encrypted whatever the certificate says (RFC 8310 §5) */
+} vx_tls_profile;
+/* Default VX_TLS_STRICT, which needs an AUTH-NAME or a pin (else vx_resolver_new*() give
+ * VX_EINVAL); vx_resolver_new*() give VX_EIO when the CA file cannot be loaded. */
+VX_API int vx_config_set_tls_profile(vx_config *cfg, vx_tls_profile profile);
 /* Adds the "nameserver" lines of a resolv.conf file (NULL: /etc/resolv.conf). VX_EIO when it
  * cannot be read, VX_ENOTFOUND when it names no usable nameserver. */
 VX_API int vx_config_add_resolv_conf(vx_config *cfg, const char *path);

@@ -19,10 +19,15 @@ static const char resolve_usage[] =
     "Locates the SIP servers of URI (RFC 3263: NAPTR -> SRV -> A/AAAA) and prints them in the\n"
     "order to try them.\n"
     "\n"
-    "  --resolver ADDR         an upstream resolver (ADDR[:PORT], [IPv6]:PORT); repeatable;\n"
+    "  --resolver ADDR         an upstream resolver (ADDR[:PORT], [IPv6]:PORT, or DNS over TLS:\n"
+    "                          tls://ADDR[:PORT]#AUTH-NAME); repeatable;\n"
     "                          default: the nameservers of /etc/resolv.conf\n"
     "  --resolv-conf FILE      read the nameservers from FILE instead\n"
     "  --tcp                   ask the upstreams over TCP\n"
+    "  --ca-file FILE          CA certificates for DNS over TLS (default: the system's)\n"
+    "  --spki-pin BASE64       authenticate DNS-over-TLS upstreams by this SPKI SHA-256 pin\n"
+    "                          instead (RFC 7858); repeatable\n"
+    "  --tls-opportunistic     use a DNS-over-TLS upstream even when it is not authenticated\n"
     "  --static-cache FILE     static fallback cache (voxdns, Polycom or Yealink; detected)\n"
     "  --static-first          answer from the static cache before asking DNS\n"
     "  --domain-fallback DOM   another SIP domain, used when the ones before yield nothing;\n"
@@ -133,6 +138,12 @@ static int apply_option(const char *opt, const char *val, resolve_args *a, vx_co
         return load_static(cfg, val);
     } else if (strcmp(opt, "--trust-anchor") == 0) {
         return load_anchor(cfg, val);
+    } else if (strcmp(opt, "--ca-file") == 0) {
+        if (vx_config_set_tls_ca_file(cfg, val) != VX_OK)
+            return usage_error("invalid CA file '%s'", val);
+    } else if (strcmp(opt, "--spki-pin") == 0) {
+        if (vx_config_add_tls_pin(cfg, val) != VX_OK)
+            return usage_error("invalid SPKI pin '%s' (base64 of a SHA-256, or more than 8)", val);
     } else if (strcmp(opt, "--domain-fallback") == 0) {
         if (vx_config_add_fallback_domain(cfg, val) != VX_OK)
             return usage_error("invalid fallback domain '%s' (or more than 7)", val);
@@ -157,9 +168,10 @@ static int apply_option(const char *opt, const char *val, resolve_args *a, vx_co
 
 static bool takes_value(const char *opt)
 {
-    static const char *const with_value[] = {
-        "--resolver",   "--resolv-conf", "--static-cache", "--domain-fallback", "--policy",
-        "--transports", "--max-ttl",     "--repeat",       "--trust-anchor"};
+    static const char *const with_value[] = {"--resolver",        "--resolv-conf", "--static-cache",
+                                             "--domain-fallback", "--policy",      "--transports",
+                                             "--max-ttl",         "--repeat",      "--trust-anchor",
+                                             "--ca-file",         "--spki-pin"};
     for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
         if (strcmp(opt, with_value[i]) == 0)
             return true;
@@ -176,6 +188,8 @@ static int apply_flag(const char *arg, resolve_args *a, vx_config *cfg)
         a->tcp = true;
     else if (strcmp(arg, "--static-first") == 0)
         vx_config_set_static_first(cfg, 1);
+    else if (strcmp(arg, "--tls-opportunistic") == 0)
+        vx_config_set_tls_profile(cfg, VX_TLS_OPPORTUNISTIC);
     else if (arg[0] == '-' || a->uri)
         return usage_error("unexpected argument '%s' (try voxdns resolve --help)", arg);
     else
@@ -331,8 +345,12 @@ static int run(const resolve_args *a, vx_config *cfg)
     vx_resolver *res;
     int rc = vx_resolver_new(cfg, &res);
     if (rc != VX_OK) {
-        vx__cli_error("resolve", "cannot start the resolver: %s", vx_strerror(rc));
-        return VX_EXIT_FAILED;
+        vx__cli_error("resolve", "cannot start the resolver: %s%s", vx_strerror(rc),
+                      rc == VX_EINVAL ? " (a strict DNS-over-TLS upstream needs #AUTH-NAME or "
+                                        "--spki-pin)"
+                      : rc == VX_EIO  ? " (the CA file)"
+                                      : "");
+        return rc == VX_EINVAL ? VX_EXIT_USAGE : VX_EXIT_FAILED;
     }
     int status = VX_EXIT_OK;
     for (unsigned i = 0; i < (a->repeat ? a->repeat : 1); i++)

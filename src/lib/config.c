@@ -29,6 +29,9 @@ void vx_config_free(vx_config *cfg)
     for (size_t i = 0; i < cfg->nfallback; i++)
         free(cfg->fallback[i]);
     ldns_rr_list_deep_free(cfg->trust_anchors);
+    for (size_t i = 0; i < cfg->nup; i++)
+        free(cfg->up_name[i]);
+    free(cfg->tls_ca_file);
     free(cfg);
 }
 
@@ -41,13 +44,74 @@ static int add_addr(vx_config *cfg, const struct sockaddr_storage *ss, bool tcp)
     return VX_OK;
 }
 
+/* "tls://ADDR[:PORT][#AUTH-NAME]": DNS over TLS, port 853 by default (RFC 7858 §3.1). */
+static int add_tls(vx_config *cfg, const char *spec)
+{
+    char addr[128];
+    const char *hash = strchr(spec, '#');
+    size_t n = hash ? (size_t)(hash - spec) : strlen(spec);
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (n >= sizeof(addr) || (hash && (hash[1] == '\0' || strlen(hash + 1) > 253)))
+        return VX_EINVAL;
+    memcpy(addr, spec, n);
+    addr[n] = '\0';
+    if (vx__addr_parse(addr, 853, &ss, &len) != VX_OK)
+        return VX_EINVAL;
+    char *name = hash ? strdup(hash + 1) : NULL;
+    if (hash && !name)
+        return VX_ENOMEM;
+    int rc = add_addr(cfg, &ss, true);
+    if (rc != VX_OK) {
+        free(name);
+        return rc;
+    }
+    cfg->up_tls[cfg->nup - 1] = true;
+    cfg->up_name[cfg->nup - 1] = name;
+    return VX_OK;
+}
+
 int vx_config_add_upstream(vx_config *cfg, const char *address, unsigned flags)
 {
     struct sockaddr_storage ss;
     socklen_t len;
+    if (cfg && address && strncmp(address, "tls://", 6) == 0)
+        return add_tls(cfg, address + 6);
     if (!cfg || !address || vx__addr_parse(address, 53, &ss, &len) != VX_OK)
         return VX_EINVAL;
     return add_addr(cfg, &ss, (flags & VX_UPSTREAM_TCP) != 0);
+}
+
+int vx_config_set_tls_ca_file(vx_config *cfg, const char *path)
+{
+    if (!cfg)
+        return VX_EINVAL;
+    char *copy = path ? strdup(path) : NULL;
+    if (path && !copy)
+        return VX_ENOMEM;
+    free(cfg->tls_ca_file);
+    cfg->tls_ca_file = copy;
+    return VX_OK;
+}
+
+int vx_config_add_tls_pin(vx_config *cfg, const char *spki_sha256_base64)
+{
+    if (!cfg || !spki_sha256_base64)
+        return VX_EINVAL;
+    if (cfg->ntls_pins == VX__TLS_PINS_MAX)
+        return VX_ELIMIT;
+    if (vx__tls_pin_parse(spki_sha256_base64, cfg->tls_pins[cfg->ntls_pins]) != VX_OK)
+        return VX_EINVAL;
+    cfg->ntls_pins++;
+    return VX_OK;
+}
+
+int vx_config_set_tls_profile(vx_config *cfg, vx_tls_profile profile)
+{
+    if (!cfg || (profile != VX_TLS_STRICT && profile != VX_TLS_OPPORTUNISTIC))
+        return VX_EINVAL;
+    cfg->tls_opportunistic = profile == VX_TLS_OPPORTUNISTIC;
+    return VX_OK;
 }
 
 int vx_config_add_resolv_conf(vx_config *cfg, const char *path)
@@ -217,4 +281,24 @@ int vx__lib_build_res(const vx_config *cfg, vx__res **out)
                                     .max_ttl_s = cfg->max_ttl_s,
                                     .trust_anchors = cfg->trust_anchors};
     return vx__resbuild(&spec, out);
+}
+
+int vx__lib_setup_tls(const vx_config *cfg, vx__resdrv *drv)
+{
+    for (size_t i = 0; i < cfg->nup; i++) {
+        if (!cfg->up_tls[i])
+            continue;
+        const vx__tls_auth auth = {.ca_file = cfg->tls_ca_file,
+                                   .name = cfg->up_name[i],
+                                   .pins = (const uint8_t(*)[VX__TLS_PIN_LEN])cfg->tls_pins,
+                                   .npins = cfg->ntls_pins,
+                                   .strict = !cfg->tls_opportunistic};
+        vx__tls_ctx *ctx = NULL;
+        int rc = vx__tls_ctx_new(&auth, &ctx);
+        if (rc == VX_OK)
+            rc = vx__resdrv_set_tls(drv, (unsigned)i, ctx);
+        if (rc != VX_OK)
+            return rc;
+    }
+    return VX_OK;
 }

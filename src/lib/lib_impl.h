@@ -15,6 +15,7 @@
 
 #include "net/resbuild.h"
 #include "net/resdriver.h"
+#include "net/tls.h"
 #include "resolver/static_cache.h"
 #include "resolver/upstream.h"
 #include "sip/health.h"
@@ -31,7 +32,13 @@
 struct vx_config {
     struct sockaddr_storage up[VX__UPSTREAM_MAX];
     bool up_tcp[VX__UPSTREAM_MAX];
+    bool up_tls[VX__UPSTREAM_MAX];
+    char *up_name[VX__UPSTREAM_MAX]; /* TLS authentication name (owned), NULL without */
     size_t nup;
+    char *tls_ca_file; /* owned; NULL: the system's store */
+    uint8_t tls_pins[VX__TLS_PINS_MAX][VX__TLS_PIN_LEN];
+    size_t ntls_pins;
+    bool tls_opportunistic;
     vx__static_text *statics; /* texts owned */
     size_t nstatics;
     bool static_first;
@@ -101,8 +108,10 @@ struct vx_result {
     double elapsed_ms;
 };
 
-/* config.c: builds the state machine a resolver runs from a config (through net/resbuild.h). */
+/* config.c: builds the state machine a resolver runs from a config (through net/resbuild.h),
+ * and puts its TLS upstreams on DNS over TLS. */
 int vx__lib_build_res(const vx_config *cfg, vx__res **out);
+int vx__lib_setup_tls(const vx_config *cfg, vx__resdrv *drv);
 /* locate.c: the resolver's RESULT callback, and the delivery of finished operations. */
 void vx__lib_on_res_result(void *arg, const vx__res_result *r);
 void vx__lib_kick(uv_timer_t *t);

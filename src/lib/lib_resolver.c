@@ -48,6 +48,13 @@ static int start(vx_resolver *r, const vx_config *cfg)
         vx__res_free(res);
         return rc;
     }
+    rc = vx__lib_setup_tls(cfg, r->drv);
+    if (rc != VX_OK) { /* the driver owns res now; its handles close on the loop */
+        vx__resdrv_close(r->drv);
+        if (r->owns_loop)
+            uv_run(r->loop, UV_RUN_NOWAIT);
+        return rc;
+    }
     uv_timer_init(r->loop, &r->kick); /* cannot fail */
     r->kick.data = r;
     return VX_OK;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "net/resdot.h"
 #include "net/resdriver.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
@@ -47,6 +48,7 @@ struct vx__resdrv {
     void *arg;
     uv_timer_t timer;
     rq *head;
+    vx__resdot *dot[VX__UPSTREAM_MAX]; /* DNS over TLS channels of TLS upstreams */
     unsigned open_handles;
     bool closing;
     uint8_t udp_buf[65536];
@@ -280,6 +282,12 @@ static int rq_open(vx__resdrv *d, const vx__res_action *act, rq **out)
 
 static void do_send(vx__resdrv *d, const vx__res_action *act)
 {
+    if (act->upstream < VX__UPSTREAM_MAX && d->dot[act->upstream]) {
+        int rc = vx__resdot_send(d->dot[act->upstream], act->id, act->wire, act->len);
+        if (rc != VX_OK)
+            vx__res_on_send_error(d->res, now_ms(d), act->upstream, act->id, rc);
+        return;
+    }
     rq *q = NULL;
     int rc = rq_open(d, act, &q);
     if (rc == 0) {
@@ -297,6 +305,9 @@ static void do_action(vx__resdrv *d, vx__res_action *act)
 {
     if (act->kind == VX__ACT_SEND) {
         do_send(d, act);
+    } else if (act->kind == VX__ACT_CANCEL && act->upstream < VX__UPSTREAM_MAX &&
+               d->dot[act->upstream]) {
+        vx__resdot_cancel(d->dot[act->upstream], act->id);
     } else if (act->kind == VX__ACT_CANCEL) {
         rq *q = rq_find(d, act->upstream, act->id);
         if (q)
@@ -384,6 +395,8 @@ void vx__resdrv_close(vx__resdrv *d)
     d->closing = true;
     while (d->head)
         rq_close(d->head);
+    for (unsigned i = 0; i < VX__UPSTREAM_MAX; i++)
+        vx__resdot_free(d->dot[i]);
     uv_close((uv_handle_t *)&d->timer, on_timer_closed);
 }
 
@@ -404,6 +417,59 @@ void vx__resdrv_cancel(vx__resdrv *d, uint64_t lookup)
 {
     vx__res_cancel(d->res, now_ms(d), lookup);
     uv_timer_start(&d->timer, on_timer, 0, 0);
+}
+
+/* ---- DNS over TLS ------------------------------------------------------------------------- */
+
+static void on_dot_response(void *arg, unsigned upstream, const uint8_t *wire, size_t len)
+{
+    vx__resdrv *d = arg;
+    if (d->closing)
+        return;
+    vx__res_on_response(d->res, now_ms(d), upstream, wire, len);
+    pump(d);
+}
+
+static void on_dot_failed(void *arg, unsigned upstream, uint16_t id, int status)
+{
+    vx__resdrv *d = arg;
+    if (d->closing)
+        return;
+    vx__res_on_send_error(d->res, now_ms(d), upstream, id, status);
+    pump(d);
+}
+
+static void on_dot_closed(void *arg)
+{
+    vx__resdrv *d = arg;
+    d->open_handles--;
+    maybe_free(d);
+}
+
+int vx__resdrv_set_tls(vx__resdrv *d, unsigned upstream, vx__tls_ctx *ctx)
+{
+    const vx__upstream *u = vx__res_upstream(d->res, upstream);
+    if (!u || upstream >= VX__UPSTREAM_MAX || d->dot[upstream]) {
+        vx__tls_ctx_free(ctx);
+        return VX_EINVAL;
+    }
+    const vx__resdot_cbs cbs = {on_dot_response, on_dot_failed, on_dot_closed, d};
+    int rc = vx__resdot_new(d->loop, ctx, (const struct sockaddr *)&u->addr, upstream, &cbs,
+                            &d->dot[upstream]);
+    if (rc != VX_OK) {
+        vx__tls_ctx_free(ctx);
+        return rc;
+    }
+    d->open_handles++; /* its idle timer */
+    return VX_OK;
+}
+
+unsigned vx__resdrv_tls_connections(const vx__resdrv *d)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < VX__UPSTREAM_MAX; i++)
+        n += d->dot[i] ? vx__resdot_connections(d->dot[i]) : 0;
+    return n;
 }
 
 uint16_t vx__resdrv_random16(void *arg)

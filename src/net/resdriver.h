@@ -4,6 +4,9 @@
  * the upstreams, feeds back what arrives, keeps the one timer armed at vx__res_deadline(), and
  * hands RESULT actions to its owner.
  *
+ * A TLS upstream (vx__resdrv_set_tls) is asked over its DNS-over-TLS channel instead: one
+ * connection kept open and reused, queries pipelined (net/resdot.h).
+ *
  * Every UDP query gets its own socket, bound to an ephemeral port the kernel picks at random,
  * and connected to the upstream, so that the kernel filters the source address and reports ICMP
  * unreachable; the driver still checks the source address of every datagram, and everything
@@ -21,6 +24,7 @@
 
 #include <uv.h>
 
+#include "net/tls.h"
 #include "resolver/resolver.h"
 
 typedef struct vx__resdrv vx__resdrv;
@@ -36,6 +40,12 @@ void vx__resdrv_close(vx__resdrv *d);
 vx__res *vx__resdrv_res(vx__resdrv *d);
 int vx__resdrv_submit(vx__resdrv *d, const vx__question *q, uint64_t *lookup);
 void vx__resdrv_cancel(vx__resdrv *d, uint64_t lookup);
+
+/* Asks upstream over DNS over TLS (net/resdot.h) from now on; takes ownership of ctx (freed
+ * on error too). VX_EINVAL for an unknown upstream or one already set. */
+int vx__resdrv_set_tls(vx__resdrv *d, unsigned upstream, vx__tls_ctx *ctx);
+/* TLS connections opened so far, all upstreams together (a warm channel reuses one). */
+unsigned vx__resdrv_tls_connections(const vx__resdrv *d);
 
 /* A CSPRNG source of DNS ids for vx__res_opts.random16 (getrandom(), buffered). */
 uint16_t vx__resdrv_random16(void *arg);

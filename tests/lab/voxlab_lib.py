@@ -60,12 +60,12 @@ LDNS_SIGNZONE = shutil.which("ldns-signzone") or "/usr/bin/ldns-signzone"
 SERVER_KEYS = {"role", "software", "addresses", "zones", "note",
                "stopped", "blackholed", "delayed", "hijacked", "stale",
                "lame", "open_axfr", "open_recursion", "spoofer",
-               "version_hidden", "udp_only", "edns_broken", "xfr_key"}
+               "version_hidden", "udp_only", "edns_broken", "xfr_key", "dot"}
 TOP_KEYS = {"description", "include", "zones", "zone_path", "servers", "dnssec",
             "audit_expectations", "generated", "tsig", "transfers", "sbcs"}
 KNOB_ORDER = ["stopped", "blackholed", "delayed", "spoofer", "udp_only",
               "edns_broken", "hijacked", "stale", "lame", "open_axfr",
-              "open_recursion", "version_hidden"]
+              "open_recursion", "dot", "version_hidden"]
 EDNS_BROKEN = ("drop", "formerr", "noopt")
 
 # DNSSEC signing at start (the scenario's `dnssec` key)
@@ -610,7 +610,7 @@ def _validate_server(name, entry, sc):
     if not version_hidden:
         knobs["version_hidden"] = False
     for flag in ("stopped", "blackholed", "spoofer", "open_axfr", "open_recursion",
-                 "udp_only"):
+                 "udp_only", "dot"):
         if flag in knobs and knobs[flag] is not True:
             raise LabError("%s: %s takes true or false" % (where, flag))
     if "edns_broken" in knobs and knobs["edns_broken"] not in EDNS_BROKEN:
@@ -637,6 +637,8 @@ def _validate_server(name, entry, sc):
         raise LabError("%s: delayed must be between 0 and 30 s" % where)
     if "open_recursion" in knobs and software not in ("unbound", "bind"):
         raise LabError("%s: open_recursion needs software unbound (or bind)" % where)
+    if "dot" in knobs and software != "unbound":
+        raise LabError("%s: dot (DNS over TLS on 853) needs software unbound" % where)
     if "open_axfr" in knobs and software == "unbound":
         raise LabError("%s: unbound cannot serve AXFR; use nsd, knot or bind" % where)
     lame = _zone_selector(knobs.get("lame"), zones, "lame", name)
@@ -954,6 +956,33 @@ def _bind_conf(srv, d, listen, hints, generated=None):
     return text
 
 
+def _dot_files(name, d):
+    """DNS over TLS for an Unbound (the `dot` knob): a CA made at start and a certificate for
+    the server's name signed by it (ECDSA P-256, 30 days), and the SPKI pin of that
+    certificate (RFC 7858: base64 of the SHA-256 of its DER SubjectPublicKeyInfo)."""
+    dot = os.path.join(d, "dot")
+    os.makedirs(dot, exist_ok=True)
+    f = {k: os.path.join(dot, k + ".pem") for k in ("ca", "ca_key", "key", "cert", "csr")}
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    ext = os.path.join(dot, "san.ext")
+    _write(ext, "subjectAltName=DNS:%s\n" % name)
+    for argv in (["req", "-x509"] + ec + ["-keyout", f["ca_key"], "-out", f["ca"], "-days",
+                                          "30", "-subj", "/CN=voxlab DoT CA"],
+                 ["req"] + ec + ["-keyout", f["key"], "-out", f["csr"], "-subj", "/CN=" + name],
+                 ["x509", "-req", "-in", f["csr"], "-CA", f["ca"], "-CAkey", f["ca_key"],
+                  "-CAcreateserial", "-out", f["cert"], "-days", "30", "-extfile", ext]):
+        r = subprocess.run(["openssl"] + argv, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise LabError("dot %s: openssl %s failed: %s" % (name, argv[0], r.stderr.strip()))
+    pub = subprocess.run(["openssl", "x509", "-in", f["cert"], "-pubkey", "-noout"],
+                         capture_output=True, check=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
+                         capture_output=True, check=True).stdout
+    pin = base64.b64encode(hashlib.sha256(der).digest()).decode()
+    return {"ca": f["ca"], "key": f["key"], "cert": f["cert"], "name": name, "pin": pin,
+            "port": 853}
+
+
 def _unbound_conf(srv, d, listen, hints):
     hidden = srv["knobs"].get("version_hidden", True)
     access = "allow" if srv["knobs"].get("open_recursion") else "refuse_non_local"
@@ -981,6 +1010,11 @@ def _unbound_conf(srv, d, listen, hints):
         "    nsid: %s" % _q("ascii_" + srv["name"]),
         '    module-config: "iterator"',
         "    root-hints: %s" % _q(hints),
+    ] + ([
+        "    tls-service-key: %s" % _q(srv["dot"]["key"]),
+        "    tls-service-pem: %s" % _q(srv["dot"]["cert"]),
+        "    tls-port: 853",
+    ] + ["    interface: %s@853" % a for a in listen] if srv.get("dot") else []) + [
         "    do-not-query-localhost: no",
         "    access-control: 0.0.0.0/0 %s" % access,
         "    access-control: ::0/0 %s" % access,
@@ -1265,6 +1299,8 @@ def prepare(sc, lab_dir):
                 listen = [srv["hidden_address"]]
                 # BIND binds only addresses configured on an interface, not the whole 127/8.
                 plan["loopback"].append(srv["hidden_address"])
+            if srv["knobs"].get("dot"):
+                plan.setdefault("dot", {})[name] = srv["dot"] = _dot_files(name, d)
             conf = os.path.join(d, srv["software"] + ".conf")
             mine = generated if generated and name in generated["servers"] else None
             srv["generated"] = mine["count"] if mine else 0
@@ -2184,7 +2220,7 @@ def _lab_json(plan, holder_pid, state, pids=None):
             "description": plan["description"], "dir": plan["dir"],
             "state": state, "holder_pid": holder_pid, "hints": plan["hints"],
             "servers": servers, "zones": {z: sorted(s) for z, s in sorted(zones.items())},
-            "dnssec": plan.get("dnssec", {}),
+            "dnssec": plan.get("dnssec", {}), "dot": plan.get("dot", {}),
             "audit_expectations": plan.get("audit_expectations", {}),
             "generated": plan.get("generated"),
             "tsig": plan.get("tsig", {}), "transfers": plan.get("transfers", {}),

@@ -1,0 +1,214 @@
+/*
+ * net/tls.c — owns the TLS context (what authenticates a server: CA file and name, SPKI
+ * pins, strict or opportunistic) and the sans-I/O session over memory BIOs: the handshake, the
+ * authentication decision once it is done, plaintext in and out. No socket here: tls_conn.c
+ * carries the bytes.
+ */
+#include "net/tls.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "voxdns/status.h"
+
+struct vx__tls_ctx {
+    SSL_CTX *ssl;
+    char *name;
+    uint8_t pins[VX__TLS_PINS_MAX][VX__TLS_PIN_LEN];
+    size_t npins;
+    bool strict;
+};
+
+struct vx__tls_session {
+    vx__tls_ctx *ctx;
+    SSL *ssl;
+    BIO *in, *out; /* network side: in = from the server, out = to the server */
+    bool up, authenticated;
+};
+
+int vx__tls_pin_parse(const char *base64, uint8_t out[VX__TLS_PIN_LEN])
+{
+    uint8_t buf[48];
+    size_t n = base64 ? strlen(base64) : 0;
+    if (n != 44 || base64[43] != '=')
+        return VX_EINVAL;
+    int len = EVP_DecodeBlock(buf, (const unsigned char *)base64, (int)n);
+    if (len != 33) /* 32 octets and the padding's zero */
+        return VX_EINVAL;
+    memcpy(out, buf, VX__TLS_PIN_LEN);
+    return VX_OK;
+}
+
+static int load_ca(SSL_CTX *ssl, const char *ca_file)
+{
+    int ok = ca_file ? SSL_CTX_load_verify_locations(ssl, ca_file, NULL)
+                     : SSL_CTX_set_default_verify_paths(ssl);
+    ERR_clear_error();
+    return ok == 1 ? VX_OK : VX_EIO;
+}
+
+int vx__tls_ctx_new(const vx__tls_auth *auth, vx__tls_ctx **out)
+{
+    if (!auth || auth->npins > VX__TLS_PINS_MAX || (auth->strict && !auth->name && !auth->npins))
+        return VX_EINVAL;
+    vx__tls_ctx *c = calloc(1, sizeof(*c));
+    if (!c)
+        return VX_ENOMEM;
+    c->ssl = SSL_CTX_new(TLS_client_method());
+    c->name = auth->name ? strdup(auth->name) : NULL;
+    int rc = !c->ssl || (auth->name && !c->name) ? VX_ENOMEM : load_ca(c->ssl, auth->ca_file);
+    if (rc == VX_OK) {
+        /* RFC 8310 §5: TLS 1.2 or later; the decision is ours, after the handshake */
+        SSL_CTX_set_min_proto_version(c->ssl, TLS1_2_VERSION);
+        SSL_CTX_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
+        memcpy(c->pins, auth->pins, auth->npins * VX__TLS_PIN_LEN);
+        c->npins = auth->npins;
+        c->strict = auth->strict;
+        *out = c;
+        return VX_OK;
+    }
+    vx__tls_ctx_free(c);
+    return rc;
+}
+
+void vx__tls_ctx_free(vx__tls_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    SSL_CTX_free(ctx->ssl);
+    free(ctx->name);
+    free(ctx);
+}
+
+/* ---- session --------------------------------------------------------------------------------- */
+
+int vx__tls_session_new(vx__tls_ctx *ctx, vx__tls_session **out)
+{
+    vx__tls_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return VX_ENOMEM;
+    s->ctx = ctx;
+    s->ssl = SSL_new(ctx->ssl);
+    s->in = BIO_new(BIO_s_mem());
+    s->out = BIO_new(BIO_s_mem());
+    if (!s->ssl || !s->in || !s->out) {
+        BIO_free(s->in);
+        BIO_free(s->out);
+        SSL_free(s->ssl);
+        free(s);
+        return VX_ENOMEM;
+    }
+    SSL_set_bio(s->ssl, s->in, s->out); /* the SSL owns both BIOs now */
+    SSL_set_connect_state(s->ssl);
+    if (ctx->name) {
+        SSL_set_tlsext_host_name(s->ssl, ctx->name);
+        SSL_set1_host(s->ssl, ctx->name); /* checked into the verify result */
+    }
+    *out = s;
+    return VX_OK;
+}
+
+void vx__tls_session_free(vx__tls_session *s)
+{
+    if (!s)
+        return;
+    SSL_free(s->ssl);
+    free(s);
+}
+
+int vx__tls_session_feed(vx__tls_session *s, const uint8_t *data, size_t len)
+{
+    return len == 0 || BIO_write(s->in, data, (int)len) == (int)len ? VX_OK : VX_ENOMEM;
+}
+
+static bool pin_matches(const vx__tls_ctx *ctx, X509 *cert)
+{
+    uint8_t *der = NULL, digest[VX__TLS_PIN_LEN];
+    int len = i2d_PUBKEY(X509_get0_pubkey(cert), &der);
+    bool ok = len > 0 && EVP_Digest(der, (size_t)len, digest, NULL, EVP_sha256(), NULL) == 1;
+    OPENSSL_free(der);
+    for (size_t i = 0; ok && i < ctx->npins; i++)
+        if (memcmp(ctx->pins[i], digest, VX__TLS_PIN_LEN) == 0)
+            return true;
+    return false;
+}
+
+/* RFC 7858 §4.2 / RFC 8310 §8: a pin, when any is configured; else the CA chain with the name. */
+static bool authenticate(const vx__tls_session *s)
+{
+    X509 *cert = SSL_get0_peer_certificate(s->ssl);
+    if (!cert)
+        return false;
+    if (s->ctx->npins)
+        return pin_matches(s->ctx, cert);
+    return s->ctx->name && SSL_get_verify_result(s->ssl) == X509_V_OK;
+}
+
+static int handshake(vx__tls_session *s)
+{
+    int r = SSL_do_handshake(s->ssl);
+    if (r != 1) {
+        int e = SSL_get_error(s->ssl, r);
+        ERR_clear_error();
+        return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? VX_OK : VX_ENETWORK;
+    }
+    s->authenticated = authenticate(s);
+    if (s->ctx->strict && !s->authenticated)
+        return VX_EREFUSED;
+    s->up = true;
+    return VX_OK;
+}
+
+static int read_plain(vx__tls_session *s, uint8_t *plain, size_t cap, size_t *plain_len)
+{
+    while (*plain_len < cap) {
+        int r = SSL_read(s->ssl, plain + *plain_len, (int)(cap - *plain_len));
+        if (r > 0) {
+            *plain_len += (size_t)r;
+            continue;
+        }
+        int e = SSL_get_error(s->ssl, r);
+        ERR_clear_error();
+        return e == SSL_ERROR_WANT_READ ? VX_OK : VX_ENETWORK; /* ZERO_RETURN: closed */
+    }
+    return VX_OK;
+}
+
+int vx__tls_session_run(vx__tls_session *s, uint8_t *plain, size_t cap, size_t *plain_len, bool *up)
+{
+    *plain_len = 0;
+    int rc = s->up ? VX_OK : handshake(s);
+    if (rc == VX_OK && s->up)
+        rc = read_plain(s, plain, cap, plain_len);
+    *up = s->up;
+    return rc;
+}
+
+int vx__tls_session_write(vx__tls_session *s, const uint8_t *data, size_t len)
+{
+    if (!s->up)
+        return VX_EINVAL;
+    int r = SSL_write(s->ssl, data, (int)len);
+    ERR_clear_error();
+    return r == (int)len ? VX_OK : VX_ENETWORK;
+}
+
+size_t vx__tls_session_pull(vx__tls_session *s, uint8_t *out, size_t cap)
+{
+    int r = BIO_read(s->out, out, (int)cap);
+    return r > 0 ? (size_t)r : 0;
+}
+
+bool vx__tls_authenticated(const vx__tls_session *s)
+{
+    return s->authenticated;
+}
+
+STACK_OF(X509) * vx__tls_peer_chain(const vx__tls_session *s)
+{
+    return s->up ? SSL_get_peer_cert_chain(s->ssl) : NULL;
+}

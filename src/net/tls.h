@@ -1,0 +1,95 @@
+/*
+ * net/tls.h — TLS client connections for net/ (OpenSSL), generic enough for DNS over TLS
+ * (RFC 7858, RFC 8310) and for SIP endpoint probing:
+ *
+ *   - vx__tls_ctx: what authenticates a server: a CA file (or the system's store) with the
+ *     name the certificate must carry (the "authentication domain name", also sent as SNI),
+ *     and/or SPKI pins (RFC 7858 §4.2: SHA-256 of the DER SubjectPublicKeyInfo, base64 in
+ *     configuration). With pins, a matching pin authenticates; without, a chain to the CA that
+ *     names the auth name does. Strict profile: an unauthenticated server is refused;
+ *     opportunistic: it is used all the same (vx__tls_authenticated() says so).
+ *   - vx__tls_session: one connection's TLS state, sans I/O (memory BIOs): network bytes are
+ *     fed in, bytes to send are pulled out, plaintext goes both ways. The fuzz target drives it
+ *     with server bytes.
+ *   - vx__tls_conn: a session over a libuv TCP connection: connect, handshake, write, events.
+ *
+ * Ownership: a ctx outlives the sessions and connections made from it. Strings are copied.
+ */
+#ifndef VX_NET_TLS_H
+#define VX_NET_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#define VX__TLS_PIN_LEN 32 /* SHA-256 */
+#define VX__TLS_PINS_MAX 8
+
+typedef struct vx__tls_auth {
+    const char *ca_file; /* PEM CA certificates; NULL: the system's default store */
+    const char *name;    /* authentication domain name (certificate name, SNI); may be NULL */
+    const uint8_t (*pins)[VX__TLS_PIN_LEN];
+    size_t npins;
+    bool strict; /* refuse a server that is not authenticated */
+} vx__tls_auth;
+
+typedef struct vx__tls_ctx vx__tls_ctx;
+
+/* VX_EIO when the CA file cannot be loaded; VX_EINVAL for a strict profile with neither a name
+ * nor a pin (nothing could authenticate the server). */
+int vx__tls_ctx_new(const vx__tls_auth *auth, vx__tls_ctx **out);
+void vx__tls_ctx_free(vx__tls_ctx *ctx);
+
+/* Decodes a base64 SPKI pin (44 characters) into out. VX_EINVAL when it is not 32 octets. */
+int vx__tls_pin_parse(const char *base64, uint8_t out[VX__TLS_PIN_LEN]);
+
+/* ---- sans-I/O session ---------------------------------------------------------------------- */
+
+typedef struct vx__tls_session vx__tls_session;
+
+int vx__tls_session_new(vx__tls_ctx *ctx, vx__tls_session **out);
+void vx__tls_session_free(vx__tls_session *s);
+/* Bytes received from the server. */
+int vx__tls_session_feed(vx__tls_session *s, const uint8_t *data, size_t len);
+/* Moves the session on: the handshake, then the plaintext received, appended to plain (at most
+ * cap octets; *plain_len receives how many). VX_OK; VX_EREFUSED when a strict profile refused
+ * the server; VX_ENETWORK on a TLS error or a close by the server. *up is true once the
+ * handshake is done (and the server accepted). */
+int vx__tls_session_run(vx__tls_session *s, uint8_t *plain, size_t cap, size_t *plain_len,
+                        bool *up);
+/* Plaintext to send (only once up). VX_ENETWORK on a TLS error. */
+int vx__tls_session_write(vx__tls_session *s, const uint8_t *data, size_t len);
+/* Bytes to send to the server: up to cap octets copied into out; returns how many. */
+size_t vx__tls_session_pull(vx__tls_session *s, uint8_t *out, size_t cap);
+/* After the handshake: did a pin or the CA and name authenticate the server? */
+bool vx__tls_authenticated(const vx__tls_session *s);
+/* The server's certificate chain (borrowed, valid while the session lives), NULL before. */
+STACK_OF(X509) * vx__tls_peer_chain(const vx__tls_session *s);
+
+/* ---- over libuv TCP ------------------------------------------------------------------------- */
+
+typedef enum vx__tls_event {
+    VX__TLS_UP = 1, /* the handshake is done: writes may start */
+    VX__TLS_DATA,   /* plaintext received */
+    VX__TLS_DOWN    /* the connection is gone (status says why); no event after this one */
+} vx__tls_event;
+
+typedef struct vx__tls_conn vx__tls_conn;
+typedef void (*vx__tls_cb)(void *arg, vx__tls_event ev, int status, const uint8_t *data,
+                           size_t len);
+
+/* Connects to addr and starts the handshake; events arrive from the loop, never from inside
+ * this call. An error return means no event. */
+int vx__tls_conn_open(uv_loop_t *loop, vx__tls_ctx *ctx, const struct sockaddr *addr, vx__tls_cb cb,
+                      void *arg, vx__tls_conn **out);
+/* Sends plaintext (after VX__TLS_UP). */
+int vx__tls_conn_write(vx__tls_conn *c, const uint8_t *data, size_t len);
+const vx__tls_session *vx__tls_conn_session(const vx__tls_conn *c);
+/* Closes: no event after this call; the memory goes once the loop has run the close. */
+void vx__tls_conn_close(vx__tls_conn *c);
+
+#endif
