@@ -7,6 +7,10 @@
  * different — it runs the audit's probes, then checks, the diff against the accepted baseline
  * and the stored open conditions, one store transaction, metrics, a wake-up for the alert
  * thread, and builds the domain's next plan.
+ *
+ * When the store fails, the cycle is not lost: it is kept in memory (pending.h) and its events
+ * go to the alert thread at once, unstored; the domain's conditions stay in the memo as the next
+ * diff's start; the kept cycles are written in order once the store takes writes again.
  */
 #include "monitor/cycle.h"
 
