@@ -96,7 +96,7 @@ static void build_alerters(vx__alert_worker *w, const vx__monitor_config *cfg)
 /* ---- events not stored yet ----------------------------------------------------------------- */
 
 /* The unstored events sink i still lacks and that are still not stored, oldest first (an event
- * stored meanwhile goes the store's way). */
+ * stored meanwhile goes the store's way; one dropped before it was delivered is still due). */
 static size_t unstored_due(vx__alert_worker *w, size_t i, unstored ***out)
 {
     size_t n = 0;
@@ -104,7 +104,7 @@ static size_t unstored_due(vx__alert_worker *w, size_t i, unstored ***out)
     pthread_mutex_lock(&w->mu);
     unstored **list = calloc(w->unstored_count ? w->unstored_count : 1, sizeof(*list));
     for (unstored *u = w->head; list && u; u = u->next)
-        if (u->id == 0 && !(u->done >> i & 1u))
+        if (u->id <= 0 && !(u->done >> i & 1u))
             list[n++] = u;
     pthread_mutex_unlock(&w->mu);
     *out = list;
