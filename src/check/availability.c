@@ -14,7 +14,8 @@ static const char *dead_reason(const vx__view *v, const vx__vserver *s)
 {
     for (size_t i = 0; i < v->snap->obs_count; i++) {
         const vx__observation *o = &v->snap->obs[i];
-        if (o->transport == VX__UDP && o->status != VX_OK && o->status != VX_ECANCELED &&
+        if (o->transport == VX__UDP && o->kind != VX__PROBE_FOREIGN && o->status != VX_OK &&
+            o->status != VX_ECANCELED &&
             vx__addr_equal((const struct sockaddr *)&o->addr,
                            (const struct sockaddr *)&s->srv->addr))
             return vx_strerror(o->status);

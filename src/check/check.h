@@ -43,7 +43,7 @@ typedef void (*vx__check_fn)(const vx__snapshot *snap, const vx__check_config *c
 typedef struct vx__check_def {
     const char *id;
     const char *area;      /* delegation, availability, consistency, diversity, sip, ttl,
-                              dnssec, security, profiles */
+                              dnssec, security, profiles, hijack */
     vx__severity severity; /* default, before the profile */
     const char *title;     /* one line: what the check looks for */
     const char *remedy;    /* what to change, in operator terms */

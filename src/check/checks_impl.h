@@ -66,6 +66,8 @@ VX__CHECK_FN(vx__chk_ns_edns_broken);
 /* profiles.c */
 VX__CHECK_FN(vx__chk_lync_record_missing);
 VX__CHECK_FN(vx__chk_lync_strict_name);
+/* hijack.c */
+VX__CHECK_FN(vx__chk_caa_missing);
 
 /* registry.c: the judgement notes of a check (the operator-facing "how we decide"), NULL when
  * none; and the profiles under which a check runs ("all", "lync, teams" ...). */

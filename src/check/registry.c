@@ -203,6 +203,11 @@ static const vx__check_def registry[] = {
      "a sign-in SRV target is neither the SIP domain nor under it",
      "point the sign-in SRV records at a host name inside the SIP domain: Lync/Skype clients refuse targets outside it",
      vx__chk_lync_strict_name},
+    /* hijack surface */
+    {"CAA-MISSING", "hijack", VX__SEV_NOTICE,
+     "no CAA record at the SIP domain (or above it): any CA may issue its certificates",
+     "publish a CAA record at the SIP domain naming the certificate authorities you use (e.g. example.com. CAA 0 issue \"letsencrypt.org\", one record per CA, plus iodef for reports)",
+     vx__chk_caa_missing},
 };
 /* clang-format on */
 
@@ -270,6 +275,9 @@ static const check_note notes[] = {
     {"LYNC-RECORD-MISSING", "lync, teams",
      "Under teams, each Microsoft 365 record must also have the documented value."},
     {"LYNC-STRICT-NAME", "lync", NULL},
+    {"CAA-MISSING", NULL,
+     "Judged from the authoritative answers for CAA at the domain, and CAA looked up above it "
+     "up to the registrable domain; servers that did not answer prove nothing."},
 };
 
 const vx__check_def *vx__check_registry(size_t *count)
@@ -309,9 +317,9 @@ const char *vx__check_profiles(const char *id)
 
 size_t vx__area_rank(const char *area)
 {
-    static const char *const areas[] = {"delegation", "availability", "consistency",
-                                        "diversity",  "sip",          "ttl",
-                                        "dnssec",     "security",     "profiles"};
+    static const char *const areas[] = {"delegation", "availability", "consistency", "diversity",
+                                        "sip",        "ttl",          "dnssec",      "security",
+                                        "profiles",   "hijack"};
     for (size_t i = 0; area && i < sizeof areas / sizeof areas[0]; i++)
         if (strcmp(areas[i], area) == 0)
             return i;

@@ -16,9 +16,26 @@
 #include "wire/query.h"
 
 static const char *const TYPE_NAMES[VX__EV_TYPE_COUNT] = {
-    "RECORD-CHANGED",  "RECORD-ADDED",      "RECORD-REMOVED",   "TTL-CHANGED",
-    "CHANGE-REVERTED", "NS-DOWN",           "NS-RECOVERED",     "SERIAL-LAG",
-    "RESOLVER-DOWN",   "RESOLVER-MISMATCH", "FINDING-APPEARED", "FINDING-CLEARED",
+    "RECORD-CHANGED",
+    "RECORD-ADDED",
+    "RECORD-REMOVED",
+    "TTL-CHANGED",
+    "CHANGE-REVERTED",
+    "NS-DOWN",
+    "NS-RECOVERED",
+    "SERIAL-LAG",
+    "RESOLVER-DOWN",
+    "RESOLVER-MISMATCH",
+    "FINDING-APPEARED",
+    "FINDING-CLEARED",
+    "DELEGATION-CHANGED",
+    "DS-CHANGED",
+    "DS-REMOVED",
+    "NS-ADDRESS-CHANGED",
+    "SERVER-ADDED",
+    "SERVER-REMOVED",
+    "ACME-CHALLENGE-APPEARED",
+    "CAA-CHANGED",
 };
 
 const char *vx__event_type_name(vx__event_type t)

@@ -35,10 +35,20 @@ typedef enum vx__event_type {
     VX__EV_RESOLVER_MISMATCH,  /* a watched resolver answers differently from the
                                   authoritative servers */
     VX__EV_FINDING_APPEARED,   /* a check finding appeared (event "check" names the id) */
-    VX__EV_FINDING_CLEARED     /* it cleared */
+    VX__EV_FINDING_CLEARED,    /* it cleared */
+    /* What a hijacker touches (docs/events.md "Hijack surface"); each closes with
+     * CHANGE-REVERTED when the data is as in the baseline again. */
+    VX__EV_DELEGATION_CHANGED, /* a parent server's NS set or glue for the domain differs */
+    VX__EV_DS_CHANGED,         /* a parent server's DS RRset differs (or appeared) */
+    VX__EV_DS_REMOVED,         /* a parent server has no DS where the baseline had one */
+    VX__EV_NS_ADDRESS_CHANGED, /* an NS host's A/AAAA differs */
+    VX__EV_SERVER_ADDED,       /* an address joined the domain's set of authoritative servers */
+    VX__EV_SERVER_REMOVED,     /* an address left it */
+    VX__EV_ACME_CHALLENGE_APPEARED, /* _acme-challenge TXT where the baseline had none */
+    VX__EV_CAA_CHANGED              /* a CAA RRset differs (added, changed or removed) */
 } vx__event_type;
 
-#define VX__EV_TYPE_COUNT 12
+#define VX__EV_TYPE_COUNT 20
 /* "RECORD-CHANGED", ...; FINDING-APPEARED / FINDING-CLEARED for the finding events. */
 const char *vx__event_type_name(vx__event_type t);
 int vx__event_type_from_name(const char *name, vx__event_type *out);

@@ -16,7 +16,7 @@
 /* ---- probe kinds ----------------------------------------------------------------------- */
 
 static const char *const kind_names[] = {
-    "parent", "ds", "resolve", "data", "noedns", "recursion", "axfr", "version",
+    "parent", "ds", "resolve", "data", "noedns", "recursion", "axfr", "version", "foreign",
 };
 
 const char *vx__probe_kind_name(vx__probe_kind k)

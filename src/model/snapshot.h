@@ -35,7 +35,10 @@ typedef enum vx__probe_kind {
     VX__PROBE_NOEDNS,     /* SOA without OPT: tells "drops EDNS" from "drops everything" */
     VX__PROBE_RECURSION,  /* RD on, a name outside every zone the server should serve */
     VX__PROBE_AXFR,       /* AXFR over TCP: the first message of the transfer */
-    VX__PROBE_VERSION     /* version.bind CH TXT */
+    VX__PROBE_VERSION,    /* version.bind CH TXT */
+    VX__PROBE_FOREIGN     /* a name outside the domain (an NS host's or a SIP target's address,
+                             a target's CAA) asked of every address of its own zone that the
+                             walk to it knew (RD off, EDNS): its owner's authoritative data */
 } vx__probe_kind;
 
 const char *vx__probe_kind_name(vx__probe_kind k);

@@ -335,7 +335,8 @@ static void server_alive(const vx__view *v, vx__vserver *s)
     for (size_t i = 0; i < v->snap->obs_count; i++) {
         const vx__observation *o = &v->snap->obs[i];
         bool udp_probe = o->transport == VX__UDP && o->kind != VX__PROBE_PARENT &&
-                         o->kind != VX__PROBE_DS && o->kind != VX__PROBE_RESOLVE;
+                         o->kind != VX__PROBE_DS && o->kind != VX__PROBE_RESOLVE &&
+                         o->kind != VX__PROBE_FOREIGN;
         if (!udp_probe || !vx__addr_equal((const struct sockaddr *)&o->addr,
                                           (const struct sockaddr *)&s->srv->addr))
             continue;

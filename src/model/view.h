@@ -38,13 +38,15 @@ enum {
     VX__T_NS = 2,
     VX__T_CNAME = 5,
     VX__T_SOA = 6,
+    VX__T_MX = 15,
     VX__T_TXT = 16,
     VX__T_AAAA = 28,
     VX__T_SRV = 33,
     VX__T_NAPTR = 35,
     VX__T_DS = 43,
     VX__T_RRSIG = 46,
-    VX__T_DNSKEY = 48
+    VX__T_DNSKEY = 48,
+    VX__T_CAA = 257
 };
 
 /* One authoritative address, in snapshot.servers order. */

@@ -61,6 +61,7 @@ typedef struct domain_cycle {
     vx__watch_answer *answers;      /* parallel to plan->q */
     struct sockaddr_storage *addrs; /* parallel to plan->q, read by the watch thread */
     uint64_t watch_started_ms;
+    uint64_t prev_asked_ms; /* the domain's previous cycle (0: unknown) */
     unsigned pending_resolver_queries;
     resolver_answers *resolvers;
     size_t resolver_count;
@@ -80,11 +81,14 @@ typedef struct resolver_query {
 static void free_cycle(domain_cycle *c)
 {
     vx__daemon_state *d = c->d;
-    if (c->keep && c->generation == d->generation && c->index < d->plan_count &&
-        !d->plans[c->index]) {
+    bool same_slot = c->generation == d->generation && c->index < d->plan_count;
+    if (c->keep && same_slot && !d->plans[c->index]) {
         d->plans[c->index] = c->keep;
         c->keep = NULL;
     }
+    uint64_t asked = c->snap ? c->snap->started_ms : c->watch_done ? c->watch_started_ms : 0;
+    if (same_slot && d->asked_ms && asked)
+        d->asked_ms[c->index] = asked;
     vx__watch_plan_free(c->keep);
     vx__watch_plan_free(c->plan);
     free(c->answers);
@@ -380,6 +384,7 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
                          .resolvers = res,
                          .resolver_count = nres,
                          .now_ms = t,
+                         .prev_cycle_ms = c->prev_asked_ms,
                          .cfg = &dcfg};
     if (rc == VX_OK)
         rc = vx__diff_cycle(&in, &conds, events);
@@ -794,9 +799,11 @@ void vx__cycle_keep_plans(vx__daemon_state *d, const vx__monitor_config *old,
                           const vx__monitor_config *next)
 {
     vx__watch_plan **plans = calloc(next->domain_count ? next->domain_count : 1, sizeof(*plans));
+    uint64_t *asked = calloc(next->domain_count ? next->domain_count : 1, sizeof(*asked));
     named_slot *by_name = calloc(old->domain_count ? old->domain_count : 1, sizeof(*by_name));
     if (!plans || !by_name || d->plan_count != old->domain_count) {
         free(plans);
+        free(asked);
         free(by_name);
         vx__cycle_drop_plans(d, next->domain_count);
         return;
@@ -812,10 +819,13 @@ void vx__cycle_keep_plans(vx__daemon_state *d, const vx__monitor_config *old,
             plans[i] = d->plans[hit->index];
             d->plans[hit->index] = NULL;
         }
+        if (hit && asked && d->asked_ms)
+            asked[i] = d->asked_ms[hit->index];
     }
     free(by_name);
     vx__cycle_drop_plans(d, 0); /* the plans of domains removed or changed */
     d->plans = plans;
+    d->asked_ms = asked;
     d->plan_count = next->domain_count;
 }
 
@@ -824,7 +834,9 @@ void vx__cycle_drop_plans(vx__daemon_state *d, size_t new_count)
     for (size_t i = 0; i < d->plan_count; i++)
         vx__watch_plan_free(d->plans[i]);
     free(d->plans);
+    free(d->asked_ms);
     d->plans = new_count ? calloc(new_count, sizeof(*d->plans)) : NULL;
+    d->asked_ms = new_count ? calloc(new_count, sizeof(*d->asked_ms)) : NULL;
     d->plan_count = d->plans ? new_count : 0;
     d->generation++;
 }
@@ -841,6 +853,7 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
     c->index = i;
     c->generation = d->generation;
     c->started_ns = uv_hrtime();
+    c->prev_asked_ms = i < d->plan_count && d->asked_ms ? d->asked_ms[i] : 0;
     size_t len = strlen(c->dom->name);
     snprintf(c->domain, sizeof(c->domain), "%.*s", (int)(len > 1 ? len - 1 : len), c->dom->name);
     take_plan(c);

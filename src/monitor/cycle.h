@@ -67,6 +67,8 @@ typedef struct vx__daemon_state {
     vx__watch_servers watch_servers;
     vx__watch_pool *watch_pool; /* the watches' threads */
     vx__watch_plan **plans;
+    uint64_t *asked_ms; /* per slot: when the domain's last cycle asked its questions (Unix ms,
+                           0: not since the start); bounds how long a change may have lasted */
     size_t plan_count;
     unsigned generation;
     uint64_t jitter_state; /* xorshift state for spreading full audits (never 0) */

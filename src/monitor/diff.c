@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -40,6 +41,8 @@ typedef struct diff_ctx {
     char domain[VX__NAME_TEXT_MAX]; /* without the trailing dot */
     vx__view base, cur;
     bool base_ok, cur_ok;
+    const char *ns_names[64]; /* the NS names of the baseline and of this cycle */
+    size_t ns_name_count;
     int rc; /* sticky: the first failure */
 } diff_ctx;
 
@@ -149,7 +152,9 @@ static void adata_text(const adata *d, char *out, size_t cap)
 static void span_text(uint64_t ms, char *out, size_t cap)
 {
     uint64_t s = (ms + 500) / 1000;
-    if (s < 120)
+    if (ms < 10000)
+        snprintf(out, cap, "%.1f s", (double)ms / 1000.0);
+    else if (s < 120)
         snprintf(out, cap, "%" PRIu64 " s", s);
     else if (s < 7200)
         snprintf(out, cap, "%" PRIu64 " min", (s + 30) / 60);
@@ -162,6 +167,20 @@ static void span_text(uint64_t ms, char *out, size_t cap)
 static uint64_t since(const diff_ctx *c, uint64_t t)
 {
     return c->in->now_ms > t ? c->in->now_ms - t : 0;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The second field of "kind|subject|...". */
+static void key_subject(const char *key, char *out, size_t cap)
+{
+    const char *p = strchr(key, '|');
+    const char *e = p ? strchr(p + 1, '|') : NULL;
+    size_t n = !p ? 0 : (e ? (size_t)(e - p - 1) : strlen(p + 1));
+    snprintf(out, cap, "%.*s", (int)n, p ? p + 1 : "");
 }
 
 /* ---- events ------------------------------------------------------------------------------- */
@@ -248,6 +267,42 @@ static void keep(diff_ctx *c, const vx__condition *cond)
     fail(c, vx__conditions_put(&c->next, cond));
 }
 
+static uint64_t detail_u64(const char *detail, const char *field)
+{
+    json_t *o = detail ? json_loads(detail, 0, NULL) : NULL;
+    json_int_t v = json_integer_value(json_object_get(o, field));
+    json_decref(o);
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+/* detail with "before": the last cycle before the condition was first seen, which did not see
+ * it (0: unknown). A closing event's duration is bounded by it (malloc'd; NULL: no memory). */
+static char *detail_before(const char *detail, uint64_t before)
+{
+    json_t *o = json_loads(detail ? detail : "{}", 0, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        o = json_object();
+    }
+    char *text = NULL;
+    if (o && json_object_set_new(o, "before", json_integer((json_int_t)before)) == 0)
+        text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+static void keep_with_before(diff_ctx *c, vx__condition *cond, const char *detail, uint64_t before)
+{
+    char *text = detail_before(detail, before);
+    if (!text) {
+        fail(c, VX_ENOMEM);
+        return;
+    }
+    cond->detail = text;
+    keep(c, cond); /* put() copies it */
+    free(text);
+}
+
 /* The condition holds this cycle: refreshed if open (detail replaced when given), else opened
  * with ev (which is emitted; NULL opens it unannounced). */
 static void hold(diff_ctx *c, const char *key, vx__event_type opened_by, const evbuf *ev,
@@ -261,18 +316,37 @@ static void hold(diff_ctx *c, const char *key, vx__event_type opened_by, const e
         c->handled[i] = true;
         cond.last_seen_ms = c->in->now_ms;
         if (detail)
-            cond.detail = (char *)detail; /* put() copies it */
-        keep(c, &cond);
+            keep_with_before(c, &cond, detail, detail_u64(cond.detail, "before"));
+        else
+            keep(c, &cond);
         return;
     }
     vx__condition cond = {.key = (char *)key,
                           .opened_by = opened_by,
                           .first_seen_ms = c->in->now_ms,
-                          .last_seen_ms = c->in->now_ms,
-                          .detail = (char *)(detail ? detail : "{}")};
-    keep(c, &cond);
+                          .last_seen_ms = c->in->now_ms};
+    keep_with_before(c, &cond, detail, c->in->prev_cycle_ms);
     if (ev)
         emit(c, ev);
+}
+
+/* How long a condition that ended this cycle lasted, as honest bounds: at least from the first
+ * to the last cycle that saw it, at most from the last cycle before it (which did not see it)
+ * to this one. "at least 4 s and at most 7 s", or "at least 4 s" when the cycle before is
+ * unknown (the monitor had just started). */
+static void bounds_text(const diff_ctx *c, const vx__condition *cond, char *out, size_t cap)
+{
+    char lo[32], hi[32];
+    uint64_t before = detail_u64(cond->detail, "before");
+    uint64_t seen =
+        cond->last_seen_ms > cond->first_seen_ms ? cond->last_seen_ms - cond->first_seen_ms : 0;
+    span_text(seen, lo, sizeof lo);
+    if (before == 0 || before > cond->first_seen_ms) {
+        snprintf(out, cap, "at least %s", lo);
+        return;
+    }
+    span_text(since(c, before), hi, sizeof hi);
+    snprintf(out, cap, "at least %s and at most %s", lo, hi);
 }
 
 /* ---- condition details (JSON) -------------------------------------------------------------- */
@@ -409,7 +483,12 @@ static const vx__server *current_server(const diff_ctx *c, const char *label)
 
 /* ---- records and TTLs (per server, per name and type) ------------------------------------- */
 
+/* What a compared answer is: a server's data (record), a parent server's delegation (its NS
+ * set and glue for the domain) or its DS RRset. Each has its own condition keys. */
+typedef enum rec_family { FAM_RECORD = 0, FAM_DELEGATION, FAM_DS } rec_family;
+
 typedef struct rec {
+    rec_family family;
     const char *label; /* the server */
     const char *qname;
     uint16_t qtype;
@@ -418,26 +497,69 @@ typedef struct rec {
     char tname[16]; /* type mnemonic */
 } rec;
 
-static vx__event_type change_type(const adata *from, const adata *to)
+static bool is_ns_name(const diff_ctx *c, const char *name)
 {
+    for (size_t i = 0; i < c->ns_name_count; i++)
+        if (vx__name_eq(c->ns_names[i], name))
+            return true;
+    return false;
+}
+
+static bool is_acme_challenge(const char *qname)
+{
+    return strncasecmp(qname, "_acme-challenge.", 16) == 0;
+}
+
+/* The event a change of r's data opens (docs/events.md): the hijack surface has its own
+ * events, everything else is RECORD-ADDED, -REMOVED or -CHANGED. */
+static vx__event_type change_type(const diff_ctx *c, const rec *r, const adata *from,
+                                  vx__severity *sev)
+{
+    *sev = VX__SEV_ERROR;
+    if (r->family == FAM_DELEGATION) {
+        *sev = VX__SEV_CRITICAL;
+        return VX__EV_DELEGATION_CHANGED;
+    }
+    if (r->family == FAM_DS) {
+        *sev = r->now->n == 0 && from->n > 0 ? VX__SEV_CRITICAL : VX__SEV_ERROR;
+        return r->now->n == 0 && from->n > 0 ? VX__EV_DS_REMOVED : VX__EV_DS_CHANGED;
+    }
+    if (r->qtype == VX__T_CAA) {
+        *sev = VX__SEV_WARNING;
+        return VX__EV_CAA_CHANGED;
+    }
+    if (r->qtype == VX__T_TXT && is_acme_challenge(r->qname) && from->n == 0) {
+        *sev = VX__SEV_WARNING;
+        return VX__EV_ACME_CHALLENGE_APPEARED;
+    }
+    if ((r->qtype == VX__T_A || r->qtype == VX__T_AAAA) && is_ns_name(c, r->qname))
+        return VX__EV_NS_ADDRESS_CHANGED;
     if (from->n == 0)
         return VX__EV_RECORD_ADDED;
-    return to->n == 0 ? VX__EV_RECORD_REMOVED : VX__EV_RECORD_CHANGED;
+    return r->now->n == 0 ? VX__EV_RECORD_REMOVED : VX__EV_RECORD_CHANGED;
 }
 
 static void change_event(diff_ctx *c, const rec *r, const adata *from, evbuf *b)
 {
-    char was[MSG_MAX / 4], is[MSG_MAX / 4], base[MSG_MAX / 4];
+    char was[MSG_MAX / 4], is[MSG_MAX / 4], base[MSG_MAX / 4], tail[MSG_MAX / 4 + 16] = "";
     adata_text(from, was, sizeof was);
     adata_text(r->now, is, sizeof is);
     adata_text(r->base, base, sizeof base);
-    ev_init(c, b, change_type(from, r->now), VX__SEV_ERROR, r->label, r->qname, r->qtype);
+    vx__severity sev;
+    vx__event_type type = change_type(c, r, from, &sev);
+    ev_init(c, b, type, sev, r->label, r->qname, r->qtype);
     ev_data(b, from, r->now);
-    if (from == r->base)
-        ev_msg(b, "%s answers %s %s with %s instead of %s", r->label, b->name, r->tname, is, was);
+    if (from != r->base)
+        snprintf(tail, sizeof tail, " (baseline: %s)", base);
+    if (r->family == FAM_DELEGATION)
+        ev_msg(b, "parent server %s delegates %s to %s instead of %s%s", r->label, b->name, is, was,
+               tail);
+    else if (r->family == FAM_DS)
+        ev_msg(b, "parent server %s answers %s DS with %s instead of %s%s", r->label, b->name, is,
+               was, tail);
     else
-        ev_msg(b, "%s answers %s %s with %s instead of %s (baseline: %s)", r->label, b->name,
-               r->tname, is, was, base);
+        ev_msg(b, "%s answers %s %s with %s instead of %s%s", r->label, b->name, r->tname, is, was,
+               tail);
 }
 
 /* The data differs from the baseline: announce it once, and again whenever it moves on to yet
@@ -478,15 +600,21 @@ static void record_same(diff_ctx *c, const rec *r)
         return;
     }
     if (!adata_equal(&last, r->now)) {
-        char was[MSG_MAX / 3], is[MSG_MAX / 3], span[32];
+        char was[MSG_MAX / 3], is[MSG_MAX / 3], span[80];
         adata_text(&last, was, sizeof was);
         adata_text(r->now, is, sizeof is);
-        span_text(since(c, open->first_seen_ms), span, sizeof span);
+        bounds_text(c, open, span, sizeof span);
         evbuf b;
         ev_init(c, &b, VX__EV_CHANGE_REVERTED, VX__SEV_WARNING, r->label, r->qname, r->qtype);
         ev_data(&b, &last, r->now);
-        ev_msg(&b, "%s answers %s %s with %s again, as in the baseline; it served %s for up to %s",
-               r->label, b.name, r->tname, is, was, span);
+        if (r->family == FAM_DELEGATION)
+            ev_msg(&b,
+                   "parent server %s delegates %s to %s again, as in the baseline; it gave %s "
+                   "for %s",
+                   r->label, b.name, is, was, span);
+        else
+            ev_msg(&b, "%s answers %s %s with %s again, as in the baseline; it served %s for %s",
+                   r->label, b.name, r->tname, is, was, span);
         emit_closing(c, &b, open);
     }
     adata_free(&last);
@@ -536,14 +664,14 @@ static void ttl_same(diff_ctx *c, const rec *r)
         return;
     }
     if (last.ttl != r->now->ttl) {
-        char span[32];
-        span_text(since(c, open->first_seen_ms), span, sizeof span);
+        char span[80];
+        bounds_text(c, open, span, sizeof span);
         evbuf b;
         ev_init(c, &b, VX__EV_CHANGE_REVERTED, VX__SEV_NOTICE, r->label, r->qname, r->qtype);
         ev_data(&b, &last, r->now);
         ev_msg(&b,
                "%s serves %s %s with the baseline TTL %" PRIu32 " s again (was %" PRIu32
-               " s for up to %s)",
+               " s for %s)",
                r->label, b.name, r->tname, r->now->ttl, last.ttl, span);
         emit_closing(c, &b, open);
     }
@@ -551,11 +679,21 @@ static void ttl_same(diff_ctx *c, const rec *r)
     forget(c, r->tkey);
 }
 
-static void compare_one(diff_ctx *c, rec *r)
+static const char *const FAMILY_KEYS[][2] = {
+    {"record", "ttl"}, {"delegation", "delegation-ttl"}, {"ds", "ds-ttl"}};
+
+static void compare_keys(rec *r)
 {
     vx__rrtype_to_text(r->qtype, r->tname, sizeof r->tname);
-    snprintf(r->rkey, sizeof r->rkey, "record|%s|%s|%s", r->label, r->qname, r->tname);
-    snprintf(r->tkey, sizeof r->tkey, "ttl|%s|%s|%s", r->label, r->qname, r->tname);
+    snprintf(r->rkey, sizeof r->rkey, "%s|%s|%s|%s", FAMILY_KEYS[r->family][0], r->label, r->qname,
+             r->tname);
+    snprintf(r->tkey, sizeof r->tkey, "%s|%s|%s|%s", FAMILY_KEYS[r->family][1], r->label, r->qname,
+             r->tname);
+}
+
+static void compare_one(diff_ctx *c, rec *r)
+{
+    compare_keys(r);
     if (!adata_equal(r->base, r->now)) {
         record_differs(c, r); /* the TTL condition waits: unknown while the data differs */
         return;
@@ -617,6 +755,229 @@ static void compare_server_records(diff_ctx *c, const vx__server *s, const char 
     }
 }
 
+/* ---- the hijack surface: names outside the domain, the delegation, DS, the server set ----- */
+
+typedef bool (*usable_fn)(const vx__observation *o);
+typedef int (*extract_fn)(const vx__observation *o, const char *qname, uint16_t qtype, adata *out);
+
+/* The first UDP answer of kind to (qname, qtype) that passes usable, from addr (NULL: any). */
+static const vx__observation *find_kind(const vx__snapshot *snap, vx__probe_kind kind,
+                                        const struct sockaddr *addr, const char *qname,
+                                        uint16_t qtype, usable_fn usable)
+{
+    for (size_t i = 0; snap && i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (o->kind == kind && o->transport == VX__UDP && o->qtype == qtype &&
+            (!addr || vx__addr_equal((const struct sockaddr *)&o->addr, addr)) &&
+            vx__name_eq(o->qname, qname) && usable(o))
+            return o;
+    }
+    return NULL;
+}
+
+/* Compares o (this cycle) with the baseline's answer from the same address, else with the
+ * baseline's first answer of that kind: a server that is new is held to what the others said. */
+static void compare_kind(diff_ctx *c, rec_family fam, const vx__observation *o, usable_fn usable,
+                         extract_fn extract)
+{
+    const struct sockaddr *addr = (const struct sockaddr *)&o->addr;
+    const vx__observation *b =
+        find_kind(c->in->baseline, o->kind, addr, o->qname, o->qtype, usable);
+    if (!b)
+        b = find_kind(c->in->baseline, o->kind, NULL, o->qname, o->qtype, usable);
+    char label[VX__LABEL_TEXT_MAX];
+    vx__obs_label(o, label, sizeof label);
+    rec r = {.family = fam, .label = label, .qname = o->qname, .qtype = o->qtype};
+    adata base = {0}, now = {0};
+    if (!b) { /* no basis: the baseline was replaced, or never had it */
+        compare_keys(&r);
+        forget(c, r.rkey);
+        forget(c, r.tkey);
+        return;
+    }
+    fail(c, extract(b, o->qname, o->qtype, &base));
+    fail(c, extract(o, o->qname, o->qtype, &now));
+    r.base = &base;
+    r.now = &now;
+    if (c->rc == VX_OK)
+        compare_one(c, &r);
+    adata_free(&base);
+    adata_free(&now);
+}
+
+/* Only the first answer per (kind, address, name, type) counts. */
+static bool first_usable(const vx__snapshot *snap, const vx__observation *o, usable_fn usable)
+{
+    return find_kind(snap, o->kind, (const struct sockaddr *)&o->addr, o->qname, o->qtype,
+                     usable) == o;
+}
+
+static void compare_all_of_kind(diff_ctx *c, vx__probe_kind kind, rec_family fam, usable_fn usable,
+                                extract_fn extract)
+{
+    const vx__snapshot *snap = c->in->current;
+    for (size_t i = 0; i < snap->obs_count && c->rc == VX_OK; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (o->kind == kind && o->transport == VX__UDP && compared_type(o->qtype) && usable(o) &&
+            first_usable(snap, o, usable))
+            compare_kind(c, fam, o, usable, extract);
+    }
+}
+
+/* A referral (or the parent's own answer) that says what the delegation is. */
+static bool referral_usable(const vx__observation *o)
+{
+    return o && o->status == VX_OK && !(o->flags & VX__FLAG_TC) &&
+           (o->rcode == VX__RCODE_NOERROR || o->rcode == VX__RCODE_NXDOMAIN);
+}
+
+static bool push_glue(adata *out, const vx__observation *o, const char *ns_name)
+{
+    static const uint16_t types[2] = {VX__T_A, VX__T_AAAA};
+    char prefix[VX__NAME_TEXT_MAX + 8];
+    for (size_t t = 0; t < 2; t++) {
+        const vx__rrset *glue = vx__obs_find(o, VX__SECTION_ADDITIONAL, ns_name, types[t]);
+        snprintf(prefix, sizeof prefix, "%s %s ", ns_name, t ? "AAAA" : "A");
+        for (size_t j = 0; glue && j < glue->count; j++)
+            if (!adata_push(out, prefix, glue->rdata[j]))
+                return false;
+    }
+    return true;
+}
+
+/* A parent's delegation of qname: its NS names, then the glue it gives for them
+ * ("ns1.example.com. A 192.0.2.1"). */
+static int delegation_of(const vx__observation *o, const char *qname, uint16_t qtype, adata *out)
+{
+    (void)qtype;
+    memset(out, 0, sizeof *out);
+    out->rcode = o->rcode;
+    const vx__rrset *ns = vx__obs_find(o, VX__SECTION_AUTHORITY, qname, VX__T_NS);
+    if (!ns)
+        ns = vx__obs_find(o, VX__SECTION_ANSWER, qname, VX__T_NS);
+    bool ok = true;
+    for (size_t i = 0; ok && ns && i < ns->count; i++)
+        ok = adata_push(out, "", ns->rdata[i]);
+    for (size_t i = 0; ok && ns && i < ns->count; i++)
+        ok = push_glue(out, o, ns->rdata[i]);
+    out->ttl = ns ? ns->ttl : 0;
+    if (!ok)
+        adata_free(out);
+    return ok ? VX_OK : VX_ENOMEM;
+}
+
+/* The delegation and DS at every parent server, and the domain's names as the zones that own
+ * them serve them (NS hosts' addresses, out-of-zone SIP targets, their CAA and challenges). */
+static void check_surface(diff_ctx *c)
+{
+    compare_all_of_kind(c, VX__PROBE_PARENT, FAM_DELEGATION, referral_usable, delegation_of);
+    compare_all_of_kind(c, VX__PROBE_DS, FAM_DS, obs_usable, adata_of);
+    compare_all_of_kind(c, VX__PROBE_FOREIGN, FAM_RECORD, obs_usable, adata_of);
+}
+
+/* The set of authoritative addresses: one that joined or left it since the baseline. */
+static bool server_set_comparable(const diff_ctx *c)
+{
+    const vx__snapshot *b = c->in->baseline, *s = c->in->current;
+    return b && b != s && s->delegation_status == VX_OK && s->server_count > 0 &&
+           b->server_count > 0;
+}
+
+static void server_change(diff_ctx *c, vx__event_type type, const vx__server *srv,
+                          const char *label)
+{
+    bool added = type == VX__EV_SERVER_ADDED;
+    char key[KEY_MAX], addr[VX__ADDR_TEXT_MAX];
+    snprintf(key, sizeof key, "%s|%s", added ? "server-added" : "server-removed", label);
+    const struct sockaddr *sa = (const struct sockaddr *)&srv->addr;
+    if (vx__addr_format(sa, addr, sizeof addr) != 0)
+        snprintf(addr, sizeof addr, "?");
+    char *data[1] = {addr};
+    evbuf b;
+    ev_init(c, &b, type, VX__SEV_WARNING, label, srv->name,
+            sa->sa_family == AF_INET6 ? VX__T_AAAA : VX__T_A);
+    b.e.old_data = added ? NULL : data;
+    b.e.old_count = added ? 0 : 1;
+    b.e.new_data = added ? data : NULL;
+    b.e.new_count = added ? 1 : 0;
+    if (added)
+        ev_msg(&b, "%s joined the authoritative servers of %s (it is not in the baseline)", label,
+               c->domain);
+    else
+        ev_msg(&b, "%s left the authoritative servers of %s (it is in the baseline)", label,
+               c->domain);
+    char *detail = detail_fields("{s:s,s:s}", "name", srv->name, "addr", addr);
+    if (!detail) {
+        fail(c, VX_ENOMEM);
+        return;
+    }
+    hold(c, key, type, &b, detail);
+    free(detail);
+}
+
+/* A server-set condition that no longer holds: the address is back where the baseline has it
+ * (reverted), or the baseline now agrees with this cycle (accepted: not news). */
+static void server_change_gone(diff_ctx *c, const vx__condition *cond)
+{
+    bool added = has_prefix(cond->key, "server-added|");
+    char label[VX__LABEL_TEXT_MAX], name[VX__NAME_TEXT_MAX], addr[VX__ADDR_TEXT_MAX];
+    char span[80];
+    key_subject(cond->key, label, sizeof label);
+    bool in_now = server_in(c->in->current, label) != NULL;
+    forget(c, cond->key);
+    if (added == in_now)
+        return;
+    detail_str(cond->detail, "name", name, sizeof name);
+    detail_str(cond->detail, "addr", addr, sizeof addr);
+    bounds_text(c, cond, span, sizeof span);
+    char *data[1] = {addr};
+    evbuf b;
+    ev_init(c, &b, VX__EV_CHANGE_REVERTED, VX__SEV_NOTICE, label, name[0] ? name : NULL,
+            strchr(addr, ':') ? VX__T_AAAA : VX__T_A);
+    b.e.old_data = added ? data : NULL;
+    b.e.old_count = added ? 1 : 0;
+    b.e.new_data = added ? NULL : data;
+    b.e.new_count = added ? 0 : 1;
+    if (added)
+        ev_msg(&b,
+               "%s is no longer among the authoritative servers of %s, as in the baseline; "
+               "it was among them for %s",
+               label, c->domain, span);
+    else
+        ev_msg(&b,
+               "%s is among the authoritative servers of %s again, as in the baseline; "
+               "it was away for %s",
+               label, c->domain, span);
+    emit_closing(c, &b, cond);
+}
+
+static void check_server_set(diff_ctx *c)
+{
+    if (!server_set_comparable(c))
+        return; /* unknown this cycle: open server-set conditions are carried over */
+    const vx__snapshot *b = c->in->baseline, *s = c->in->current;
+    char label[VX__LABEL_TEXT_MAX];
+    for (size_t i = 0; i < s->server_count && c->rc == VX_OK; i++) {
+        const vx__server *srv = &s->servers[i];
+        if (vx__server_label(srv->name, (const struct sockaddr *)&srv->addr, label, sizeof label) ==
+                VX_OK &&
+            !server_in(b, label))
+            server_change(c, VX__EV_SERVER_ADDED, srv, label);
+    }
+    for (size_t i = 0; i < b->server_count && c->rc == VX_OK; i++) {
+        const vx__server *srv = &b->servers[i];
+        if (vx__server_label(srv->name, (const struct sockaddr *)&srv->addr, label, sizeof label) ==
+                VX_OK &&
+            !server_in(s, label))
+            server_change(c, VX__EV_SERVER_REMOVED, srv, label);
+    }
+    for (size_t i = 0; i < c->prev->count && c->rc == VX_OK; i++) {
+        const vx__condition *cond = &c->prev->items[i];
+        if (!c->handled[i] && has_prefix(cond->key, "server-"))
+            server_change_gone(c, cond);
+    }
+}
+
 /* ---- liveness: NS-DOWN / NS-RECOVERED ------------------------------------------------------ */
 
 typedef enum liveness { LIVE_UNKNOWN = 0, LIVE_UP, LIVE_DOWN } liveness;
@@ -643,11 +1004,11 @@ static void recovered(diff_ctx *c, const char *key, const char *label, const cha
     const vx__condition *open = prev_get(c, key);
     if (!open)
         return;
-    char span[32];
-    span_text(since(c, open->first_seen_ms), span, sizeof span);
+    char span[80];
+    bounds_text(c, open, span, sizeof span);
     evbuf b;
     ev_init(c, &b, VX__EV_NS_RECOVERED, VX__SEV_NOTICE, label, NULL, 0);
-    ev_msg(&b, "%s %s answers again after an outage of up to %s", what, label, span);
+    ev_msg(&b, "%s %s answers again after an outage of %s", what, label, span);
     emit_closing(c, &b, open);
     forget(c, key);
 }
@@ -916,16 +1277,16 @@ static void mismatch_gone(diff_ctx *c, const char *label, const char *key, const
     const vx__condition *open = prev_get(c, key);
     adata last;
     if (open && detail_new(open->detail, &last)) {
-        char was[MSG_MAX / 3], is[MSG_MAX / 3], t[16], span[32];
+        char was[MSG_MAX / 3], is[MSG_MAX / 3], t[16], span[80];
         adata_text(&last, was, sizeof was);
         adata_text(got, is, sizeof is);
-        span_text(since(c, open->first_seen_ms), span, sizeof span);
+        bounds_text(c, open, span, sizeof span);
         evbuf b;
         ev_init(c, &b, VX__EV_CHANGE_REVERTED, VX__SEV_WARNING, label, o->qname, o->qtype);
         ev_data(&b, &last, got);
         ev_msg(&b,
                "resolver %s answers %s %s with %s again, like the authoritative servers; "
-               "it gave %s for up to %s",
+               "it gave %s for %s",
                label, b.name, vx__rrtype_to_text(o->qtype, t, sizeof t), is, was, span);
         emit_closing(c, &b, open);
         adata_free(&last);
@@ -1101,18 +1462,20 @@ static bool resolver_watched(const diff_ctx *c, const char *label)
     return false;
 }
 
-/* The second field of "kind|subject|...". */
-static void key_subject(const char *key, char *out, size_t cap)
+/* A parent server or a server of a foreign zone that was asked this cycle. */
+static bool asked_server(const diff_ctx *c, const char *label)
 {
-    const char *p = strchr(key, '|');
-    const char *e = p ? strchr(p + 1, '|') : NULL;
-    size_t n = !p ? 0 : (e ? (size_t)(e - p - 1) : strlen(p + 1));
-    snprintf(out, cap, "%.*s", (int)n, p ? p + 1 : "");
-}
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
+    const vx__snapshot *snap = c->in->current;
+    char l[VX__LABEL_TEXT_MAX];
+    for (size_t i = 0; i < snap->obs_count; i++) {
+        const vx__observation *o = &snap->obs[i];
+        if (o->kind != VX__PROBE_PARENT && o->kind != VX__PROBE_DS && o->kind != VX__PROBE_FOREIGN)
+            continue;
+        vx__obs_label(o, l, sizeof l);
+        if (strcmp(l, label) == 0)
+            return true;
+    }
+    return false;
 }
 
 static void settle(diff_ctx *c, const vx__condition *cond)
@@ -1128,8 +1491,10 @@ static void settle(diff_ctx *c, const vx__condition *cond)
         if (resolver_watched(c, subject))
             keep(c, cond);
     } else if (has_prefix(cond->key, "record|") || has_prefix(cond->key, "ttl|") ||
-               has_prefix(cond->key, "down|") || has_prefix(cond->key, "lag|")) {
-        if (current_server(c, subject))
+               has_prefix(cond->key, "delegation") || has_prefix(cond->key, "ds|") ||
+               has_prefix(cond->key, "ds-ttl|") || has_prefix(cond->key, "down|") ||
+               has_prefix(cond->key, "lag|")) {
+        if (current_server(c, subject) || asked_server(c, subject))
             keep(c, cond); /* not observed this cycle: unknown, not reverted */
     } else {
         keep(c, cond);
@@ -1161,6 +1526,12 @@ static int ctx_init(diff_ctx *c, const vx__diff_input *in, const vx__conditions 
         return VX_ENOMEM;
     c->base_ok = in->baseline && vx__view_build(in->baseline, NULL, &c->base) == VX_OK;
     c->cur_ok = vx__view_build(in->current, NULL, &c->cur) == VX_OK;
+    size_t cap = sizeof c->ns_names / sizeof c->ns_names[0];
+    if (c->cur_ok)
+        c->ns_name_count = vx__view_ns_names(&c->cur, c->ns_names, cap);
+    if (c->base_ok && c->ns_name_count < cap)
+        c->ns_name_count +=
+            vx__view_ns_names(&c->base, c->ns_names + c->ns_name_count, cap - c->ns_name_count);
     return VX_OK;
 }
 
@@ -1176,6 +1547,10 @@ int vx__diff_cycle(const vx__diff_input *in, vx__conditions *open, vx__events *o
     int rc = ctx_init(&c, &input, open, out);
     if (rc == VX_OK) {
         check_servers(&c);
+        if (c.rc == VX_OK)
+            check_surface(&c);
+        if (c.rc == VX_OK)
+            check_server_set(&c);
         if (c.rc == VX_OK)
             check_alt_records(&c);
         for (size_t i = 0; i < input.resolver_count && c.rc == VX_OK; i++)

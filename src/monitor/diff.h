@@ -34,6 +34,9 @@ typedef struct vx__diff_input {
     const vx__resolver_obs *resolvers;
     size_t resolver_count;
     uint64_t now_ms;
+    uint64_t prev_cycle_ms; /* when the domain's previous cycle (quiet or full) asked its
+                               questions; 0 when unknown (first cycle since the start): bounds
+                               how long a condition opened now may have lasted already */
     const vx__diff_config *cfg;
 } vx__diff_input;
 

@@ -30,6 +30,8 @@
 #define MAX_NS_NAMES 32
 #define MAX_ZONE_QUESTIONS 256
 #define MAX_RESOLVES 512
+/* Addresses of a foreign zone asked for one of its names (VX__PROBE_FOREIGN). */
+#define MAX_FOREIGN_ADDRS 8
 #define CLASS_IN 1
 #define CLASS_CH 3
 #define TYPE_AXFR 252
@@ -87,8 +89,9 @@ typedef struct audit {
     void *arg;
 } audit;
 
-/* What a finished query or walk is for. */
-typedef enum purpose { FOR_DATA = 0, FOR_NS_ADDRESS, FOR_CHAIN } purpose;
+/* What a finished query or walk is for. FOR_ANCESTOR: CAA above the domain (RFC 8659 climbs
+ * to it), read by CAA-MISSING but not the domain's data. */
+typedef enum purpose { FOR_DATA = 0, FOR_NS_ADDRESS, FOR_CHAIN, FOR_ANCESTOR } purpose;
 
 typedef struct ask_ctx {
     audit *a;
@@ -110,6 +113,8 @@ typedef struct walk_ctx {
     char qname[VX__NAME_TEXT_MAX];
     uint16_t qtype;
     uint64_t time_ms;
+    char zone[VX__NAME_TEXT_MAX]; /* the zone whose server gave the final answer */
+    vx__server_set zone_servers;  /* that zone's addresses the walk knew then */
 } walk_ctx;
 
 static void add_ns_name(audit *a, const char *name);
@@ -281,9 +286,31 @@ static void take_glue(audit *a, const vx__msg *m)
     }
 }
 
+static void add_certificate_questions(audit *a, const char *name);
+
+/* A question the chain needs; a target host's address also brings its certificate questions. */
 static void chain_missing(void *ctx, const char *name, uint16_t type)
 {
-    add_zone_question(ctx, name, type);
+    audit *a = ctx;
+    add_zone_question(a, name, type);
+    if ((type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA) && strcasecmp(name, a->domain) != 0)
+        add_certificate_questions(a, name);
+}
+
+/* What a hijacker needs to get a certificate for a name: its CAA, and the ACME challenge TXT
+ * that appears while one is being validated (docs/events.md "Hijack surface"). */
+static void add_certificate_questions(audit *a, const char *name)
+{
+    char acme[VX__NAME_TEXT_MAX + 16];
+    add_zone_question(a, name, LDNS_RR_TYPE_CAA);
+    if (snprintf(acme, sizeof(acme), "_acme-challenge.%s", name) < VX__NAME_TEXT_MAX)
+        add_zone_question(a, acme, LDNS_RR_TYPE_TXT);
+}
+
+static void add_host_questions(audit *a, const char *host)
+{
+    add_zone_question(a, host, LDNS_RR_TYPE_A);
+    add_zone_question(a, host, LDNS_RR_TYPE_AAAA);
 }
 
 /* The SIP chain is followed by sip/'s locator itself, over everything observed so far: what
@@ -312,6 +339,18 @@ static void follow_chain(audit *a, uint16_t qtype, uint64_t fingerprint)
     vx__sip_result_free(res);
 }
 
+/* The mail exchangers' addresses (a hijacker's favourite: mail for the domain). */
+static void take_mail_hosts(audit *a, const ldns_rr_list *answer)
+{
+    char name[VX__NAME_TEXT_MAX];
+    for (size_t i = 0; answer && i < ldns_rr_list_rr_count(answer); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(answer, i);
+        if (vx__rr_type(rr) == LDNS_RR_TYPE_MX && vx__rr_owner_is(rr, a->domain) &&
+            vx__rr_dname(rr, 1, name, sizeof(name)) == VX_OK && strcmp(name, ".") != 0)
+            add_host_questions(a, name);
+    }
+}
+
 static void react(audit *a, vx__probe_kind kind, uint16_t qtype, const vx__msg *m,
                   uint64_t fingerprint)
 {
@@ -326,6 +365,8 @@ static void react(audit *a, vx__probe_kind kind, uint16_t qtype, const vx__msg *
     } else if (kind == VX__PROBE_DATA || kind == VX__PROBE_RESOLVE) {
         if (qtype == LDNS_RR_TYPE_NS)
             take_ns_names(a, ldns_pkt_answer(m->pkt));
+        if (qtype == LDNS_RR_TYPE_MX)
+            take_mail_hosts(a, ldns_pkt_answer(m->pkt));
     }
 }
 
@@ -519,6 +560,11 @@ static void add_zone_question(audit *a, const char *qname, uint16_t qtype)
 
 /* --- iterative look-ups --------------------------------------------------------------------- */
 
+static bool final_step(vx__walk_event e)
+{
+    return e == VX__WALK_ANSWER || e == VX__WALK_NODATA || e == VX__WALK_NXDOMAIN;
+}
+
 static void record_walk_step(void *arg, const vx__walk_step *st)
 {
     walk_ctx *w = arg;
@@ -526,6 +572,35 @@ static void record_walk_step(void *arg, const vx__walk_step *st)
         record(w->a, VX__PROBE_RESOLVE, st->server->name,
                (const struct sockaddr *)&st->server->addr, st->qname, st->qtype, CLASS_IN,
                w->time_ms, 0, st->query, VX_OK, st->msg);
+    if (st->depth != 0 || !final_step(st->event) || !st->zone || !st->zone_servers)
+        return;
+    snprintf(w->zone, sizeof(w->zone), "%s", st->zone);
+    vx__server_set_clear(&w->zone_servers);
+    for (size_t i = 0; i < st->zone_servers->count; i++)
+        if (vx__server_set_add(&w->zone_servers, st->zone_servers->items[i].name,
+                               (const struct sockaddr *)&st->zone_servers->items[i].addr) != VX_OK)
+            fail(w->a, VX_ENOMEM);
+}
+
+/* The name's data as its own zone serves it: the same question of every address of that zone
+ * the walk knew, so that the monitor compares it server by server like the domain's own data.
+ * An NS host inside the domain is the domain's data: asked of the domain's servers. */
+static void ask_owner_zone(audit *a, walk_ctx *w, const char *qname)
+{
+    if (strcasecmp(w->zone, a->domain) == 0) {
+        if (w->why == FOR_NS_ADDRESS)
+            add_zone_question(a, qname, w->qtype);
+        return;
+    }
+    size_t asked = 0;
+    for (size_t i = 0; i < w->zone_servers.count && asked < MAX_FOREIGN_ADDRS; i++) {
+        const vx__server *s = &w->zone_servers.items[i];
+        if (!family_allowed(a, (const struct sockaddr *)&s->addr))
+            continue;
+        ask(a, VX__PROBE_FOREIGN, s->name, (const struct sockaddr *)&s->addr, SIZE_MAX, qname,
+            w->qtype, CLASS_IN, 0);
+        asked++;
+    }
 }
 
 static void take_ns_addresses(audit *a, const char *ns_name, const vx__walk_result *r)
@@ -553,8 +628,11 @@ static void on_resolved(void *arg, const vx__walk_result *r)
         else
             follow_chain(a, w->qtype, fingerprint_of(r->query));
     }
+    if (r->msg && w->why != FOR_ANCESTOR && w->zone[0])
+        ask_owner_zone(a, w, r->qname);
     a->pending--;
     note_answer(a);
+    vx__server_set_clear(&w->zone_servers);
     free(w);
     maybe_finish(a);
 }
@@ -572,6 +650,7 @@ static void resolve(audit *a, const char *name, uint16_t qtype, purpose why)
         return;
     }
     *w = (walk_ctx){.a = a, .why = why, .qtype = qtype, .time_ms = vx__wall_ms()};
+    vx__server_set_init(&w->zone_servers);
     snprintf(w->qname, sizeof(w->qname), "%s", name);
     vx__walk_opts opts;
     vx__walk_opts_default(&opts);
@@ -693,6 +772,23 @@ static void on_delegation(void *arg, const vx__walk_result *r)
 
 /* --- start ---------------------------------------------------------------------------------- */
 
+/* CAA above the domain, up to its registrable domain: a CA climbs the tree (RFC 8659), so a
+ * CAA there covers the SIP domain too. */
+static void seed_ancestor_caa(audit *a)
+{
+    char top[VX__NAME_TEXT_MAX], name[VX__NAME_TEXT_MAX], up[VX__NAME_TEXT_MAX];
+    if (vx__name_registrable(a->domain, top, sizeof(top)) != VX_OK ||
+        strcasecmp(top, a->domain) == 0)
+        return;
+    snprintf(name, sizeof(name), "%s", a->domain);
+    for (unsigned hops = 0; hops < 8 && vx__name_parent(name, up, sizeof(up)) == VX_OK; hops++) {
+        resolve(a, up, LDNS_RR_TYPE_CAA, FOR_ANCESTOR);
+        if (strcasecmp(up, top) == 0)
+            return;
+        snprintf(name, sizeof(name), "%s", up);
+    }
+}
+
 /* The chain's entry points (sip/ says which) and the profile's SRV names are asked at once;
  * the rest of the chain follows from the answers (follow_chain). */
 static void seed_zone_questions(audit *a)
@@ -708,6 +804,8 @@ static void seed_zone_questions(audit *a)
     /* RFC 3263's last resort: no NAPTR, no SRV, the domain's own address. */
     add_zone_question(a, a->domain, LDNS_RR_TYPE_A);
     add_zone_question(a, a->domain, LDNS_RR_TYPE_AAAA);
+    add_zone_question(a, a->domain, LDNS_RR_TYPE_MX);
+    add_certificate_questions(a, a->domain);
     for (size_t i = 0; i < ms_count; i++) {
         snprintf(name, sizeof(name), "%s.%s", ms[i].prefix, a->domain);
         add_zone_question(a, name, LDNS_RR_TYPE_SRV);
@@ -789,6 +887,7 @@ int vx__audit_start(vx__engine *engine, const char *domain, const vx__audit_opts
     }
     a->pending = 1;
     a->asked = 1;
+    seed_ancestor_caa(a);
     start_alt_domains(a);
     return VX_OK;
 }

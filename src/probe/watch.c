@@ -117,6 +117,7 @@ static bool watched_kind(const vx__observation *o)
     case VX__PROBE_PARENT:
     case VX__PROBE_DS:
     case VX__PROBE_RESOLVE:
+    case VX__PROBE_FOREIGN:
         return !(o->qflags & VX__Q_TCP);
     default:
         return false;
@@ -486,6 +487,13 @@ static int ask_shared(vx__engine *engine, vx__watch_shared *sh, watch *w, size_t
     return VX_OK;
 }
 
+/* Questions about names outside the domain (look-ups, and those names asked of their own
+ * zone's servers) are the same for every domain that points at them. */
+static bool shared_kind(uint8_t kind)
+{
+    return kind == VX__PROBE_RESOLVE || kind == VX__PROBE_FOREIGN;
+}
+
 int vx__watch_addresses(const vx__watch_plan *plan, const vx__watch_servers *servers,
                         struct sockaddr_storage **out)
 {
@@ -550,7 +558,7 @@ int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
         vx__question question;
         bool cached = false;
         int rc = vx__question_from_text(vx__watch_qname(plan, q), q->qtype, q->qclass, &question);
-        if (rc == VX_OK && shared && q->kind == VX__PROBE_RESOLVE)
+        if (rc == VX_OK && shared && shared_kind(q->kind))
             rc = ask_shared(engine, shared, w, i, &addrs[i], &question, &cached);
         else if (rc == VX_OK)
             rc = ask_own(engine, w, i, &addrs[i], &question);

@@ -3,7 +3,9 @@
  * discovers every server and every name of the SIP chain and asks ~75 questions per domain; a
  * *watch plan* keeps, from the audit's snapshot, the questions whose answers carry the
  * domain's data — every DATA question to every authoritative address, the parent's NS and DS
- * questions, the final answers of the look-ups of the NS names' addresses — with the fingerprint
+ * questions (delegation, glue, DS), the final answers of the look-ups of names outside the
+ * domain, and those names asked of their own zones' servers (FOREIGN: NS hosts' and out-of-zone
+ * SIP targets' addresses, their CAA and ACME challenges) — with the fingerprint
  * (wire/fingerprint.h) of each answer. A *watch* asks exactly those questions of exactly those
  * addresses again and says whether every answer is still the same.
  *
@@ -96,8 +98,9 @@ int vx__watch_addresses(const vx__watch_plan *plan, const vx__watch_servers *ser
                         struct sockaddr_storage **out);
 
 /* Answers shared between the watches of one thread within one round (a monitoring cycle):
- * the look-ups (kind RESOLVE) of NS names' addresses and SRV targets outside the domain, the
- * same question for every domain at a provider, are asked once per round. Used from one
+ * the look-ups (kind RESOLVE) of NS names' addresses and SRV targets outside the domain, and
+ * the same names asked of their own zones' servers (FOREIGN), the same question for every
+ * domain at a provider, are asked once per round. Used from one
  * thread; freed when no watch that uses it is in flight (a query still in flight then frees
  * its own entry). */
 typedef struct vx__watch_shared vx__watch_shared;

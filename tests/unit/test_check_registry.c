@@ -60,6 +60,7 @@ static const expect catalogue[] = {
     {"NS-EDNS-BROKEN", "security", VX__SEV_WARNING},
     {"LYNC-RECORD-MISSING", "profiles", VX__SEV_ERROR},
     {"LYNC-STRICT-NAME", "profiles", VX__SEV_ERROR},
+    {"CAA-MISSING", "hijack", VX__SEV_NOTICE},
 };
 #define CATALOGUE_COUNT (sizeof catalogue / sizeof catalogue[0])
 

@@ -24,6 +24,7 @@ typedef struct world {
     vx__events ev; /* the last cycle's events */
     vx__diff_config cfg;
     uint64_t now;
+    uint64_t prev; /* the previous cycle's time, 0 before the first */
     vx__findings findings;
     const vx__resolver_obs *resolvers;
     size_t resolver_count;
@@ -74,8 +75,10 @@ static void cycle(world *w, vx__snapshot *cur)
                          .resolvers = w->resolvers,
                          .resolver_count = w->resolver_count,
                          .now_ms = w->now,
+                         .prev_cycle_ms = w->prev,
                          .cfg = &w->cfg};
     assert_int_equal(vx__diff_cycle(&in, &w->open, &w->ev), VX_OK);
+    w->prev = w->now;
     for (size_t i = 0; i < w->ev.count; i++) {
         print_message("    %s %s %s\n", vx__severity_name(w->ev.items[i].severity),
                       vx__event_type_name(w->ev.items[i].type), w->ev.items[i].message);
@@ -176,7 +179,10 @@ static void test_changed_then_reverted(void **state)
     assert_data(e->new_data, e->new_count, "192.0.2.10");
     assert_int_equal(e->first_seen_ms, t_change);
     assert_int_equal(e->last_seen_ms, w->now);
-    fx_contains(e->message, "10 min");
+    /* Seen at t and t+5 min, not at t-5 min nor now (t+10 min): honest bounds. */
+    fx_contains(e->message, "for at least 5 min and at most 15 min");
+    /* Seen at t and t+5 min, not at t-5 min nor now (t+10 min): honest bounds. */
+    fx_contains(e->message, "for at least 5 min and at most 15 min");
     assert_int_equal(w->open.count, 0);
 }
 
@@ -324,7 +330,10 @@ static void test_down_then_recovered(void **state)
     assert_string_equal(e->server, NS2);
     assert_int_equal(e->first_seen_ms, t);
     assert_int_equal(e->last_seen_ms, w->now);
-    fx_contains(e->message, "10 min");
+    /* Down at the first cycle (nothing known before it) and t+5 min, up now: only a lower
+     * bound is honest. */
+    fx_contains(e->message, "outage of at least 5 min");
+    assert_null(strstr(e->message, "at most"));
     assert_int_equal(w->open.count, 0);
 }
 
@@ -723,6 +732,206 @@ static void test_alternate_domain_changed_then_reverted(void **state)
     assert_int_equal(w->ev.count, 0);
 }
 
+/* ---- the hijack surface -------------------------------------------------------------------- */
+
+#define PARENT "a.gtld-servers.net/203.0.113.53"
+#define DS_LINE                                                                                    \
+    "example.com. 86400 IN DS 12345 13 2 "                                                         \
+    "3B5A6C7D8E9F00112233445566778899AABBCCDDEEFF00112233445566778899"
+
+/* Every server also asked CAA at the apex and the apex's ACME challenge, answered from the
+ * healthy zone plus extra lines (NULL-terminated, or NULL). */
+static vx__snapshot *with_certs(vx__snapshot *s, const char *const *extra)
+{
+    const char **z = fx_zone_edit(FX_ZONE, NULL, 0, extra);
+    for (size_t i = 0; i < s->server_count; i++) {
+        fx_data(s, i, VX__UDP, FX_D, LDNS_RR_TYPE_CAA, z);
+        fx_data(s, i, VX__UDP, "_acme-challenge." FX_D, LDNS_RR_TYPE_TXT, z);
+    }
+    fx_zone_free(z);
+    return s;
+}
+
+/* The parent's answers: the referral's NS lines (and glue) and the DS RRset (NULL: none). */
+static vx__snapshot *with_parent(vx__snapshot *s, const char *const *referral, const char *ds)
+{
+    vx__observation *o =
+        fx_find(s, "203.0.113.53", VX__PROBE_PARENT, VX__UDP, FX_D, LDNS_RR_TYPE_NS);
+    fx_obs_clear_sections(o);
+    for (size_t i = 0; referral[i]; i++)
+        fx_add(o, strstr(referral[i], " NS ") ? VX__SECTION_AUTHORITY : VX__SECTION_ADDITIONAL,
+               referral[i]);
+    o = fx_find(s, "203.0.113.53", VX__PROBE_DS, VX__UDP, FX_D, LDNS_RR_TYPE_DS);
+    if (ds) {
+        fx_obs_clear_sections(o);
+        fx_add(o, VX__SECTION_ANSWER, ds);
+    }
+    return s;
+}
+
+static void test_delegation_changed_then_reverted(void **state)
+{
+    world *w = *state;
+    static const char *const hijacked[] = {"example.com. 172800 IN NS ns1.attacker.example.",
+                                           "ns1.attacker.example. 172800 IN A 203.0.113.66", NULL};
+    cycle(w, fx_healthy());
+    cycle(w, with_parent(fx_healthy(), hijacked, NULL));
+    const vx__event *e = the_event(w, VX__EV_DELEGATION_CHANGED);
+    assert_int_equal(w->ev.count, 1);
+    assert_int_equal(e->severity, VX__SEV_CRITICAL);
+    assert_string_equal(e->server, PARENT);
+    assert_string_equal(e->name, "example.com");
+    assert_int_equal(e->rrtype, LDNS_RR_TYPE_NS);
+    assert_int_equal(e->old_count, 2);
+    assert_string_equal(e->old_data[0], "ns1.dns-a.net.");
+    assert_string_equal(e->old_data[1], "ns2.dns-b.org.");
+    assert_int_equal(e->new_count, 2);
+    assert_string_equal(e->new_data[0], "ns1.attacker.example.");
+    assert_string_equal(e->new_data[1], "ns1.attacker.example. A 203.0.113.66");
+    assert_non_null(vx__conditions_get(&w->open, "delegation|" PARENT "|" FX_D "|NS"));
+    cycle(w, fx_healthy());
+    e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_int_equal(w->ev.count, 1);
+    assert_string_equal(e->server, PARENT);
+    assert_string_equal(e->new_data[0], "ns1.dns-a.net.");
+    fx_contains(e->message, "at least 0.0 s and at most 10 min");
+    assert_int_equal(w->open.count, 0);
+}
+
+static void test_ds_removed_and_changed(void **state)
+{
+    world *w = *state;
+    static const char *const ns[] = {"example.com. 172800 IN NS ns1.dns-a.net.",
+                                     "example.com. 172800 IN NS ns2.dns-b.org.", NULL};
+    fx_free(w->baseline);
+    w->baseline = with_parent(fx_healthy(), ns, DS_LINE);
+    cycle(w, with_parent(fx_healthy(), ns, DS_LINE));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, fx_healthy()); /* the parent answers NODATA for DS: a downgrade */
+    const vx__event *e = the_event(w, VX__EV_DS_REMOVED);
+    assert_int_equal(w->ev.count, 1);
+    assert_int_equal(e->severity, VX__SEV_CRITICAL);
+    assert_string_equal(e->server, PARENT);
+    assert_int_equal(e->rrtype, LDNS_RR_TYPE_DS);
+    assert_int_equal(e->old_count, 1);
+    assert_int_equal(e->new_count, 0);
+    cycle(w, with_parent(fx_healthy(), ns,
+                         "example.com. 86400 IN DS 54321 13 2 "
+                         "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF"));
+    e = the_event(w, VX__EV_DS_CHANGED); /* moved on to yet another value: announced again */
+    assert_int_equal(w->ev.count, 1);
+    assert_int_equal(e->old_count, 0);
+    assert_int_equal(e->new_count, 1);
+}
+
+static void test_caa_changed_and_acme_challenge(void **state)
+{
+    world *w = *state;
+    static const char *const caa[] = {"example.com. 3600 IN CAA 0 issue \"letsencrypt.org\"", NULL};
+    static const char *const evil[] = {"example.com. 3600 IN CAA 0 issue \"evil-ca.example\"",
+                                       "_acme-challenge.example.com. 60 IN TXT \"token\"", NULL};
+    fx_free(w->baseline);
+    w->baseline = with_certs(fx_healthy(), caa);
+    cycle(w, with_certs(fx_healthy(), caa));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, with_certs(fx_healthy(), evil));
+    assert_int_equal(w->ev.count, 2 * FX_SERVER_COUNT); /* on every server */
+    size_t caa_events = 0, acme_events = 0;
+    for (size_t i = 0; i < w->ev.count; i++) {
+        const vx__event *e = &w->ev.items[i];
+        if (e->type == VX__EV_CAA_CHANGED) {
+            caa_events++;
+            assert_int_equal(e->severity, VX__SEV_WARNING);
+            assert_string_equal(e->name, "example.com");
+            assert_data(e->old_data, e->old_count, "0 issue \"letsencrypt.org\"");
+            assert_data(e->new_data, e->new_count, "0 issue \"evil-ca.example\"");
+        } else {
+            acme_events++;
+            assert_int_equal(e->type, VX__EV_ACME_CHALLENGE_APPEARED);
+            assert_int_equal(e->severity, VX__SEV_WARNING);
+            assert_string_equal(e->name, "_acme-challenge.example.com");
+            assert_int_equal(e->rrtype, LDNS_RR_TYPE_TXT);
+            assert_int_equal(e->old_count, 0);
+            assert_data(e->new_data, e->new_count, "\"token\"");
+        }
+    }
+    assert_int_equal(caa_events, FX_SERVER_COUNT);
+    assert_int_equal(acme_events, FX_SERVER_COUNT);
+}
+
+static void test_server_removed_then_back(void **state)
+{
+    world *w = *state;
+    cycle(w, fx_healthy());
+    vx__snapshot *s = fx_healthy();
+    free(s->servers[3].name); /* ns2.dns-b.org/2001:db8:b::1 left the set */
+    s->server_count = 3;
+    cycle(w, s);
+    const vx__event *e = the_event(w, VX__EV_SERVER_REMOVED);
+    assert_int_equal(w->ev.count, 1);
+    assert_string_equal(e->server, "ns2.dns-b.org/2001:db8:b::1");
+    assert_string_equal(e->name, "ns2.dns-b.org");
+    assert_int_equal(e->rrtype, LDNS_RR_TYPE_AAAA);
+    assert_data(e->old_data, e->old_count, "2001:db8:b::1");
+    assert_int_equal(e->new_count, 0);
+    cycle(w, fx_healthy());
+    e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_int_equal(w->ev.count, 1);
+    assert_string_equal(e->server, "ns2.dns-b.org/2001:db8:b::1");
+    assert_int_equal(w->open.count, 0);
+}
+
+/* A name outside the domain as its own zone's server answers it. */
+static vx__snapshot *with_foreign(vx__snapshot *s, const char *name, const char *line)
+{
+    vx__observation *o = fx_obs(s, VX__PROBE_FOREIGN, "ns1.prov.example.", "203.0.113.7", VX__UDP,
+                                name, LDNS_RR_TYPE_A);
+    fx_add(o, VX__SECTION_ANSWER, line);
+    return s;
+}
+
+static void test_foreign_target_and_ns_address(void **state)
+{
+    world *w = *state;
+    fx_free(w->baseline);
+    w->baseline = with_foreign(
+        with_foreign(fx_healthy(), "sbc.prov.example.", "sbc.prov.example. 300 IN A 198.51.100.77"),
+        "ns1.dns-a.net.", "ns1.dns-a.net. 3600 IN A 192.0.2.1");
+    cycle(w, with_foreign(with_foreign(fx_healthy(), "sbc.prov.example.",
+                                       "sbc.prov.example. 300 IN A 198.51.100.78"),
+                          "ns1.dns-a.net.", "ns1.dns-a.net. 3600 IN A 203.0.113.66"));
+    assert_int_equal(w->ev.count, 2);
+    const vx__event *e = the_event(w, VX__EV_RECORD_CHANGED);
+    assert_string_equal(e->server, "ns1.prov.example/203.0.113.7");
+    assert_string_equal(e->name, "sbc.prov.example");
+    assert_data(e->old_data, e->old_count, "198.51.100.77");
+    assert_data(e->new_data, e->new_count, "198.51.100.78");
+    e = the_event(w, VX__EV_NS_ADDRESS_CHANGED);
+    assert_int_equal(e->severity, VX__SEV_ERROR);
+    assert_string_equal(e->name, "ns1.dns-a.net");
+    assert_data(e->old_data, e->old_count, "192.0.2.1");
+    assert_data(e->new_data, e->new_count, "203.0.113.66");
+    /* The owner zone's server did not answer this cycle: unknown, kept open, not reverted. */
+    vx__snapshot *s = with_foreign(
+        with_foreign(fx_healthy(), "sbc.prov.example.", "sbc.prov.example. 300 IN A 198.51.100.77"),
+        "ns1.dns-a.net.", "ns1.dns-a.net. 3600 IN A 192.0.2.1");
+    for (size_t i = s->obs_count - 2; i < s->obs_count; i++) {
+        fx_obs_clear_sections(&s->obs[i]);
+        s->obs[i].status = VX_ETIMEDOUT;
+    }
+    cycle(w, s);
+    assert_int_equal(w->ev.count, 0);
+    assert_int_equal(w->open.count, 2);
+    /* It answers as in the baseline again: both reverted. */
+    cycle(w, with_foreign(with_foreign(fx_healthy(), "sbc.prov.example.",
+                                       "sbc.prov.example. 300 IN A 198.51.100.77"),
+                          "ns1.dns-a.net.", "ns1.dns-a.net. 3600 IN A 192.0.2.1"));
+    assert_int_equal(w->ev.count, 2);
+    assert_int_equal(w->ev.items[0].type, VX__EV_CHANGE_REVERTED);
+    assert_int_equal(w->ev.items[1].type, VX__EV_CHANGE_REVERTED);
+    assert_int_equal(w->open.count, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -735,6 +944,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_server_uses_consensus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accepted_baseline_closes_silently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_down_then_recovered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delegation_changed_then_reverted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ds_removed_and_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_caa_changed_and_acme_challenge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_removed_then_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_target_and_ns_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_server_keeps_change_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_lag_threshold_and_wrap, setup, teardown),
