@@ -52,6 +52,7 @@ CHECKS = {
     "NS-OPEN-RECURSION": "error", "NS-AXFR-OPEN": "warning", "NS-VERSION-DISCLOSED": "notice",
     "NS-EDNS-BROKEN": "warning",
     "LYNC-RECORD-MISSING": "error", "LYNC-STRICT-NAME": "error",
+    "CAA-MISSING": "notice",
 }
 NOTICE_OR_BELOW = {"info", "notice"}
 
@@ -240,6 +241,7 @@ class Observed:
         if self.ns_names:
             self._servers(lab)
             self._sip(lab)
+            self._caa(lab)
         self._dnssec(lab)
         self._diversity()
         self.alt_ids = {}
@@ -517,6 +519,17 @@ class Observed:
             if targets and 0 not in asns and len(asns) == 1:
                 self.fire("SIP-TARGETS-SINGLE-ASN", str(asns))
 
+    def _caa(self, lab):
+        """No CAA at the domain (the lab's domains are registrable domains: nothing above)."""
+        if not getattr(self, "auth", None):
+            return
+        for server in self.auth:  # the first that answers (an EDNS-broken one may not)
+            r = dig(lab, server, self.domain, "CAA")
+            if r.status in ("NOERROR", "NXDOMAIN") and r.aa:
+                if not r.data(self.domain, "CAA"):
+                    self.fire("CAA-MISSING", "%s CAA: %s, no data" % (server, r.status))
+                return
+
     def _dnssec(self, lab):
         if not self.ds:
             self.fire("DNSSEC-UNSIGNED", "no DS in the parent")
@@ -623,7 +636,7 @@ def test_domain_has_exactly_its_fault(observed, expectations, domain):
     assert o.ids == want, "derived %s, expected %s; evidence: %s" % (
         sorted(o.ids), sorted(want), o.why)
     for alt, ids in o.alt_ids.items():
-        assert ids <= {"DNSSEC-UNSIGNED", "SERVICE-SINGLE-DOMAIN"}, (alt, ids)
+        assert ids <= {"DNSSEC-UNSIGNED", "SERVICE-SINGLE-DOMAIN", "CAA-MISSING"}, (alt, ids)
 
 
 # --------------------------------------------------------------------------

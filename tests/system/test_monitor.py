@@ -48,8 +48,9 @@ except urllib.error.HTTPError as e:
 
 
 class Monitor:
-    def __init__(self, lab, voxdns_bin, tmp):
+    def __init__(self, lab, voxdns_bin, tmp, domains=(MONITORED,)):
         self.lab, self.bin, self.tmp = lab, voxdns_bin, tmp
+        names = "".join(f"  - name: {d}\n" for d in domains)
         self.config = os.path.join(tmp, "voxdns.yml")
         self.hook_file = os.path.join(tmp, "webhook.jsonl")
         with open(self.config, "w") as f:
@@ -61,8 +62,7 @@ listen: {HTTP}
 token: {TOKEN}
 log_level: debug
 domains:
-  - name: {MONITORED}
-resolvers:
+{names}resolvers:
   - {{name: lab-unbound, address: 198.18.47.1}}
 alerts:
   - {{type: log, min_severity: notice}}
@@ -262,15 +262,22 @@ def test_check_config_reports_file_line_column(voxdns_bin, tmp_path):
     assert r.returncode == 0 and "valid: 1 domain" in r.stdout
 
 
-CYCLE_LINE = re.compile(r"cycle (\d+): 1 domains in \d+ ms, (\d+) events \((\d+) quiet, "
+CYCLE_LINE = re.compile(r"cycle (\d+): \d+ domains in \d+ ms, (\d+) events \((\d+) quiet, "
                         r"(\d+) audited in full\), (\d+) queries, \d+ sent, CPU [\d.]+ s")
 
 
 def run_cycles(mon, tmp_path, name, extra, cycles):
+    return run_cycles_config(mon, tmp_path, name, f"{extra}domains:\n  - name: {MONITORED}\n",
+                             cycles)
+
+
+def run_cycles_config(mon, tmp_path, name, extra, cycles):
+    """`voxdns monitor --cycles N` with extra configuration (which must list the domains);
+    the (cycle, events, quiet, audited in full, queries) of each cycle and the store."""
     cfg = tmp_path / (name + ".yml")
     db = tmp_path / (name + ".db")
     cfg.write_text(f"interval: 1h\nhints: {mon.lab.hints}\nstore: sqlite:{db}\nlog_level: info\n"
-                   f"alerts: []\n{extra}domains:\n  - name: {MONITORED}\n")
+                   f"alerts: []\n{extra}")
     r = mon.lab.run([mon.bin, "monitor", "--config", str(cfg), "--cycles", str(cycles)],
                     timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
