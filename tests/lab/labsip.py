@@ -14,9 +14,10 @@ through one wildcard socket per family and port (a UDP socket costs
 Kamailio a worker process, and its TLS module builds one SSL context per
 process and TLS domain, so per-address UDP sockets would make the start
 quadratic), and TCP plus TLS on each address (a TLS domain per address and
-port, so each can present its own certificate). Addresses whose OPTIONS answer differs get their own UDP
-socket, because only there does Kamailio know the address a datagram was
-sent to. Standard library plus python3-cryptography.
+port, so each can present its own certificate). Addresses whose OPTIONS
+answer differs get their own UDP socket, because only there does Kamailio
+know the address a datagram was sent to. Standard library plus
+python3-cryptography.
 """
 
 import datetime
