@@ -34,7 +34,7 @@ int vx__tls_pin_parse(const char *base64, uint8_t out[VX__TLS_PIN_LEN])
 {
     uint8_t buf[48];
     size_t n = base64 ? strlen(base64) : 0;
-    if (n != 44 || base64[43] != '=')
+    if (n != 44 || base64[43] != '=' || base64[42] == '=') /* 32 octets: exactly one pad */
         return VX_EINVAL;
     int len = EVP_DecodeBlock(buf, (const unsigned char *)base64, (int)n);
     if (len != 33) /* 32 octets and the padding's zero */

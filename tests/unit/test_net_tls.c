@@ -1,0 +1,273 @@
+/*
+ * tests/unit/test_net_tls.c — the TLS client session (net/tls.c) against an OpenSSL server in
+ * the same process, bytes carried between memory BIOs (no socket): a certificate made in the
+ * test for dns.example.net, trusted as its own CA. Strict with the CA and the right name, a
+ * wrong name refused, an SPKI pin with no CA, a wrong pin refused, the opportunistic profile,
+ * plaintext both ways after the handshake, contexts that cannot authenticate, the pin parser,
+ * and the DoT framing reader (net/resdot.c) across split reads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "net/resdot.h"
+#include "net/tls.h"
+#include "voxdns/status.h"
+
+static EVP_PKEY *key;
+static X509 *cert;
+static char ca_path[] = "/tmp/vx_tls_ca_XXXXXX";
+static uint8_t pin[VX__TLS_PIN_LEN];
+
+static int setup(void **state)
+{
+    (void)state;
+    key = EVP_EC_gen("P-256");
+    cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+    X509_set_pubkey(cert, key);
+    X509_NAME *n = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"dns.example.net", -1,
+                               -1, 0);
+    X509_set_issuer_name(cert, n);
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, cert, cert, NULL, NULL, 0);
+    X509_EXTENSION *san =
+        X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "DNS:dns.example.net");
+    X509_EXTENSION *bc = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "CA:TRUE");
+    X509_add_ext(cert, san, -1);
+    X509_add_ext(cert, bc, -1);
+    X509_EXTENSION_free(san);
+    X509_EXTENSION_free(bc);
+    assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
+    int fd = mkstemp(ca_path);
+    FILE *f = fdopen(fd, "w");
+    PEM_write_X509(f, cert);
+    fclose(f);
+    uint8_t *der = NULL;
+    int len = i2d_PUBKEY(key, &der);
+    EVP_Digest(der, (size_t)len, pin, NULL, EVP_sha256(), NULL);
+    OPENSSL_free(der);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    unlink(ca_path);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return 0;
+}
+
+/* An OpenSSL server over memory BIOs. */
+typedef struct server {
+    SSL_CTX *ctx;
+    SSL *ssl;
+    BIO *in, *out;
+} server;
+
+static void server_new(server *s)
+{
+    s->ctx = SSL_CTX_new(TLS_server_method());
+    assert_int_equal(SSL_CTX_use_certificate(s->ctx, cert), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(s->ctx, key), 1);
+    s->ssl = SSL_new(s->ctx);
+    s->in = BIO_new(BIO_s_mem());
+    s->out = BIO_new(BIO_s_mem());
+    SSL_set_bio(s->ssl, s->in, s->out);
+    SSL_set_accept_state(s->ssl);
+}
+
+static void server_free(server *s)
+{
+    SSL_free(s->ssl);
+    SSL_CTX_free(s->ctx);
+}
+
+/* Carries bytes both ways until nothing moves; returns the client's last status. */
+static int converse(vx__tls_session *c, server *s, bool *up, char *plain, size_t cap)
+{
+    uint8_t buf[16384];
+    size_t n, plen = 0;
+    int rc = VX_OK;
+    for (int round = 0; round < 20 && rc == VX_OK; round++) {
+        rc = vx__tls_session_run(c, (uint8_t *)plain, cap, &plen, up);
+        while ((n = vx__tls_session_pull(c, buf, sizeof(buf))) > 0)
+            BIO_write(s->in, buf, (int)n);
+        if (SSL_is_init_finished(s->ssl)) {
+            char tmp[256];
+            int r = SSL_read(s->ssl, tmp, sizeof(tmp));
+            if (r > 0)
+                SSL_write(s->ssl, "world", 5);
+        } else {
+            SSL_do_handshake(s->ssl);
+        }
+        while ((n = (size_t)BIO_read(s->out, buf, sizeof(buf))) > 0 && n <= sizeof(buf))
+            vx__tls_session_feed(c, buf, n);
+        if (plen)
+            break;
+    }
+    if (plain && plen < cap)
+        plain[plen] = '\0';
+    return rc;
+}
+
+static vx__tls_ctx *ctx_of(const char *ca, const char *name, bool with_pin, bool good_pin,
+                           bool strict)
+{
+    static uint8_t pins[1][VX__TLS_PIN_LEN];
+    memcpy(pins[0], pin, sizeof(pin));
+    if (!good_pin)
+        pins[0][0] ^= 0xff;
+    const vx__tls_auth auth = {
+        .ca_file = ca, .name = name, .pins = pins, .npins = with_pin ? 1 : 0, .strict = strict};
+    vx__tls_ctx *ctx = NULL;
+    assert_int_equal(vx__tls_ctx_new(&auth, &ctx), VX_OK);
+    return ctx;
+}
+
+/* Handshake with ctx; returns the status, *authenticated, and echoes "hello" when up. */
+static int handshake(vx__tls_ctx *ctx, bool *authenticated)
+{
+    server s;
+    vx__tls_session *c = NULL;
+    char plain[64] = "";
+    bool up = false;
+    server_new(&s);
+    assert_int_equal(vx__tls_session_new(ctx, &c), VX_OK);
+    int rc = converse(c, &s, &up, NULL, 0);
+    *authenticated = vx__tls_authenticated(c);
+    if (rc == VX_OK) {
+        assert_true(up);
+        assert_non_null(vx__tls_peer_chain(c));
+        assert_int_equal(vx__tls_session_write(c, (const uint8_t *)"hello", 5), VX_OK);
+        rc = converse(c, &s, &up, plain, sizeof(plain));
+        assert_string_equal(plain, "world");
+    }
+    vx__tls_session_free(c);
+    server_free(&s);
+    vx__tls_ctx_free(ctx);
+    return rc;
+}
+
+static void test_strict_ca_and_name(void **state)
+{
+    (void)state;
+    bool auth = false;
+    assert_int_equal(handshake(ctx_of(ca_path, "dns.example.net", false, false, true), &auth),
+                     VX_OK);
+    assert_true(auth);
+}
+
+static void test_wrong_name_refused(void **state)
+{
+    (void)state;
+    bool auth = true;
+    assert_int_equal(handshake(ctx_of(ca_path, "other.example.net", false, false, true), &auth),
+                     VX_EREFUSED);
+    assert_false(auth);
+}
+
+static void test_pin_without_ca(void **state)
+{
+    (void)state;
+    bool auth = false;
+    assert_int_equal(handshake(ctx_of(NULL, NULL, true, true, true), &auth), VX_OK);
+    assert_true(auth);
+}
+
+static void test_wrong_pin_refused_even_with_ca(void **state)
+{
+    (void)state;
+    bool auth = true;
+    /* with a pin configured the pin decides, not the CA */
+    assert_int_equal(handshake(ctx_of(ca_path, "dns.example.net", true, false, true), &auth),
+                     VX_EREFUSED);
+    assert_false(auth);
+}
+
+static void test_opportunistic(void **state)
+{
+    (void)state;
+    bool auth = true;
+    assert_int_equal(handshake(ctx_of(NULL, "other.example.net", false, false, false), &auth),
+                     VX_OK);
+    assert_false(auth); /* used, but known not to be authenticated */
+}
+
+static void test_contexts_and_pins(void **state)
+{
+    (void)state;
+    vx__tls_ctx *ctx = NULL;
+    const vx__tls_auth nothing = {.strict = true};
+    assert_int_equal(vx__tls_ctx_new(&nothing, &ctx), VX_EINVAL);
+    const vx__tls_auth missing = {.ca_file = "/nonexistent/ca.pem", .name = "x", .strict = true};
+    assert_int_equal(vx__tls_ctx_new(&missing, &ctx), VX_EIO);
+    uint8_t out[VX__TLS_PIN_LEN];
+    assert_int_equal(vx__tls_pin_parse("pRUOBLnIsuVWO7TJx4Nz+K0/aUbTGgj3jmjwnCNvbjs=", out), VX_OK);
+    assert_int_equal(out[0], 0xa5);
+    assert_int_equal(vx__tls_pin_parse("pRUOBLnIsuVWO7TJx4Nz+K0/aUbTGgj3jmjwnCNvbj==", out),
+                     VX_EINVAL);
+    assert_int_equal(vx__tls_pin_parse("short=", out), VX_EINVAL);
+    assert_int_equal(vx__tls_pin_parse(NULL, out), VX_EINVAL);
+}
+
+typedef struct got {
+    size_t n;
+    size_t lens[8];
+    uint8_t first[8];
+} got;
+
+static void on_msg(void *arg, const uint8_t *msg, size_t len)
+{
+    got *g = arg;
+    g->lens[g->n] = len;
+    g->first[g->n++] = msg[0];
+}
+
+static void test_deframe_split_reads(void **state)
+{
+    (void)state;
+    static uint8_t buf[2 + 65535];
+    const uint8_t stream[] = {0, 3, 'a', 'b', 'c', 0, 1, 'z', 0, 2, 'q'};
+    got g = {0};
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof(stream); i++) /* one octet at a time */
+        assert_int_equal(vx__dot_deframe(buf, &len, sizeof(buf), stream + i, 1, on_msg, &g), VX_OK);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.lens[0], 3);
+    assert_int_equal(g.first[0], 'a');
+    assert_int_equal(g.lens[1], 1);
+    assert_int_equal(len, 3); /* the third message is still incomplete */
+    const uint8_t zero[] = {0, 0};
+    len = 0;
+    assert_int_equal(vx__dot_deframe(buf, &len, sizeof(buf), zero, 2, on_msg, &g), VX_EMALFORMED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strict_ca_and_name),
+        cmocka_unit_test(test_wrong_name_refused),
+        cmocka_unit_test(test_pin_without_ca),
+        cmocka_unit_test(test_wrong_pin_refused_even_with_ca),
+        cmocka_unit_test(test_opportunistic),
+        cmocka_unit_test(test_contexts_and_pins),
+        cmocka_unit_test(test_deframe_split_reads),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
