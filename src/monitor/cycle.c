@@ -361,8 +361,49 @@ static bool only_findings_open(const vx__conditions *conds)
     return true;
 }
 
+static uint64_t resolver_digest(const domain_cycle *c);
+static uint64_t audit_due(vx__daemon_state *d, uint64_t audited_ms);
+
+/* What a stored plan depends on besides the zones: the profile, the alternate domains and the
+ * watched records (a plan stored under another configuration is not used). */
+static uint64_t mix_text(uint64_t h, const char *s)
+{
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (h ^ '|') * 0x100000001b3ull;
+}
+
+static uint64_t domain_key(const vx__monitor_domain *dom)
+{
+    char type[16];
+    uint64_t h = mix_text(0xcbf29ce484222325ull, dom->profile);
+    for (size_t i = 0; i < dom->alt_count; i++)
+        h = mix_text(h, dom->alt_domains[i]);
+    for (size_t i = 0; i < dom->record_count; i++) {
+        snprintf(type, sizeof(type), "%u", dom->records[i].type);
+        h = mix_text(mix_text(h, dom->records[i].name), type);
+    }
+    return h;
+}
+
+/* The domain's next plan when only findings are open (a change, a down server or a lagging
+ * secondary has to be looked at every cycle), with its stored form; NULL when none. */
+static vx__watch_plan *next_plan(domain_cycle *c, const vx__conditions *conds, char **text)
+{
+    vx__daemon_state *d = c->d;
+    vx__watch_plan *plan = NULL;
+    *text = NULL;
+    if (!only_findings_open(conds) ||
+        vx__watch_plan_build(c->snap, &d->watch_servers, &plan) != VX_OK)
+        return NULL;
+    plan->resolver_digest = resolver_digest(c);
+    plan->audit_due_ms = audit_due(d, plan->audited_ms);
+    *text = vx__watch_plan_encode(plan, &d->watch_servers, domain_key(c->dom));
+    return plan;
+}
+
 static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const char *json,
-                           vx__events *events, bool *watchable, bool *stored)
+                           vx__events *events, bool *stored)
 {
     vx__daemon_state *d = c->d;
     uint64_t t = vx__wall_ms();
@@ -396,13 +437,20 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
     for (size_t i = 0; findings && i < findings->count; i++)
         if ((unsigned)findings->items[i].severity < VX__SEV_COUNT)
             counts[findings->items[i].severity]++;
+    char *plan_text = NULL;
+    vx__watch_plan *plan = rc == VX_OK ? next_plan(c, &conds, &plan_text) : NULL;
     vx__store_summary summary = {.state = vx__domain_state(counts, &conds),
-                                 .open_conditions = conds.count};
+                                 .open_conditions = conds.count,
+                                 .watch_plan = plan_text};
     for (int s = 0; s < VX__SEV_COUNT; s++)
         summary.findings[s] = (unsigned)counts[s];
     if (rc == VX_OK)
         rc = commit_or_keep(c, json, t, events, &conds, samples, nsamples, &summary, stored);
-    *watchable = rc == VX_OK && only_findings_open(&conds);
+    if (rc == VX_OK)
+        c->keep = plan; /* stored with the cycle: a restart starts from it */
+    else
+        vx__watch_plan_free(plan);
+    free(plan_text);
     vx__conditions_clear(&conds);
     vx__snapshot_free(owned);
     return rc;
@@ -566,17 +614,12 @@ static void process(domain_cycle *c)
     vx__findings findings = {0};
     vx__events events = {0};
     char *json = NULL;
-    bool watchable = false, stored = false;
+    bool stored = false;
     int rc = vx__run_checks(c->snap, &ccfg, &findings);
     if (rc == VX_OK && !(json = vx__snapshot_to_json_compact(c->snap)))
         rc = VX_ENOMEM;
     if (rc == VX_OK)
-        rc = diff_and_commit(c, &findings, json, &events, &watchable, &stored);
-    if (rc == VX_OK && watchable &&
-        vx__watch_plan_build(c->snap, &d->watch_servers, &c->keep) == VX_OK) {
-        c->keep->resolver_digest = resolver_digest(c);
-        c->keep->audit_due_ms = audit_due(d, c->keep->audited_ms);
-    }
+        rc = diff_and_commit(c, &findings, json, &events, &stored);
     if (rc == VX_OK) {
         double ms = (double)(uv_hrtime() - c->started_ns) / 1e6;
         vx__metrics_record_cycle(d->metrics, c->domain, c->snap, &findings, &events, ms);
@@ -827,6 +870,63 @@ void vx__cycle_keep_plans(vx__daemon_state *d, const vx__monitor_config *old,
     d->plans = plans;
     d->asked_ms = asked;
     d->plan_count = next->domain_count;
+}
+
+/* --- plans kept in the store ----------------------------------------------------------------- */
+
+typedef struct plan_loader {
+    vx__daemon_state *d;
+    named_slot *by_name; /* the configured domains in the store's form (no trailing dot) */
+    size_t loaded, stale;
+} plan_loader;
+
+static int load_one(void *arg, const char *domain, const char *text)
+{
+    plan_loader *l = arg;
+    vx__daemon_state *d = l->d;
+    named_slot key = {.name = domain};
+    named_slot *hit =
+        bsearch(&key, l->by_name, d->cfg->domain_count, sizeof(*l->by_name), cmp_named_slot);
+    vx__watch_plan *plan = NULL;
+    uint64_t k = 0;
+    if (!hit || hit->index >= d->plan_count || d->plans[hit->index])
+        return 0;
+    int rc = vx__watch_plan_decode(text, strlen(text), &d->watch_servers, &plan, &k);
+    if (rc == VX_ENOMEM)
+        return rc;
+    if (rc != VX_OK || k != domain_key(&d->cfg->domains[hit->index])) {
+        vx__watch_plan_free(plan);
+        l->stale++;
+        return 0;
+    }
+    d->plans[hit->index] = plan;
+    l->loaded++;
+    return 0;
+}
+
+void vx__cycle_load_plans(vx__daemon_state *d)
+{
+    size_t n = d->cfg->domain_count;
+    plan_loader l = {.d = d, .by_name = calloc(n ? n : 1, sizeof(named_slot))};
+    char **names = calloc(n ? n : 1, sizeof(char *));
+    for (size_t i = 0; l.by_name && names && i < n; i++) {
+        const char *full = d->cfg->domains[i].name;
+        size_t len = strlen(full);
+        names[i] = strndup(full, len > 1 && full[len - 1] == '.' ? len - 1 : len);
+        l.by_name[i] = (named_slot){.name = names[i] ? names[i] : "", .index = i};
+    }
+    if (l.by_name && names) {
+        qsort(l.by_name, n, sizeof(*l.by_name), cmp_named_slot);
+        int rc = vx__store_each_watch_plan(d->store, load_one, &l);
+        if (rc != VX_OK)
+            vx__log(VX__LOG_ERROR, "stored watch plans not read: %s", vx_strerror(rc));
+        vx__log(VX__LOG_NOTICE, "%zu stored watch plans taken (%zu made for another configuration)",
+                l.loaded, l.stale);
+    }
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+    free(l.by_name);
 }
 
 void vx__cycle_drop_plans(vx__daemon_state *d, size_t new_count)

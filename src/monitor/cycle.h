@@ -94,6 +94,9 @@ void vx__cycle_pending_dropped(void *arg, const vx__pending_cycle *c);
 void vx__cycle_store_failed(vx__daemon_state *d);
 /* Drops every watch plan (start, exit): each domain's next cycle is a full audit. */
 void vx__cycle_drop_plans(vx__daemon_state *d, size_t new_count);
+/* A start: the plans the store kept for the configured domains (made under the same domain
+ * configuration) go into their slots, so that the first cycle after a restart is quiet. */
+void vx__cycle_load_plans(vx__daemon_state *d);
 /* A reload: the plans of domains still configured the same way move to their new slots; the
  * others are dropped (those domains are audited in full next). Bumps the generation. */
 void vx__cycle_keep_plans(vx__daemon_state *d, const vx__monitor_config *old,

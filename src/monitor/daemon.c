@@ -342,6 +342,7 @@ static int open_resources(vx__daemon_state *d)
     if (!(d->metrics = vx__metrics_new()) || !(d->memo = vx__memo_new(MEMO_MAX_BYTES)))
         return EXIT_CANNOT_RUN;
     vx__cycle_drop_plans(d, d->cfg->domain_count);
+    vx__cycle_load_plans(d);
     if (!d->max_cycles && start_http(d) != VX_OK)
         return EXIT_CANNOT_RUN;
     if (vx__alert_worker_start(d->cfg, &d->alerts, err, sizeof(err)) != VX_OK) {

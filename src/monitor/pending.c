@@ -66,6 +66,9 @@ vx__pending_cycle *vx__pending_cycle_new(const char *domain, const char *snapsho
         return NULL;
     c->time_ms = time_ms;
     c->summary = *summary;
+    c->summary.watch_plan = NULL; /* not copied: written late, the stored plan is dropped (the
+                                     domain is audited in full after a restart, never wrongly
+                                     quiet) */
     c->domain = strdup(domain);
     c->snapshot_json = strdup(snapshot_json);
     if (!c->domain || !c->snapshot_json ||

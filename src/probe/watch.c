@@ -1,10 +1,14 @@
 /*
  * probe/watch.c — owns watch plans and the quiet probe (see watch.h): which of an audit's
- * observations become a plan, the daemon-wide table of server addresses, and asking a plan's
- * questions again and comparing the answers' fingerprints.
+ * observations become a plan, the daemon-wide table of server addresses, asking a plan's
+ * questions again and comparing the answers' fingerprints, and the text form a plan is stored
+ * in so that a restarted monitor starts quiet.
  */
 #include "probe/watch.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -583,5 +587,227 @@ int vx__watch_start(vx__engine *engine, const vx__watch_plan *plan,
         free(w);
         return VX_ENETWORK;
     }
+    return VX_OK;
+}
+
+/* --- the stored form ------------------------------------------------------------------------ */
+
+/* Text, one item per line, servers and names by value (the server table's indexes do not
+ * survive a restart):
+ *   P <audited_ms> <audit_due_ms> <resolver_digest> <key>    (decimal, digests in hex)
+ *   S <name> <address>     the plan's servers, numbered from 0 in order
+ *   N <qname>              its names, numbered from 0 in order (the apex first)
+ *   Q <fingerprint> <server#> <name#> <qtype> <qclass> <kind> <qflags>   */
+typedef struct textbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} textbuf;
+
+static void tb_add(textbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_add(textbuf *b, const char *fmt, ...)
+{
+    for (int pass = 0; pass < 2 && !b->oom; pass++) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = true;
+        } else if (b->s && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        } else {
+            size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n + 1;
+            char *s = realloc(b->s, cap);
+            b->oom = !s;
+            b->s = s ? s : b->s;
+            b->cap = s ? cap : b->cap;
+        }
+    }
+}
+
+/* The plan's servers in order of first use: local number per question (malloc'd). */
+static uint32_t *local_servers(const vx__watch_plan *p, uint32_t **order, size_t *count)
+{
+    uint32_t *local = malloc(p->count * sizeof(*local));
+    *order = malloc(p->count * sizeof(**order));
+    *count = 0;
+    for (size_t i = 0; local && *order && i < p->count; i++) {
+        size_t k = 0;
+        while (k < *count && (*order)[k] != p->q[i].server)
+            k++;
+        if (k == *count)
+            (*order)[(*count)++] = p->q[i].server;
+        local[i] = (uint32_t)k;
+    }
+    if (!local || !*order) {
+        free(local);
+        free(*order);
+        *order = NULL;
+        return NULL;
+    }
+    return local;
+}
+
+static void encode_servers(textbuf *b, const vx__watch_servers *servers, const uint32_t *order,
+                           size_t count)
+{
+    char addr[VX__ADDR_TEXT_MAX + 8];
+    for (size_t k = 0; k < count; k++) {
+        const vx__watch_server *s = &servers->items[order[k]];
+        if (vx__addr_format_port((const struct sockaddr *)&s->addr, addr, sizeof(addr)) != 0)
+            b->oom = true;
+        tb_add(b, "S %s %s\n", s->name, addr);
+    }
+}
+
+char *vx__watch_plan_encode(const vx__watch_plan *p, const vx__watch_servers *servers, uint64_t key)
+{
+    for (size_t i = 0; p && i < p->count; i++)
+        if (p->q[i].server >= servers->count)
+            return NULL;
+    if (!p || p->count == 0)
+        return NULL;
+    uint32_t *order = NULL;
+    size_t nserv = 0;
+    uint32_t *local = local_servers(p, &order, &nserv);
+    textbuf b = {0};
+    b.oom = !local;
+    tb_add(&b, "P %" PRIu64 " %" PRIu64 " %" PRIx64 " %" PRIx64 "\n", p->audited_ms,
+           p->audit_due_ms, p->resolver_digest, key);
+    if (!b.oom)
+        encode_servers(&b, servers, order, nserv);
+    for (size_t at = 0; at < p->names_len; at += strlen(p->names + at) + 1)
+        tb_add(&b, "N %s\n", p->names + at);
+    for (size_t i = 0; local && i < p->count; i++) {
+        const vx__watch_question *q = &p->q[i];
+        size_t name_no = 0;
+        for (size_t at = 0; at < q->qname; at += strlen(p->names + at) + 1)
+            name_no++;
+        tb_add(&b, "Q %" PRIx64 " %u %zu %u %u %u %u\n", q->fingerprint, local[i], name_no,
+               q->qtype, q->qclass, q->kind, q->qflags);
+    }
+    free(local);
+    free(order);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* --- decoding ------------------------------------------------------------------------------- */
+
+typedef struct decoder {
+    vx__watch_plan *p;
+    vx__watch_servers *servers;
+    uint32_t *server_ids; /* local number -> table index */
+    size_t server_count;
+    uint32_t *name_offsets; /* local number -> offset in p->names */
+    size_t name_count;
+    size_t names_cap;
+    size_t q_cap;
+} decoder;
+
+static int decode_server(decoder *d, const char *rest)
+{
+    char name[VX__NAME_TEXT_MAX], addr[VX__ADDR_TEXT_MAX + 8];
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (sscanf(rest, "%1024s %63s", name, addr) != 2 || vx__addr_parse(addr, 53, &ss, &len) != 0)
+        return VX_EMALFORMED;
+    uint32_t *ids = realloc(d->server_ids, (d->server_count + 1) * sizeof(*ids));
+    if (!ids)
+        return VX_ENOMEM;
+    d->server_ids = ids;
+    return vx__watch_servers_intern(d->servers, name, (const struct sockaddr *)&ss,
+                                    &ids[d->server_count++]);
+}
+
+static int decode_name(decoder *d, const char *rest)
+{
+    if (!*rest || strlen(rest) >= VX__NAME_TEXT_MAX)
+        return VX_EMALFORMED;
+    uint32_t *offs = realloc(d->name_offsets, (d->name_count + 1) * sizeof(*offs));
+    if (!offs)
+        return VX_ENOMEM;
+    d->name_offsets = offs;
+    return add_name(d->p, &d->names_cap, rest, &offs[d->name_count++]);
+}
+
+static int decode_question(decoder *d, const char *rest)
+{
+    uint64_t fp;
+    unsigned server, qtype, qclass, kind, qflags;
+    size_t name;
+    if (sscanf(rest, "%" SCNx64 " %u %zu %u %u %u %u", &fp, &server, &name, &qtype, &qclass, &kind,
+               &qflags) != 7 ||
+        server >= d->server_count || name >= d->name_count || qtype > UINT16_MAX ||
+        qclass > UINT16_MAX || kind > VX__PROBE_FOREIGN || qflags > UINT8_MAX)
+        return VX_EMALFORMED;
+    if (d->p->count == d->q_cap) {
+        size_t cap = d->q_cap ? d->q_cap * 2 : 64;
+        vx__watch_question *q = realloc(d->p->q, cap * sizeof(*q));
+        if (!q)
+            return VX_ENOMEM;
+        d->p->q = q;
+        d->q_cap = cap;
+    }
+    d->p->q[d->p->count++] = (vx__watch_question){.fingerprint = fp,
+                                                  .server = d->server_ids[server],
+                                                  .qname = d->name_offsets[name],
+                                                  .qtype = (uint16_t)qtype,
+                                                  .qclass = (uint16_t)qclass,
+                                                  .kind = (uint8_t)kind,
+                                                  .qflags = (uint8_t)qflags};
+    return VX_OK;
+}
+
+static int decode_line(decoder *d, const char *line, uint64_t *key)
+{
+    if (line[0] == 'P' && line[1] == ' ')
+        return sscanf(line + 2, "%" SCNu64 " %" SCNu64 " %" SCNx64 " %" SCNx64, &d->p->audited_ms,
+                      &d->p->audit_due_ms, &d->p->resolver_digest, key) == 4
+                   ? VX_OK
+                   : VX_EMALFORMED;
+    if (line[0] == 'S' && line[1] == ' ')
+        return decode_server(d, line + 2);
+    if (line[0] == 'N' && line[1] == ' ')
+        return decode_name(d, line + 2);
+    if (line[0] == 'Q' && line[1] == ' ')
+        return decode_question(d, line + 2);
+    return VX_EMALFORMED;
+}
+
+int vx__watch_plan_decode(const char *text, size_t len, vx__watch_servers *servers,
+                          vx__watch_plan **out, uint64_t *key)
+{
+    *out = NULL;
+    *key = 0;
+    decoder d = {.servers = servers, .p = calloc(1, sizeof(vx__watch_plan))};
+    int rc = d.p ? VX_OK : VX_ENOMEM;
+    char line[VX__NAME_TEXT_MAX + 128];
+    for (size_t at = 0; rc == VX_OK && at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
+        if (n >= sizeof(line) || memchr(text + at, '\0', n))
+            rc = VX_EMALFORMED;
+        else {
+            memcpy(line, text + at, n);
+            line[n] = '\0';
+            rc = decode_line(&d, line, key);
+        }
+        at += n + 1;
+    }
+    if (rc == VX_OK && (d.p->count == 0 || d.name_count == 0))
+        rc = VX_EMALFORMED;
+    free(d.server_ids);
+    free(d.name_offsets);
+    if (rc != VX_OK) {
+        vx__watch_plan_free(d.p);
+        return rc;
+    }
+    *out = d.p;
     return VX_OK;
 }

@@ -80,6 +80,16 @@ static inline const char *vx__watch_qname(const vx__watch_plan *p, const vx__wat
     return p->names + q->qname;
 }
 
+/* The stored form of a plan (text, servers and names by value, so that it outlives the server
+ * table's indexes) with a key the caller chooses (a digest of what the plan depends on besides
+ * the zones: the domain's configuration). NULL on failure. */
+char *vx__watch_plan_encode(const vx__watch_plan *plan, const vx__watch_servers *servers,
+                            uint64_t key);
+/* Back, its servers interned in servers. It reads the store's text: anything malformed is
+ * VX_EMALFORMED (the domain is then audited in full), never a crash. VX_ENOMEM. */
+int vx__watch_plan_decode(const char *text, size_t len, vx__watch_servers *servers,
+                          vx__watch_plan **out, uint64_t *key);
+
 /* One question's result in a watch. */
 typedef struct vx__watch_answer {
     int status;     /* VX_OK when a response was accepted */

@@ -78,6 +78,8 @@ typedef struct vx__store_summary {
     const char *state;    /* "ok", "warning", "error" */
     unsigned findings[5]; /* by severity: info, notice, warning, error, critical */
     size_t open_conditions;
+    const char *watch_plan; /* the domain's watch plan (stored text form); NULL: none, the
+                               stored one is deleted */
 } vx__store_summary;
 
 /* One cycle, atomically: stores the snapshot JSON, assigns event ids and snapshot_id to the
@@ -87,6 +89,11 @@ int vx__store_commit_cycle(vx__store *s, const char *domain, const char *snapsho
                            uint64_t time_ms, vx__events *events, const vx__conditions *conds,
                            const vx__store_rtt_sample *samples, size_t sample_count,
                            const vx__store_summary *summary);
+
+/* Calls fn for every stored watch plan (domain, plan text) until fn returns non-zero (then
+ * that value is returned); rows are read one at a time (100,000 plans are too many to hold). */
+typedef int (*vx__store_plan_fn)(void *arg, const char *domain, const char *plan);
+int vx__store_each_watch_plan(vx__store *s, vx__store_plan_fn fn, void *arg);
 
 /* Every domain with its summary, by name. has_summary false: none written yet (a store from
  * before summaries, or a domain without a full cycle since). */

@@ -257,6 +257,17 @@ static int write_summary(vx__store *s, int64_t domain_id, const vx__store_summar
                           p, 5);
 }
 
+static int write_plan(vx__store *s, int64_t domain_id, const char *plan)
+{
+    vx__sp p[] = {VX__SP_I(domain_id), VX__SP_T(plan)};
+    if (!plan)
+        return vx__store_exec(s, "DELETE FROM watch_plans WHERE domain_id = $1", p, 1);
+    return vx__store_exec(s,
+                          "INSERT INTO watch_plans (domain_id, plan) VALUES ($1, $2)"
+                          " ON CONFLICT (domain_id) DO UPDATE SET plan = excluded.plan",
+                          p, 2);
+}
+
 static int write_cycle(vx__store *s, const cycle *c, int64_t *snap_id, int64_t *ids)
 {
     int64_t domain_id = 0;
@@ -285,6 +296,8 @@ static int write_cycle(vx__store *s, const cycle *c, int64_t *snap_id, int64_t *
         rc = insert_samples(s, domain_id, c->samples, c->sample_count);
     if (rc == VX_OK && c->summary)
         rc = write_summary(s, domain_id, c->summary, c->time_ms);
+    if (rc == VX_OK && c->summary)
+        rc = write_plan(s, domain_id, c->summary->watch_plan);
     return rc;
 }
 

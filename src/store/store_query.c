@@ -399,6 +399,24 @@ int vx__store_summaries(vx__store *s, vx__store_summary_row **rows, size_t *coun
     return VX_OK;
 }
 
+int vx__store_each_watch_plan(vx__store *s, vx__store_plan_fn fn, void *arg)
+{
+    vx__sq *q;
+    if (!s || !fn)
+        return VX_EINVAL;
+    int rc = s->be->query(s,
+                          "SELECT d.name, w.plan FROM watch_plans w JOIN domains d"
+                          " ON d.id = w.domain_id",
+                          NULL, 0, &q);
+    if (rc != VX_OK)
+        return rc;
+    int stop = 0;
+    while (!stop && (rc = s->be->step(q)) == 1)
+        stop = fn(arg, s->be->text(q, 0), s->be->text(q, 1));
+    s->be->finish(q);
+    return stop ? stop : rc == 0 ? VX_OK : rc;
+}
+
 /* ---- RTT samples --------------------------------------------------------------------------- */
 
 void vx__rtt_rows_free(vx__rtt_row *rows, size_t count)

@@ -77,4 +77,12 @@
     "CREATE INDEX events_by_snapshot ON events (snapshot_id);"                                     \
     "CREATE INDEX rtt_by_time ON rtt_samples (time_ms);"
 
+/* Per domain, the monitor's watch plan (probe/watch.h, its stored text form) as of the last full
+ * cycle, written in that cycle's transaction and deleted in one that leaves the domain
+ * unwatchable: a restarted monitor starts with quiet cycles instead of a full audit of every
+ * domain. */
+#define VX__STORE_SCHEMA_V4(SERIAL, INT, REAL)                                                     \
+    "CREATE TABLE watch_plans ("                                                                   \
+    " domain_id " INT " PRIMARY KEY REFERENCES domains(id), plan TEXT NOT NULL);"
+
 #endif

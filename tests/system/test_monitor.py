@@ -308,6 +308,16 @@ def test_quiet_cycles_reask_and_store_only_rtt_samples(mon, tmp_path):
     assert con_rows(db, "SELECT count(*) FROM rtt_samples")[0][0] == 3 * len(servers)
 
 
+def test_restart_starts_quiet_from_the_stored_plans(mon, tmp_path):
+    found, db = run_cycles(mon, tmp_path, "restart", "", 2)
+    assert [(c[2], c[3]) for c in found] == [(0, 1), (1, 0)]
+    assert con_rows(db, "SELECT count(*) FROM watch_plans")[0][0] == 1
+    # A new process on the same store: its first cycle is a watch, not a full audit.
+    again, _ = run_cycles(mon, tmp_path, "restart", "", 2)
+    assert [(c[1], c[2], c[3]) for c in again] == [(0, 1, 0), (0, 1, 0)]
+    assert again[0][4] == found[1][4]  # the same questions as before the restart
+
+
 def test_audit_interval_zero_audits_every_cycle(mon, tmp_path):
     found, db = run_cycles(mon, tmp_path, "always", "audit_interval: 0s\n", 2)
     assert [(c[2], c[3]) for c in found] == [(0, 1), (0, 1)]

@@ -47,7 +47,7 @@ typedef struct fx {
     char url[1024];  /* what vx__store_open is given */
 } fx;
 
-#define SCHEMA_VERSION 3 /* the migrations the backends list */
+#define SCHEMA_VERSION 4 /* the migrations the backends list */
 
 static const char *pg_base(void)
 {
@@ -1410,6 +1410,59 @@ static void test_sqlite_busy_waits(void **state)
 
 /* ---- main ---------------------------------------------------------------------------------- */
 
+typedef struct plans_seen {
+    char domain[4][32];
+    char plan[4][64];
+    size_t n;
+} plans_seen;
+
+static int collect_plan(void *arg, const char *domain, const char *plan)
+{
+    plans_seen *p = arg;
+    if (p->n == 4)
+        return VX_ELIMIT;
+    snprintf(p->domain[p->n], sizeof p->domain[0], "%s", domain);
+    snprintf(p->plan[p->n++], sizeof p->plan[0], "%s", plan);
+    return 0;
+}
+
+/* Watch plans: written and deleted with a full cycle's summary, left alone without one, read
+ * back one at a time; a callback's non-zero stops the walk. */
+static void test_watch_plans(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__store_summary sum = {.state = "ok", .watch_plan = "P 1 2 3 4\nQ a\n"};
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 1000, NULL, NULL, NULL, 0, &sum),
+                     VX_OK);
+    sum.watch_plan = "P 5 6 7 8\n";
+    assert_int_equal(vx__store_commit_cycle(s, "b.example", "{}", 1000, NULL, NULL, NULL, 0, &sum),
+                     VX_OK);
+    /* A cycle without a summary keeps the plan; one with a summary but no plan drops it. */
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 2000, NULL, NULL, NULL, 0, NULL),
+                     VX_OK);
+    sum.watch_plan = NULL;
+    assert_int_equal(vx__store_commit_cycle(s, "b.example", "{}", 2000, NULL, NULL, NULL, 0, &sum),
+                     VX_OK);
+    plans_seen seen = {0};
+    assert_int_equal(vx__store_each_watch_plan(s, collect_plan, &seen), VX_OK);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.domain[0], "a.example");
+    assert_string_equal(seen.plan[0], "P 1 2 3 4\nQ a\n");
+    sum.watch_plan = "P 9\n";
+    assert_int_equal(vx__store_commit_cycle(s, "a.example", "{}", 3000, NULL, NULL, NULL, 0, &sum),
+                     VX_OK);
+    memset(&seen, 0, sizeof seen);
+    seen.n = 4; /* full: the callback stops the walk at the first row */
+    assert_int_equal(vx__store_each_watch_plan(s, collect_plan, &seen), VX_ELIMIT);
+    seen.n = 0;
+    assert_int_equal(vx__store_each_watch_plan(s, collect_plan, &seen), VX_OK);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.plan[0], "P 9\n");
+    assert_int_equal(vx__store_each_watch_plan(s, NULL, &seen), VX_EINVAL);
+    vx__store_close(s);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1427,6 +1480,7 @@ int main(void)
         T(test_domains),
         T(test_rtt),
         T(test_summaries_and_quiet_batches),
+        T(test_watch_plans),
         T(test_snapshots_kept_as_evidence),
         T(test_prune_rtt),
         T(test_deliveries),

@@ -135,6 +135,73 @@ static void test_plan_keeps_data_questions(void **state)
     vx__snapshot_free(s);
 }
 
+/* The stored form: a plan decoded into another daemon's server table asks the same questions
+ * of the same addresses; malformed text is refused, never half-taken. */
+static void test_plan_text_round_trip(void **state)
+{
+    (void)state;
+    vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
+    const char *ns1 = "ns1.example.net.";
+    add(s, VX__PROBE_DATA, ns1, "192.0.2.1", "example.com.", 6, VX__Q_NSID | VX__Q_DO, VX_OK,
+        0x8000000000000011ull);
+    add(s, VX__PROBE_DATA, ns1, "2001:db8::1", "_acme-challenge.example.com.", 16, VX__Q_DO, VX_OK,
+        17);
+    add(s, VX__PROBE_PARENT, "a.gtld.", "198.51.100.1", "example.com.", 2, 0, VX_OK, 19);
+    add(s, VX__PROBE_FOREIGN, "ns1.prov.example.", "203.0.113.7", "sbc.prov.example.", 1, 0, VX_OK,
+        23);
+    vx__watch_servers t, fresh;
+    vx__watch_servers_init(&t);
+    vx__watch_servers_init(&fresh);
+    uint32_t pad;
+    struct sockaddr_storage other = addr_of("198.18.0.9");
+    assert_int_equal(vx__watch_servers_intern(&fresh, "x.example.", (void *)&other, &pad), VX_OK);
+    vx__watch_plan *p = NULL, *back = NULL;
+    assert_int_equal(vx__watch_plan_build(s, &t, &p), VX_OK);
+    p->audit_due_ms = 1700000123456ull;
+    p->resolver_digest = 0xfeedbeefcafe0001ull;
+    char *text = vx__watch_plan_encode(p, &t, 42);
+    assert_non_null(text);
+    uint64_t key = 0;
+    assert_int_equal(vx__watch_plan_decode(text, strlen(text), &fresh, &back, &key), VX_OK);
+    assert_int_equal(key, 42);
+    assert_int_equal(back->count, p->count);
+    assert_int_equal(back->audited_ms, p->audited_ms);
+    assert_int_equal(back->audit_due_ms, p->audit_due_ms);
+    assert_int_equal(back->resolver_digest, p->resolver_digest);
+    for (size_t i = 0; i < p->count; i++) {
+        const vx__watch_question *a = &p->q[i], *b = &back->q[i];
+        assert_int_equal(a->fingerprint, b->fingerprint);
+        assert_string_equal(vx__watch_qname(p, a), vx__watch_qname(back, b));
+        assert_int_equal(a->qtype, b->qtype);
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->qflags, b->qflags);
+        assert_string_equal(t.items[a->server].name, fresh.items[b->server].name);
+        assert_true(
+            vx__addr_equal((void *)&t.items[a->server].addr, (void *)&fresh.items[b->server].addr));
+    }
+    /* Damaged: a question naming a server or name that is not there, garbage, nothing. */
+    static const char *const bad[] = {
+        "P 1 2 3 4\nS ns1.example.net. 192.0.2.1:53\nN example.com.\nQ 1 1 0 6 1 3 0\n",
+        "P 1 2 3 4\nS ns1.example.net. 192.0.2.1:53\nN example.com.\nQ 1 0 1 6 1 3 0\n",
+        "P 1 2 3 4\nS ns1.example.net. not-an-address\nN example.com.\nQ 1 0 0 6 1 3 0\n",
+        "P 1 2 3 4\nS ns1.example.net. 192.0.2.1:53\nN example.com.\nQ 1 0 0 6 1 99 0\n",
+        "P 1 2 3 4\nX what\n",
+        "P 1 2 3 4\n",
+        ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        vx__watch_plan *none = (vx__watch_plan *)&pad;
+        assert_int_equal(vx__watch_plan_decode(bad[i], strlen(bad[i]), &fresh, &none, &key),
+                         VX_EMALFORMED);
+        assert_null(none);
+    }
+    free(text);
+    vx__watch_plan_free(p);
+    vx__watch_plan_free(back);
+    vx__watch_servers_clear(&t);
+    vx__watch_servers_clear(&fresh);
+    vx__snapshot_free(s);
+}
+
 static void test_plan_refused_when_unanswered(void **state)
 {
     (void)state;
@@ -390,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_servers_intern),
         cmocka_unit_test(test_plan_keeps_data_questions),
         cmocka_unit_test(test_plan_refused_when_unanswered),
+        cmocka_unit_test(test_plan_text_round_trip),
         cmocka_unit_test(test_watch_against_fake_server),
         cmocka_unit_test(test_shared_lookups_asked_once_per_round),
     };
