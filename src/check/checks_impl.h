@@ -28,6 +28,8 @@ VX__CHECK_FN(vx__chk_soa_serial_mismatch);
 VX__CHECK_FN(vx__chk_rrset_inconsistent);
 VX__CHECK_FN(vx__chk_ttl_inconsistent);
 VX__CHECK_FN(vx__chk_soa_timers);
+/* zonediff.c */
+VX__CHECK_FN(vx__chk_zone_differs);
 /* diversity.c */
 VX__CHECK_FN(vx__chk_ns_single_provider);
 VX__CHECK_FN(vx__chk_ns_single_prefix);

@@ -316,6 +316,31 @@ static int group(const vx__snapshot *snap, const vx__check_config *cfg, const vx
     return rc;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const vx__provider *)a)->name, ((const vx__provider *)b)->name);
+}
+
+/* Providers in name order: the servers' order in a snapshot depends on which answer came
+ * first, and reports must not. */
+static void sort_providers(vx__provider_map *m)
+{
+    vx__provider *old = malloc(m->count * sizeof *old);
+    if (!old || m->count < 2) {
+        free(old);
+        return;
+    }
+    memcpy(old, m->items, m->count * sizeof *old);
+    qsort(m->items, m->count, sizeof *m->items, by_name);
+    for (size_t i = 0; i < m->server_count; i++)
+        for (size_t p = 0; p < m->count; p++)
+            if (strcmp(m->items[p].name, old[m->of_server[i]].name) == 0) {
+                m->of_server[i] = p;
+                break;
+            }
+    free(old);
+}
+
 int vx__providers_build(const vx__snapshot *snap, const vx__check_config *cfg,
                         vx__provider_map *out)
 {
@@ -329,6 +354,8 @@ int vx__providers_build(const vx__snapshot *snap, const vx__check_config *cfg,
     out->of_server = calloc(n ? n : 1, sizeof *out->of_server);
     out->server_count = n;
     rc = out->items && out->of_server ? group(snap, cfg, &v, out) : VX_ENOMEM;
+    if (rc == VX_OK)
+        sort_providers(out);
     if (rc == VX_OK && cfg->dual_primary == VX__DUAL_YES) {
         out->dual_primary = true;
         snprintf(out->dual_why, sizeof out->dual_why, "declared");

@@ -73,6 +73,10 @@ static const vx__check_def registry[] = {
      "SOA expire too short, or refresh/retry outside sane ranges",
      "set the SOA expire to 2-4 weeks, refresh between 20 minutes and a day and retry below refresh, so secondaries keep answering through a long primary outage",
      vx__chk_soa_timers},
+    {"ZONE-DIFFERS", "consistency", VX__SEV_ERROR,
+     "whole-zone comparison (AXFR) finds names or RRsets that differ between providers",
+     "find which provider's copy is wrong (a record added or deleted at one provider only, a failed sync, or a hijack) and make every provider serve the same zone; automate the sync so that no provider is edited by hand",
+     vx__chk_zone_differs},
     /* diversity */
     {"NS-SINGLE-PROVIDER", "diversity", VX__SEV_ERROR,
      "every NS name sits under one registrable domain (one DNS operator)",
@@ -243,6 +247,11 @@ static const check_note notes[] = {
      "serves one serial and the providers' serials follow different schemes: date, Unix time, "
      "counter) serials are compared within each provider only; the data is still compared "
      "across all."},
+    {"ZONE-DIFFERS", NULL,
+     "Needs whole copies: one server per provider is asked for AXFR (with the provider's TSIG "
+     "key, --tsig, or --axfr for open transfers). Every RRset is compared, TTL included, except "
+     "SOA, RRSIG, NSEC, NSEC3 and NSEC3PARAM. Copies that could not be transferred take no "
+     "part; with fewer than two copies nothing is compared."},
     {"SOA-TIMERS", NULL,
      "Fires for expire below 7 days, refresh outside 1200-86400 s, retry below 120 s or not "
      "below refresh."},

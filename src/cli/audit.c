@@ -18,6 +18,7 @@
 #include "check/check.h"
 #include "check/providers.h"
 #include "cli/cli.h"
+#include "cli/zonefetch.h"
 #include "common/file.h"
 #include "probe/audit.h"
 #include "probe/hints.h"
@@ -47,6 +48,9 @@ static const char audit_usage[] =
     "                      addresses) belong to it (repeatable; others are inferred)\n"
     "  --dual-primary      each provider has its own primary: compare serials only within\n"
     "                      a provider (default: inferred; --no-dual-primary: never)\n"
+    "  --tsig PROVIDER=[ALG:]NAME:SECRET  fetch that provider's zone by AXFR with this key\n"
+    "                      and compare whole zones between providers (repeatable)\n"
+    "  --axfr              also try AXFR without a key at every provider (open transfers)\n"
     "  --json              the report as JSON (schema voxdns.audit/1)\n"
     "  --html FILE         also write a self-contained HTML report (one domain)\n"
     "  --save FILE         also write the raw snapshot as JSON (one domain)\n"
@@ -65,6 +69,9 @@ typedef struct audit_args {
     vx__provider_decl providers[MAX_PROVIDERS];
     size_t provider_count;
     int dual_primary; /* VX__DUAL_* */
+    vx__cli_tsig tsig[VX__CLI_TSIG_MAX];
+    size_t tsig_count;
+    bool axfr;
     const char *hints_path;
     const char *profile;
     const char *asn_path;
@@ -97,6 +104,7 @@ struct audit_run {
     bool progress_line;
     vx__server_set hints;
     vx__asndb *asndb;
+    vx__engine *engine; /* while the network audits run */
 };
 
 /* --- arguments ------------------------------------------------------------------------------ */
@@ -124,6 +132,20 @@ static int take_provider(audit_args *a, const char *text)
     else
         vx__cli_error("audit", "--provider %s: %s", text, rc == VX_ENOMEM ? vx_strerror(rc) : err);
     return rc == VX_OK ? VX_OK : VX_EINVAL;
+}
+
+static int take_tsig(audit_args *a, const char *text)
+{
+    if (a->tsig_count == VX__CLI_TSIG_MAX) {
+        vx__cli_error("audit", "at most %d --tsig options", VX__CLI_TSIG_MAX);
+        return VX_EINVAL;
+    }
+    if (vx__cli_tsig_parse(text, &a->tsig[a->tsig_count]) != VX_OK) {
+        vx__cli_error("audit", "--tsig: give PROVIDER=[ALGORITHM:]NAME:BASE64-SECRET");
+        return VX_EINVAL;
+    }
+    a->tsig_count++;
+    return VX_OK;
 }
 
 static int take_option(audit_args *a, int argc, char **argv, int *i)
@@ -154,7 +176,13 @@ static int take_option(audit_args *a, int argc, char **argv, int *i)
         rc = take_value(argc, argv, i, &alt);
         if (rc == VX_OK)
             rc = take_provider(a, alt);
-    } else if (strcmp(opt, "--dual-primary") == 0)
+    } else if (strcmp(opt, "--tsig") == 0) {
+        rc = take_value(argc, argv, i, &alt);
+        if (rc == VX_OK)
+            rc = take_tsig(a, alt);
+    } else if (strcmp(opt, "--axfr") == 0)
+        a->axfr = true;
+    else if (strcmp(opt, "--dual-primary") == 0)
         a->dual_primary = VX__DUAL_YES;
     else if (strcmp(opt, "--no-dual-primary") == 0)
         a->dual_primary = VX__DUAL_NO;
@@ -293,17 +321,22 @@ static int save_outputs(const audit_run *run, const vx__snapshot *snap, const vx
     return rc;
 }
 
+static void make_config(const audit_run *run, const vx__snapshot *snap, vx__check_config *cfg)
+{
+    vx__check_config_default(cfg);
+    cfg->profile = snap->profile;
+    cfg->asndb = run->asndb;
+    cfg->now_s = snap->started_ms / 1000u;
+    cfg->providers = run->args.providers;
+    cfg->provider_count = run->args.provider_count;
+    cfg->dual_primary = run->args.dual_primary;
+}
+
 /* Runs the checks on one snapshot and prints its report; returns the exit status it earns. */
 static int report_one(const audit_run *run, const vx__snapshot *snap, size_t index, size_t count)
 {
     vx__check_config cfg;
-    vx__check_config_default(&cfg);
-    cfg.profile = snap->profile;
-    cfg.asndb = run->asndb;
-    cfg.now_s = snap->started_ms / 1000u;
-    cfg.providers = run->args.providers;
-    cfg.provider_count = run->args.provider_count;
-    cfg.dual_primary = run->args.dual_primary;
+    make_config(run, snap, &cfg);
     vx__findings findings = {0};
     vx__survival survival;
     vx__provider_map providers;
@@ -359,12 +392,39 @@ static void show_progress(void *arg, unsigned answered, unsigned asked)
             total);
 }
 
+static void on_zones(void *arg, vx__zone_copy *copies, size_t count)
+{
+    domain_run *d = arg;
+    d->snap->zones = copies;
+    d->snap->zone_count = count;
+}
+
+/* --tsig / --axfr: one AXFR per provider once the audit knows the servers (ZONE-DIFFERS). */
+static void fetch_zones(domain_run *d)
+{
+    const audit_run *run = d->owner;
+    vx__check_config cfg;
+    vx__provider_map pm;
+    vx__zone_target targets[VX__CLI_TSIG_MAX];
+    make_config(run, d->snap, &cfg);
+    if (vx__providers_build(d->snap, &cfg, &pm) != VX_OK)
+        return;
+    size_t n = vx__cli_zone_targets(d->snap, &pm, run->args.tsig, run->args.tsig_count,
+                                    run->args.axfr, targets, VX__CLI_TSIG_MAX);
+    if (n > 0)
+        vx__zone_fetch(run->engine, d->snap->domain, targets, n, VX__ZONE_FETCH_TIMEOUT_MS,
+                       on_zones, d);
+    vx__providers_free(&pm);
+}
+
 static void on_audited(void *arg, int status, vx__snapshot *snap)
 {
     domain_run *d = arg;
     d->status = status;
     d->snap = snap;
     d->owner->remaining--;
+    if (status == VX_OK && snap && (d->owner->args.tsig_count || d->owner->args.axfr))
+        fetch_zones(d);
 }
 
 static int start_audits(audit_run *run, vx__engine *engine)
@@ -400,8 +460,10 @@ static int run_network_audits(audit_run *run)
     if (rc == VX_OK) {
         run->remaining = run->args.domain_count;
         run->progress_line = isatty(2) != 0;
+        run->engine = engine;
         start_audits(run, engine);
         uv_run(&loop, UV_RUN_DEFAULT);
+        run->engine = NULL;
         vx__engine_close(engine);
         uv_run(&loop, UV_RUN_DEFAULT);
         if (run->progress_line)

@@ -15,6 +15,7 @@ int vx__cmd_monitor(int argc, char **argv);
 int vx__cmd_baseline(int argc, char **argv);
 int vx__cmd_resolve(int argc, char **argv);
 int vx__cmd_export_cache(int argc, char **argv);
+int vx__cmd_zone(int argc, char **argv); /* argv[0] is "zone", argv[1] the subcommand */
 
 /* "voxdns query: message" on stderr, one line. */
 void vx__cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -24,6 +24,8 @@ static const char usage_text[] =
     "        against a baseline, with history, alerts, metrics, API and dashboard\n"
     "  baseline accept DOMAIN [--config FILE]\n"
     "        accept the latest snapshot of DOMAIN as its baseline (intended changes)\n"
+    "  zone diff DOMAIN (--tsig PROVIDER=KEY... | --axfr) [--zone-file FILE]\n"
+    "        transfer the zone from each DNS provider and print where the copies differ\n"
     "  query [@SERVER] NAME [TYPE] [+tcp] [+dnssec] [+nsid] [+norec] [+trace] [--hints FILE]\n"
     "        ask one server, or resolve iteratively from the root hints and show each step\n"
     "  resolve URI [--resolver ADDR]... [--static-cache FILE] [--domain-fallback DOMAIN]...\n"
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
         return vx__cmd_monitor(argc - 1, argv + 1);
     if (strcmp(cmd, "baseline") == 0)
         return vx__cmd_baseline(argc - 1, argv + 1);
+    if (strcmp(cmd, "zone") == 0)
+        return vx__cmd_zone(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)
         return vx__cmd_query(argc - 1, argv + 1);
     if (strcmp(cmd, "resolve") == 0)

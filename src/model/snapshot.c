@@ -296,6 +296,7 @@ void vx__snapshot_free(vx__snapshot *s)
     for (size_t i = 0; s->alt && i < s->alt_count; i++)
         vx__snapshot_free(s->alt[i]);
     free(s->alt);
+    vx__zone_copies_free(s->zones, s->zone_count);
     free(s);
 }
 

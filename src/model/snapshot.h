@@ -20,6 +20,7 @@
 
 #include "model/transport.h"
 #include "model/servers.h"
+#include "model/zone.h"
 #include "wire/msg.h"
 #include "wire/rrset.h"
 
@@ -93,6 +94,10 @@ struct vx__snapshot {
 
     vx__observation *obs;
     size_t obs_count;
+
+    /* Whole copies of the zone by AXFR, one per provider (model/zone.h); not in the JSON. */
+    vx__zone_copy *zones;
+    size_t zone_count;
 
     /* --alt-domain DOMAIN: the same service under another name, probed the same way. */
     vx__snapshot **alt;

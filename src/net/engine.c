@@ -110,6 +110,7 @@ int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **ou
         return VX_ENETWORK;
     }
     vx__list_init(&e->active);
+    vx__list_init(&e->streams);
     vx__list_init(&e->freelist);
     /* Seeds the server table's hash: server addresses come from referrals, i.e. from outside. */
     e->hash_seed = (uint32_t)e->id_pool[0] << 16 | e->id_pool[1];
@@ -429,6 +430,7 @@ void vx__engine_close(vx__engine *e)
     e->closing = true;
     while (!vx__list_empty(&e->active))
         vx__query_finish(VX__CONTAINER_OF(e->active.next, vx__query, link), VX_ECANCELED);
+    vx__stream_cancel_all(e);
     vx__sched_cancel_waiting(e);
     close_freelist(e);
     vx__sched_close(e);

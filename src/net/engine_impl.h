@@ -59,6 +59,7 @@ typedef struct vx__server vx__server;
 typedef struct vx__query vx__query;
 typedef struct vx__tcp vx__tcp;
 typedef struct vx__usock vx__usock;
+typedef struct vx__stream vx__stream;
 
 /* One UDP socket (usock.c). It talks to one server only, for the whole of its life. */
 struct vx__usock {
@@ -148,6 +149,7 @@ struct vx__engine {
     bool sweep_init;
     uv_timer_t sweep;  /* closes sockets that sat idle too long */
     vx__link active;   /* admitted queries */
+    vx__link streams;  /* TCP exchanges of many messages (stream.c) */
     vx__link freelist; /* recycled query objects */
     unsigned free_count;
     vx__server **table; /* open addressing, power-of-two size, at most half full */
@@ -195,6 +197,9 @@ int vx__udp_start(vx__query *q);
 void vx__udp_on_timeout(vx__query *q);
 void vx__udp_event(vx__query *q, uint32_t events);
 void vx__udp_release(vx__query *q, int status);
+
+/* stream.c */
+void vx__stream_cancel_all(vx__engine *e);
 
 /* tcp.c */
 int vx__tcp_start(vx__query *q, uint32_t timeout_ms);

@@ -181,16 +181,42 @@ static json_t *provider_json(const vx__provider *p)
                      p->consistent);
 }
 
-/* Beside "servers": each provider, and whether serials are compared within providers only. */
-static json_t *providers_json(const vx__provider_map *pm)
+static json_t *zone_copy_json(const vx__zone_copy *z)
+{
+    char label[VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX + 2];
+    if (!z->server || vx__server_label(z->server, (const struct sockaddr *)&z->addr, label,
+                                       sizeof label) != VX_OK)
+        label[0] = '\0';
+    return json_pack("{s:o, s:o, s:s, s:o, s:I}", "provider", jstr(z->provider), "server",
+                     label[0] ? jstr(label) : json_null(), "status",
+                     z->status == VX_OK ? "ok" : vx_strerror(z->status), "serial",
+                     z->status == VX_OK ? json_integer(z->serial) : json_null(), "rrsets",
+                     (json_int_t)z->set_count);
+}
+
+static json_t *zone_copies_json(const vx__snapshot *s)
+{
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && i < s->zone_count; i++)
+        ok = push(a, zone_copy_json(&s->zones[i]));
+    if (!ok)
+        json_decref(a);
+    return ok ? a : NULL;
+}
+
+/* Beside "servers": each provider, whether serials are compared within providers only, and
+ * the whole copies of the zone transferred (--tsig, --axfr). */
+static json_t *providers_json(const vx__provider_map *pm, const vx__snapshot *s)
 {
     json_t *a = json_array();
     bool ok = a != NULL;
     for (size_t i = 0; ok && pm && i < pm->count; i++)
         ok = push(a, provider_json(&pm->items[i]));
-    json_t *o = ok ? json_pack("{s:o, s:b, s:o}", "list", a, "dual_primary", pm && pm->dual_primary,
-                               "dual_primary_why",
-                               pm && pm->dual_primary ? jstr(pm->dual_why) : json_null())
+    json_t *o = ok ? json_pack("{s:o, s:b, s:o, s:o}", "list", a, "dual_primary",
+                               pm && pm->dual_primary, "dual_primary_why",
+                               pm && pm->dual_primary ? jstr(pm->dual_why) : json_null(),
+                               "zone_copies", zone_copies_json(s))
                    : NULL;
     if (!ok)
         json_decref(a);
@@ -210,7 +236,7 @@ static json_t *audit_json(const vx__report_input *in, const vx__rmodel *m,
               put(o, "profile", jstr(vx__report_profile(in))) &&
               put(o, "started", json_string(started)) &&
               put(o, "duration_ms", json_integer((json_int_t)llround(ms))) &&
-              put(o, "servers", servers_json(m)) && put(o, "providers", providers_json(pm)) &&
+              put(o, "servers", servers_json(m)) && put(o, "providers", providers_json(pm, s)) &&
               put(o, "sip", sip_json(m)) && put(o, "survival", survival_json(in->survival)) &&
               put(o, "findings", findings_json(in->findings)) &&
               put(o, "summary", summary_json(in->findings));

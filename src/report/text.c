@@ -10,6 +10,7 @@
 
 #include "report/report_impl.h"
 #include "voxdns/status.h"
+#include "wire/xfr.h"
 
 #define SGR_RESET "\033[0m"
 #define SGR_BOLD "\033[1m"
@@ -51,6 +52,30 @@ static void header(const tctx *c, const vx__report_input *in)
                   s->server_count, s->server_count == 1 ? "" : "es");
 }
 
+/* "zone copies: P from SERVER (serial N, K RRsets), Q: transfer failed (REFUSED)". */
+static void zone_copies(const tctx *c, const vx__snapshot *s)
+{
+    char label[VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX + 2];
+    for (size_t i = 0; i < s->zone_count; i++) {
+        const vx__zone_copy *z = &s->zones[i];
+        vx__rb_puts(c->b, i ? ", " : "  zone copies: ");
+        vx__rb_plain(c->b, z->provider);
+        if (z->server && vx__server_label(z->server, (const struct sockaddr *)&z->addr, label,
+                                          sizeof label) == VX_OK) {
+            vx__rb_puts(c->b, " from ");
+            vx__rb_plain(c->b, label);
+        }
+        if (z->status == VX_OK)
+            vx__rb_printf(c->b, " (serial %u, %zu RRsets)", z->serial, z->set_count);
+        else if (z->status == VX_EREFUSED && z->rcode)
+            vx__rb_printf(c->b, ": transfer refused (%s)", vx__rcode_name(z->rcode));
+        else
+            vx__rb_printf(c->b, ": transfer failed (%s)", vx_strerror(z->status));
+    }
+    if (s->zone_count)
+        vx__rb_puts(c->b, "\n");
+}
+
 /* "providers: dnsprov-a.net (3 addresses, serial 2026112201), ..." and, under dual primaries,
  * why serials are compared within each provider only. */
 static void providers(const tctx *c, const vx__report_input *in)
@@ -79,6 +104,7 @@ static void providers(const tctx *c, const vx__report_input *in)
         vx__rb_puts(c->b, ")\n");
     }
     vx__providers_free(&own);
+    zone_copies(c, in->snap);
 }
 
 static void list_line(const tctx *c, const char *what, char *const *items, size_t n)

@@ -50,7 +50,7 @@ CHECKS = {
     "TTL-TOO-SHORT": "warning", "TTL-TOO-LONG": "notice",
     "DNSSEC-UNSIGNED": "notice", "DNSSEC-BOGUS": "critical", "DNSSEC-RRSIG-EXPIRING": "warning",
     "NS-OPEN-RECURSION": "error", "NS-AXFR-OPEN": "warning", "NS-VERSION-DISCLOSED": "notice",
-    "NS-EDNS-BROKEN": "warning",
+    "NS-EDNS-BROKEN": "warning", "ZONE-DIFFERS": "error",
     "LYNC-RECORD-MISSING": "error", "LYNC-STRICT-NAME": "error",
     "CAA-MISSING": "notice",
 }
@@ -235,6 +235,7 @@ class Observed:
         self.profile = args[args.index("--profile") + 1] if "--profile" in args else "generic"
         self.alts = [args[i + 1] for i, a in enumerate(args) if a == "--alt-domain"]
         self.asn = asn_table if "--asn-db" in args else None
+        self.axfr = "--axfr" in args
         self.ids = set()
         self.why = {}
         self._delegation(lab)
@@ -253,6 +254,19 @@ class Observed:
                     alt, sorted(other.service_set() ^ self.service_set())))
         if not any(tld(a) != tld(domain) for a in self.alts):
             self.fire("SERVICE-SINGLE-DOMAIN", "no alternate domain under another TLD")
+
+    def _zone_copies(self, res):
+        """--axfr: the whole zone from the first authoritative address of each provider
+        (registrable domain of the NS name), compared without SOA and DNSSEC records."""
+        skip = {"SOA", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM"}
+        copies = {}
+        for n, a in self.servers:
+            rrs = res[(a, "axfr")].rrs()
+            if a in self.auth and rrs and registrable(n) not in copies:
+                copies[registrable(n)] = {r for r in rrs if r[2] not in skip}
+        if len(copies) > 1 and len({frozenset(c) for c in copies.values()}) > 1:
+            first = next(iter(copies.values()))
+            self.fire("ZONE-DIFFERS", str({p: sorted(c ^ first) for p, c in copies.items()}))
 
     def fire(self, check, why):
         self.ids.add(check)
@@ -343,6 +357,8 @@ class Observed:
             self.fire("NS-UNREACHABLE", ", ".join(dead))
         if len(set(serials.values())) > 1:
             self.fire("SOA-SERIAL-MISMATCH", str(serials))
+        if self.axfr:
+            self._zone_copies(res)
         if zone_ns and any(v != self.parent_ns for v in zone_ns.values()):
             self.fire("NS-SET-MISMATCH", "parent %s, zone %s" % (self.parent_ns, zone_ns))
         if self.auth:

@@ -4,6 +4,7 @@ dual primaries with different serial schemes raising no serial finding, a second
 behind a refusing primary raising SOA-SERIAL-MISMATCH within its provider."""
 
 import json
+import os
 import time
 
 import pytest
@@ -84,3 +85,75 @@ def test_stuck_secondary_raises_serial_mismatch_in_its_provider(lab_scenario, vo
             assert "at provider dnsprov-b.org" in msg
             assert sorted(found[0]["servers"]) == ["xfr1.dnsprov-b.org/198.18.82.1",
                                                    "xfr2.dnsprov-b.org/198.18.82.2"]
+
+
+# ---- whole zones (AXFR with each provider's TSIG key) ----------------------------------------
+
+def keys(lab):
+    return ["--tsig", "dnsprov-a.net=" + lab.tsig_arg("prov-a-key"),
+            "--tsig", "dnsprov-b.org=" + lab.tsig_arg("prov-b-key")]
+
+
+def test_missing_record_is_zone_differs(lab, voxdns_bin):
+    report = audit_json(lab, voxdns_bin, *keys(lab), "missing-example.com")
+    found = [f for f in report["findings"] if f["check"] == "ZONE-DIFFERS"]
+    assert len(found) == 1 and found[0]["severity"] == "error"
+    assert found[0]["names"] == ["office.missing-example.com TXT"]
+    assert 'dnsprov-a.net: TTL 3600: "v=office; floor=3", dnsprov-b.org: absent' in \
+        found[0]["message"]
+    copies = report["providers"]["zone_copies"]
+    assert [(c["provider"], c["status"], c["serial"]) for c in copies] == [
+        ("dnsprov-a.net", "ok", 2026112201), ("dnsprov-b.org", "ok", 2026112201)]
+    # Without keys nothing is transferred and nothing is compared.
+    assert "ZONE-DIFFERS" not in checks(audit_json(lab, voxdns_bin, "missing-example.com"))
+
+
+def test_equal_zones_and_dual_primaries_raise_nothing(lab, voxdns_bin):
+    for domain in ("dual-example.com", "voip-example.com"):
+        report = audit_json(lab, voxdns_bin, *keys(lab), domain)
+        assert "ZONE-DIFFERS" not in checks(report)
+        assert all(c["status"] == "ok" for c in report["providers"]["zone_copies"])
+
+
+def zone_diff(lab, voxdns_bin, *args):
+    return lab.run([voxdns_bin, "zone", "diff", "--hints", lab.hints, *args], timeout=60)
+
+
+def test_zone_diff_exit_status_follows_diff(lab, voxdns_bin):
+    r = zone_diff(lab, voxdns_bin, *keys(lab), "missing-example.com")
+    assert r.returncode == 1, r.stderr
+    assert "office.missing-example.com TXT\n" \
+        '  dnsprov-a.net: TTL 3600: "v=office; floor=3"\n' \
+        "  dnsprov-b.org: absent\n" in r.stdout
+    assert "1 RRset differs between 2 copies" in r.stdout
+    r = zone_diff(lab, voxdns_bin, *keys(lab), "dual-example.com")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 RRsets differ between 2 copies" in r.stdout
+    # A wrong key: the transfer is refused, which is trouble, not "the same".
+    bad = ["--tsig", "dnsprov-a.net=" + lab.tsig_arg("prov-b-key"),
+           "--tsig", "dnsprov-b.org=" + lab.tsig_arg("prov-b-key")]
+    r = zone_diff(lab, voxdns_bin, *bad, "dual-example.com")
+    assert r.returncode == 2 and "dnsprov-a.net from ns1.dnsprov-a.net/192.0.2.53: transfer " \
+        "refused (NOTAUTH)" in r.stdout
+    assert zone_diff(lab, voxdns_bin, "dual-example.com").returncode == 64
+
+
+def test_zone_diff_against_a_zone_file(lab, voxdns_bin, tmp_path):
+    zone_file = tmp_path / "missing.zone"
+    with open(voxlab_zone("missing-example.com.zone")) as f:
+        zone_file.write_text(f.read())
+    args = ["--tsig", "dnsprov-a.net=" + lab.tsig_arg("prov-a-key"), "--zone-file",
+            str(zone_file), "missing-example.com"]
+    r = zone_diff(lab, voxdns_bin, *args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    zone_file.write_text(zone_file.read_text().replace('"v=office; floor=3"', '"v=office; floor=4"'))
+    r = zone_diff(lab, voxdns_bin, *args)
+    assert r.returncode == 1
+    assert '  file %s: TTL 3600: "v=office; floor=4"' % zone_file in r.stdout
+    zone_file.write_text("this is not a zone\n")
+    assert zone_diff(lab, voxdns_bin, *args).returncode == 2
+
+
+def voxlab_zone(name):
+    import voxlab_lib
+    return os.path.join(voxlab_lib.LAB_DIR, "zones", "providers", name)

@@ -117,6 +117,7 @@ static inline void fx_free(vx__snapshot *s)
     for (size_t i = 0; i < s->alt_count; i++)
         fx_free(s->alt[i]);
     free(s->alt);
+    vx__zone_copies_free(s->zones, s->zone_count);
     free(s->domain);
     free(s->profile);
     free(s->parent_zone);

@@ -29,6 +29,7 @@ static const expect catalogue[] = {
     {"RRSET-INCONSISTENT", "consistency", VX__SEV_ERROR},
     {"TTL-INCONSISTENT", "consistency", VX__SEV_WARNING},
     {"SOA-TIMERS", "consistency", VX__SEV_NOTICE},
+    {"ZONE-DIFFERS", "consistency", VX__SEV_ERROR},
     {"NS-SINGLE-PROVIDER", "diversity", VX__SEV_ERROR},
     {"NS-SINGLE-PREFIX", "diversity", VX__SEV_WARNING},
     {"NS-SINGLE-ASN", "diversity", VX__SEV_WARNING},

@@ -278,7 +278,8 @@ static const char *const top_keys[] = {"schema",      "domain",   "profile",   "
                                        "survival",    "findings", "summary",   NULL};
 static const char *const server_keys[] = {"name",   "address", "rtt_ms",   "up",
                                           "serial", "nsid",    "provider", NULL};
-static const char *const providers_keys[] = {"list", "dual_primary", "dual_primary_why", NULL};
+static const char *const providers_keys[] = {"list", "dual_primary", "dual_primary_why",
+                                             "zone_copies", NULL};
 static const char *const provider_keys[] = {"name",   "declared",   "addresses",
                                             "serial", "consistent", NULL};
 static const char *const sip_keys[] = {"naptr", "srv", "targets", NULL};
