@@ -581,19 +581,68 @@ static int key_dom_records(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return rc;
 }
 
+/* One provider: NAME: [NS name or address, ...], checked by the audit's own parser. */
+static int parse_provider(cfg_ctx *c, const yaml_node_t *key, const yaml_node_t *list,
+                          vx__provider_decl *p)
+{
+    const char *name, *ns;
+    char text[4096], err[256];
+    int rc = scalar(c, key, "a provider name", &name);
+    size_t len = rc == VX_OK ? (size_t)snprintf(text, sizeof text, "%s=", name) : 0;
+    if (rc == VX_OK)
+        rc = expect(c, list, YAML_SEQUENCE_NODE, "a list of name servers");
+    for (yaml_node_item_t *it = rc == VX_OK ? list->data.sequence.items.start : NULL;
+         rc == VX_OK && it < list->data.sequence.items.top; it++) {
+        rc = scalar(c, node_at(c, *it), "a name server", &ns);
+        if (rc == VX_OK && len < sizeof text)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%s",
+                                    it == list->data.sequence.items.start ? "" : ",", ns);
+    }
+    if (rc == VX_OK && len >= sizeof text)
+        return fail(c, list, "provider '%s' lists too many name servers", name);
+    if (rc == VX_OK && vx__provider_decl_parse(text, p, err, sizeof err) != VX_OK)
+        return fail(c, key, "provider '%s': %s", name, err);
+    return rc;
+}
+
+static int key_dom_providers(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_domain *d = obj;
+    int rc = expect(c, v, YAML_MAPPING_NODE, "a mapping of provider names to name servers");
+    for (yaml_node_pair_t *p = rc == VX_OK ? v->data.mapping.pairs.start : NULL;
+         rc == VX_OK && p < v->data.mapping.pairs.top; p++) {
+        vx__provider_decl *decl = grow(&d->providers, &d->provider_count, sizeof *decl);
+        rc = decl ? parse_provider(c, node_at(c, p->key), node_at(c, p->value), decl)
+                  : fail_nomem(c);
+    }
+    return rc;
+}
+
+static int key_dom_dual(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_domain *d = obj;
+    const char *t;
+    int rc = scalar(c, v, "true or false", &t);
+    if (rc == VX_OK && strcasecmp(t, "true") != 0 && strcasecmp(t, "false") != 0)
+        return fail(c, v, "'dual_primary' must be true or false, not '%s'", t);
+    if (rc == VX_OK)
+        d->dual_primary = strcasecmp(t, "true") == 0 ? VX__DUAL_YES : VX__DUAL_NO;
+    return rc;
+}
+
 static int parse_domain(cfg_ctx *c, const yaml_node_t *n, vx__monitor_domain *d)
 {
-    static const key_def defs[] = {{"name", key_dom_name},
-                                   {"profile", key_dom_profile},
-                                   {"alt_domains", key_dom_alt},
-                                   {"records", key_dom_records}};
+    static const key_def defs[] = {
+        {"name", key_dom_name},           {"profile", key_dom_profile},
+        {"alt_domains", key_dom_alt},     {"records", key_dom_records},
+        {"providers", key_dom_providers}, {"dual_primary", key_dom_dual}};
     if (!(d->profile = strdup("generic")))
         return fail_nomem(c);
     if (n->type == YAML_SCALAR_NODE) /* "- example.com" is short for "- name: example.com" */
         return key_dom_name(c, n, d);
     int rc = expect(c, n, YAML_MAPPING_NODE, "a list of domains");
     if (rc == VX_OK)
-        rc = walk_mapping(c, n, defs, 4, d);
+        rc = walk_mapping(c, n, defs, 6, d);
     if (rc == VX_OK && !d->name)
         return fail(c, n, "a domain needs a 'name'");
     return rc;
@@ -1127,6 +1176,9 @@ static void free_domain(vx__monitor_domain *d)
     for (size_t i = 0; i < d->record_count; i++)
         free(d->records[i].name);
     free(d->records);
+    for (size_t i = 0; i < d->provider_count; i++)
+        vx__provider_decl_clear(&d->providers[i]);
+    free(d->providers);
 }
 
 void vx__monitor_config_free(vx__monitor_config *cfg)

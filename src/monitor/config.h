@@ -47,6 +47,7 @@
 #include <sys/socket.h>
 
 #include "check/check.h"
+#include "check/providers.h"
 #include "http/http.h"
 
 #define VX__EXIT_CONFIG 78 /* EX_CONFIG */
@@ -66,6 +67,9 @@ typedef struct vx__monitor_domain {
     size_t alt_count;
     vx__watched_record *records;
     size_t record_count;
+    vx__provider_decl *providers; /* providers: NAME: [NS, ...] (check/providers.h) */
+    size_t provider_count;
+    int dual_primary; /* dual_primary: true/false; VX__DUAL_AUTO when absent */
 } vx__monitor_domain;
 
 typedef struct vx__monitor_resolver {

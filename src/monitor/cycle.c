@@ -402,8 +402,21 @@ static vx__watch_plan *next_plan(domain_cycle *c, const vx__conditions *conds, c
     return plan;
 }
 
+/* Under dual primaries, each server's provider: SERIAL-LAG then compares within a provider.
+ * NULL otherwise (or when memory ran out: serials are then compared across all, as before). */
+static const char **server_providers(const vx__snapshot *snap, const vx__check_config *ccfg,
+                                     vx__provider_map *pm)
+{
+    if (vx__providers_build(snap, ccfg, pm) != VX_OK)
+        return NULL;
+    const char **names = pm->dual_primary ? calloc(pm->server_count + 1, sizeof *names) : NULL;
+    for (size_t i = 0; names && i < pm->server_count; i++)
+        names[i] = vx__provider_of(pm, i);
+    return names;
+}
+
 static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const char *json,
-                           vx__events *events, bool *stored)
+                           const vx__check_config *ccfg, vx__events *events, bool *stored)
 {
     vx__daemon_state *d = c->d;
     uint64_t t = vx__wall_ms();
@@ -427,8 +440,13 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
                          .now_ms = t,
                          .prev_cycle_ms = c->prev_asked_ms,
                          .cfg = &dcfg};
+    vx__provider_map pm;
+    const char **providers = server_providers(c->snap, ccfg, &pm);
+    in.server_provider = providers;
     if (rc == VX_OK)
         rc = vx__diff_cycle(&in, &conds, events);
+    free(providers);
+    vx__providers_free(&pm);
     static char labels[256][VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX];
     vx__store_rtt_sample samples[256];
     size_t nsamples = 0;
@@ -611,6 +629,9 @@ static void process(domain_cycle *c)
     ccfg.profile = c->dom->profile;
     ccfg.asndb = d->asndb;
     ccfg.now_s = c->snap->started_ms / 1000u;
+    ccfg.providers = c->dom->providers;
+    ccfg.provider_count = c->dom->provider_count;
+    ccfg.dual_primary = c->dom->dual_primary;
     vx__findings findings = {0};
     vx__events events = {0};
     char *json = NULL;
@@ -619,7 +640,7 @@ static void process(domain_cycle *c)
     if (rc == VX_OK && !(json = vx__snapshot_to_json_compact(c->snap)))
         rc = VX_ENOMEM;
     if (rc == VX_OK)
-        rc = diff_and_commit(c, &findings, json, &events, &stored);
+        rc = diff_and_commit(c, &findings, json, &ccfg, &events, &stored);
     if (rc == VX_OK) {
         double ms = (double)(uv_hrtime() - c->started_ns) / 1e6;
         vx__metrics_record_cycle(d->metrics, c->domain, c->snap, &findings, &events, ms);

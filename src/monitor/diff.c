@@ -1113,6 +1113,20 @@ static void lag_ok(diff_ctx *c, const char *label, const serial_of *me)
     forget(c, key);
 }
 
+/* The newest serial server i is measured against: of every server, or under dual primaries
+ * of the servers of its own provider. NULL when i's serial is unknown. */
+static const serial_of *newest_of(const diff_ctx *c, const serial_of *all, size_t n, size_t i)
+{
+    const char *const *prov = c->in->server_provider;
+    const serial_of *top = NULL;
+    for (size_t j = 0; all[i].known && j < n; j++) {
+        bool peer = !prov || (prov[i] && prov[j] && strcmp(prov[i], prov[j]) == 0);
+        if (peer && all[j].known && (!top || serial_lt(top->serial, all[j].serial)))
+            top = &all[j];
+    }
+    return top;
+}
+
 static void check_serials(diff_ctx *c, const bool *up)
 {
     const vx__snapshot *snap = c->in->current;
@@ -1121,17 +1135,14 @@ static void check_serials(diff_ctx *c, const bool *up)
         fail(c, VX_ENOMEM);
         return;
     }
-    const serial_of *top = NULL;
-    for (size_t i = 0; i < snap->server_count; i++) {
+    for (size_t i = 0; i < snap->server_count; i++)
         if (up[i])
             serial_read(c, &snap->servers[i], &all[i]);
-        if (all[i].known && (!top || serial_lt(top->serial, all[i].serial)))
-            top = &all[i];
-    }
     char label[VX__LABEL_TEXT_MAX];
-    for (size_t i = 0; top && i < snap->server_count; i++) {
+    for (size_t i = 0; i < snap->server_count; i++) {
         const vx__server *s = &snap->servers[i];
-        if (!all[i].known ||
+        const serial_of *top = newest_of(c, all, snap->server_count, i);
+        if (!top ||
             vx__server_label(s->name, (const struct sockaddr *)&s->addr, label, sizeof label))
             continue;
         if (serial_lt(all[i].serial, top->serial))

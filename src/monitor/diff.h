@@ -38,6 +38,9 @@ typedef struct vx__diff_input {
                                questions; 0 when unknown (first cycle since the start): bounds
                                how long a condition opened now may have lasted already */
     const vx__diff_config *cfg;
+    /* Dual primaries (check/providers.h): per current->servers, the provider's name; serials
+     * are then compared within a provider only. NULL: across every server. */
+    const char *const *server_provider;
 } vx__diff_input;
 
 /* Compares this cycle with the baseline and the open conditions. Appends the events to emit to

@@ -157,3 +157,39 @@ def test_zone_diff_against_a_zone_file(lab, voxdns_bin, tmp_path):
 def voxlab_zone(name):
     import voxlab_lib
     return os.path.join(voxlab_lib.LAB_DIR, "zones", "providers", name)
+
+
+# ---- the monitor: providers and dual_primary in its configuration ---------------------------
+
+def monitor_events(lab, voxdns_bin, tmp_path, name, domains, cycles=3):
+    cfg = tmp_path / (name + ".yml")
+    db = tmp_path / (name + ".db")
+    cfg.write_text("interval: 1h\naudit_interval: 0s\nhints: %s\nstore: sqlite:%s\n"
+                   "log_level: info\nalerts: []\ndomains:\n%s" % (lab.hints, db, domains))
+    r = lab.run([voxdns_bin, "monitor", "--config", str(cfg), "--cycles", str(cycles)],
+                timeout=180)
+    assert r.returncode == 0, r.stdout + r.stderr
+    import sqlite3
+    con = sqlite3.connect(str(db))
+    try:
+        return con.execute("SELECT type, check_id FROM events ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_monitor_dual_primaries_give_no_serial_event(lab, voxdns_bin, tmp_path):
+    events = monitor_events(lab, voxdns_bin, tmp_path, "dual", "  - dual-example.com\n")
+    assert not [e for e in events if "SERIAL" in e[0] or e[1] == "SOA-SERIAL-MISMATCH"], events
+    # Declared not dual, the same servers are a serial mismatch.
+    events = monitor_events(lab, voxdns_bin, tmp_path, "notdual",
+                            "  - name: dual-example.com\n    dual_primary: false\n")
+    assert ("FINDING-APPEARED", "SOA-SERIAL-MISMATCH") in events, events
+
+
+def test_monitor_declared_providers_group_the_serials(lab, voxdns_bin, tmp_path):
+    # One declared provider holding both primaries: their serials must agree, and do not.
+    domains = ("  - name: dual-example.com\n    dual_primary: true\n    providers:\n"
+               "      everything: [ns1.dnsprov-a.net, ns2.dnsprov-a.net, ns1.dnsprov-b.org,\n"
+               "                   ns2.dnsprov-b.org]\n")
+    events = monitor_events(lab, voxdns_bin, tmp_path, "declared", domains, cycles=1)
+    assert ("FINDING-APPEARED", "SOA-SERIAL-MISMATCH") in events, events

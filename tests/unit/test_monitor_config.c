@@ -258,6 +258,44 @@ static void expect_error(const char *text, const char *want)
     assert_null(c);
 }
 
+/* providers: and dual_primary: per domain, as the audit's --provider and --dual-primary. */
+static void domain_providers(void **state)
+{
+    (void)state;
+    vx__monitor_config *c = NULL;
+    char err[512] = "";
+    const char text[] = "domains:\n"
+                        "  - name: example.com\n"
+                        "    providers:\n"
+                        "      anycast: [ns1.dns-a.net, 192.0.2.53]\n"
+                        "      backup: [NS9.Dns-B.org.]\n"
+                        "    dual_primary: true\n"
+                        "  - name: other.example\n"
+                        "    dual_primary: False\n"
+                        "  - third.example\n";
+    assert_int_equal(parse(text, &c, err, sizeof err), VX_OK);
+    const vx__monitor_domain *d = &c->domains[0];
+    assert_int_equal(d->provider_count, 2);
+    assert_string_equal(d->providers[0].name, "anycast");
+    assert_int_equal(d->providers[0].ns_count, 2);
+    assert_string_equal(d->providers[0].ns[0], "ns1.dns-a.net.");
+    assert_string_equal(d->providers[0].ns[1], "192.0.2.53");
+    assert_string_equal(d->providers[1].ns[0], "ns9.dns-b.org.");
+    assert_int_equal(d->dual_primary, VX__DUAL_YES);
+    assert_int_equal(c->domains[1].dual_primary, VX__DUAL_NO);
+    assert_int_equal(c->domains[2].dual_primary, VX__DUAL_AUTO);
+    assert_int_equal(c->domains[2].provider_count, 0);
+    vx__monitor_config_free(c);
+    expect_error("domains:\n  - name: example.com\n    providers: [a, b]\n",
+                 "t.yml:3:16: 'providers' must be a mapping of provider names to name servers, "
+                 "not a list");
+    expect_error("domains:\n  - name: example.com\n    providers:\n      p q: [ns1.x.net]\n",
+                 "t.yml:4:7: provider 'p q': give NAME=NS1,NS2 (NAME: up to 64 letters, "
+                 "digits, '.', '-', '_')");
+    expect_error("domains:\n  - name: example.com\n    dual_primary: maybe\n",
+                 "t.yml:3:19: 'dual_primary' must be true or false, not 'maybe'");
+}
+
 static void unknown_keys_suggest(void **state)
 {
     (void)state;
@@ -508,6 +546,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_config_sets_every_key),
+        cmocka_unit_test(domain_providers),
         cmocka_unit_test(minimal_config_takes_defaults),
         cmocka_unit_test(sink_defaults_and_empty_values),
         cmocka_unit_test(empty_alert_list_means_no_sinks),

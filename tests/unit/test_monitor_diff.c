@@ -28,6 +28,7 @@ typedef struct world {
     vx__findings findings;
     const vx__resolver_obs *resolvers;
     size_t resolver_count;
+    const char *const *server_provider;
 } world;
 
 static int setup(void **state)
@@ -76,7 +77,8 @@ static void cycle(world *w, vx__snapshot *cur)
                          .resolver_count = w->resolver_count,
                          .now_ms = w->now,
                          .prev_cycle_ms = w->prev,
-                         .cfg = &w->cfg};
+                         .cfg = &w->cfg,
+                         .server_provider = w->server_provider};
     assert_int_equal(vx__diff_cycle(&in, &w->open, &w->ev), VX_OK);
     w->prev = w->now;
     for (size_t i = 0; i < w->ev.count; i++) {
@@ -399,6 +401,39 @@ static void test_serial_lag(void **state)
     fx_contains(e->message, "caught up");
     fx_contains(e->message, "10 min");
     assert_int_equal(w->open.count, 0);
+}
+
+/* Dual primaries: provider B (both ns2 addresses) numbers its own serials. Compared across
+ * all, both of B's addresses lag; compared within each provider, nothing does, until one of
+ * B's addresses falls behind the other. */
+static void test_serial_lag_within_providers(void **state)
+{
+    world *w = *state;
+    static const char *const providers[] = {"dns-a.net", "dns-a.net", "dns-b.org", "dns-b.org"};
+    char a[160];
+    snprintf(a, sizeof a,
+             "example.com. 3600 IN SOA ns2.dns-b.org. hostmaster.example.com. 1700000000 7200 "
+             "3600 1209600 3600");
+    const char *add[] = {a, NULL};
+    const char **zb = fx_zone_edit(FX_ZONE, FX_D, LDNS_RR_TYPE_SOA, add);
+    const char *const *zones[] = {FX_ZONE, FX_ZONE, zb, zb};
+    cycle(w, fx_healthy_zones("generic", zones));
+    assert_int_equal(w->ev.count, 2); /* 1700000000 < 2024010101: both of B's "lag" */
+    w->server_provider = providers;
+    cycle(w, fx_healthy_zones("generic", zones));
+    assert_int_equal(w->ev.count, 2); /* both caught up: closing notices */
+    for (size_t i = 0; i < 2; i++)
+        assert_true(w->ev.items[i].type == VX__EV_SERIAL_LAG &&
+                    w->ev.items[i].severity == VX__SEV_NOTICE);
+    assert_int_equal(w->open.count, 0);
+    cycle(w, fx_healthy_zones("generic", zones));
+    assert_int_equal(w->ev.count, 0);
+    const char *const *lagging[] = {FX_ZONE, FX_ZONE, zb, FX_ZONE};
+    /* ns2's IPv6 address now serves A's serial: within B, 198.51.100.1 is behind it. */
+    cycle(w, fx_healthy_zones("generic", lagging));
+    assert_int_equal(w->ev.count, 1);
+    assert_string_equal(the_event(w, VX__EV_SERIAL_LAG)->server, NS2);
+    fx_zone_free(zb);
 }
 
 static void test_serial_lag_threshold_and_wrap(void **state)
@@ -951,6 +986,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_foreign_target_and_ns_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_server_keeps_change_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_lag, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serial_lag_within_providers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_lag_threshold_and_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolver_down_and_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_findings_appear_and_clear, setup, teardown),
