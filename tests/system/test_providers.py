@@ -5,6 +5,8 @@ behind a refusing primary raising SOA-SERIAL-MISMATCH within its provider."""
 
 import json
 import os
+import re
+import subprocess
 import time
 
 import pytest
@@ -193,3 +195,53 @@ def test_monitor_declared_providers_group_the_serials(lab, voxdns_bin, tmp_path)
                "                   ns2.dnsprov-b.org]\n")
     events = monitor_events(lab, voxdns_bin, tmp_path, "declared", domains, cycles=1)
     assert ("FINDING-APPEARED", "SOA-SERIAL-MISMATCH") in events, events
+
+
+def db_rows(db, sql):
+    import sqlite3
+    con = sqlite3.connect(str(db))
+    try:
+        return con.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    finally:
+        con.close()
+
+
+def wait_until(predicate, seconds, what):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def test_monitor_stuck_secondary_lags_with_its_duration(lab_scenario, voxdns_bin, tmp_path):
+    lab = lab_scenario("providers", fresh=True)
+    cfg, db = tmp_path / "stuck.yml", tmp_path / "stuck.db"
+    cfg.write_text("interval: 1s\nserial_lag: 2s\nhints: %s\nstore: sqlite:%s\nlog_level: info\n"
+                   "alerts: []\ndomains:\n  - %s\n" % (lab.hints, db, ZONE))
+    mon = lab.popen([voxdns_bin, "monitor", "--config", str(cfg)], stdout=open(
+        tmp_path / "monitor.log", "wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: db_rows(db, "SELECT count(*) FROM snapshots")[0:1] not in ([], [(0,)]),
+                   30, "the first cycle")
+        serial, committed = lab.change_zone(PRIMARY, ZONE, set_=[("office", 3600, "TXT", '"x"')])
+        lag = "SELECT message, first_seen_ms, server FROM events WHERE type = 'SERIAL-LAG'"
+        wait_until(lambda: db_rows(db, lag), 30, "SERIAL-LAG")
+    finally:
+        mon.terminate()
+        mon.wait(timeout=15)
+    rows = db_rows(db, lag)
+    assert [r[2] for r in rows] == ["xfr2.dnsprov-b.org/198.18.82.2"], rows
+    message, first_seen_ms, _ = rows[0]
+    m = re.search(r"serves SOA serial %d, behind the newest %d for ([\d.]+) s" % (serial - 1, serial),
+                  message)
+    assert m and 2 <= float(m.group(1)) <= 10, message
+    # The lag began with the cycle that first saw the new serial: within a few cycles of the
+    # commit the primary's own log records.
+    assert committed - 1.0 <= first_seen_ms / 1000.0 <= committed + 4.0, (first_seen_ms, committed)
+    # The secondaries that got it by IXFR never lagged long enough to be reported.
+    events = db_rows(db, "SELECT type, server FROM events")
+    assert not [e for e in events if e[0] == "SERIAL-LAG" and "xfr1" in (e[1] or "")], events
