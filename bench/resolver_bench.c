@@ -5,7 +5,8 @@
  * resolver core with no I/O. The glibc and c-ares counterparts are resolver_glibc.c and
  * resolver_cares.c.
  *
- *   resolver_bench locate [--trace] [--max-ttl S] [--static FILE] (--resolv-conf FILE | ADDR...)
+ *   resolver_bench locate [--trace] [--max-ttl S] [--static FILE] [--ca-file FILE]
+ *                         (--resolv-conf FILE | ADDR... | tls://ADDR#NAME...)
  *       reads one SIP URI per line on standard input and prints one line per URI:
  *       uri=U status=S targets=N ms=WALL naptr_ms=M first=ADDRESS sources=network,stale,...
  *       (naptr_ms: the first step, the NAPTR question, from question to answer; --trace:
@@ -57,6 +58,8 @@ static int configure(vx_config *cfg, int argc, char **argv)
             rc = vx_config_load_static(cfg, argv[++i], VX_STATIC_AUTO, err, sizeof(err));
         else if (strcmp(argv[i], "--resolv-conf") == 0 && i + 1 < argc)
             rc = vx_config_add_resolv_conf(cfg, argv[++i]);
+        else if (strcmp(argv[i], "--ca-file") == 0 && i + 1 < argc)
+            rc = vx_config_set_tls_ca_file(cfg, argv[++i]);
         else
             rc = vx_config_add_upstream(cfg, argv[i], 0);
         if (rc != VX_OK) {
