@@ -122,6 +122,8 @@ static void server_row(vx__rbuf *b, const vx__rserver *s)
     vx__rb_html(b, s->name);
     vx__rb_puts(b, "</td><td class=\"mono\">");
     vx__rb_html(b, s->address);
+    vx__rb_puts(b, "</td><td>");
+    vx__rb_html(b, s->provider);
     vx__rb_printf(b, "</td><td class=\"%s\">%s</td><td>", s->up ? "up" : "dn",
                   s->up ? "up" : "down");
     if (s->rtt_ms >= 0)
@@ -156,8 +158,9 @@ static void servers_table(vx__rbuf *b, const vx__rmodel *m)
         vx__rb_puts(b, "<p>No authoritative server address is known yet.</p>\n");
         return;
     }
-    vx__rb_puts(b, "<table><thead><tr><th>name</th><th>address</th><th>last cycle</th>"
-                   "<th>median RTT</th><th>SOA serial</th></tr></thead><tbody>\n");
+    vx__rb_puts(b, "<table><thead><tr><th>name</th><th>address</th><th>provider</th>"
+                   "<th>last cycle</th><th>median RTT</th><th>SOA serial</th></tr></thead>"
+                   "<tbody>\n");
     for (size_t i = 0; i < m->server_count; i++)
         server_row(b, &m->servers[i]);
     vx__rb_puts(b, "</tbody></table>\n");

@@ -605,6 +605,9 @@ static void test_dashboard_domain(void **state)
     assert_true(down && changed && down < changed);
     assert_non_null(strstr(r.body, "<h2>Current findings</h2>"));
     assert_non_null(strstr(r.body, "NS-UNREACHABLE"));
+    /* Each server's provider, inferred from its NS name. */
+    assert_non_null(strstr(r.body, "<th>provider</th>"));
+    assert_non_null(strstr(r.body, "192.0.2.1</td><td>dns-a.net</td>"));
     reply_free(&r);
 
     r = get_ok(fx, "/domains/quiet.example", "text/html; charset=utf-8");
