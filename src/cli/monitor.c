@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "monitor/config.h"
+#include "probe/hints.h"
 #include "monitor/daemon.h"
 #include "voxdns/status.h"
 
@@ -38,6 +39,16 @@ static int check_config(const char *path)
     char err[1024];
     if (vx__monitor_config_load(path, &cfg, err, sizeof(err)) != VX_OK) {
         fprintf(stderr, "%s\n", err);
+        return VX__EXIT_CONFIG;
+    }
+    /* The hints file exists (the parse saw to that); its contents are judged here too. */
+    vx__server_set hints;
+    vx__server_set_init(&hints);
+    int rc = cfg->hints ? vx__hints_load(cfg->hints, &hints, err, sizeof(err)) : VX_OK;
+    vx__server_set_clear(&hints);
+    if (rc != VX_OK) {
+        fprintf(stderr, "%s: root hints: %s\n", path, err);
+        vx__monitor_config_free(cfg);
         return VX__EXIT_CONFIG;
     }
     printf("%s: valid: %zu domain%s, %zu resolver%s, %zu alert sink%s, every %u s, store %s\n",

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,6 +26,7 @@
 #include <yaml.h>
 
 #include "monitor/alert.h"
+#include "common/array.h"
 #include "common/file.h"
 #include "monitor/config.h"
 #include "voxdns/status.h"
@@ -39,6 +42,7 @@
 #define MAX_FLAP_CHANGES 1000000u
 #define MAX_SERVER_RATE 1000000u
 #define MAX_WATCH_THREADS 16u
+#define MAX_FLOW_DEPTH 64u
 #define MAX_KEYS 32u /* keys of any one mapping (the top level has the most) */
 #define MAX_HTTP_CONNECTIONS 1000000u
 #define MAX_HTTP_WORKERS 64u
@@ -51,6 +55,9 @@ typedef struct cfg_ctx {
     size_t errcap;
     const char *key; /* the key whose value is being read, for messages */
     vx__monitor_config *cfg;
+    size_t *domain_slots; /* hash set of the domains so far: index + 1, 0 for an empty slot */
+    size_t domain_slot_cap;
+    size_t domain_cap; /* of cfg->domains */
 } cfg_ctx;
 
 typedef int (*key_fn)(cfg_ctx *c, const yaml_node_t *val, void *obj);
@@ -436,9 +443,20 @@ static int key_server_rate(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return get_count(c, v, 0, MAX_SERVER_RATE, &cfg->server_rate);
 }
 
+/* A hints file that is not there is found now, not when the daemon (or a reload) needs it;
+ * only looked at, not read: its contents are vx__hints_load()'s to judge. */
 static int key_hints(cfg_ctx *c, const yaml_node_t *v, void *obj)
 {
-    return set_string(c, v, &((vx__monitor_config *)obj)->hints);
+    char **hints = &((vx__monitor_config *)obj)->hints;
+    int rc = set_string(c, v, hints);
+    struct stat st;
+    if (rc != VX_OK || !*hints)
+        return rc;
+    if (stat(*hints, &st) != 0 || access(*hints, R_OK) != 0)
+        return fail(c, v, "cannot use root hints '%s': %s", *hints, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return fail(c, v, "cannot use root hints '%s': not a regular file", *hints);
+    return VX_OK;
 }
 
 static int key_asn_db(cfg_ctx *c, const yaml_node_t *v, void *obj)
@@ -654,19 +672,72 @@ static const yaml_node_t *domain_name_node(cfg_ctx *c, const yaml_node_t *n)
     return name ? name : n;
 }
 
+/* FNV-1a: domain names are the operator's own, not an attacker's, so no keyed hash is needed. */
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* The slot holding name, or the empty slot where it would go. */
+static size_t domain_slot(const cfg_ctx *c, const char *name)
+{
+    size_t mask = c->domain_slot_cap - 1, i = name_hash(name) & mask;
+    while (c->domain_slots[i] && strcmp(c->cfg->domains[c->domain_slots[i] - 1].name, name) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Keeps the set at most half full: probes stay short. */
+static int domain_slots_grow(cfg_ctx *c)
+{
+    size_t cap = c->domain_slot_cap ? c->domain_slot_cap * 2 : 64;
+    size_t *old = c->domain_slots, old_cap = c->domain_slot_cap;
+    if (!(c->domain_slots = calloc(cap, sizeof *c->domain_slots))) {
+        c->domain_slots = old;
+        return VX_ENOMEM;
+    }
+    c->domain_slot_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            c->domain_slots[domain_slot(c, c->cfg->domains[old[i] - 1].name)] = old[i];
+    free(old);
+    return VX_OK;
+}
+
+/* Domain i is new, or the error names the line of the first one with its name: a hash set, so
+ * that 100,000 domains are checked in linear time (it was a comparison with every earlier one). */
 static int check_unique_domain(cfg_ctx *c, const yaml_node_t *seq, size_t i)
 {
     const vx__monitor_config *cfg = c->cfg;
-    for (size_t j = 0; j < i; j++) {
-        if (strcmp(cfg->domains[j].name, cfg->domains[i].name) != 0)
-            continue;
-        const yaml_node_t *first = node_at(c, seq->data.sequence.items.start[j]);
-        const yaml_node_t *dup = node_at(c, seq->data.sequence.items.start[i]);
-        size_t len = strlen(cfg->domains[i].name);
-        return fail(c, domain_name_node(c, dup), "duplicate domain '%.*s' (first at line %zu)",
-                    (int)(len - 1), cfg->domains[i].name, first->start_mark.line + 1);
+    if (2 * (i + 1) > c->domain_slot_cap && domain_slots_grow(c) != VX_OK)
+        return fail_nomem(c);
+    size_t slot = domain_slot(c, cfg->domains[i].name);
+    if (!c->domain_slots[slot]) {
+        c->domain_slots[slot] = i + 1;
+        return VX_OK;
     }
-    return VX_OK;
+    size_t j = c->domain_slots[slot] - 1;
+    const yaml_node_t *first = node_at(c, seq->data.sequence.items.start[j]);
+    const yaml_node_t *dup = node_at(c, seq->data.sequence.items.start[i]);
+    size_t len = strlen(cfg->domains[i].name);
+    return fail(c, domain_name_node(c, dup), "duplicate domain '%.*s' (first at line %zu)",
+                (int)(len - 1), cfg->domains[i].name, first->start_mark.line + 1);
+}
+
+/* Geometric growth: one realloc per domain made a long list quadratic in copies. */
+static vx__monitor_domain *domain_new(cfg_ctx *c)
+{
+    vx__monitor_config *cfg = c->cfg;
+    vx__monitor_domain *d =
+        vx__grow(cfg->domains, &c->domain_cap, cfg->domain_count + 1, sizeof *d, 16);
+    if (!d)
+        return NULL;
+    cfg->domains = d;
+    memset(&d[cfg->domain_count], 0, sizeof *d);
+    return &d[cfg->domain_count++];
 }
 
 static int key_domains(cfg_ctx *c, const yaml_node_t *v, void *obj)
@@ -675,7 +746,7 @@ static int key_domains(cfg_ctx *c, const yaml_node_t *v, void *obj)
     int rc = expect(c, v, YAML_SEQUENCE_NODE, "a list of domains");
     for (yaml_node_item_t *it = v->data.sequence.items.start;
          rc == VX_OK && it < v->data.sequence.items.top; it++) {
-        vx__monitor_domain *d = grow(&cfg->domains, &cfg->domain_count, sizeof *d);
+        vx__monitor_domain *d = domain_new(c);
         rc = d ? parse_domain(c, node_at(c, *it), d) : fail_nomem(c);
         if (rc == VX_OK)
             rc = check_unique_domain(c, v, cfg->domain_count - 1);
@@ -1100,11 +1171,80 @@ static int check_single_document(cfg_ctx *c, yaml_parser_t *p, const char *text,
     return rc;
 }
 
+/* Where a quoted scalar may start: at the start of a token, not inside a plain scalar (it's). */
+static bool token_start(char prev)
+{
+    return prev == '\n' || prev == ' ' || prev == '\t' || strchr("[{,:-", prev);
+}
+
+/* The scanner state of check_nesting(): enough YAML to skip comments and quoted scalars. */
+typedef struct scan {
+    char quote; /* the open quote, or 0 */
+    bool comment;
+    char prev;
+    size_t depth;
+    yaml_mark_t mark;
+} scan;
+
+/* One byte; false when it opens a flow collection one level too deep. */
+static bool scan_byte(scan *sc, const char *text, size_t *i, size_t len)
+{
+    char ch = text[*i];
+    if (ch == '\n')
+        sc->comment = false;
+    else if (sc->comment)
+        return true;
+    else if (sc->quote == '"' && ch == '\\' && *i + 1 < len)
+        ch = text[++*i]; /* an escaped character, whatever it is */
+    else if (sc->quote && ch == sc->quote)
+        sc->quote = 0;
+    else if (!sc->quote && (ch == '\'' || ch == '"') && token_start(sc->prev))
+        sc->quote = ch;
+    else if (!sc->quote && ch == '#' && (sc->prev == ' ' || sc->prev == '\t' || sc->prev == '\n'))
+        sc->comment = true;
+    else if (!sc->quote && (ch == '[' || ch == '{') && ++sc->depth > MAX_FLOW_DEPTH)
+        return false;
+    else if (!sc->quote && (ch == ']' || ch == '}') && sc->depth > 0)
+        sc->depth--;
+    sc->prev = ch;
+    return true;
+}
+
+/* Flow collections ([...], {...}) nested deeper than MAX_FLOW_DEPTH are refused before libyaml
+ * sees them: its scanner takes time quadratic in the depth (200 KB of '[' took 38 s), and no
+ * configuration nests more than three. A bracket inside a plain scalar counts too, which only
+ * ever counts a balanced pair (an IPv6 URL) or errs on the safe side. */
+static int check_nesting(cfg_ctx *c, const char *text, size_t len)
+{
+    scan sc = {.prev = '\n'};
+    size_t line_start = 0;
+    for (size_t i = 0; i < len; i++) {
+        size_t at = i;
+        if (!scan_byte(&sc, text, &i, len)) {
+            yaml_mark_t m = {at, sc.mark.line, at - line_start};
+            return fail_at(c, m, "flow collections ([...], {...}) nested deeper than %u levels",
+                           MAX_FLOW_DEPTH);
+        }
+        for (; at <= i; at++)
+            if (text[at] == '\n') {
+                sc.mark.line++;
+                line_start = at + 1;
+            }
+    }
+    return VX_OK;
+}
+
 static int parse_document(cfg_ctx *c, const char *text, size_t len)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
-    int rc;
+    yaml_mark_t start = {0, 0, 0};
+    if (len > CONFIG_MAX_BYTES)
+        return fail_at(c, start, "larger than %u MiB: not a configuration file",
+                       CONFIG_MAX_BYTES >> 20);
+    int rc = check_nesting(c, text, len);
+    if (rc != VX_OK)
+        return rc;
     if (!yaml_parser_initialize(&parser))
         return fail_nomem(c);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -1115,7 +1255,6 @@ static int parse_document(cfg_ctx *c, const char *text, size_t len)
     }
     c->doc = &doc;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    yaml_mark_t start = {0, 0, 0};
     rc = root ? parse_root(c, root)
               : fail_at(c, start, "empty configuration: at least one domain is needed");
     if (rc == VX_OK)
@@ -1139,6 +1278,7 @@ int vx__monitor_config_parse(const char *name, const char *text, size_t len,
         return fail_nomem(&c);
     }
     int rc = parse_document(&c, text ? text : "", len);
+    free(c.domain_slots);
     if (rc != VX_OK) {
         vx__monitor_config_free(c.cfg);
         return rc;

@@ -145,11 +145,14 @@ static void prune_history(vx__daemon_state *d)
 }
 
 /* The daemon's engine and the watch threads' engines together. */
+/* Totals only grow: once the watch pool is stopped (SIGTERM during a cycle) its last totals
+ * stand in for it, or the cycle's count would go below its start (an unsigned underflow). */
 static void all_stats(vx__daemon_state *d, vx__engine_stats *out)
 {
-    vx__engine_stats w;
+    vx__engine_stats w = d->watch_stats_final;
     vx__engine_get_stats(d->engine, out);
-    vx__watch_pool_get_stats(d->watch_pool, &w);
+    if (d->watch_pool)
+        vx__watch_pool_get_stats(d->watch_pool, &w);
     out->queries += w.queries;
     out->sent += w.sent;
 }
@@ -293,6 +296,8 @@ static void stop_daemon(vx__daemon_state *d)
     if (d->stopping)
         return;
     d->stopping = true;
+    if (d->watch_pool)
+        vx__watch_pool_get_stats(d->watch_pool, &d->watch_stats_final);
     vx__watch_pool_stop(d->watch_pool); /* its callbacks run here and abandon their cycles */
     d->watch_pool = NULL;
     uv_timer_stop(&d->cycle_timer);

@@ -324,6 +324,21 @@ def test_audit_interval_zero_audits_every_cycle(mon, tmp_path):
     assert con_rows(db, "SELECT count(*) FROM snapshots")[0][0] == 2
 
 
+def test_check_config_refuses_missing_hints(voxdns_bin, tmp_path):
+    cfg = tmp_path / "hints.yml"
+    cfg.write_text("domains: [example.com]\nhints: %s/nowhere.hints\n" % tmp_path)
+    r = subprocess.run([voxdns_bin, "monitor", "--check-config", str(cfg)], capture_output=True,
+                       text=True)
+    assert r.returncode == 78
+    assert r.stderr == "%s:2:8: cannot use root hints '%s/nowhere.hints': No such file or " \
+                       "directory\n" % (cfg, tmp_path)
+    (tmp_path / "bad.hints").write_text("this is not a hints file\n")
+    cfg.write_text("domains: [example.com]\nhints: %s/bad.hints\n" % tmp_path)
+    r = subprocess.run([voxdns_bin, "monitor", "--check-config", str(cfg)], capture_output=True,
+                       text=True)
+    assert r.returncode == 78 and r.stderr.startswith("%s: root hints: " % cfg), r.stderr
+
+
 def test_cycles_option_wants_a_count(voxdns_bin):
     for bad in ("0", "-1", "x", ""):
         r = subprocess.run([voxdns_bin, "monitor", "--cycles", bad], capture_output=True, text=True)

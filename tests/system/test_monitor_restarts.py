@@ -1,14 +1,18 @@
-"""System test of the monitor's finding identity across restarts, on the audit lab
-(tests/lab/scenarios/audit.yml): a monitor killed with SIGKILL after
+"""System tests of the monitor stopped and started on the audit lab (tests/lab/scenarios/audit.yml).
+
+Finding identity across restarts: a monitor killed with SIGKILL after
 each first cycle and started again, 20 times, must never close a finding and open it again.
 
 A finding's identity (the key of its open condition, monitor/diff.c) comes from the set of
 server addresses it concerns, canonically ordered; before, it came from server labels, which
 flip between runs: two NS names of one shared address (oneaddr-example.com) label it by
 whichever name resolved first, and NS-SET-MISMATCH named whichever parent server answered
-first (a. or b.gtld-servers.net)."""
+first (a. or b.gtld-servers.net).
+
+SIGTERM during a cycle: the cycle's closing log line counts its queries right."""
 
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -104,3 +108,41 @@ def test_restarts_never_flap_findings(lab, voxdns_bin, tmp_path):
     # is a true observation coming and going, not an identity that changes.
     later = [row for row in finding_events(str(db))[len(first):] if row[3] != "NS-SLOW"]
     assert later == [], "findings flapped across restarts: %s" % later
+
+
+def test_sigterm_during_a_cycle_counts_right(lab, voxdns_bin, tmp_path):
+    """The watch pool stops first on SIGTERM; an audit then still in flight ends after it (the
+    engine is closed next), and the cycle's log line must count its queries from the pool's last
+    totals, not underflow to 2^64 - n (it said "18446744073709242636 queries"). The pool has
+    counted queries: nsslow-example.com is watched quietly (~600 ms a cycle); nsdown-example.com
+    has a server down, so it is audited in full every cycle. A stop that happened to fall between
+    two cycles is tried again."""
+    cfg = tmp_path / "term.yml"
+    cfg.write_text("interval: 1s\nhints: %s\nstore: sqlite:%s/term.db\nlisten: 127.0.0.1:19164\n"
+                   "log_level: info\nwatch_threads: 2\nalerts: []\ndomains:\n  - name: nsslow-example.com\n"
+                   "  - name: nsdown-example.com\n"
+                   % (lab.hints, tmp_path))
+    for attempt in range(6):
+        log_path = tmp_path / ("term%d.log" % attempt)
+        with open(log_path, "wb") as log:
+            proc = lab.popen([voxdns_bin, "monitor", "--config", str(cfg)], stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 60
+            # The pool's totals must outgrow one cycle's audit (~230 queries) for the old
+            # arithmetic to go below zero: six quiet cycles of ~96.
+            while len(re.findall(r"cycle \d+: .*[1-9]\d* quiet", log_path.read_text())) < 6:
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.1)
+            time.sleep(0.2 * attempt)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        text = log_path.read_text()
+        counts = [int(n) for n in re.findall(r"(\d+) queries", text)]
+        assert counts and max(counts) < 100000, counts
+        after_stop = text.split("stopping", 1)[1] if "stopping" in text else ""
+        if re.search(r"cycle \d+: .*[1-9]\d* audited", after_stop):
+            return  # the stop fell inside a cycle, and its count was right
+    pytest.fail("no SIGTERM fell inside a cycle in 6 attempts")
