@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "net/engine_impl.h"
 #include "voxdns/status.h"
@@ -55,36 +54,9 @@ static int opts_normalise(const vx__engine_opts *in, vx__engine_opts *out)
     return VX_OK;
 }
 
-/* Query ids come from the kernel's CSPRNG (getrandom, ChaCha20 on Linux), fetched 256 ids at
- * a time: unpredictable ids are half of the anti-spoofing story (the random source port is
- * the other), and one syscall per 256 queries costs nothing measurable. */
-static int id_pool_fill(vx__engine *e)
-{
-    uint8_t *p = (uint8_t *)e->id_pool;
-    size_t left = sizeof e->id_pool;
-
-    while (left > 0) {
-        ssize_t n = getrandom(p, left, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return VX_EUNSUPPORTED;
-        p += n;
-        left -= (size_t)n;
-    }
-    e->id_pos = 0;
-    return VX_OK;
-}
-
 int vx__engine_next_id(vx__engine *e, uint16_t *out)
 {
-    if (e->id_pos == VX__ID_POOL) {
-        int rc = id_pool_fill(e);
-        if (rc != VX_OK)
-            return rc;
-    }
-    *out = e->id_pool[e->id_pos++];
-    return VX_OK;
+    return vx__id_pool_next(&e->ids, out);
 }
 
 int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **out)
@@ -98,8 +70,12 @@ int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **ou
     if (!e)
         return VX_ENOMEM;
     rc = opts_normalise(opts, &e->opts);
+    vx__id_pool_init(&e->ids);
+    uint16_t seed[2];
     if (rc == VX_OK)
-        rc = id_pool_fill(e);
+        rc = vx__id_pool_next(&e->ids, &seed[0]);
+    if (rc == VX_OK)
+        rc = vx__id_pool_next(&e->ids, &seed[1]);
     if (rc != VX_OK) {
         free(e);
         return rc;
@@ -113,8 +89,7 @@ int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **ou
     vx__list_init(&e->streams);
     vx__list_init(&e->freelist);
     /* Seeds the server table's hash: server addresses come from referrals, i.e. from outside. */
-    e->hash_seed = (uint32_t)e->id_pool[0] << 16 | e->id_pool[1];
-    e->id_pos = 2;
+    e->hash_seed = (uint32_t)seed[0] << 16 | seed[1];
     *out = e;
     return VX_OK;
 }

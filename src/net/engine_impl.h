@@ -16,6 +16,7 @@
 
 #include "net/engine.h"
 #include "common/rtt.h"
+#include "net/ids.h"
 #include "wire/query.h"
 #include "wire/reader.h"
 
@@ -132,8 +133,6 @@ struct vx__query {
     uv_poll_t poll;
 };
 
-#define VX__ID_POOL 256
-
 struct vx__engine {
     uv_loop_t *loop;
     vx__engine_opts opts;
@@ -158,8 +157,7 @@ struct vx__engine {
     uint32_t hash_seed;
     vx__server *ready_head;
     vx__server *ready_tail;
-    unsigned id_pos;
-    uint16_t id_pool[VX__ID_POOL];
+    vx__id_pool ids;   /* net/ids.h */
     uint8_t rx[65536]; /* every UDP datagram is received here: one buffer, no copies */
 };
 

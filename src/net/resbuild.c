@@ -33,6 +33,8 @@ int vx__resbuild(const vx__resbuild_spec *spec, vx__res **out)
 {
     if (!spec || spec->nup == 0)
         return VX_EINVAL;
+    if (vx__resdrv_random_check() != VX_OK)
+        return VX_EUNSUPPORTED;
     vx__res_opts opts;
     vx__res_opts_default(&opts);
     opts.static_first = spec->static_first;

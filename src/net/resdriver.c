@@ -3,11 +3,10 @@
  * query (UDP connected to the upstream, or TCP), one timer for the state machine's deadline and
  * for sockets that outlive the lookup budget, RESULT actions handed to the owner.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include "net/ids.h"
 #include "net/resdot.h"
 #include "net/resdriver.h"
 #include "voxdns/status.h"
@@ -474,13 +473,19 @@ unsigned vx__resdrv_tls_connections(const vx__resdrv *d)
 
 uint16_t vx__resdrv_random16(void *arg)
 {
-    (void)arg;
+    /* One pool per thread: a resolver is used from one thread at a time, several resolvers
+     * may run on several threads. resbuild checked that the source works. */
+    static _Thread_local vx__id_pool pool = {.pos = VX__ID_POOL};
     uint16_t v = 0;
-    for (;;) {
-        ssize_t n = getrandom(&v, sizeof(v), 0);
-        if (n == (ssize_t)sizeof(v))
-            return v;
-        if (n < 0 && errno != EINTR) /* no getrandom(): the kernel is older than 3.17 */
-            return (uint16_t)(uv_hrtime() ^ (uint64_t)rand());
-    }
+    (void)arg;
+    (void)vx__id_pool_next(&pool, &v);
+    return v;
+}
+
+int vx__resdrv_random_check(void)
+{
+    vx__id_pool p;
+    uint16_t v;
+    vx__id_pool_init(&p);
+    return vx__id_pool_next(&p, &v);
 }

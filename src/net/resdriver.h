@@ -47,7 +47,9 @@ int vx__resdrv_set_tls(vx__resdrv *d, unsigned upstream, vx__tls_ctx *ctx);
 /* TLS connections opened so far, all upstreams together (a warm channel reuses one). */
 unsigned vx__resdrv_tls_connections(const vx__resdrv *d);
 
-/* A CSPRNG source of DNS ids for vx__res_opts.random16 (getrandom(), buffered). */
+/* A CSPRNG source of DNS ids for vx__res_opts.random16: net/ids.h, the engine's source too. */
 uint16_t vx__resdrv_random16(void *arg);
+/* VX_EUNSUPPORTED when the kernel gives no random ids (no getrandom()). */
+int vx__resdrv_random_check(void);
 
 #endif
