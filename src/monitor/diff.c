@@ -600,7 +600,7 @@ static void record_same(diff_ctx *c, const rec *r)
         return;
     }
     if (!adata_equal(&last, r->now)) {
-        char was[MSG_MAX / 3], is[MSG_MAX / 3], span[80];
+        char was[MSG_MAX / 3], is[MSG_MAX / 3], span[128];
         adata_text(&last, was, sizeof was);
         adata_text(r->now, is, sizeof is);
         bounds_text(c, open, span, sizeof span);
@@ -664,7 +664,7 @@ static void ttl_same(diff_ctx *c, const rec *r)
         return;
     }
     if (last.ttl != r->now->ttl) {
-        char span[80];
+        char span[128];
         bounds_text(c, open, span, sizeof span);
         evbuf b;
         ev_init(c, &b, VX__EV_CHANGE_REVERTED, VX__SEV_NOTICE, r->label, r->qname, r->qtype);
@@ -921,7 +921,7 @@ static void server_change_gone(diff_ctx *c, const vx__condition *cond)
 {
     bool added = has_prefix(cond->key, "server-added|");
     char label[VX__LABEL_TEXT_MAX], name[VX__NAME_TEXT_MAX], addr[VX__ADDR_TEXT_MAX];
-    char span[80];
+    char span[128];
     key_subject(cond->key, label, sizeof label);
     bool in_now = server_in(c->in->current, label) != NULL;
     forget(c, cond->key);
@@ -1004,7 +1004,7 @@ static void recovered(diff_ctx *c, const char *key, const char *label, const cha
     const vx__condition *open = prev_get(c, key);
     if (!open)
         return;
-    char span[80];
+    char span[128];
     bounds_text(c, open, span, sizeof span);
     evbuf b;
     ev_init(c, &b, VX__EV_NS_RECOVERED, VX__SEV_NOTICE, label, NULL, 0);
@@ -1288,7 +1288,7 @@ static void mismatch_gone(diff_ctx *c, const char *label, const char *key, const
     const vx__condition *open = prev_get(c, key);
     adata last;
     if (open && detail_new(open->detail, &last)) {
-        char was[MSG_MAX / 3], is[MSG_MAX / 3], t[16], span[80];
+        char was[MSG_MAX / 3], is[MSG_MAX / 3], t[16], span[128];
         adata_text(&last, was, sizeof was);
         adata_text(got, is, sizeof is);
         bounds_text(c, open, span, sizeof span);
