@@ -8,19 +8,37 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/array.h"
 #include "voxdns/status.h"
 #include "wire/msg.h"
+#include "wire/query.h"
 
 /* ---- names and labels -------------------------------------------------------------------- */
+
+/* The same name written with and without escapes ("sip\/1" from the normaliser, "sip/1" as
+ * ldns prints owners): compared in wire form, case-insensitively. */
+static bool wire_eq(const char *a, const char *b)
+{
+    vx__question qa, qb;
+    if (vx__question_from_text(a, 0, 0, &qa) != VX_OK ||
+        vx__question_from_text(b, 0, 0, &qb) != VX_OK || qa.name_len != qb.name_len)
+        return false;
+    for (size_t i = 0; i < qa.name_len; i++)
+        if (tolower(qa.name[i]) != tolower(qb.name[i]))
+            return false;
+    return true;
+}
 
 bool vx__name_eq(const char *a, const char *b)
 {
     if (!a || !b)
         return false;
+    if (strchr(a, '\\') || strchr(b, '\\'))
+        return wire_eq(a, b);
     size_t la = strlen(a), lb = strlen(b);
     /* Trailing dots are optional on either side. */
     if (la > 1 && a[la - 1] == '.')

@@ -272,6 +272,15 @@ static bool needs_backslash(uint8_t c)
            c == '$';
 }
 
+/* Anything but a host-name character is escaped too ('/' in "sip\/1", legal in DNS): the text
+ * must read back through vx__name_normalize(), which accepts host-name characters unescaped
+ * only, so that a name taken from the wire can be followed, saved and loaded again. */
+static bool host_char(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '*';
+}
+
 /* Writes the presentation form of one octet; returns the number of characters or 0 if it
  * does not fit (room for the final NUL is kept). */
 static size_t put_text_char(uint8_t c, char *out, size_t room)
@@ -282,7 +291,7 @@ static size_t put_text_char(uint8_t c, char *out, size_t room)
         snprintf(out, 5, "\\%03u", (unsigned)c);
         return 4;
     }
-    if (needs_backslash(c)) {
+    if (needs_backslash(c) || !host_char(c)) {
         if (room < 3)
             return 0;
         out[0] = '\\';

@@ -7,17 +7,18 @@
 
 #include "voxdns/status.h"
 #include "wire/name.h"
+#include "wire/query.h"
 
 static int dname_text(const ldns_rdf *rdf, char *out, size_t cap)
 {
     if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
         return VX_EINVAL;
-    char *text = ldns_rdf2str(rdf);
-    if (!text)
-        return VX_ENOMEM;
-    int rc = vx__name_normalize(text, out, cap);
-    free(text);
-    return rc == VX_OK ? VX_OK : VX_EMALFORMED;
+    /* From the wire form, not ldns's text: ldns leaves '/' unescaped, which the normaliser
+     * (rightly, for names typed by people) refuses, and a legal SRV target went unfollowed. */
+    char text[VX__NAME_TEXT_MAX];
+    if (vx__name_wire_to_text(ldns_rdf_data(rdf), ldns_rdf_size(rdf), text, sizeof text) != VX_OK)
+        return VX_EMALFORMED;
+    return vx__name_normalize(text, out, cap) == VX_OK ? VX_OK : VX_EMALFORMED;
 }
 
 int vx__rr_owner(const ldns_rr *rr, char *out, size_t cap)

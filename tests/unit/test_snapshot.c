@@ -435,6 +435,27 @@ static void test_empty_snapshot_round_trip(void **state)
     vx__snapshot_free(s);
 }
 
+/* fuzz_snapshot's find: a qname with an escaped '/' loads, saves, and loads again to the same. */
+static void test_escaped_name_round_trip(void **state)
+{
+    (void)state;
+    vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
+    add_obs(s, VX__PROBE_DATA, "ns1.example.net.", "192.0.2.1", VX__UDP, "sip\\/1.example.com.", 1,
+            VX_ETIMEDOUT, NULL);
+    char *one = vx__snapshot_to_json(s);
+    vx__snapshot *back = load_ok(one);
+    assert_string_equal(back->obs[0].qname, "sip\\/1.example.com.");
+    char *two = vx__snapshot_to_json(back);
+    assert_string_equal(one, two);
+    vx__snapshot *again = load_ok(two);
+    assert_string_equal(again->obs[0].qname, "sip\\/1.example.com.");
+    free(one);
+    free(two);
+    vx__snapshot_free(again);
+    vx__snapshot_free(back);
+    vx__snapshot_free(s);
+}
+
 /* Input written by hand: case, unsorted and duplicate rdata, integer reals, CLASSnn. It loads
  * into the canonical form, and from there saves stably. */
 static void test_load_canonicalises(void **state)
@@ -671,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_add_obs_deep_copy),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_empty_snapshot_round_trip),
+        cmocka_unit_test(test_escaped_name_round_trip),
         cmocka_unit_test(test_load_canonicalises),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_bad_fields),
