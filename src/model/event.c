@@ -298,10 +298,18 @@ static int condition_severity(vx__event_type opened_by)
     case VX__EV_RECORD_ADDED:
     case VX__EV_RECORD_REMOVED:
     case VX__EV_RESOLVER_MISMATCH:
+    case VX__EV_DELEGATION_CHANGED:
+    case VX__EV_DS_CHANGED:
+    case VX__EV_DS_REMOVED:
+    case VX__EV_NS_ADDRESS_CHANGED:
         return VX__SEV_ERROR;
     case VX__EV_TTL_CHANGED:
     case VX__EV_SERIAL_LAG:
     case VX__EV_RESOLVER_DOWN:
+    case VX__EV_SERVER_ADDED:
+    case VX__EV_SERVER_REMOVED:
+    case VX__EV_ACME_CHALLENGE_APPEARED:
+    case VX__EV_CAA_CHANGED:
         return VX__SEV_WARNING;
     default:
         return -1;

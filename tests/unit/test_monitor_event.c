@@ -211,12 +211,43 @@ static void test_json_not_utf8(void **state)
     json_decref(j);
 }
 
+/* A domain's state: the worst of its findings and of what its open conditions say; a hijacked
+ * delegation is an error even when no finding says so. */
+static void test_domain_state(void **state)
+{
+    (void)state;
+    size_t none[VX__SEV_COUNT] = {0}, notice[VX__SEV_COUNT] = {0};
+    notice[VX__SEV_NOTICE] = 1;
+    vx__conditions c = {0};
+    assert_string_equal(vx__domain_state(notice, &c), "ok");
+    static const struct {
+        vx__event_type type;
+        const char *state;
+    } cases[] = {{VX__EV_DELEGATION_CHANGED, "error"},
+                 {VX__EV_DS_REMOVED, "error"},
+                 {VX__EV_DS_CHANGED, "error"},
+                 {VX__EV_NS_ADDRESS_CHANGED, "error"},
+                 {VX__EV_RECORD_CHANGED, "error"},
+                 {VX__EV_SERVER_ADDED, "warning"},
+                 {VX__EV_SERVER_REMOVED, "warning"},
+                 {VX__EV_CAA_CHANGED, "warning"},
+                 {VX__EV_ACME_CHALLENGE_APPEARED, "warning"},
+                 {VX__EV_FINDING_APPEARED, "ok"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vx__condition cond = {.key = "k", .opened_by = cases[i].type, .detail = "{}"};
+        assert_int_equal(vx__conditions_put(&c, &cond), VX_OK);
+        assert_string_equal(vx__domain_state(none, &c), cases[i].state);
+        vx__conditions_clear(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_type_names),           cmocka_unit_test(test_events_push_deep_copy),
         cmocka_unit_test(test_conditions_put_get),   cmocka_unit_test(test_json_record_event),
         cmocka_unit_test(test_json_nulls_and_types), cmocka_unit_test(test_json_not_utf8),
+        cmocka_unit_test(test_domain_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
