@@ -26,6 +26,7 @@ typedef struct vx__check_config {
     uint32_t soa_expire_min; /* SOA-TIMERS: expire below this (7 days) */
     uint32_t rrsig_warn_s;   /* DNSSEC-RRSIG-EXPIRING: within this (7 days) */
     uint64_t now_s;          /* "now" for signature validity (Unix seconds) */
+    uint32_t cert_warn_s;    /* TLS-CERT-EXPIRING: the leaf expires within this (21 days) */
     const vx__asndb *asndb;  /* NULL: the ASN checks do not run */
     /* Providers (check/providers.h): declared groups, and the dual-primary mode. */
     const struct vx__provider_decl *providers;
@@ -43,7 +44,8 @@ typedef void (*vx__check_fn)(const vx__snapshot *snap, const vx__check_config *c
 typedef struct vx__check_def {
     const char *id;
     const char *area;      /* delegation, availability, consistency, diversity, sip, ttl,
-                              dnssec, security, profiles, hijack */
+                              dnssec, security, profiles, hijack,
+                              endpoints */
     vx__severity severity; /* default, before the profile */
     const char *title;     /* one line: what the check looks for */
     const char *remedy;    /* what to change, in operator terms */

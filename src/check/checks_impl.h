@@ -70,6 +70,15 @@ VX__CHECK_FN(vx__chk_lync_record_missing);
 VX__CHECK_FN(vx__chk_lync_strict_name);
 /* hijack.c */
 VX__CHECK_FN(vx__chk_caa_missing);
+/* endpoints.c */
+VX__CHECK_FN(vx__chk_sip_options_no_answer);
+VX__CHECK_FN(vx__chk_sip_options_error);
+VX__CHECK_FN(vx__chk_sip_targets_all_down);
+VX__CHECK_FN(vx__chk_tls_handshake_failed);
+VX__CHECK_FN(vx__chk_tls_cert_untrusted);
+VX__CHECK_FN(vx__chk_tls_cert_name_mismatch);
+VX__CHECK_FN(vx__chk_tls_cert_expiring);
+VX__CHECK_FN(vx__chk_tls_cert_expired);
 
 /* registry.c: the judgement notes of a check (the operator-facing "how we decide"), NULL when
  * none; and the profiles under which a check runs ("all", "lync, teams" ...). */

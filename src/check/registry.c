@@ -212,6 +212,39 @@ static const vx__check_def registry[] = {
      "no CAA record at the SIP domain (or above it): any CA may issue its certificates",
      "publish a CAA record at the SIP domain naming the certificate authorities you use (e.g. example.com. CAA 0 issue \"letsencrypt.org\", one record per CA, plus iodef for reports)",
      vx__chk_caa_missing},
+    /* endpoints */
+    {"SIP-OPTIONS-NO-ANSWER", "endpoints", VX__SEV_ERROR,
+     "a SIP server gives no answer to OPTIONS over one transport",
+     "check that the SIP server runs and listens on this address, port and transport, and that firewalls let SIP through; or remove the address from DNS so that clients stop trying it",
+     vx__chk_sip_options_no_answer},
+    {"SIP-OPTIONS-ERROR", "endpoints", VX__SEV_WARNING,
+     "a SIP server answers OPTIONS with a 5xx or 6xx response",
+     "look at the SIP server's state (overload, maintenance, a back end it depends on) and its logs; take it out of the SRV records while it cannot serve",
+     vx__chk_sip_options_error},
+    {"SIP-TARGETS-ALL-DOWN", "endpoints", VX__SEV_CRITICAL,
+     "no SIP server of the domain answers OPTIONS on any transport",
+     "bring at least one SIP server back, or point the SRV/A records at servers that run: every client of the domain fails now",
+     vx__chk_sip_targets_all_down},
+    {"TLS-HANDSHAKE-FAILED", "endpoints", VX__SEV_ERROR,
+     "no TLS session with a TLS target (refused, reset, no common protocol, TLS below 1.2 only)",
+     "listen for TLS on the advertised port with TLS 1.2 or newer enabled (and a certificate), or stop advertising SIPS/TLS for this target",
+     vx__chk_tls_handshake_failed},
+    {"TLS-CERT-UNTRUSTED", "endpoints", VX__SEV_ERROR,
+     "a TLS target's certificate chain does not verify against the trust store",
+     "install a certificate from a CA the clients trust and send the intermediate certificates with it",
+     vx__chk_tls_cert_untrusted},
+    {"TLS-CERT-NAME-MISMATCH", "endpoints", VX__SEV_ERROR,
+     "a TLS target's certificate does not name the SIP domain (RFC 5922)",
+     "issue the certificate with a subjectAltName URI sip:DOMAIN (or a dNSName equal to the SIP domain itself, not only the host name or a wildcard)",
+     vx__chk_tls_cert_name_mismatch},
+    {"TLS-CERT-EXPIRING", "endpoints", VX__SEV_WARNING,
+     "a TLS target's certificate expires within 21 days",
+     "renew the certificate now and install it on every SIP server that presents it",
+     vx__chk_tls_cert_expiring},
+    {"TLS-CERT-EXPIRED", "endpoints", VX__SEV_CRITICAL,
+     "a TLS target's certificate has expired (or is not valid yet)",
+     "install a valid certificate at once: TLS clients refuse this server",
+     vx__chk_tls_cert_expired},
 };
 /* clang-format on */
 
@@ -287,6 +320,24 @@ static const check_note notes[] = {
     {"CAA-MISSING", NULL,
      "Judged from the authoritative answers for CAA at the domain, and CAA looked up above it "
      "up to the registrable domain; servers that did not answer prove nothing."},
+    {"SIP-OPTIONS-NO-ANSWER", NULL,
+     "Every (transport, target, port, address) tuple the RFC 3263 chain yields (every path: "
+     "each usable NAPTR record, the default SRV names) gets OPTIONS; UDP retransmits per "
+     "Timer A, and a silent tuple is given up after 3 s. A TLS tuple whose TCP connection is "
+     "refused or whose handshake fails is TLS-HANDSHAKE-FAILED instead. SCTP and internal "
+     "addresses are not probed."},
+    {"SIP-OPTIONS-ERROR", NULL,
+     "A 5xx or 6xx is an answer: the server is up but refuses service. 4xx (405, 403 ...) "
+     "mean the server does not allow OPTIONS, which says nothing about its health."},
+    {"SIP-TARGETS-ALL-DOWN", NULL,
+     "Fires when at least one tuple was probed and none gave any SIP response."},
+    {"TLS-CERT-UNTRUSTED", NULL,
+     "Verified against the system trust store plus --ca-file. An out-of-date leaf is "
+     "TLS-CERT-EXPIRED's finding, not this one's."},
+    {"TLS-CERT-NAME-MISMATCH", NULL,
+     "RFC 5922 section 7: SAN URIs sip:DOMAIN first (when the certificate has any SIP URI, only "
+     "they count), else SAN dNSNames, the subject CN only when there is no SAN; matched against "
+     "the SIP domain, never the SRV target host; wildcards never match."},
 };
 
 const vx__check_def *vx__check_registry(size_t *count)
@@ -328,7 +379,7 @@ size_t vx__area_rank(const char *area)
 {
     static const char *const areas[] = {"delegation", "availability", "consistency", "diversity",
                                         "sip",        "ttl",          "dnssec",      "security",
-                                        "profiles",   "hijack"};
+                                        "profiles",   "hijack",       "endpoints"};
     for (size_t i = 0; area && i < sizeof areas / sizeof areas[0]; i++)
         if (strcmp(areas[i], area) == 0)
             return i;
@@ -365,4 +416,5 @@ void vx__check_config_default(vx__check_config *cfg)
     cfg->ttl_max = DAY;
     cfg->soa_expire_min = 7 * DAY;
     cfg->rrsig_warn_s = 7 * DAY;
+    cfg->cert_warn_s = 21 * DAY;
 }

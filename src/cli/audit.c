@@ -56,6 +56,9 @@ static const char audit_usage[] =
     "  --save FILE         also write the raw snapshot as JSON (one domain)\n"
     "  --from FILE         run the checks on a saved snapshot, without any network\n"
     "  --list-checks       print the check catalogue and exit (--markdown: as docs/checks.md)\n"
+    "  --ca-file PEM       trust these CA certificates too for the SIP servers' TLS\n"
+    "                      certificates (added to the system store)\n"
+    "  --no-endpoints      do not send SIP OPTIONS to the SIP servers (DNS only)\n"
     "  -4, -6              ask only IPv4 / only IPv6 server addresses\n"
     "\n"
     "exit status: 0 nothing above notice, 1 worst is a warning, 2 worst is an error or\n"
@@ -78,6 +81,8 @@ typedef struct audit_args {
     const char *html_path;
     const char *save_path;
     const char *from_path;
+    const char *ca_file;
+    bool no_endpoints;
     bool json;
     bool list_checks;
     bool markdown;
@@ -105,6 +110,7 @@ struct audit_run {
     vx__server_set hints;
     vx__asndb *asndb;
     vx__engine *engine; /* while the network audits run */
+    vx__trust *tls;
 };
 
 /* --- arguments ------------------------------------------------------------------------------ */
@@ -165,6 +171,10 @@ static int take_option(audit_args *a, int argc, char **argv, int *i)
         rc = take_value(argc, argv, i, &a->save_path);
     else if (strcmp(opt, "--from") == 0)
         rc = take_value(argc, argv, i, &a->from_path);
+    else if (strcmp(opt, "--ca-file") == 0)
+        rc = take_value(argc, argv, i, &a->ca_file);
+    else if (strcmp(opt, "--no-endpoints") == 0)
+        a->no_endpoints = true;
     else if (strcmp(opt, "--alt-domain") == 0) {
         rc = take_value(argc, argv, i, &alt);
         if (rc == VX_OK && a->alt_count == MAX_ALT_DOMAINS) {
@@ -437,6 +447,8 @@ static int start_audits(audit_run *run, vx__engine *engine)
     opts.alt_count = run->args.alt_count;
     opts.ipv4 = run->args.ipv4;
     opts.ipv6 = run->args.ipv6;
+    opts.endpoints = run->tls != NULL;
+    opts.tls = run->tls;
     for (size_t i = 0; i < run->args.domain_count; i++) {
         int rc = vx__audit_start(engine, run->runs[i].name, &opts, on_audited, show_progress,
                                  &run->runs[i]);
@@ -534,6 +546,18 @@ static int load_hints(audit_run *run)
     return rc;
 }
 
+/* The trust store is read before any question is asked, so a bad --ca-file costs nothing. */
+static int load_trust(audit_run *run)
+{
+    char err[512];
+    if (run->args.no_endpoints)
+        return VX_OK;
+    int rc = vx__trust_new(run->args.ca_file, &run->tls, err, sizeof(err));
+    if (rc != VX_OK)
+        vx__cli_error("audit", "--ca-file %s", rc == VX_EIO ? err : vx_strerror(rc));
+    return rc;
+}
+
 static int replay(audit_run *run)
 {
     vx__snapshot *snap = NULL;
@@ -551,6 +575,7 @@ static void release(audit_run *run)
     free(run->runs);
     vx__server_set_clear(&run->hints);
     vx__asndb_free(run->asndb);
+    vx__trust_free(run->tls);
     for (size_t i = 0; i < run->args.provider_count; i++)
         vx__provider_decl_clear(&run->args.providers[i]);
 }
@@ -583,6 +608,8 @@ int vx__cmd_audit(int argc, char **argv)
         goto out;
     }
     if (load_hints(&run) != VX_OK)
+        goto out;
+    if (load_trust(&run) != VX_OK)
         goto out;
     if (run_network_audits(&run) == VX_OK)
         status = report_all(&run);

@@ -293,11 +293,27 @@ void vx__snapshot_free(vx__snapshot *s)
     for (size_t i = 0; s->obs && i < s->obs_count; i++)
         vx__observation_clear(&s->obs[i]);
     free(s->obs);
+    for (size_t i = 0; i < s->endpoint_count; i++)
+        vx__endpoint_clear(&s->endpoints[i]);
+    free(s->endpoints);
     for (size_t i = 0; s->alt && i < s->alt_count; i++)
         vx__snapshot_free(s->alt[i]);
     free(s->alt);
     vx__zone_copies_free(s->zones, s->zone_count);
     free(s);
+}
+
+int vx__snapshot_add_endpoint(vx__snapshot *s, const vx__endpoint_obs *ep)
+{
+    void *arr = s->endpoints;
+    if (grow(&arr, s->endpoint_count, sizeof *s->endpoints) != VX_OK)
+        return VX_ENOMEM;
+    s->endpoints = arr;
+    if (vx__endpoint_copy(&s->endpoints[s->endpoint_count], ep) != VX_OK)
+        return VX_ENOMEM;
+    s->endpoint_count++;
+    s->endpoints_probed = true;
+    return VX_OK;
 }
 
 int vx__snapshot_add_alt(vx__snapshot *s, vx__snapshot *alt)

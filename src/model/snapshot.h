@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "model/endpoint.h"
 #include "model/transport.h"
 #include "model/servers.h"
 #include "model/zone.h"
@@ -99,6 +100,12 @@ struct vx__snapshot {
     vx__zone_copy *zones;
     size_t zone_count;
 
+    /* The SIP targets' endpoints (model/endpoint.h), when probed (not with --no-endpoints, and
+     * not in an alternate domain's snapshot). */
+    bool endpoints_probed;
+    vx__endpoint_obs *endpoints;
+    size_t endpoint_count;
+
     /* --alt-domain DOMAIN: the same service under another name, probed the same way. */
     vx__snapshot **alt;
     size_t alt_count;
@@ -112,6 +119,8 @@ int vx__snapshot_add_obs(vx__snapshot *s, const vx__observation *obs);
 /* Fills obs's sections, rcode, flags, has_opt and nsid from a parsed response. */
 int vx__observation_set_response(vx__observation *obs, const vx__msg *msg);
 void vx__observation_clear(vx__observation *obs);
+/* Appends a deep copy of ep. */
+int vx__snapshot_add_endpoint(vx__snapshot *s, const vx__endpoint_obs *ep);
 /* Takes ownership of alt (an alternate domain's snapshot). */
 int vx__snapshot_add_alt(vx__snapshot *s, vx__snapshot *alt);
 int vx__snapshot_add_server(vx__server **list, size_t *count, const char *name,

@@ -36,6 +36,8 @@
 #define MAX_SETS 65535  /* RRsets in one section: a 64 KiB message holds fewer records */
 #define MAX_RDATA 65535 /* records in one RRset */
 #define MAX_ALT 64
+#define MAX_ENDPOINTS 4096
+#define MAX_CERT_TEXT 65536   /* base64 of one certificate's DER */
 #define MAX_RDATA_TEXT 262144 /* 64 KiB of rdata, every octet escaped as \DDD */
 #define MAX_NSID_TEXT 131072  /* 64 KiB of NSID in hex */
 #define MAX_ERROR_TEXT 4096
@@ -295,6 +297,59 @@ static json_t *obs_list_to_json(const vx__snapshot *s)
     return ok ? arr : NULL;
 }
 
+/* ---- endpoints ------------------------------------------------------------------------- */
+
+static json_t *tls_to_json(const vx__endpoint_obs *e)
+{
+    json_t *o = json_object(), *chain = json_array();
+    bool ok = o && chain;
+    for (size_t i = 0; ok && i < e->chain_count; i++)
+        ok = push(chain, jstr(e->chain[i]));
+    ok = ok && put(o, "connected", json_boolean(e->connected)) &&
+         put(o, "handshake", json_boolean(e->tls_ok)) &&
+         put(o, "protocol", jstr_or_null(e->tls_protocol)) &&
+         put(o, "cipher", jstr_or_null(e->tls_cipher)) &&
+         put(o, "verify", json_integer(e->verify)) &&
+         put(o, "verify_error", jstr_or_null(e->verify_error));
+    if (ok) {
+        ok = put(o, "chain", chain);
+        chain = NULL;
+    }
+    json_decref(chain);
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *endpoint_to_json(const vx__endpoint_obs *e)
+{
+    const char *st = status_name(e->status);
+    json_t *o = json_object();
+    bool ok = o && st && put(o, "host", jstr(e->host)) && put_address(o, &e->addr) &&
+              put(o, "transport", json_string(vx__ep_transport_name(e->transport))) &&
+              put(o, "status", json_string(st)) && put(o, "error", jstr_or_null(e->error)) &&
+              put(o, "code", e->status == VX_OK ? json_integer(e->code) : json_null()) &&
+              put(o, "reason", jstr_or_null(e->reason)) &&
+              put(o, "agent", jstr_or_null(e->agent)) && put(o, "rtt_ms", jrtt(e->rtt_ms)) &&
+              put(o, "attempts", json_integer(e->attempts)) &&
+              put(o, "time_ms", jtime(e->time_ms)) &&
+              put(o, "tls", e->transport == VX__EP_TLS ? tls_to_json(e) : json_null());
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *endpoints_to_json(const vx__snapshot *s)
+{
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < s->endpoint_count; i++)
+        ok = push(arr, endpoint_to_json(&s->endpoints[i]));
+    if (!ok)
+        json_decref(arr);
+    return ok ? arr : NULL;
+}
+
 /* Alternate domains are written one level deep only: that is all the reader accepts. */
 static json_t *alt_to_json(const vx__snapshot *s)
 {
@@ -320,6 +375,8 @@ static json_t *snapshot_to_json(const vx__snapshot *s, int depth)
          put(o, "delegation", delegation_to_json(s)) &&
          put(o, "servers", servers_to_json(s->servers, s->server_count)) &&
          put(o, "obs", obs_list_to_json(s));
+    if (ok && depth == 0 && s->endpoints_probed)
+        ok = put(o, "endpoints", endpoints_to_json(s));
     if (ok && depth == 0)
         ok = put(o, "alt", alt_to_json(s));
     if (!ok)
@@ -940,6 +997,144 @@ static int obs_list_from_json(reader *r, json_t *obj, vx__snapshot *s)
     return rc;
 }
 
+/* ---- endpoints ------------------------------------------------------------------------- */
+
+static const char *const endpoint_keys[] = {"host",     "address", "port",   "transport", "status",
+                                            "error",    "code",    "reason", "agent",     "rtt_ms",
+                                            "attempts", "time_ms", "tls",    NULL};
+static const char *const tls_keys[] = {"connected", "handshake",    "protocol", "cipher",
+                                       "verify",    "verify_error", "chain",    NULL};
+
+static int ep_transport_of(reader *r, json_t *v, vx__endpoint_obs *e)
+{
+    const char *s;
+    int rc = get_text(r, v, "transport", 8, &s);
+    if (rc == VX_OK && vx__ep_transport_from_name(s, &e->transport) != VX_OK) {
+        size_t at = path_key(r, "transport");
+        rc = fail(r, "not udp, tcp or tls");
+        path_pop(r, at);
+    }
+    return rc;
+}
+
+static int chain_from_json(reader *r, json_t *v, vx__endpoint_obs *e)
+{
+    size_t at;
+    json_t *arr = get_array(r, v, "chain", VX__EP_CHAIN_MAX, &at);
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    size_t n = arr ? json_array_size(arr) : 0;
+    if (n && !(e->chain = calloc(n, sizeof *e->chain)))
+        rc = VX_ENOMEM;
+    for (size_t i = 0; rc == VX_OK && i < n; i++) {
+        const char *text;
+        size_t at_i = path_index(r, i);
+        rc = text_of(r, json_array_get(arr, i), MAX_CERT_TEXT, &text);
+        if (rc == VX_OK && !(e->chain[e->chain_count++] = strdup(text)))
+            rc = VX_ENOMEM;
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
+static int tls_from_json(reader *r, json_t *obj, vx__endpoint_obs *e)
+{
+    json_int_t verify = 0;
+    size_t at = path_key(r, "tls");
+    json_t *v = need(r, obj, "tls");
+    int rc = v ? VX_OK : VX_EMALFORMED;
+    if (v && json_is_null(v) != (e->transport != VX__EP_TLS))
+        rc = fail(r, e->transport == VX__EP_TLS ? "required for tls" : "only for tls");
+    else if (v && json_is_null(v))
+        v = NULL;
+    else if (v && !json_is_object(v))
+        rc = fail(r, "not an object");
+    if (rc == VX_OK && v)
+        rc = known_keys(r, v, tls_keys);
+    if (rc == VX_OK && v)
+        rc = get_bool(r, v, "connected", &e->connected);
+    if (rc == VX_OK && v)
+        rc = get_bool(r, v, "handshake", &e->tls_ok);
+    if (rc == VX_OK && v)
+        rc = get_text_or_null(r, v, "protocol", 32, &e->tls_protocol);
+    if (rc == VX_OK && v)
+        rc = get_text_or_null(r, v, "cipher", 128, &e->tls_cipher);
+    if (rc == VX_OK && v)
+        rc = get_int(r, v, "verify", 0, 1000000, &verify);
+    if (rc == VX_OK && v)
+        rc = get_text_or_null(r, v, "verify_error", MAX_ERROR_TEXT, &e->verify_error);
+    if (rc == VX_OK && v)
+        rc = chain_from_json(r, v, e);
+    e->verify = (int)verify;
+    path_pop(r, at);
+    return rc;
+}
+
+static int endpoint_outcome(reader *r, json_t *v, vx__endpoint_obs *e)
+{
+    json_int_t code = 0, attempts = 0, time_ms = 0;
+    int rc = get_status(r, v, "status", &e->status);
+    if (rc == VX_OK)
+        rc = get_text_or_null(r, v, "error", MAX_ERROR_TEXT, &e->error);
+    if (rc == VX_OK && e->status == VX_OK)
+        rc = get_int(r, v, "code", 100, 699, &code);
+    if (rc == VX_OK)
+        rc = get_text_or_null(r, v, "reason", MAX_ERROR_TEXT, &e->reason);
+    if (rc == VX_OK)
+        rc = get_text_or_null(r, v, "agent", MAX_ERROR_TEXT, &e->agent);
+    if (rc == VX_OK)
+        rc = get_real(r, v, "rtt_ms", MAX_RTT_MS, true, &e->rtt_ms);
+    if (rc == VX_OK)
+        rc = get_int(r, v, "attempts", 0, 1000, &attempts);
+    if (rc == VX_OK)
+        rc = get_int(r, v, "time_ms", 0, INT64_MAX, &time_ms);
+    e->code = (unsigned)code;
+    e->attempts = (unsigned)attempts;
+    e->time_ms = (uint64_t)time_ms;
+    return rc;
+}
+
+static int endpoint_from_json(reader *r, json_t *v, vx__snapshot *s)
+{
+    if (!json_is_object(v))
+        return fail(r, "not an object");
+    vx__endpoint_obs e;
+    memset(&e, 0, sizeof e);
+    int rc = known_keys(r, v, endpoint_keys);
+    if (rc == VX_OK)
+        rc = get_text_or_null(r, v, "host", VX__NAME_TEXT_MAX, &e.host);
+    if (rc == VX_OK)
+        rc = get_address(r, v, false, &e.addr);
+    if (rc == VX_OK)
+        rc = ep_transport_of(r, v, &e);
+    if (rc == VX_OK)
+        rc = endpoint_outcome(r, v, &e);
+    if (rc == VX_OK)
+        rc = tls_from_json(r, v, &e);
+    if (rc == VX_OK)
+        rc = vx__snapshot_add_endpoint(s, &e);
+    vx__endpoint_clear(&e);
+    return rc;
+}
+
+/* Optional: a snapshot without the key was taken without probing endpoints. */
+static int endpoints_from_json(reader *r, json_t *obj, vx__snapshot *s)
+{
+    if (!json_object_get(obj, "endpoints"))
+        return VX_OK;
+    size_t at;
+    json_t *arr = get_array(r, obj, "endpoints", MAX_ENDPOINTS, &at);
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    s->endpoints_probed = rc == VX_OK;
+    for (size_t i = 0; rc == VX_OK && i < json_array_size(arr); i++) {
+        size_t at_i = path_index(r, i);
+        rc = endpoint_from_json(r, json_array_get(arr, i), s);
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
 /* ---- the snapshot ---------------------------------------------------------------------- */
 
 static const char *const delegation_keys[] = {"status", "error", "parent_zone", "parent_servers",
@@ -1004,7 +1199,7 @@ static int alt_from_json(reader *r, json_t *obj, vx__snapshot *s)
 
 static const char *const snapshot_keys[] = {"schema",      "domain",     "profile", "started_ms",
                                             "duration_ms", "delegation", "servers", "obs",
-                                            "alt",         NULL};
+                                            "endpoints",   "alt",        NULL};
 /* An alternate has neither the schema nor alternates of its own. */
 static const char *const alt_snapshot_keys[] = {
     "domain", "profile", "started_ms", "duration_ms", "delegation", "servers", "obs", NULL};
@@ -1043,6 +1238,8 @@ static int snapshot_body(reader *r, json_t *obj, int depth, vx__snapshot *s)
         rc = servers_from_json(r, obj, "servers", &s->servers, &s->server_count);
     if (rc == VX_OK)
         rc = obs_list_from_json(r, obj, s);
+    if (rc == VX_OK && depth == 0)
+        rc = endpoints_from_json(r, obj, s);
     if (rc == VX_OK && depth == 0)
         rc = alt_from_json(r, obj, s);
     return rc;

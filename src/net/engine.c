@@ -59,6 +59,11 @@ int vx__engine_next_id(vx__engine *e, uint16_t *out)
     return vx__id_pool_next(&e->ids, out);
 }
 
+uv_loop_t *vx__engine_loop(const vx__engine *e)
+{
+    return e ? e->loop : NULL;
+}
+
 int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **out)
 {
     vx__engine *e;

@@ -92,6 +92,8 @@ typedef struct vx__engine_stats {
 } vx__engine_stats;
 
 int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **out);
+/* The loop the engine runs on (for other I/O of the same collector: net/sip_ping.h). */
+uv_loop_t *vx__engine_loop(const vx__engine *e);
 /* Cancels every pending query (callbacks run with VX_ECANCELED) and releases the engine once
  * its handles have closed; the caller then lets the loop run to completion. */
 void vx__engine_close(vx__engine *engine);

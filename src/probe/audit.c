@@ -17,6 +17,7 @@
 
 #include "common/array.h"
 #include "common/clock.h"
+#include "probe/endpoints.h"
 #include "probe/walk.h"
 #include "sip/locate_snapshot.h"
 #include "voxdns/status.h"
@@ -73,6 +74,7 @@ typedef struct audit {
     size_t question_cap;
     name_list ns_names;
     name_list resolves;                     /* "name/type" walks started */
+    vx__ep_set *endpoints;                  /* NULL when endpoints are not probed */
     uint64_t chain_seen[MAX_CHAIN_ANSWERS]; /* fingerprints of chain answers followed */
     size_t chain_seen_count;
     unsigned pending;
@@ -175,6 +177,7 @@ static void audit_free(audit *a, size_t addr_count)
     free(a->questions);
     name_list_clear(&a->ns_names);
     name_list_clear(&a->resolves);
+    vx__ep_set_free(a->endpoints);
     vx__server_set_clear(&a->last_zone_servers);
     free(a);
 }
@@ -289,6 +292,28 @@ static void take_glue(audit *a, const vx__msg *m)
 static void add_certificate_questions(audit *a, const char *name);
 
 /* A question the chain needs; a target host's address also brings its certificate questions. */
+static void on_endpoint(void *arg, const vx__endpoint_obs *obs)
+{
+    audit *a = arg;
+    if (vx__snapshot_add_endpoint(a->snap, obs) != VX_OK)
+        fail(a, VX_ENOMEM);
+    a->pending--;
+    note_answer(a);
+    maybe_finish(a);
+}
+
+/* Each target tuple gets its OPTIONS as soon as the chain yields it. */
+static void probe_endpoint(audit *a, const vx__sip_target *t)
+{
+    bool started = false;
+    if (vx__ep_set_offer(a->endpoints, t, &started) == VX_ENOMEM)
+        fail(a, VX_ENOMEM);
+    if (started) {
+        a->pending++;
+        a->asked++;
+    }
+}
+
 static void chain_missing(void *ctx, const char *name, uint16_t type)
 {
     audit *a = ctx;
@@ -336,6 +361,8 @@ static void follow_chain(audit *a, uint16_t qtype, uint64_t fingerprint)
     vx__sip_result *res = NULL;
     if (vx__sip_locate_snapshot(a->domain, &o, &res) == VX_ENOMEM)
         fail(a, VX_ENOMEM);
+    for (size_t i = 0; res && a->endpoints && i < res->count; i++)
+        probe_endpoint(a, &res->targets[i]);
     vx__sip_result_free(res);
 }
 
@@ -837,6 +864,7 @@ static void on_alt_done(void *arg, int status, vx__snapshot *alt)
 static void start_alt_domains(audit *a)
 {
     vx__audit_opts nested = a->opts;
+    nested.endpoints = false;
     nested.alt_domains = NULL;
     nested.alt_count = 0;
     nested.extra_count = 0;
@@ -875,6 +903,12 @@ int vx__audit_start(vx__engine *engine, const char *domain, const vx__audit_opts
     /* The parent's referral is all the delegation walk is for: going on to the domain's own
      * servers would make every later question wait for their silence in a total outage. */
     wopts.stop_at = a->domain;
+    if (rc == VX_OK && opts->endpoints) {
+        rc = opts->tls
+                 ? vx__ep_set_new(vx__engine_loop(engine), opts->tls, on_endpoint, a, &a->endpoints)
+                 : VX_EINVAL;
+        a->snap->endpoints_probed = rc == VX_OK;
+    }
     if (rc == VX_OK) {
         a->snap->started_ms = vx__wall_ms();
         seed_zone_questions(a);

@@ -2055,10 +2055,13 @@ class Lab:
     def audit_args(self, domain):
         """Arguments for `voxdns audit` of one expected domain: --hints, the
         expectation's own arguments (paths made absolute; `$VOXLAB_CA` becomes
-        this lab's CA file), the domain."""
-        args = audit_args(self.audit_expectations[domain])
-        return ["--hints", self.hints] + [a.replace("$VOXLAB_CA", self.ca_file or "")
-                                          for a in args]
+        this lab's CA file), the domain. The lab CA is given as --ca-file
+        unless the expectation names one itself: every SBC's certificate
+        comes from it."""
+        args = [a.replace("$VOXLAB_CA", self.ca_file or "")
+                for a in audit_args(self.audit_expectations[domain])]
+        ca = ["--ca-file", self.ca_file] if self.ca_file and "--ca-file" not in args else []
+        return ["--hints", self.hints] + ca + args
 
     # --- runtime control (the holder's control socket) --------------------
 

@@ -59,7 +59,7 @@ def test_every_check_id_is_shown_by_some_domain(voxdns_bin):
     r = subprocess.run([voxdns_bin, "audit", "--list-checks"], capture_output=True, text=True)
     assert r.returncode == 0
     ids = {line.split()[0] for line in r.stdout.splitlines()[1:] if line.strip()}
-    assert len(ids) == 47
+    assert len(ids) == 55
     shown = set()
     for exp in EXPECTATIONS.values():
         shown.update(exp["findings"])
@@ -129,7 +129,7 @@ def test_several_domains_are_audited_concurrently(lab, voxdns_bin):
     domains = ["nsdown-example.com", "nsstopped-example.com", "serial-example.com",
                "srvsingle-example.com"]
     started = time.monotonic()
-    r = audit(lab, voxdns_bin, "--hints", lab.hints, "--json", *domains)
+    r = audit(lab, voxdns_bin, "--hints", lab.hints, "--ca-file", lab.ca_file, "--json", *domains)
     elapsed = time.monotonic() - started
     reports = json.loads(r.stdout)
     assert [rep["domain"] for rep in reports] == domains
@@ -150,6 +150,69 @@ def test_save_and_replay_without_network(lab, voxdns_bin, tmp_path):
     a, b = json.loads(live.stdout), json.loads(replay.stdout)
     assert a["findings"] == b["findings"]
     assert json.loads(snap.read_text())["schema"] == "voxdns.snapshot/1"
+
+
+def endpoint_findings(report, check):
+    return [f for f in report["findings"] if f["check"] == check]
+
+
+def test_endpoint_findings_name_the_tuple_and_what_the_certificate_names(lab, voxdns_bin):
+    r = audit(lab, voxdns_bin, "--json", *lab.audit_args("tlshostonly-example.com"))
+    found = endpoint_findings(json.loads(r.stdout), "TLS-CERT-NAME-MISMATCH")
+    # one per TLS tuple: sip1 and sip2, IPv4 and IPv6
+    assert len(found) == 4, found
+    f = [f for f in found if "(198.18.80.4, port 5061, TLS)" in f["message"]]
+    assert len(f) == 1, found
+    msg = f[0]["message"]
+    assert msg.startswith("the certificate of sip1.tlshostonly-example.com (198.18.80.4"), msg
+    assert "SAN DNS sip1.tlshostonly-example.com" in msg and "SIP domain tlshostonly-example.com" in msg
+    assert f[0]["servers"] == ["sip1.tlshostonly-example.com/198.18.80.4"]
+    text = audit(lab, voxdns_bin, *lab.audit_args("tlshostonly-example.com")).stdout
+    assert "remedy:  issue the certificate with a subjectAltName URI sip:DOMAIN" in text
+
+
+def test_silent_targets_cost_one_budget_in_parallel(lab, voxdns_bin, tmp_path):
+    snap = tmp_path / "alldown.json"
+    started = time.monotonic()
+    r = audit(lab, voxdns_bin, "--json", "--save", str(snap),
+              *lab.audit_args("sipalldown-example.com"))
+    elapsed = time.monotonic() - started
+    assert r.returncode == 2, r.stderr
+    saved = json.loads(snap.read_text())
+    eps = saved["endpoints"]
+    # two hosts, IPv4 and IPv6, UDP, TCP and TLS: every tuple timed out once, in parallel
+    assert len(eps) == 12 and all(e["status"] == "timeout" for e in eps), eps
+    assert all(e["attempts"] == 3 for e in eps if e["transport"] == "udp")  # Timer A: 0, 0.5, 1.5 s
+    assert 2900 < saved["duration_ms"] < 3800, saved["duration_ms"]
+    assert elapsed < 6.0, elapsed
+    down = endpoint_findings(json.loads(r.stdout), "SIP-TARGETS-ALL-DOWN")
+    assert len(down) == 1 and len(down[0]["servers"]) == 4  # two hosts, two addresses each
+    assert "12 target tuples, none answered" in down[0]["message"]
+
+
+def test_endpoints_are_saved_and_replayed(lab, voxdns_bin, tmp_path):
+    snap = tmp_path / "selfsigned.json"
+    live = audit(lab, voxdns_bin, "--json", "--save", str(snap),
+                 *lab.audit_args("tlsselfsigned-example.com"))
+    saved = json.loads(snap.read_text())
+    tls = [e for e in saved["endpoints"] if e["transport"] == "tls"]
+    assert tls and all(e["code"] == 200 and e["tls"]["handshake"] for e in tls)
+    assert all(e["tls"]["protocol"] in ("TLSv1.2", "TLSv1.3") and e["tls"]["chain"] for e in tls)
+    assert all(e["tls"]["verify"] != 0 for e in tls)
+    replay = subprocess.run([voxdns_bin, "audit", "--json", "--from", str(snap)],
+                            capture_output=True, text=True)
+    assert replay.returncode == live.returncode == 2, replay.stderr
+    assert json.loads(live.stdout)["findings"] == json.loads(replay.stdout)["findings"]
+
+
+def test_no_endpoints_leaves_the_sip_servers_alone(lab, voxdns_bin, tmp_path):
+    snap = tmp_path / "dnsonly.json"
+    r = audit(lab, voxdns_bin, "--json", "--no-endpoints", "--save", str(snap),
+              *lab.audit_args("tlsexpired-example.com"))
+    want = dict(EXPECTATIONS["tlsexpired-example.com"]["findings"])
+    del want["TLS-CERT-EXPIRED"]
+    assert findings_by_check(json.loads(r.stdout)) == want
+    assert "endpoints" not in json.loads(snap.read_text())
 
 
 def test_html_report_is_self_contained_and_escaped(lab, voxdns_bin, tmp_path):
@@ -176,6 +239,7 @@ def test_lync_profile_raises_out_of_domain_to_error(lab, voxdns_bin):
         (["--hints", "/nonexistent/hints", "voip-example.com"], 3, "/nonexistent/hints"),
         (["--asn-db", "/nonexistent/pfx2as", "voip-example.com"], 3, "/nonexistent/pfx2as"),
         (["--from", "/nonexistent/snap.json"], 3, "cannot read snapshot"),
+        (["--ca-file", "/nonexistent/ca.pem", "voip-example.com"], 3, "/nonexistent/ca.pem"),
         (["--profile", "nope", "voip-example.com"], 64, "unknown profile"),
         (["--bogus", "voip-example.com"], 64, "unknown option '--bogus'"),
         ([], 64, "a domain to audit is required"),

@@ -54,6 +54,15 @@ CHECKS = {
     "LYNC-RECORD-MISSING": "error", "LYNC-STRICT-NAME": "error",
     "CAA-MISSING": "notice",
 }
+# The endpoint checks judge the SIP servers, not DNS data: dig cannot derive them here;
+# test_audit.py and test_lab_sip.py hold each to its domain.
+ENDPOINT_CHECKS = {
+    "SIP-OPTIONS-NO-ANSWER": "error", "SIP-OPTIONS-ERROR": "warning",
+    "SIP-TARGETS-ALL-DOWN": "critical", "TLS-HANDSHAKE-FAILED": "error",
+    "TLS-CERT-UNTRUSTED": "error", "TLS-CERT-NAME-MISMATCH": "error",
+    "TLS-CERT-EXPIRING": "warning", "TLS-CERT-EXPIRED": "critical",
+}
+CHECKS.update(ENDPOINT_CHECKS)
 NOTICE_OR_BELOW = {"info", "notice"}
 
 STANDARD_SRV = ("_sip._udp", "_sip._tcp", "_sips._tcp")
@@ -648,7 +657,7 @@ DOMAINS = sorted(voxlab_lib.load_scenario(SCENARIO)["audit_expectations"])
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_domain_has_exactly_its_fault(observed, expectations, domain):
     o = observed[domain]
-    want = set(expectations[domain]["findings"])
+    want = set(expectations[domain]["findings"]) - set(ENDPOINT_CHECKS)
     assert o.ids == want, "derived %s, expected %s; evidence: %s" % (
         sorted(o.ids), sorted(want), o.why)
     for alt, ids in o.alt_ids.items():

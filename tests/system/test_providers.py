@@ -21,7 +21,8 @@ def lab(lab_scenario, voxdns_bin):
 
 
 def audit(lab, voxdns_bin, *args):
-    r = lab.run([voxdns_bin, "audit", "--hints", lab.hints, *args], timeout=60)
+    ca = ["--ca-file", lab.ca_file] if lab.ca_file else []  # the SIP servers' certificates
+    r = lab.run([voxdns_bin, "audit", "--hints", lab.hints, *ca, *args], timeout=60)
     assert r.returncode in (0, 1, 2), r.stderr
     return r
 

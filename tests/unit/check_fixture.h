@@ -118,6 +118,9 @@ static inline void fx_free(vx__snapshot *s)
         fx_free(s->alt[i]);
     free(s->alt);
     vx__zone_copies_free(s->zones, s->zone_count);
+    for (size_t i = 0; i < s->endpoint_count; i++)
+        vx__endpoint_clear(&s->endpoints[i]);
+    free(s->endpoints);
     free(s->domain);
     free(s->profile);
     free(s->parent_zone);

@@ -62,6 +62,14 @@ static const expect catalogue[] = {
     {"LYNC-RECORD-MISSING", "profiles", VX__SEV_ERROR},
     {"LYNC-STRICT-NAME", "profiles", VX__SEV_ERROR},
     {"CAA-MISSING", "hijack", VX__SEV_NOTICE},
+    {"SIP-OPTIONS-NO-ANSWER", "endpoints", VX__SEV_ERROR},
+    {"SIP-OPTIONS-ERROR", "endpoints", VX__SEV_WARNING},
+    {"SIP-TARGETS-ALL-DOWN", "endpoints", VX__SEV_CRITICAL},
+    {"TLS-HANDSHAKE-FAILED", "endpoints", VX__SEV_ERROR},
+    {"TLS-CERT-UNTRUSTED", "endpoints", VX__SEV_ERROR},
+    {"TLS-CERT-NAME-MISMATCH", "endpoints", VX__SEV_ERROR},
+    {"TLS-CERT-EXPIRING", "endpoints", VX__SEV_WARNING},
+    {"TLS-CERT-EXPIRED", "endpoints", VX__SEV_CRITICAL},
 };
 #define CATALOGUE_COUNT (sizeof catalogue / sizeof catalogue[0])
 

@@ -146,6 +146,48 @@ static vx__snapshot *alt_snapshot(void)
 
 /* Every kind of field: both families, ports, both transports, every probe kind, failures,
  * an empty server name, no address, NSID, all three sections, CH class, extended rcode. */
+/* A UDP 200, a TCP time-out, a TLS 503 with its session facts and a chain of two. */
+static void add_endpoints(vx__snapshot *s)
+{
+    char *chain[2] = {"MIIBAAA=", "QUJD"};
+    vx__endpoint_obs e[3] = {{.host = "sip1.example.com.",
+                              .transport = VX__EP_UDP,
+                              .status = VX_OK,
+                              .code = 200,
+                              .reason = "OK",
+                              .agent = "pbx 1.0",
+                              .rtt_ms = 4.25,
+                              .attempts = 2,
+                              .time_ms = 17},
+                             {.host = "sip2.example.com.",
+                              .transport = VX__EP_TCP,
+                              .status = VX_ETIMEDOUT,
+                              .error = "no TCP connection within 3000 ms",
+                              .rtt_ms = -1,
+                              .time_ms = 18},
+                             {.host = "sip1.example.com.",
+                              .transport = VX__EP_TLS,
+                              .status = VX_OK,
+                              .code = 503,
+                              .rtt_ms = 9.5,
+                              .attempts = 1,
+                              .time_ms = 19,
+                              .connected = true,
+                              .tls_ok = true,
+                              .tls_protocol = "TLSv1.3",
+                              .tls_cipher = "TLS_AES_256_GCM_SHA384",
+                              .verify = 18,
+                              .verify_error = "self-signed certificate",
+                              .chain = chain,
+                              .chain_count = 2}};
+    const char *addr[3] = {"192.0.2.10", "[2001:db8::10]:5060", "192.0.2.10:5061"};
+    for (size_t i = 0; i < 3; i++) {
+        socklen_t len;
+        assert_int_equal(vx__addr_parse(addr[i], 5060, &e[i].addr, &len), VX_OK);
+        assert_int_equal(vx__snapshot_add_endpoint(s, &e[i]), VX_OK);
+    }
+}
+
 static vx__snapshot *full_snapshot(void)
 {
     vx__snapshot *s = vx__snapshot_new("example.com.", "lync");
@@ -182,6 +224,7 @@ static vx__snapshot *full_snapshot(void)
         response("version.bind.", LDNS_RR_TYPE_TXT, LDNS_RCODE_NOERROR, txt_an, NULL, NULL, NULL));
     add_obs(s, VX__PROBE_RESOLVE, "", NULL, VX__UDP, "sip.example.net.", 65280, VX_ENETWORK, NULL);
     s->obs[1].rcode = 16; /* BADVERS: needs the OPT's extended bits */
+    add_endpoints(s);
     s->alt = calloc(1, sizeof *s->alt);
     s->alt[0] = alt_snapshot();
     s->alt_count = 1;
@@ -242,6 +285,27 @@ static void assert_obs_equal(const vx__observation *a, const vx__observation *b)
     }
 }
 
+static void assert_endpoint_equal(const vx__endpoint_obs *a, const vx__endpoint_obs *b)
+{
+    assert_string_equal(a->host, b->host);
+    assert_true(
+        vx__addr_equal((const struct sockaddr *)&a->addr, (const struct sockaddr *)&b->addr));
+    assert_int_equal(a->transport, b->transport);
+    assert_int_equal(a->status, b->status);
+    assert_str_or_null(a->error, b->error);
+    assert_int_equal(a->code, b->code);
+    assert_str_or_null(a->reason, b->reason);
+    assert_str_or_null(a->agent, b->agent);
+    assert_true(a->rtt_ms == b->rtt_ms && a->attempts == b->attempts && a->time_ms == b->time_ms);
+    assert_true(a->connected == b->connected && a->tls_ok == b->tls_ok && a->verify == b->verify);
+    assert_str_or_null(a->tls_protocol, b->tls_protocol);
+    assert_str_or_null(a->tls_cipher, b->tls_cipher);
+    assert_str_or_null(a->verify_error, b->verify_error);
+    assert_int_equal(a->chain_count, b->chain_count);
+    for (size_t i = 0; i < a->chain_count; i++)
+        assert_string_equal(a->chain[i], b->chain[i]);
+}
+
 static void assert_snap_equal(const vx__snapshot *a, const vx__snapshot *b)
 {
     assert_string_equal(a->domain, b->domain);
@@ -261,6 +325,10 @@ static void assert_snap_equal(const vx__snapshot *a, const vx__snapshot *b)
     assert_int_equal(a->alt_count, b->alt_count);
     for (size_t i = 0; i < a->alt_count; i++)
         assert_snap_equal(a->alt[i], b->alt[i]);
+    assert_int_equal(a->endpoints_probed, b->endpoints_probed);
+    assert_int_equal(a->endpoint_count, b->endpoint_count);
+    for (size_t i = 0; i < a->endpoint_count; i++)
+        assert_endpoint_equal(&a->endpoints[i], &b->endpoints[i]);
 }
 
 /* ---- the snapshot in memory ------------------------------------------------------------ */
@@ -405,6 +473,9 @@ static void test_round_trip(void **state)
     assert_non_null(strstr(one, "\"rcode_name\": \"BADVERS\""));
     assert_non_null(strstr(one, "\"qclass\": \"CH\""));
     assert_non_null(strstr(one, "\"rtt_ms\": null"));
+    assert_non_null(strstr(one, "\"transport\": \"tls\""));
+    assert_non_null(strstr(one, "\"verify_error\": \"self-signed certificate\""));
+    assert_non_null(strstr(one, "\"code\": 503"));
     /* The compact form (the monitor's store) reads back the same and is smaller. */
     char *compact = vx__snapshot_to_json_compact(s);
     assert_non_null(compact);
@@ -588,6 +659,19 @@ static void test_bad_fields(void **state)
     expect_bad("obs.0", "answer", NULL, "obs[0].answer: missing");
     expect_bad("obs.0", "surprise", json_null(), "obs[0]: unknown key 'surprise'");
     expect_bad("obs", "2", json_string("x"), "obs[2]: not an object");
+    expect_bad("endpoints.0", "transport", json_string("sctp"),
+               "endpoints[0].transport: not udp, tcp or tls");
+    expect_bad("endpoints.0", "tls", json_object(), "endpoints[0].tls: only for tls");
+    expect_bad("endpoints.2", "tls", json_null(), "endpoints[2].tls: required for tls");
+    expect_bad("endpoints.0", "code", json_integer(99),
+               "endpoints[0].code: 99 is outside 100..699");
+    expect_bad("endpoints.2.tls", "handshake", json_string("yes"),
+               "endpoints[2].tls.handshake: not true or false");
+    expect_bad("endpoints.2.tls", "chain",
+               json_pack("[sssssssssss]", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a"),
+               "endpoints[2].tls.chain: more than 10 elements");
+    expect_bad("endpoints.1", "surprise", json_null(), "endpoints[1]: unknown key 'surprise'");
+    expect_bad(NULL, "endpoints", json_object(), "endpoints: not an array");
 }
 
 static void test_bad_addresses(void **state)
