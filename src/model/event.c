@@ -36,6 +36,9 @@ static const char *const TYPE_NAMES[VX__EV_TYPE_COUNT] = {
     "SERVER-REMOVED",
     "ACME-CHALLENGE-APPEARED",
     "CAA-CHANGED",
+    "SIP-TARGET-DOWN",
+    "SIP-TARGET-RECOVERED",
+    "CERT-CHANGED",
 };
 
 const char *vx__event_type_name(vx__event_type t)
@@ -302,6 +305,7 @@ static int condition_severity(vx__event_type opened_by)
     case VX__EV_DS_CHANGED:
     case VX__EV_DS_REMOVED:
     case VX__EV_NS_ADDRESS_CHANGED:
+    case VX__EV_SIP_TARGET_DOWN:
         return VX__SEV_ERROR;
     case VX__EV_TTL_CHANGED:
     case VX__EV_SERIAL_LAG:
@@ -310,6 +314,7 @@ static int condition_severity(vx__event_type opened_by)
     case VX__EV_SERVER_REMOVED:
     case VX__EV_ACME_CHALLENGE_APPEARED:
     case VX__EV_CAA_CHANGED:
+    case VX__EV_CERT_CHANGED:
         return VX__SEV_WARNING;
     default:
         return -1;

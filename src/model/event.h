@@ -45,10 +45,16 @@ typedef enum vx__event_type {
     VX__EV_SERVER_ADDED,       /* an address joined the domain's set of authoritative servers */
     VX__EV_SERVER_REMOVED,     /* an address left it */
     VX__EV_ACME_CHALLENGE_APPEARED, /* _acme-challenge TXT where the baseline had none */
-    VX__EV_CAA_CHANGED              /* a CAA RRset differs (added, changed or removed) */
+    VX__EV_CAA_CHANGED,             /* a CAA RRset differs (added, changed or removed) */
+    /* SIP endpoints (docs/events.md "SIP endpoints"): one tuple (target, address, port,
+     * transport) of the domain's RFC 3263 chain. */
+    VX__EV_SIP_TARGET_DOWN,      /* it does not answer OPTIONS (or its TLS handshake fails) */
+    VX__EV_SIP_TARGET_RECOVERED, /* it answers again */
+    VX__EV_CERT_CHANGED /* its TLS leaf certificate differs from the baseline's (closes with
+                           CHANGE-REVERTED) */
 } vx__event_type;
 
-#define VX__EV_TYPE_COUNT 20
+#define VX__EV_TYPE_COUNT 23
 /* "RECORD-CHANGED", ...; FINDING-APPEARED / FINDING-CLEARED for the finding events. */
 const char *vx__event_type_name(vx__event_type t);
 int vx__event_type_from_name(const char *name, vx__event_type *out);

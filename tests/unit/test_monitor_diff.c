@@ -5,6 +5,7 @@
  * a cycle emits and the conditions it leaves open; every event also goes through the API's JSON.
  */
 #include "check_fixture.h"
+#include "cert_fixture.h"
 
 #include <jansson.h>
 
@@ -304,6 +305,197 @@ static void test_accepted_baseline_closes_silently(void **state)
     cycle(w, sip1_on_ns1("203.0.113.66", 3600));
     assert_int_equal(w->ev.count, 0);
     assert_int_equal(w->open.count, 0);
+}
+
+/* ---- SIP endpoints ----------------------------------------------------------------------------
+ */
+
+#define SBC "sbc1.example.com/192.0.2.10"
+
+/* A leaf certificate with a key of its own (cert_fixture's key is shared) as the snapshot keeps
+ * it (base64 DER; caller frees). */
+static char *leaf_with_new_key(const char *cn)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    assert_non_null(key);
+    X509 *x = cf_make(cn, "URI:sip:example.com", time(NULL) - 3600, time(NULL) + 90 * 86400L);
+    X509_set_pubkey(x, key);
+    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int len = i2d_X509(x, &der);
+    assert_true(len > 0);
+    char *b64 = vx__cert_der_to_b64(der, (size_t)len);
+    assert_non_null(b64);
+    OPENSSL_free(der);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return b64;
+}
+
+/* Adds sbc1's tuple over transport t to s: answering 200 (status VX_OK) or not, and over TLS
+ * with leaf (base64 DER, NULL: the handshake failed). */
+static void ep_add(vx__snapshot *s, vx__ep_transport t, int status, const char *leaf)
+{
+    vx__endpoint_obs e = {.host = "sbc1.example.com.", .transport = t, .status = status};
+    socklen_t len;
+    assert_int_equal(vx__addr_parse("192.0.2.10", t == VX__EP_TLS ? 5061 : 5060, &e.addr, &len),
+                     VX_OK);
+    e.code = status == VX_OK ? 200 : 0;
+    e.reason = status == VX_OK ? "OK" : NULL;
+    e.error = status == VX_OK ? NULL : "no response to 7 requests";
+    char *chain[1] = {(char *)leaf};
+    if (t == VX__EP_TLS && leaf) {
+        e.connected = e.tls_ok = true;
+        e.chain = chain;
+        e.chain_count = 1;
+    }
+    s->endpoints_probed = true;
+    assert_int_equal(vx__snapshot_add_endpoint(s, &e), VX_OK);
+}
+
+/* The healthy zone with sbc1 over UDP (up or not) and TLS presenting leaf. */
+static vx__snapshot *with_sbc(int udp_status, const char *leaf)
+{
+    vx__snapshot *s = fx_healthy();
+    ep_add(s, VX__EP_UDP, udp_status, NULL);
+    ep_add(s, VX__EP_TLS, leaf ? VX_OK : VX_ENETWORK, leaf);
+    return s;
+}
+
+static void endpoint_baseline(world *w, const char *leaf)
+{
+    fx_free(w->baseline);
+    w->baseline = with_sbc(VX_OK, leaf);
+}
+
+static void test_sip_target_down_then_recovered(void **state)
+{
+    world *w = *state;
+    char *leaf = cf_b64("sbc1.example.com", "URI:sip:example.com", -3600, 86400 * 90);
+    endpoint_baseline(w, leaf);
+    cycle(w, with_sbc(VX_OK, leaf));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, with_sbc(VX_ETIMEDOUT, leaf));
+    uint64_t t = w->now;
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_SIP_TARGET_DOWN);
+    assert_int_equal(e->severity, VX__SEV_ERROR);
+    assert_string_equal(e->server, SBC);
+    assert_string_equal(e->name, "sbc1.example.com");
+    fx_contains(e->message, "port 5060 UDP");
+    fx_contains(e->message, "no response to 7 requests");
+    assert_int_equal(w->open.count, 1);
+    assert_string_equal(w->open.items[0].key, "sip-down|" SBC "|5060|udp");
+    cycle(w, with_sbc(VX_ETIMEDOUT, leaf));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, with_sbc(VX_OK, leaf));
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_SIP_TARGET_RECOVERED);
+    assert_int_equal(e->severity, VX__SEV_NOTICE);
+    assert_string_equal(e->server, SBC);
+    assert_int_equal(e->first_seen_ms, t);
+    assert_int_equal(e->last_seen_ms, w->now);
+    fx_contains(e->message, "200 OK");
+    assert_int_equal(w->open.count, 0);
+    free(leaf);
+}
+
+/* Not probed this cycle: unknown, so the outage stays open; a tuple gone from the chain drops
+ * its condition silently. */
+static void test_sip_target_unknown_and_gone(void **state)
+{
+    world *w = *state;
+    char *leaf = cf_b64("sbc1.example.com", "URI:sip:example.com", -3600, 86400 * 90);
+    endpoint_baseline(w, leaf);
+    cycle(w, with_sbc(VX_ETIMEDOUT, leaf));
+    assert_int_equal(w->ev.count, 1);
+    cycle(w, fx_healthy()); /* endpoints not probed */
+    assert_int_equal(w->ev.count, 0);
+    assert_int_equal(w->open.count, 1);
+    vx__snapshot *s = fx_healthy();
+    ep_add(s, VX__EP_TLS, VX_OK, leaf); /* the UDP tuple left the chain */
+    cycle(w, s);
+    assert_int_equal(w->ev.count, 0);
+    assert_int_equal(w->open.count, 0);
+    free(leaf);
+}
+
+static void test_cert_changed_then_reverted(void **state)
+{
+    world *w = *state;
+    char *a = cf_b64("sbc1.example.com", "URI:sip:example.com", -3600, 86400 * 90);
+    char *b = leaf_with_new_key("sbc1.example.com");
+    char *c = cf_b64("sbc1.example.com", "URI:sip:example.com", -7200, 86400 * 60);
+    vx__cert_facts fa, fb, fc;
+    assert_int_equal(vx__cert_from_b64(a, &fa), VX_OK);
+    assert_int_equal(vx__cert_from_b64(b, &fb), VX_OK);
+    assert_int_equal(vx__cert_from_b64(c, &fc), VX_OK);
+    endpoint_baseline(w, a);
+    cycle(w, with_sbc(VX_OK, c)); /* a renewal with the same key */
+    uint64_t t = w->now;
+    assert_int_equal(w->ev.count, 1);
+    const vx__event *e = the_event(w, VX__EV_CERT_CHANGED);
+    assert_int_equal(e->severity, VX__SEV_WARNING);
+    assert_string_equal(e->server, SBC);
+    assert_string_equal(e->name, "sbc1.example.com");
+    assert_int_equal(e->old_count, 2);
+    assert_int_equal(e->new_count, 2);
+    char want[100];
+    snprintf(want, sizeof want, "sha256=%s", fa.sha256);
+    assert_string_equal(e->old_data[0], want);
+    snprintf(want, sizeof want, "sha256=%s", fc.sha256);
+    assert_string_equal(e->new_data[0], want);
+    snprintf(want, sizeof want, "spki-sha256=%s", fc.spki_sha256);
+    assert_string_equal(e->new_data[1], want);
+    fx_contains(e->message, "port 5061 TLS");
+    fx_contains(e->message, "the same key");
+    fx_contains(e->message, "CN=sbc1.example.com");
+    cycle(w, with_sbc(VX_OK, c));
+    assert_int_equal(w->ev.count, 0);
+    cycle(w, with_sbc(VX_OK, NULL)); /* handshake failed: unknown, the change stays open */
+    assert_int_equal(w->ev.count, 1);
+    the_event(w, VX__EV_SIP_TARGET_DOWN);
+    assert_non_null(vx__conditions_get(&w->open, "cert|" SBC "|5061|tls"));
+    cycle(w, with_sbc(VX_OK, b)); /* a third certificate, with another key */
+    assert_int_equal(w->ev.count, 2);
+    the_event(w, VX__EV_SIP_TARGET_RECOVERED);
+    e = the_event(w, VX__EV_CERT_CHANGED);
+    assert_int_equal(e->first_seen_ms, t);
+    snprintf(want, sizeof want, "sha256=%s", fc.sha256);
+    assert_string_equal(e->old_data[0], want);
+    snprintf(want, sizeof want, "sha256=%s", fb.sha256);
+    assert_string_equal(e->new_data[0], want);
+    fx_contains(e->message, "another key");
+    cycle(w, with_sbc(VX_OK, a));
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_CHANGE_REVERTED);
+    assert_string_equal(e->server, SBC);
+    assert_int_equal(e->first_seen_ms, t);
+    fx_contains(e->message, "baseline's certificate again");
+    assert_int_equal(w->open.count, 0);
+    vx__cert_clear(&fa);
+    vx__cert_clear(&fb);
+    vx__cert_clear(&fc);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* A renewal the operator accepts (a new baseline with it) closes the condition silently. */
+static void test_cert_accepted_closes_silently(void **state)
+{
+    world *w = *state;
+    char *a = cf_b64("sbc1.example.com", "URI:sip:example.com", -3600, 86400 * 90);
+    char *b = leaf_with_new_key("sbc1.example.com");
+    endpoint_baseline(w, a);
+    cycle(w, with_sbc(VX_OK, b));
+    assert_int_equal(w->ev.count, 1);
+    endpoint_baseline(w, b);
+    cycle(w, with_sbc(VX_OK, b));
+    assert_int_equal(w->ev.count, 0);
+    assert_int_equal(w->open.count, 0);
+    free(a);
+    free(b);
 }
 
 /* ---- servers --------------------------------------------------------------------------------- */
@@ -984,6 +1176,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_caa_changed_and_acme_challenge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_removed_then_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_target_and_ns_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sip_target_down_then_recovered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sip_target_unknown_and_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cert_changed_then_reverted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cert_accepted_closes_silently, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_server_keeps_change_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_lag_within_providers, setup, teardown),
