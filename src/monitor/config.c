@@ -464,6 +464,32 @@ static int key_asn_db(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return set_string(c, v, &((vx__monitor_config *)obj)->asn_db);
 }
 
+/* true/false (YAML 1.2 core schema spellings). */
+static int get_bool(cfg_ctx *c, const yaml_node_t *n, bool *out)
+{
+    const char *v;
+    int rc = scalar(c, n, "true or false", &v);
+    if (rc != VX_OK)
+        return rc;
+    if (strcmp(v, "true") == 0 || strcmp(v, "True") == 0 || strcmp(v, "TRUE") == 0)
+        *out = true;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "False") == 0 || strcmp(v, "FALSE") == 0)
+        *out = false;
+    else
+        return fail(c, n, "'%s' must be true or false", c->key);
+    return VX_OK;
+}
+
+static int key_endpoints(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    return get_bool(c, v, &((vx__monitor_config *)obj)->endpoints);
+}
+
+static int key_ca_file(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    return set_string(c, v, &((vx__monitor_config *)obj)->ca_file);
+}
+
 static int key_token(cfg_ctx *c, const yaml_node_t *v, void *obj)
 {
     return set_string(c, v, &((vx__monitor_config *)obj)->token);
@@ -1077,6 +1103,8 @@ static const key_def root_keys[] = {{"interval", key_interval},
                                     {"log_level", key_log_level},
                                     {"serial_lag", key_serial_lag},
                                     {"asn_db", key_asn_db},
+                                    {"endpoints", key_endpoints},
+                                    {"ca_file", key_ca_file},
                                     {"domains", key_domains},
                                     {"resolvers", key_resolvers},
                                     {"alerts", key_alerts},
@@ -1097,6 +1125,7 @@ static int set_defaults(vx__monitor_config *cfg, const char *name)
     cfg->server_rate = VX__DEFAULT_SERVER_RATE;
     cfg->audit_interval_ms = 24ull * 3600u * MS_PER_S;
     cfg->rtt_retention_ms = 7ull * 24u * 3600u * MS_PER_S;
+    cfg->endpoints = true;
     vx__http_limits_default(&cfg->http);
     cfg->path = strdup(name);
     cfg->store = strdup(VX__DEFAULT_STORE);
@@ -1344,5 +1373,6 @@ void vx__monitor_config_free(vx__monitor_config *cfg)
     free(cfg->token);
     free(cfg->log_level);
     free(cfg->asn_db);
+    free(cfg->ca_file);
     free(cfg);
 }

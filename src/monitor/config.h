@@ -10,6 +10,8 @@
  *   log_level: info          # debug, info, notice, warning, error
  *   serial_lag: 0s           # SERIAL-LAG once a secondary is behind this long
  *   asn_db: /path/pfx2as     # optional: the ASN checks
+ *   endpoints: true          # SIP OPTIONS and TLS to every SIP target tuple, every cycle
+ *   ca_file: /path/ca.pem    # trust anchors for the SIP targets' TLS, added to the system's
  *   server_rate: 500         # queries per second to any one server address; 0: no limit
  *   audit_interval: 24h      # a full audit of each domain at least this often; 0s: every cycle
  *   watch_threads: 2         # threads for the quiet watches (default: one per core, at most 8)
@@ -42,6 +44,7 @@
 #ifndef VX_MONITOR_CONFIG_H
 #define VX_MONITOR_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -99,6 +102,8 @@ typedef struct vx__monitor_config {
     char *log_level;      /* default "info" */
     uint64_t serial_lag_ms;
     char *asn_db;
+    bool endpoints; /* probe the SIP targets (default true) */
+    char *ca_file;  /* extra TLS trust anchors for them, or NULL */
     vx__monitor_domain *domains;
     size_t domain_count;
     vx__monitor_resolver *resolvers;

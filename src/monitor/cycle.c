@@ -25,6 +25,7 @@
 #include "monitor/alert.h"
 #include "monitor/diff.h"
 #include "probe/audit.h"
+#include "probe/watch_ep.h"
 #include "model/snapshot.h"
 #include "sip/locate.h"
 #include "voxdns/status.h"
@@ -58,7 +59,11 @@ typedef struct domain_cycle {
     bool watching;        /* the watch runs, or ran and is not judged yet */
     bool watch_done;
     bool watch_unchanged;
-    vx__watch_answer *answers;      /* parallel to plan->q */
+    vx__watch_answer *answers; /* parallel to plan->q */
+    bool ep_running;           /* the plan's SIP endpoint pings (probe/watch_ep.h) */
+    bool ep_unchanged;
+    vx__endpoint_obs *ep_obs; /* their observations (copies), parallel to plan->endpoints */
+    size_t ep_count;
     struct sockaddr_storage *addrs; /* parallel to plan->q, read by the watch thread */
     uint64_t watch_started_ms;
     uint64_t prev_asked_ms; /* the domain's previous cycle (0: unknown) */
@@ -93,6 +98,9 @@ static void free_cycle(domain_cycle *c)
     vx__watch_plan_free(c->plan);
     free(c->answers);
     free(c->addrs);
+    for (size_t i = 0; i < c->ep_count; i++)
+        vx__endpoint_clear(&c->ep_obs[i]);
+    free(c->ep_obs);
     for (size_t r = 0; r < c->resolver_count; r++) {
         for (size_t i = 0; i < c->resolvers[r].count; i++)
             vx__observation_clear(&c->resolvers[r].obs[i]);
@@ -398,6 +406,11 @@ static vx__watch_plan *next_plan(domain_cycle *c, const vx__conditions *conds, c
         return NULL;
     plan->resolver_digest = resolver_digest(c);
     plan->audit_due_ms = audit_due(d, plan->audited_ms);
+    /* without its endpoints a plan would call a dead SBC quiet: then no plan (full audit) */
+    if (d->tls && vx__ep_watch_build(c->snap, &plan->endpoints) == VX_ENOMEM) {
+        vx__watch_plan_free(plan);
+        return NULL;
+    }
     *text = vx__watch_plan_encode(plan, &d->watch_servers, domain_key(c->dom));
     return plan;
 }
@@ -577,6 +590,8 @@ static void record_quiet(domain_cycle *c)
     double ms = (double)(uv_hrtime() - c->started_ns) / 1e6;
     if (ma)
         vx__metrics_record_quiet(d->metrics, c->domain, ma, p->count, ms);
+    if (c->ep_obs)
+        vx__metrics_record_endpoints(d->metrics, c->domain, c->ep_obs, c->ep_count);
     for (size_t r = 0; r < c->resolver_count; r++)
         vx__metrics_record_resolver(d->metrics, c->resolvers[r].label,
                                     c->resolvers[r].status == VX_OK);
@@ -594,6 +609,20 @@ static void on_watched(void *arg, const vx__watch_answer *answers, bool unchange
     if (unchanged && (c->answers = malloc(c->plan->count * sizeof(*c->answers))))
         memcpy(c->answers, answers, c->plan->count * sizeof(*c->answers));
     c->watch_unchanged = unchanged && c->answers;
+    maybe_process(c);
+}
+
+/* The SIP endpoint pings of a quiet cycle are back; their observations feed the metrics. */
+static void on_ep_watched(void *arg, bool unchanged, const vx__endpoint_obs *obs, size_t count)
+{
+    domain_cycle *c = arg;
+    c->ep_running = false;
+    c->ep_unchanged = unchanged;
+    if ((c->ep_obs = calloc(count ? count : 1, sizeof(*c->ep_obs)))) {
+        for (; c->ep_count < count; c->ep_count++)
+            if (vx__endpoint_copy(&c->ep_obs[c->ep_count], &obs[c->ep_count]) != VX_OK)
+                break;
+    }
     maybe_process(c);
 }
 
@@ -666,12 +695,14 @@ static void maybe_process(domain_cycle *c)
 {
     vx__daemon_state *d = c->d;
     if (c->watching) {
-        if (!c->watch_done || c->pending_resolver_queries > 0)
+        if (!c->watch_done || c->pending_resolver_queries > 0 || c->ep_running)
             return;
         c->watching = false;
+        bool endpoints_same = !c->plan->endpoints || c->ep_unchanged;
         if (d->stopping) {
             c->audit_done = true;
-        } else if (c->watch_unchanged && resolver_digest(c) == c->plan->resolver_digest) {
+        } else if (c->watch_unchanged && resolver_digest(c) == c->plan->resolver_digest &&
+                   endpoints_same) {
             record_quiet(c);
             c->keep = c->plan;
             c->plan = NULL;
@@ -680,7 +711,8 @@ static void maybe_process(domain_cycle *c)
             vx__cycle_domain_done(d);
             return;
         } else {
-            vx__log(VX__LOG_DEBUG, "%s: answers differ from the last audit: auditing", c->domain);
+            vx__log(VX__LOG_DEBUG, "%s: %s differ from the last audit: auditing", c->domain,
+                    endpoints_same ? "answers" : "SIP endpoints");
             if (start_audit(c) == VX_OK)
                 return;
             c->audit_done = true;
@@ -812,6 +844,8 @@ static int start_audit(domain_cycle *c)
     opts.extra_names = names;
     opts.extra_types = types;
     opts.extra_count = n;
+    opts.endpoints = c->d->tls != NULL;
+    opts.tls = c->d->tls;
     return vx__audit_start(c->d->engine, dom->name, &opts, on_audited, NULL, c);
 }
 
@@ -984,6 +1018,10 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
         c->watch_started_ms = vx__wall_ms();
         c->watching = vx__watch_pool_submit(d->watch_pool, c->plan, c->addrs, d->cycles, on_watched,
                                             c) == VX_OK;
+        if (c->watching && c->plan->endpoints && d->tls)
+            c->ep_running =
+                vx__ep_watch_run(&d->loop, c->plan->endpoints, d->tls, on_ep_watched, c) == VX_OK;
+        /* endpoints that could not be pinged are not "unchanged": ep_unchanged stays false */
         if (c->watching)
             return;
     }

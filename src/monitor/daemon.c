@@ -55,6 +55,19 @@ static int load_asndb(const vx__monitor_config *cfg, vx__asndb **out)
     return rc;
 }
 
+/* The SIP targets' trust store (system plus ca_file), made once: a reload that changes
+ * endpoints or ca_file takes effect after a restart, like the store. */
+static int load_tls(vx__daemon_state *d)
+{
+    char err[512];
+    if (!d->cfg->endpoints)
+        return VX_OK;
+    int rc = vx__tls_ctx_new(d->cfg->ca_file, &d->tls, err, sizeof(err));
+    if (rc != VX_OK)
+        vx__log(VX__LOG_ERROR, "ca_file %s: %s", d->cfg->ca_file ? d->cfg->ca_file : "", err);
+    return rc;
+}
+
 /* A sink the store has not seen starts after the events already stored: an alert sink added to
  * a running installation is not flooded with its whole history. Done on the loop thread, which
  * is the one that commits, so no event can slip in between. */
@@ -260,9 +273,11 @@ static void reload(vx__daemon_state *d, const char *path)
     }
     if (strcmp(next->store, d->cfg->store) != 0 || strcmp(next->listen, d->cfg->listen) != 0 ||
         next->server_rate != d->cfg->server_rate || next->watch_threads != d->cfg->watch_threads ||
-        memcmp(&next->http, &d->cfg->http, sizeof next->http) != 0)
-        vx__log(VX__LOG_WARNING, "store, listen, http, server_rate and watch_threads changes "
-                                 "take effect after a restart");
+        memcmp(&next->http, &d->cfg->http, sizeof next->http) != 0 ||
+        next->endpoints != d->cfg->endpoints ||
+        strcmp(next->ca_file ? next->ca_file : "", d->cfg->ca_file ? d->cfg->ca_file : "") != 0)
+        vx__log(VX__LOG_WARNING, "store, listen, http, server_rate, watch_threads, endpoints and "
+                                 "ca_file changes take effect after a restart");
     /* Audits in flight keep pointing into the old configuration and hints: keep them. */
     keep_config(d, d->cfg);
     register_sinks(d, next);
@@ -336,7 +351,8 @@ static int open_store(vx__daemon_state *d)
 static int open_resources(vx__daemon_state *d)
 {
     char err[1024];
-    if (load_hints(d->cfg, &d->hints) != VX_OK || load_asndb(d->cfg, &d->asndb) != VX_OK)
+    if (load_hints(d->cfg, &d->hints) != VX_OK || load_asndb(d->cfg, &d->asndb) != VX_OK ||
+        load_tls(d) != VX_OK)
         return VX__EXIT_CONFIG;
     int status = open_store(d);
     if (status != 0)
@@ -436,6 +452,7 @@ static void release(vx__daemon_state *d)
     vx__store_close(d->store);
     vx__metrics_free(d->metrics);
     vx__asndb_free(d->asndb);
+    vx__tls_ctx_free(d->tls);
     vx__server_set_clear(&d->hints);
     for (size_t i = 0; i < d->old_cfg_count; i++)
         vx__monitor_config_free(d->old_cfgs[i]);

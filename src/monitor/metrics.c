@@ -17,6 +17,7 @@
 #include "common/array.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
+#include "wire/cert.h"
 #include "wire/query.h"
 
 #define T_SOA 6
@@ -56,6 +57,9 @@ enum {
     F_CYCLES,
     F_QUERIES,
     F_RESOLVER_UP,
+    F_SIP_UP,
+    F_SIP_RTT,
+    F_TLS_NOT_AFTER,
     F_COUNT
 };
 
@@ -85,6 +89,17 @@ static const family_def defs[F_COUNT] = {
                    false},
     [F_RESOLVER_UP] = {"voxdns_resolver_up", "gauge",
                        "Whether the watched recursive resolver answered in its last check.", false},
+    [F_SIP_UP] = {"voxdns_sip_target_up", "gauge",
+                  "Whether the SIP target tuple gave a final response to OPTIONS in the last "
+                  "cycle (1) or not (0).",
+                  true},
+    [F_SIP_RTT] = {"voxdns_sip_options_rtt_seconds", "gauge",
+                   "Round trip of the last OPTIONS the SIP target tuple answered (after the TLS "
+                   "handshake).",
+                   true},
+    [F_TLS_NOT_AFTER] = {"voxdns_tls_cert_not_after_seconds", "gauge",
+                         "When the SIP target's TLS leaf certificate expires (Unix seconds).",
+                         true},
 };
 
 #define RTT_NAME "voxdns_server_rtt_seconds"
@@ -498,6 +513,41 @@ static int record_events(vx__metrics *m, const char *domain, const vx__events *e
     return VX_OK;
 }
 
+/* ---- recording: SIP endpoints ----------------------------------------------------------- */
+
+static int record_endpoint(vx__metrics *m, const char *domain, const vx__endpoint_obs *e)
+{
+    char target[256], address[VX__ADDR_TEXT_MAX + 8];
+    lbuf b;
+    bare_name(e->host, target, sizeof target);
+    if (vx__addr_format_port((const struct sockaddr *)&e->addr, address, sizeof address) != 0)
+        snprintf(address, sizeof address, "?");
+    const char *lbl = labels(&b, "domain", domain, "target", target, "address", address,
+                             "transport", vx__ep_transport_name(e->transport), (char *)NULL);
+    if (!lbl)
+        return VX_EINVAL;
+    bool up = e->status == VX_OK;
+    int rc = family_set(&m->fam[F_SIP_UP], lbl, up ? 1 : 0, m->stamp);
+    if (rc == VX_OK && up && e->rtt_ms >= 0 && isfinite(e->rtt_ms))
+        rc = family_set(&m->fam[F_SIP_RTT], lbl, e->rtt_ms / 1000.0, m->stamp);
+    vx__cert_facts leaf;
+    if (rc == VX_OK && e->transport == VX__EP_TLS && e->tls_ok && e->chain_count > 0 &&
+        e->chain[0] && vx__cert_from_b64(e->chain[0], &leaf) == VX_OK) {
+        rc = family_set(&m->fam[F_TLS_NOT_AFTER], lbl, (double)leaf.not_after, m->stamp);
+        vx__cert_clear(&leaf);
+    }
+    return rc;
+}
+
+static int record_endpoints(vx__metrics *m, const char *domain, const vx__endpoint_obs *obs,
+                            size_t count)
+{
+    int rc = VX_OK;
+    for (size_t i = 0; rc == VX_OK && i < count; i++)
+        rc = record_endpoint(m, domain, &obs[i]);
+    return rc;
+}
+
 static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot *snap,
                          const vx__findings *findings, const vx__events *events, double cycle_ms)
 {
@@ -513,6 +563,8 @@ static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot 
         rc = record_server(m, domain, snap, &snap->servers[i]);
     if (rc == VX_OK && snap)
         rc = record_queries(m, domain, snap);
+    if (rc == VX_OK && snap && snap->endpoints_probed)
+        rc = record_endpoints(m, domain, snap->endpoints, snap->endpoint_count);
     if (rc == VX_OK)
         rc = record_findings(m, domain, findings);
     if (rc == VX_OK)
@@ -648,6 +700,35 @@ int vx__metrics_record_quiet(vx__metrics *m, const char *domain, const vx__metri
     bare_name(domain, name, sizeof name);
     pthread_mutex_lock(&m->mu);
     int rc = record_quiet_locked(m, name, answers, count, cycle_ms);
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
+/* The quiet cycle's pings replace the domain's endpoint gauges (a tuple no longer probed goes). */
+static int endpoints_locked(vx__metrics *m, const char *domain, const vx__endpoint_obs *obs,
+                            size_t count)
+{
+    lbuf b;
+    const char *lbl = labels(&b, "domain", domain, (char *)NULL);
+    if (!lbl)
+        return VX_EINVAL;
+    m->stamp++;
+    int rc = record_endpoints(m, domain, obs, count);
+    family_sweep_domain(&m->fam[F_SIP_UP], lbl, m->stamp);
+    family_sweep_domain(&m->fam[F_SIP_RTT], lbl, m->stamp);
+    family_sweep_domain(&m->fam[F_TLS_NOT_AFTER], lbl, m->stamp);
+    return rc;
+}
+
+int vx__metrics_record_endpoints(vx__metrics *m, const char *domain, const vx__endpoint_obs *obs,
+                                 size_t count)
+{
+    char name[256];
+    if (!m || !domain || (!obs && count))
+        return VX_EINVAL;
+    bare_name(domain, name, sizeof name);
+    pthread_mutex_lock(&m->mu);
+    int rc = endpoints_locked(m, name, obs, count);
     pthread_mutex_unlock(&m->mu);
     return rc;
 }

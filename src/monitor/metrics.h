@@ -10,6 +10,9 @@
  *   voxdns_queries_total{domain,qname,qtype,result}          counter (result: ok, timeout,
  *                                                            refused, error, skipped)
  *   voxdns_resolver_up{resolver}                             1/0
+ *   voxdns_sip_target_up{domain,target,address,transport}    1/0 (OPTIONS answered)
+ *   voxdns_sip_options_rtt_seconds{domain,target,address,transport}   gauge (last answer)
+ *   voxdns_tls_cert_not_after_seconds{domain,target,address,transport} gauge (leaf expiry)
  *   voxdns_store_up                                          1/0 (the last store write)
  *   voxdns_store_errors_total                                counter (failed store operations)
  *   voxdns_store_pending_events                              gauge (alerted, not stored yet)
@@ -55,6 +58,11 @@ typedef struct vx__metrics_answer {
  * findings) stay; its counters, RTT histograms and cycle duration are updated. */
 int vx__metrics_record_quiet(vx__metrics *m, const char *domain, const vx__metrics_answer *answers,
                              size_t count, double cycle_ms);
+
+/* A quiet cycle's SIP endpoint pings (probe/watch_ep.h): they replace the domain's
+ * voxdns_sip_* and voxdns_tls_* gauges (a full cycle sets them from its snapshot). */
+int vx__metrics_record_endpoints(vx__metrics *m, const char *domain, const vx__endpoint_obs *obs,
+                                 size_t count);
 
 /* The store's health as the daemon sees it; the HTTP thread answers /healthz from it. */
 typedef struct vx__store_health {

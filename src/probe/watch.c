@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "common/array.h"
+#include "probe/watch_ep.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/fingerprint.h"
@@ -109,6 +110,7 @@ void vx__watch_plan_free(vx__watch_plan *plan)
         return;
     free(plan->names);
     free(plan->q);
+    vx__ep_watch_free(plan->endpoints);
     free(plan);
 }
 
@@ -690,6 +692,8 @@ char *vx__watch_plan_encode(const vx__watch_plan *p, const vx__watch_servers *se
     }
     free(local);
     free(order);
+    if (!b.oom && p->endpoints)
+        b.oom = vx__ep_watch_encode(p->endpoints, &b.s, &b.len) != VX_OK;
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -777,6 +781,8 @@ static int decode_line(decoder *d, const char *line, uint64_t *key)
         return decode_name(d, line + 2);
     if (line[0] == 'Q' && line[1] == ' ')
         return decode_question(d, line + 2);
+    if ((line[0] == 'D' || line[0] == 'E') && line[1] == ' ')
+        return vx__ep_watch_decode_line(line, &d->p->endpoints);
     return VX_EMALFORMED;
 }
 

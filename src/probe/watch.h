@@ -68,6 +68,8 @@ typedef struct vx__watch_plan {
     size_t names_len;
     vx__watch_question *q;
     size_t count;
+    struct vx__ep_watch *endpoints; /* the SIP target tuples pinged too (probe/watch_ep.h; the
+                                       monitor's, freed with the plan); NULL: none */
 } vx__watch_plan;
 
 /* VX_OK with a plan; VX_ENOTFOUND when the snapshot cannot be watched (a question went

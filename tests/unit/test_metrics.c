@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "check_fixture.h"
+#include "cert_fixture.h"
 #include "model/event.h"
 #include "monitor/metrics.h"
 
@@ -121,7 +122,7 @@ static void assert_valid_exposition(const char *text)
         }
         p = nl + 1;
     }
-    assert_int_equal(families, 13);
+    assert_int_equal(families, 16);
 }
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
@@ -312,6 +313,75 @@ static void test_quiet_cycle_keeps_gauges(void **state)
     vx__metrics_free(m);
 }
 
+/* ---- SIP endpoints ----------------------------------------------------------------------------
+ */
+
+#define EP_LABELS(addr, tr)                                                                        \
+    "domain=\"example.com\",target=\"sbc1.example.com\",address=\"" addr "\",transport=\"" tr "\""
+
+static vx__endpoint_obs ep(const char *addr, unsigned port, vx__ep_transport t, int status,
+                           double rtt_ms)
+{
+    vx__endpoint_obs e = {.host = "sbc1.example.com.",
+                          .transport = t,
+                          .status = status,
+                          .rtt_ms = rtt_ms,
+                          .code = status == VX_OK ? 200 : 0};
+    socklen_t len;
+    assert_int_equal(vx__addr_parse(addr, (uint16_t)port, &e.addr, &len), VX_OK);
+    return e;
+}
+
+/* A full cycle sets the three endpoint gauges per tuple from the snapshot (RTT only when it
+ * answered, expiry only for a TLS leaf); a quiet cycle's pings replace them. */
+static void test_sip_endpoints(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    vx__snapshot *s = fx_healthy();
+    char *leaf = cf_b64_at("sbc1.example.com", "URI:sip:example.com", 1700000000, 1800000000);
+    char *chain[1] = {leaf};
+    vx__endpoint_obs e[3] = {ep("192.0.2.10", 5060, VX__EP_UDP, VX_OK, 12.5),
+                             ep("192.0.2.10", 5060, VX__EP_TCP, VX_ETIMEDOUT, -1),
+                             ep("2001:db8::10", 5061, VX__EP_TLS, VX_OK, 30.0)};
+    e[2].tls_ok = e[2].connected = true;
+    e[2].chain = chain;
+    e[2].chain_count = 1;
+    s->endpoints_probed = true;
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(vx__snapshot_add_endpoint(s, &e[i]), VX_OK);
+    assert_int_equal(vx__metrics_record_cycle(m, "example.com.", s, NULL, NULL, 10.0), VX_OK);
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_true(sample(text, "voxdns_sip_target_up", EP_LABELS("192.0.2.10:5060", "udp")) == 1);
+    assert_true(sample(text, "voxdns_sip_target_up", EP_LABELS("192.0.2.10:5060", "tcp")) == 0);
+    assert_true(sample(text, "voxdns_sip_target_up", EP_LABELS("[2001:db8::10]:5061", "tls")) == 1);
+    assert_true(sample(text, "voxdns_sip_options_rtt_seconds",
+                       EP_LABELS("192.0.2.10:5060", "udp")) == 0.0125);
+    assert_false(present(
+        sample(text, "voxdns_sip_options_rtt_seconds", EP_LABELS("192.0.2.10:5060", "tcp"))));
+    assert_true(sample(text, "voxdns_tls_cert_not_after_seconds",
+                       EP_LABELS("[2001:db8::10]:5061", "tls")) == 1800000000.0);
+    assert_false(present(
+        sample(text, "voxdns_tls_cert_not_after_seconds", EP_LABELS("192.0.2.10:5060", "udp"))));
+    free(text);
+    e[0].status = VX_ETIMEDOUT;
+    assert_int_equal(vx__metrics_record_endpoints(m, "example.com.", e, 1), VX_OK);
+    text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_true(sample(text, "voxdns_sip_target_up", EP_LABELS("192.0.2.10:5060", "udp")) == 0);
+    assert_false(present(
+        sample(text, "voxdns_sip_options_rtt_seconds", EP_LABELS("192.0.2.10:5060", "udp"))));
+    assert_false(present(sample(text, "voxdns_tls_cert_not_after_seconds",
+                                EP_LABELS("[2001:db8::10]:5061", "tls"))));
+    assert_true(sample(text, "voxdns_server_up", SRV_LABELS("192.0.2.1")) == 1);
+    free(text);
+    assert_int_equal(vx__metrics_record_endpoints(m, "example.com.", NULL, 1), VX_EINVAL);
+    free(leaf);
+    fx_free(s);
+    vx__metrics_free(m);
+}
+
 static void test_query_results_map_every_status(void **state)
 {
     (void)state;
@@ -481,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_gauges_replaced_counters_kept),
         cmocka_unit_test(test_concurrent_record_and_render),
         cmocka_unit_test(test_store_health),
+        cmocka_unit_test(test_sip_endpoints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
