@@ -2,7 +2,8 @@
  * http/dash.c — owns the dashboard's two pages, rendered on the server as plain HTML with
  * inline SVG: the index (every domain with its state) and a domain's page (its servers and
  * their RTT over the last 24 hours, the events timeline newest first, the current findings with
- * their remedies, and the SIP chain drawn by report/'s SVG writer). Everything that came from
+ * their remedies, the SIP servers (each target tuple's OPTIONS answer and TLS certificate), and
+ * the SIP chain drawn by report/'s SVG writer). Everything that came from
  * DNS data, an event or a finding goes through vx__rb_html: a hostile record is shown, never
  * interpreted.
  */
@@ -13,7 +14,10 @@
 #include <microhttpd.h>
 
 #include "http/http_impl.h"
+#include "model/view.h"
 #include "voxdns/status.h"
+#include "wire/addr.h"
+#include "wire/cert.h"
 #include "wire/query.h"
 
 #define DAY_MS (24ull * 3600 * 1000)
@@ -335,6 +339,101 @@ static void chain_section(vx__rbuf *b, const vx__rmodel *m)
     vx__rb_puts(b, "</section>\n");
 }
 
+/* ---- domain page: SIP servers ------------------------------------------------------------ */
+
+static void ep_state(vx__rbuf *b, const vx__endpoint_obs *e)
+{
+    bool up = e->status == VX_OK;
+    vx__rb_printf(b, "<td class=\"%s\">", up ? "up" : "dn");
+    if (up) {
+        vx__rb_printf(b, "%u ", e->code);
+        vx__rb_html(b, e->reason ? e->reason : "");
+    } else {
+        vx__rb_puts(b, "down: ");
+        vx__rb_html(b, e->error ? e->error : vx_strerror(e->status));
+    }
+    vx__rb_puts(b, "</td><td>");
+    if (up && e->rtt_ms >= 0)
+        vx__rb_printf(b, "%.1f ms", e->rtt_ms);
+    vx__rb_puts(b, "</td>");
+}
+
+static void cert_names(vx__rbuf *b, const vx__cert_facts *f)
+{
+    for (size_t i = 0; i < f->uri_count; i++) {
+        vx__rb_puts(b, i ? ", URI:" : "<div class=\"list mono\">URI:");
+        vx__rb_html(b, f->uris[i]);
+    }
+    for (size_t i = 0; i < f->dns_count; i++) {
+        vx__rb_puts(b, i || f->uri_count ? ", DNS:" : "<div class=\"list mono\">DNS:");
+        vx__rb_html(b, f->dns[i]);
+    }
+    vx__rb_puts(b, f->uri_count || f->dns_count ? "</div>" : "<div class=\"muted\">no SAN</div>");
+}
+
+/* Subject, SANs, issuer and expiry of the leaf; "" for a tuple without one. */
+static void ep_cert(vx__rbuf *b, const vx__endpoint_obs *e, uint64_t now_ms)
+{
+    vx__cert_facts f;
+    vx__rb_puts(b, "<td class=\"cert\">");
+    if (e->transport == VX__EP_TLS && e->tls_ok && e->chain_count > 0 && e->chain[0] &&
+        vx__cert_from_b64(e->chain[0], &f) == VX_OK) {
+        vx__rb_puts(b, "<div class=\"mono\">");
+        vx__rb_html(b, f.subject);
+        vx__rb_puts(b, "</div>");
+        cert_names(b, &f);
+        vx__rb_puts(b, "<div class=\"list\">issuer ");
+        vx__rb_html(b, f.issuer);
+        int64_t left_s = f.not_after - (int64_t)(now_ms / 1000u);
+        vx__rb_printf(b, "</div><div class=\"list %s\">expires ", left_s < 21 * 86400 ? "dn" : "");
+        when(b, f.not_after > 0 ? (uint64_t)f.not_after * 1000u : 0);
+        vx__rb_printf(b, left_s < 0 ? " (expired)" : " (in %lld days)",
+                      (long long)(left_s / 86400));
+        vx__rb_puts(b, "</div>");
+        vx__cert_clear(&f);
+    } else if (e->transport == VX__EP_TLS) {
+        vx__rb_puts(b, "<span class=\"muted\">no certificate (no handshake)</span>");
+    }
+    vx__rb_puts(b, "</td>");
+}
+
+static void ep_row(vx__rbuf *b, const vx__endpoint_obs *e, uint64_t now_ms)
+{
+    char addr[VX__ADDR_TEXT_MAX + 8], host[VX__NAME_TEXT_MAX];
+    vx__name_show(e->host ? e->host : "?", host, sizeof host);
+    if (vx__addr_format_port((const struct sockaddr *)&e->addr, addr, sizeof addr) != 0)
+        snprintf(addr, sizeof addr, "?");
+    vx__rb_puts(b, "<tr class=\"ep\"><td class=\"mono\">");
+    vx__rb_html(b, host);
+    vx__rb_puts(b, "</td><td class=\"mono\">");
+    vx__rb_html(b, addr);
+    vx__rb_printf(b, "</td><td>%s</td>", vx__ep_transport_name(e->transport));
+    ep_state(b, e);
+    ep_cert(b, e, now_ms);
+    vx__rb_puts(b, "</tr>\n");
+}
+
+static void sip_servers_section(vx__rbuf *b, const vx__dstate *d, uint64_t now_ms)
+{
+    vx__rb_puts(b, "<section id=\"sip-servers\"><h2>SIP servers</h2>\n");
+    if (!d->snap || !d->snap->endpoints_probed || d->snap->endpoint_count == 0) {
+        vx__rb_puts(b, d->snap && d->snap->endpoints_probed
+                           ? "<p>No SIP target was probed (none, or none with a public "
+                             "address).</p></section>\n"
+                           : "<p>The SIP targets are not probed (endpoints: false, or no "
+                             "cycle yet).</p></section>\n");
+        return;
+    }
+    vx__rb_puts(b, "<p class=\"muted\">Every (target, address, transport) of the RFC 3263 "
+                   "chain, SIP OPTIONS as the latest full cycle saw it (quiet cycles ping "
+                   "them again and audit at once when one changes).</p>\n");
+    vx__rb_puts(b, "<table><thead><tr><th>target</th><th>address</th><th>transport</th>"
+                   "<th>OPTIONS</th><th>RTT</th><th>certificate</th></tr></thead><tbody>\n");
+    for (size_t i = 0; i < d->snap->endpoint_count; i++)
+        ep_row(b, &d->snap->endpoints[i], now_ms);
+    vx__rb_puts(b, "</tbody></table></section>\n");
+}
+
 /* ---- domain page ------------------------------------------------------------------------- */
 
 static void domain_header(vx__rbuf *b, const vx__dstate *d, const vx__rmodel *m)
@@ -370,6 +469,7 @@ static int domain_body(const vx__http_env *env, const vx__http_req *req, vx__rbu
     vx__rb_puts(b, "</section>\n");
     if (rc == VX_OK)
         rc = events_section(env, req, b, d->name);
+    sip_servers_section(b, d, req->now_ms);
     findings_section(b, d);
     conditions_section(b, &d->conds);
     chain_section(b, have_model ? &m : NULL);

@@ -3,10 +3,13 @@ Kamailio SBCs: a certificate swapped for another valid one (same lab CA, another
 CERT-CHANGED naming the target and the address, with the old and new fingerprints; stopping
 Kamailio gives SIP-TARGET-DOWN for every tuple, starting it SIP-TARGET-RECOVERED for the same
 ones; the endpoint metrics; and 30 quiet cycles of the healthy domains with endpoints on give
-no event (the quiet cycles ping every tuple once)."""
+no event (the quiet cycles ping every tuple once); and the dashboard's "SIP servers" section
+in headless Chromium (run inside the lab, where the monitor listens)."""
 
 import os
 import re
+import shutil
+import tempfile
 
 import pytest
 
@@ -75,6 +78,41 @@ def test_metrics_name_every_tuple(mon):
         assert m and int(m.group(1)) == mon.lab.sbc(addr)["cert"]["not_after"], (host, addr)
     assert re.search(r'voxdns_sip_options_rtt_seconds\{domain="%s",[^}]*transport="udp"\} '
                      r'0\.\d+' % DOMAIN, text)
+
+
+def chromium_dom(lab, url):
+    """The DOM headless Chromium made of url (a 127.0.0.1 page served inside the lab)."""
+    binary = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.access(binary, os.X_OK):
+        pytest.skip("chromium not installed")
+    with tempfile.TemporaryDirectory(prefix="voxdns-chromium-") as profile:
+        r = lab.run([binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--disable-extensions",
+                     "--disable-default-apps", "--no-proxy-server",
+                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                     "--user-data-dir=" + profile, "--dump-dom", url], timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+def test_dashboard_shows_the_sip_servers(mon):
+    dom = chromium_dom(mon.lab, f"http://127.0.0.1:19153/domains/{DOMAIN}")
+    assert "<h2>SIP servers</h2>" in dom
+    section = dom[dom.index('<section id="sip-servers">'):]
+    section = section[:section.index("</section>")]
+    rows = re.findall(r'<tr class="ep">(.*?)</tr>', section, re.S)
+    every = tuples(mon.lab, DOMAIN)
+    assert len(rows) == 3 * len(every)  # UDP, TCP and TLS per address
+    for host, addr in tuples(mon.lab, DOMAIN, "tls"):
+        shown = f"[{addr}]" if ":" in addr else addr
+        [row] = [r for r in rows if f">{host}<" in r and f">{shown}:5061<" in r]
+        cert = mon.lab.sbc(addr)["cert"]
+        assert re.search(r'<td class="up">200 OK</td><td>[\d.]+ ms</td>', row), row
+        assert "CN=" + cert["subject_cn"] in row
+        assert "URI:sip:" + DOMAIN in row and "DNS:" + DOMAIN in row
+        assert "issuer CN=voxlab lab SIP CA" in row, row
+        assert re.search(r"expires \d{4}-\d\d-\d\d[ T][\d:]+.*\(in (89|90) days\)", row), row
 
 
 def test_swapped_certificate_is_cert_changed(mon):
