@@ -35,6 +35,8 @@ static const char full_config[] =
     "audit_interval: 6h\n"
     "watch_threads: 3\n"
     "rtt_retention: 30d\n"
+    "endpoints: false\n"
+    "ca_file: /etc/voxdns/sbc-ca.pem\n"
     "domains:\n"
     "  - name: Example.COM\n"
     "    profile: Teams\n"
@@ -141,6 +143,8 @@ static void full_config_sets_every_key(void **state)
     assert_int_equal(c->server_rate, 2000);
     assert_int_equal(c->audit_interval_ms, 6ull * 3600 * 1000);
     assert_int_equal(c->watch_threads, 3);
+    assert_false(c->endpoints);
+    assert_string_equal(c->ca_file, "/etc/voxdns/sbc-ca.pem");
     assert_int_equal(c->rtt_retention_ms, 30ull * 24 * 3600 * 1000);
     check_full_domains(c);
     check_full_resolvers(c);
@@ -173,6 +177,8 @@ static void minimal_config_takes_defaults(void **state)
     assert_int_equal(c->server_rate, VX__DEFAULT_SERVER_RATE);
     assert_int_equal(c->audit_interval_ms, 24ull * 3600 * 1000);
     assert_int_equal(c->watch_threads, 0); /* one per core */
+    assert_true(c->endpoints);
+    assert_null(c->ca_file);
     assert_int_equal(c->rtt_retention_ms, 7ull * 24 * 3600 * 1000);
     assert_int_equal(c->domain_count, 1);
     assert_string_equal(c->domains[0].name, "example.com.");
@@ -345,6 +351,8 @@ static void wrong_types(void **state)
                  "t.yml:2:8: unknown key 'max_conns'");
     expect_error("domains: [example.com]\nwatch_threads: 0\n",
                  "t.yml:2:16: 'watch_threads' must be a whole number from 1 to 16");
+    expect_error("domains: [example.com]\nendpoints: maybe\n",
+                 "t.yml:2:12: 'endpoints' must be true or false");
     expect_error("domains: [example.com]\naudit_interval: daily\n",
                  "t.yml:2:17: bad duration 'daily' for 'audit_interval' (examples: 250ms, 30s, "
                  "5m, 1h30m, 2d)");
