@@ -17,7 +17,7 @@
 #include "monitor/pending.h"
 #include "monitor/watch_pool.h"
 #include "net/engine.h"
-#include "net/tls.h"
+#include "net/stream.h"
 #include "model/servers.h"
 #include "probe/watch.h"
 #include "store/store.h"
@@ -36,7 +36,7 @@ typedef struct vx__daemon_state {
     size_t old_cfg_count;
     vx__server_set hints;
     vx__asndb *asndb;
-    vx__tls_ctx *tls; /* the SIP targets' TLS trust store; NULL: endpoints not probed */
+    vx__trust *tls; /* the SIP targets' TLS trust store; NULL: endpoints not probed */
     vx__store *store;
     vx__metrics *metrics;
     vx__http *http;

@@ -62,7 +62,7 @@ static int load_tls(vx__daemon_state *d)
     char err[512];
     if (!d->cfg->endpoints)
         return VX_OK;
-    int rc = vx__tls_ctx_new(d->cfg->ca_file, &d->tls, err, sizeof(err));
+    int rc = vx__trust_new(d->cfg->ca_file, &d->tls, err, sizeof(err));
     if (rc != VX_OK)
         vx__log(VX__LOG_ERROR, "ca_file %s: %s", d->cfg->ca_file ? d->cfg->ca_file : "", err);
     return rc;
@@ -452,7 +452,7 @@ static void release(vx__daemon_state *d)
     vx__store_close(d->store);
     vx__metrics_free(d->metrics);
     vx__asndb_free(d->asndb);
-    vx__tls_ctx_free(d->tls);
+    vx__trust_free(d->tls);
     vx__server_set_clear(&d->hints);
     for (size_t i = 0; i < d->old_cfg_count; i++)
         vx__monitor_config_free(d->old_cfgs[i]);

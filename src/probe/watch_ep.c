@@ -121,7 +121,7 @@ static void on_ping(void *arg, const vx__endpoint_obs *obs)
 }
 
 /* A ping that could not start counts as an observation that failed with its error. */
-static void start_one(uv_loop_t *loop, ep_run *r, size_t i, const vx__tls_ctx *tls, const char *uri,
+static void start_one(uv_loop_t *loop, ep_run *r, size_t i, const vx__trust *tls, const char *uri,
                       int *first_rc)
 {
     const vx__ep_watch_tuple *t = &r->w->items[i];
@@ -146,7 +146,7 @@ static void start_one(uv_loop_t *loop, ep_run *r, size_t i, const vx__tls_ctx *t
     }
 }
 
-int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, const vx__tls_ctx *tls,
+int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, const vx__trust *tls,
                      vx__ep_watch_cb cb, void *arg)
 {
     if (!loop || !w || w->count == 0 || !cb)
@@ -226,7 +226,8 @@ static int decode_tuple(const char *rest, vx__ep_watch *w)
         return VX_ENOMEM;
     w->items = grown;
     t.up = up == 1;
-    snprintf(t.leaf, sizeof t.leaf, "%s", strcmp(leaf, "-") ? leaf : "");
+    if (strcmp(leaf, "-") != 0)
+        memcpy(t.leaf, leaf, sizeof t.leaf); /* 64 hex digits and the NUL, checked above */
     if (!(t.host = strdup(host)))
         return VX_ENOMEM;
     w->items[w->count++] = t;

@@ -21,7 +21,7 @@
 
 #include "model/endpoint.h"
 #include "model/snapshot.h"
-#include "net/tls.h"
+#include "net/stream.h"
 
 typedef struct vx__ep_watch_tuple {
     char *host; /* the target host ("sbc1.example.com.") */
@@ -49,7 +49,7 @@ typedef void (*vx__ep_watch_cb)(void *arg, bool unchanged, const vx__endpoint_ob
 
 /* Pings every tuple in parallel; w and tls must outlive the run. VX_OK (the callback will run),
  * VX_EINVAL, VX_ENOMEM, or the error of the first ping when none could start. */
-int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, const vx__tls_ctx *tls,
+int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, const vx__trust *tls,
                      vx__ep_watch_cb cb, void *arg);
 
 /* The stored form (in the watch plan's text, probe/watch.h): "D DOMAIN" once, then one line
