@@ -17,7 +17,7 @@
 #include "monitor/pending.h"
 #include "monitor/watch_pool.h"
 #include "net/engine.h"
-#include "net/stream.h"
+#include "net/tcpconn.h"
 #include "model/servers.h"
 #include "probe/watch.h"
 #include "store/store.h"

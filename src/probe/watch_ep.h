@@ -21,7 +21,7 @@
 
 #include "model/endpoint.h"
 #include "model/snapshot.h"
-#include "net/stream.h"
+#include "net/tcpconn.h"
 
 typedef struct vx__ep_watch_tuple {
     char *host; /* the target host ("sbc1.example.com.") */
