@@ -360,12 +360,18 @@ static int commit_or_keep(domain_cycle *c, const char *json, uint64_t t, vx__eve
 }
 
 /* Only findings may stay open between audits: a change, a down server or a lagging secondary
- * has to be looked at every cycle, so a domain with one open is audited in full. */
+ * has to be looked at every cycle, so a domain with one open is audited in full. A SIP target
+ * down or a changed certificate is looked at by the quiet cycle itself: the plan keeps the
+ * tuple as the audit saw it (down, or with the new leaf), and its recovery or revert is a
+ * change that audits the domain at once. */
 static bool only_findings_open(const vx__conditions *conds)
 {
-    for (size_t i = 0; i < conds->count; i++)
-        if (strncmp(conds->items[i].key, "finding|", 8) != 0)
+    for (size_t i = 0; i < conds->count; i++) {
+        const char *k = conds->items[i].key;
+        if (strncmp(k, "finding|", 8) != 0 && strncmp(k, "sip-down|", 9) != 0 &&
+            strncmp(k, "cert|", 5) != 0)
             return false;
+    }
     return true;
 }
 

@@ -171,3 +171,34 @@ def test_healthy_domains_are_quiet_for_30_cycles(mon, tmp_path):
     for c in found[1:]:
         assert c[1] == 0 and c[2] == len(HEALTHY) and c[3] == 0, found
     assert "SIP-TARGET" not in r.stdout + r.stderr and "CERT-CHANGED" not in r.stdout + r.stderr
+
+
+def test_endpoint_findings_and_a_silent_sbc_in_the_monitor(lab_scenario, voxdns_bin, tmp_path):
+    """The audit lab's endpoint domains through `voxdns monitor --cycles 3`: the endpoint
+    checks' findings are FINDING-APPEARED events like any other, a silent SBC is
+    SIP-TARGET-DOWN for each of its tuples, and the next cycles are quiet (the silent tuples
+    stay silent: no change) with no event."""
+    lab = lab_scenario(os.path.join(SCENARIOS, "audit.yml"))
+    domains = ["tlsexpired-example.com", "sipsilent-example.com"]
+    db = tmp_path / "findings.db"
+    cfg = tmp_path / "findings.yml"
+    cfg.write_text(config(lab, str(tmp_path), domains, interval="1h", store=str(db),
+                          extra="alerts: []\n").replace("log_level: debug", "log_level: info"))
+    r = lab.run([voxdns_bin, "monitor", "--config", str(cfg), "--cycles", "3"], timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    found = [tuple(int(g) for g in m.groups()) for m in CYCLE_LINE.finditer(r.stdout + r.stderr)]
+    assert [(c[2], c[3]) for c in found] == [(0, 2), (2, 0), (2, 0)], r.stdout + r.stderr
+    assert found[1][1] == found[2][1] == 0
+    import sqlite3
+    con = sqlite3.connect(str(db))
+    rows = con.execute("SELECT d.name, e.type, e.check_id, e.server FROM events e "
+                       "JOIN domains d ON d.id = e.domain_id").fetchall()
+    con.close()
+    checks = {(d, c) for d, t, c, _ in rows if t == "FINDING-APPEARED"}
+    assert ("tlsexpired-example.com", "TLS-CERT-EXPIRED") in checks
+    assert ("sipsilent-example.com", "SIP-OPTIONS-NO-ANSWER") in checks
+    down = sorted(s for d, t, _, s in rows if t == "SIP-TARGET-DOWN")
+    silent = sorted(f"sip2.sipsilent-example.com/{a}"
+                    for a in lab.sbc_addresses("sip2.sipsilent-example.com"))
+    assert down == sorted(silent * 3), rows  # UDP, TCP and TLS of each silent address
+    assert not [t for _, t, _, _ in rows if t in ("SIP-TARGET-RECOVERED", "CERT-CHANGED")]
