@@ -66,13 +66,14 @@ install(FILES ${VOXDNS_MAN3} DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
 
 # The examples link the shared library only through the public headers, as a user would.
 if(NOT VOXDNS_FUZZ)
-  foreach(example locate locate_loop)
+  foreach(example locate locate_loop sip_ua)
     add_executable(example_${example} examples/${example}.c)
     voxdns_plain_target(example_${example})
     set_target_properties(example_${example} PROPERTIES OUTPUT_NAME ${example}
                           RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/examples)
     target_link_libraries(example_${example} PRIVATE voxdns_shared)
   endforeach()
+  target_link_libraries(example_sip_ua PRIVATE PkgConfig::OPENSSL) # its SIP over TLS
 endif()
 
 # bench/resolver's anchors, which link what the other benchmarks do not: glibc's stub resolver

@@ -1,0 +1,97 @@
+"""System tests of examples/sip_ua.c, the small SIP UA on libvoxdns, against the lab's real
+Kamailio SBCs (`knobs` scenario: the recursor 198.18.47.1 resolves everything, 198.18.41.1 is
+blackholed). voip-example.com's targets in RFC 3263 order: TLS to sip1 (2001:db8:c::10, then
+192.0.2.10), then sip2 (203.0.113.10), then TCP and UDP likewise."""
+import os
+import time
+
+import pytest
+
+RECURSOR = "198.18.47.1"
+BLACKHOLE = "198.18.41.1"
+SIP1_TLS = "tls sip1.voip-example.com.:5061 "
+
+
+@pytest.fixture(scope="module")
+def lab(lab_scenario):
+    return lab_scenario("knobs")
+
+
+@pytest.fixture(scope="module")
+def ua():
+    exe = os.path.join(os.path.dirname(os.environ.get("VOXDNS_BIN", "build/voxdns")),
+                       "examples", "sip_ua")
+    if not os.path.exists(exe):
+        pytest.skip("examples/sip_ua not built")
+    return exe
+
+
+def run_ua(lab, ua, *args, resolvers=(RECURSOR,)):
+    argv = [ua]
+    for r in resolvers:
+        argv += ["--resolver", r]
+    argv += ["--ca-file", lab.ca_file, *args, "sip:voip-example.com"]
+    r = lab.run(argv, timeout=60)
+    # one line per attempt, between "located ..." and "done/failed after ..."
+    return r, r.stdout.splitlines()[1:-1]
+
+
+def test_registers_with_the_first_target(lab, ua):
+    r, attempts = run_ua(lab, ua, "--register", "alice")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert attempts == [attempts[0]]
+    assert attempts[0].startswith(SIP1_TLS + "2001:db8:c::10 200 OK ")
+    assert r.stdout.startswith("located sip:voip-example.com: 9 targets in ")
+
+
+def test_options_over_each_transport(lab, ua):
+    for transport in ("udp", "tcp", "tls"):
+        r, attempts = run_ua(lab, ua, "--transport", transport, "--options")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert len(attempts) == 1
+        assert attempts[0].startswith(transport + " sip1.voip-example.com.:")
+        assert " 200 OK " in attempts[0]
+
+
+def test_tls_without_the_lab_ca_fails_over_and_fails(lab, ua):
+    # The SBCs' certificates chain to the lab CA only: with the system's CAs every TLS target is
+    # refused (a TLS failure, held down), and the UA gives up on TLS alone.
+    r = lab.run([ua, "--resolver", RECURSOR, "--transport", "tls", "--register", "alice",
+                 "sip:voip-example.com"], timeout=60)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout.count(" tls-failure ") == 3
+    assert r.stdout.splitlines()[-1].startswith("failed after ")
+
+
+def test_silent_first_target_fails_over_to_the_next(lab, ua):
+    lab.sbc_mode("sip1.voip-example.com", "silent")
+    try:
+        r, attempts = run_ua(lab, ua, "--register", "alice", "--timeout", "1000")
+    finally:
+        lab.sbc_mode("sip1.voip-example.com", "up")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(attempts) == 3, r.stdout
+    assert attempts[0].startswith(SIP1_TLS + "2001:db8:c::10 timeout ")
+    assert attempts[1].startswith(SIP1_TLS + "192.0.2.10 timeout ")
+    assert attempts[2].startswith("tls sip2.voip-example.com.:5061 203.0.113.10 200 OK ")
+
+
+def test_stopped_kamailio_is_refused_at_once(lab, ua):
+    # Kamailio stopped: the addresses stay, connections are refused (no time-out to wait for).
+    lab.sip_stop()
+    try:
+        r, attempts = run_ua(lab, ua, "--transport", "tcp", "--register", "alice")
+    finally:
+        lab.sip_start()
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert len(attempts) == 3 and all(" refused " in a for a in attempts), r.stdout
+
+
+def test_blackholed_first_resolver_still_registers_quickly(lab, ua):
+    t0 = time.monotonic()
+    r, attempts = run_ua(lab, ua, "--register", "alice", resolvers=(BLACKHOLE, RECURSOR))
+    elapsed = time.monotonic() - t0
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert attempts[0].startswith(SIP1_TLS + "2001:db8:c::10 200 OK ")
+    # glibc's stub would wait its 5 s time-out on the dead first resolver
+    assert elapsed < 2.5, r.stdout
