@@ -89,6 +89,7 @@ hints: {lab.hints}
 store: sqlite:{tmp}/voxdns.db
 listen: {INSIDE[0]}:{INSIDE[1]}
 token: demo
+ca_file: {lab.ca_file}
 domains:
   - name: voip-example.com
   - name: delayed-example.com
