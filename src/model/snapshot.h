@@ -96,7 +96,7 @@ struct vx__snapshot {
     vx__observation *obs;
     size_t obs_count;
 
-    /* Whole copies of the zone by AXFR, one per provider (model/zone.h); not in the JSON. */
+    /* Whole copies of the zone by AXFR, one per provider (model/zone.h); JSON "zones". */
     vx__zone_copy *zones;
     size_t zone_count;
 

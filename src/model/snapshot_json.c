@@ -37,7 +37,10 @@
 #define MAX_RDATA 65535 /* records in one RRset */
 #define MAX_ALT 64
 #define MAX_ENDPOINTS 4096
-#define MAX_CERT_TEXT 65536   /* base64 of one certificate's DER */
+#define MAX_CERT_TEXT 65536 /* base64 of one certificate's DER */
+#define MAX_ZONES 64        /* whole zone copies: one per provider */
+#define MAX_ZONE_SETS 4000000
+#define MAX_PROVIDER_TEXT 1024
 #define MAX_RDATA_TEXT 262144 /* 64 KiB of rdata, every octet escaped as \DDD */
 #define MAX_NSID_TEXT 131072  /* 64 KiB of NSID in hex */
 #define MAX_ERROR_TEXT 4096
@@ -286,6 +289,32 @@ static json_t *delegation_to_json(const vx__snapshot *s)
 
 static json_t *snapshot_to_json(const vx__snapshot *s, int depth);
 
+/* A whole zone copy (model/zone.h): where it came from, how the transfer ended, its RRsets. */
+static json_t *zone_to_json(const vx__zone_copy *z)
+{
+    const char *status = status_name(z->status);
+    json_t *o = json_object();
+    bool ok = o && status && put(o, "provider", jstr(z->provider)) &&
+              put(o, "server", jstr_or_null(z->server)) && put_address(o, &z->addr) &&
+              put(o, "status", json_string(status)) && put(o, "rcode", json_integer(z->rcode)) &&
+              put(o, "serial", json_integer(z->serial)) &&
+              put(o, "rrsets", section_to_json(z->sets, z->set_count));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *zones_to_json(const vx__snapshot *s)
+{
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < s->zone_count; i++)
+        ok = push(arr, zone_to_json(&s->zones[i]));
+    if (!ok)
+        json_decref(arr);
+    return ok ? arr : NULL;
+}
+
 static json_t *obs_list_to_json(const vx__snapshot *s)
 {
     json_t *arr = json_array();
@@ -379,6 +408,8 @@ static json_t *snapshot_to_json(const vx__snapshot *s, int depth)
         ok = put(o, "endpoints", endpoints_to_json(s));
     if (ok && depth == 0)
         ok = put(o, "alt", alt_to_json(s));
+    if (ok && depth == 0 && s->zone_count) /* only when transferred: older readers stay happy */
+        ok = put(o, "zones", zones_to_json(s));
     if (!ok)
         json_decref(o);
     return ok ? o : NULL;
@@ -1199,7 +1230,74 @@ static int alt_from_json(reader *r, json_t *obj, vx__snapshot *s)
 
 static const char *const snapshot_keys[] = {"schema",      "domain",     "profile", "started_ms",
                                             "duration_ms", "delegation", "servers", "obs",
-                                            "endpoints",   "alt",        NULL};
+                                            "endpoints",   "alt",        "zones",   NULL};
+
+static const char *const zone_keys[] = {"provider", "server", "address", "port", "status",
+                                        "rcode",    "serial", "rrsets",  NULL};
+
+static int zone_sets_from_json(reader *r, json_t *v, vx__zone_copy *z)
+{
+    size_t at;
+    json_t *arr = get_array(r, v, "rrsets", MAX_ZONE_SETS, &at);
+    size_t n = arr ? json_array_size(arr) : 0;
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    if (rc == VX_OK && n && !(z->sets = calloc(n, sizeof *z->sets)))
+        rc = VX_ENOMEM;
+    for (size_t i = 0; rc == VX_OK && i < n; i++) {
+        size_t at_i = path_index(r, i);
+        rc = rrset_from_json(r, json_array_get(arr, i), &z->sets[i]);
+        z->set_count += rc == VX_OK;
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
+static int zone_from_json(reader *r, json_t *v, vx__zone_copy *z)
+{
+    const char *provider;
+    json_int_t rcode = 0, serial = 0;
+    if (!json_is_object(v))
+        return fail(r, "not an object");
+    int rc = known_keys(r, v, zone_keys);
+    if (rc == VX_OK && (rc = get_text(r, v, "provider", MAX_PROVIDER_TEXT, &provider)) == VX_OK &&
+        !(z->provider = strdup(provider)))
+        rc = VX_ENOMEM;
+    if (rc == VX_OK)
+        rc = get_name_or_null(r, v, "server", &z->server);
+    if (rc == VX_OK)
+        rc = get_address(r, v, true, &z->addr);
+    if (rc == VX_OK)
+        rc = get_status(r, v, "status", &z->status);
+    if (rc == VX_OK)
+        rc = get_int(r, v, "rcode", 0, 65535, &rcode);
+    if (rc == VX_OK)
+        rc = get_int(r, v, "serial", 0, UINT32_MAX, &serial);
+    z->rcode = (uint16_t)rcode;
+    z->serial = (uint32_t)serial;
+    return rc == VX_OK ? zone_sets_from_json(r, v, z) : rc;
+}
+
+/* "zones" is optional: snapshots without transfers have none. */
+static int zones_from_json(reader *r, json_t *obj, vx__snapshot *s)
+{
+    if (!json_object_get(obj, "zones"))
+        return VX_OK;
+    size_t at;
+    json_t *arr = get_array(r, obj, "zones", MAX_ZONES, &at);
+    size_t n = arr ? json_array_size(arr) : 0;
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    if (rc == VX_OK && n && !(s->zones = calloc(n, sizeof *s->zones)))
+        rc = VX_ENOMEM;
+    for (size_t i = 0; rc == VX_OK && i < n; i++) {
+        size_t at_i = path_index(r, i);
+        s->zone_count++;
+        rc = zone_from_json(r, json_array_get(arr, i), &s->zones[i]);
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
 /* An alternate has neither the schema nor alternates of its own. */
 static const char *const alt_snapshot_keys[] = {
     "domain", "profile", "started_ms", "duration_ms", "delegation", "servers", "obs", NULL};
@@ -1242,6 +1340,8 @@ static int snapshot_body(reader *r, json_t *obj, int depth, vx__snapshot *s)
         rc = endpoints_from_json(r, obj, s);
     if (rc == VX_OK && depth == 0)
         rc = alt_from_json(r, obj, s);
+    if (rc == VX_OK && depth == 0)
+        rc = zones_from_json(r, obj, s);
     return rc;
 }
 

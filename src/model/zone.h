@@ -2,7 +2,8 @@
  * model/zone.h — a whole copy of the zone as one server of one provider handed it over by
  * AXFR: the outcome of the transfer, the serial and every RRset. The audit fetches one copy
  * per provider (probe/zone.c) and check/zonediff.c compares them; `voxdns zone diff` adds a
- * zone file as one more copy. Kept in the snapshot (vx__snapshot.zones), not saved in its JSON.
+ * zone file as one more copy. Kept in the snapshot (vx__snapshot.zones) and in its JSON ("zones",
+ * only when there are copies), so `voxdns audit --from` compares them again.
  *
  * Ownership: a copy owns its strings and RRsets; vx__zone_copies_free releases an array.
  */

@@ -111,6 +111,16 @@ def test_missing_record_is_zone_differs(lab, voxdns_bin):
     assert "ZONE-DIFFERS" not in checks(audit_json(lab, voxdns_bin, "missing-example.com"))
 
 
+def test_saved_snapshot_keeps_the_zone_copies(lab, voxdns_bin, tmp_path):
+    snap = tmp_path / "missing.json"
+    audit(lab, voxdns_bin, "--save", str(snap), *keys(lab), "missing-example.com")
+    saved = json.loads(snap.read_text())
+    assert [z["provider"] for z in saved["zones"]] == ["dnsprov-a.net", "dnsprov-b.org"]
+    r = lab.run([voxdns_bin, "audit", "--json", "--from", str(snap)], timeout=30)
+    assert r.returncode == 2, r.stderr
+    assert "ZONE-DIFFERS" in checks(json.loads(r.stdout))
+
+
 def test_equal_zones_and_dual_primaries_raise_nothing(lab, voxdns_bin):
     for domain in ("dual-example.com", "voip-example.com"):
         report = audit_json(lab, voxdns_bin, *keys(lab), domain)

@@ -19,6 +19,7 @@
 #include "model/snapshot.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
+#include "wire/xfr.h"
 
 /* ---- building blocks ------------------------------------------------------------------- */
 
@@ -527,6 +528,51 @@ static void test_escaped_name_round_trip(void **state)
     vx__snapshot_free(s);
 }
 
+/* Whole zone copies (model/zone.h) round-trip too: a transferred one and a failed one. */
+static void test_zone_copies_round_trip(void **state)
+{
+    (void)state;
+    static const char text[] = "$ORIGIN example.com.\n$TTL 300\n"
+                               "@ IN SOA ns1.example.net. h 7 7200 3600 1209600 3600\n"
+                               "office IN TXT \"v=office; floor=3\"\n";
+    char err[128];
+    vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
+    s->zones = calloc(2, sizeof *s->zones);
+    assert_non_null(s->zones);
+    s->zone_count = 2;
+    vx__zone_copy *a = &s->zones[0], *b = &s->zones[1];
+    a->provider = strdup("dns-a.net");
+    a->server = strdup("ns1.dns-a.net.");
+    socklen_t len;
+    assert_int_equal(vx__addr_parse("192.0.2.1", 53, &a->addr, &len), VX_OK);
+    a->serial = 7;
+    assert_int_equal(vx__zone_text_parse(text, sizeof text - 1, "example.com.", &a->sets,
+                                         &a->set_count, err, sizeof err),
+                     VX_OK);
+    b->provider = strdup("file example.zone");
+    b->status = VX_EREFUSED;
+    b->rcode = 9;
+    char *one = vx__snapshot_to_json(s);
+    assert_non_null(one);
+    assert_non_null(strstr(one, "\"zones\": ["));
+    vx__snapshot *back = load_ok(one);
+    assert_int_equal(back->zone_count, 2);
+    assert_string_equal(back->zones[0].server, "ns1.dns-a.net.");
+    assert_int_equal(back->zones[0].set_count, 2);
+    assert_int_equal(back->zones[0].serial, 7);
+    assert_true(
+        vx__addr_equal((struct sockaddr *)&back->zones[0].addr, (struct sockaddr *)&a->addr));
+    assert_null(back->zones[1].server);
+    assert_int_equal(back->zones[1].status, VX_EREFUSED);
+    assert_int_equal(back->zones[1].rcode, 9);
+    char *two = vx__snapshot_to_json(back);
+    assert_string_equal(one, two);
+    free(one);
+    free(two);
+    vx__snapshot_free(back);
+    vx__snapshot_free(s);
+}
+
 /* Input written by hand: case, unsorted and duplicate rdata, integer reals, CLASSnn. It loads
  * into the canonical form, and from there saves stably. */
 static void test_load_canonicalises(void **state)
@@ -632,6 +678,10 @@ static void test_bad_documents(void **state)
     expect_bad(NULL, "started_ms", json_real(1.5), "started_ms: not an integer");
     expect_bad(NULL, "duration_ms", json_integer(-1), "duration_ms: outside 0..");
     expect_bad(NULL, "servers", json_object(), "servers: not an array");
+    expect_bad(NULL, "zones", json_object(), "zones: not an array");
+    expect_bad(NULL, "zones", json_pack("[{s:s}]", "provider", "p"), "zones[0].server: missing");
+    expect_bad(NULL, "zones", json_pack("[{s:s,s:b}]", "provider", "p", "x", 1),
+               "zones[0]: unknown key 'x'");
 }
 
 static void test_bad_fields(void **state)
@@ -777,6 +827,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_empty_snapshot_round_trip),
         cmocka_unit_test(test_escaped_name_round_trip),
+        cmocka_unit_test(test_zone_copies_round_trip),
         cmocka_unit_test(test_load_canonicalises),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_bad_fields),
