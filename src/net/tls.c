@@ -1,11 +1,12 @@
 /*
  * net/tls.c — owns the TLS context (what authenticates a server: CA file and name, SPKI
  * pins, strict or opportunistic) and the sans-I/O session over memory BIOs: the handshake, the
- * authentication decision once it is done, plaintext in and out. No socket here: tls_conn.c
- * carries the bytes.
+ * authentication decision once it is done (or, observing, only the facts recorded), plaintext in
+ * and out. No socket here: net/tcpconn.c carries the bytes.
  */
 #include "net/tls.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,13 +15,14 @@
 #include <openssl/x509v3.h>
 
 #include "voxdns/status.h"
+#include "wire/addr.h"
 
 struct vx__tls_ctx {
     SSL_CTX *ssl;
     char *name;
     uint8_t pins[VX__TLS_PINS_MAX][VX__TLS_PIN_LEN];
     size_t npins;
-    bool strict;
+    bool strict, observe;
 };
 
 struct vx__tls_session {
@@ -28,6 +30,7 @@ struct vx__tls_session {
     SSL *ssl;
     BIO *in, *out; /* network side: in = from the server, out = to the server */
     bool up, authenticated;
+    char why[160]; /* why the handshake failed, "" otherwise */
 };
 
 int vx__tls_pin_parse(const char *base64, uint8_t out[VX__TLS_PIN_LEN])
@@ -43,31 +46,42 @@ int vx__tls_pin_parse(const char *base64, uint8_t out[VX__TLS_PIN_LEN])
     return VX_OK;
 }
 
-static int load_ca(SSL_CTX *ssl, const char *ca_file)
+/* Observing, the CA file adds to the system store (an auditor judges against both); else it
+ * replaces it (DoT authenticates against what was configured). */
+static int load_ca(SSL_CTX *ssl, const char *ca_file, bool observe)
 {
-    int ok = ca_file ? SSL_CTX_load_verify_locations(ssl, ca_file, NULL)
-                     : SSL_CTX_set_default_verify_paths(ssl);
+    int ok = 1;
+    if (observe) /* a system without a store still observes, against the CA file alone */
+        (void)SSL_CTX_set_default_verify_paths(ssl);
+    if (ca_file)
+        ok = SSL_CTX_load_verify_locations(ssl, ca_file, NULL);
+    else if (!observe)
+        ok = SSL_CTX_set_default_verify_paths(ssl);
     ERR_clear_error();
     return ok == 1 ? VX_OK : VX_EIO;
 }
 
 int vx__tls_ctx_new(const vx__tls_auth *auth, vx__tls_ctx **out)
 {
-    if (!auth || auth->npins > VX__TLS_PINS_MAX || (auth->strict && !auth->name && !auth->npins))
+    if (!auth || auth->npins > VX__TLS_PINS_MAX ||
+        (auth->strict && (auth->observe || (!auth->name && !auth->npins))))
         return VX_EINVAL;
     vx__tls_ctx *c = calloc(1, sizeof(*c));
     if (!c)
         return VX_ENOMEM;
     c->ssl = SSL_CTX_new(TLS_client_method());
     c->name = auth->name ? strdup(auth->name) : NULL;
-    int rc = !c->ssl || (auth->name && !c->name) ? VX_ENOMEM : load_ca(c->ssl, auth->ca_file);
+    int rc = !c->ssl || (auth->name && !c->name) ? VX_ENOMEM
+                                                  : load_ca(c->ssl, auth->ca_file, auth->observe);
     if (rc == VX_OK) {
         /* RFC 8310 §5: TLS 1.2 or later; the decision is ours, after the handshake */
         SSL_CTX_set_min_proto_version(c->ssl, TLS1_2_VERSION);
         SSL_CTX_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
-        memcpy(c->pins, auth->pins, auth->npins * VX__TLS_PIN_LEN);
+        if (auth->npins)
+            memcpy(c->pins, auth->pins, auth->npins * VX__TLS_PIN_LEN);
         c->npins = auth->npins;
         c->strict = auth->strict;
+        c->observe = auth->observe;
         *out = c;
         return VX_OK;
     }
@@ -86,7 +100,20 @@ void vx__tls_ctx_free(vx__tls_ctx *ctx)
 
 /* ---- session --------------------------------------------------------------------------------- */
 
-int vx__tls_session_new(vx__tls_ctx *ctx, vx__tls_session **out)
+/* SNI is a host name, never an address (RFC 6066 §3). Observing, no name enters the verify
+ * result: the caller checks names its own way (RFC 5922 for SIP). */
+static void set_name(vx__tls_session *s, const char *sni)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    const char *name = sni ? sni : s->ctx->name;
+    if (name && vx__addr_parse(name, 0, &ss, &len) != VX_OK)
+        SSL_set_tlsext_host_name(s->ssl, name);
+    if (s->ctx->name && !s->ctx->observe)
+        SSL_set1_host(s->ssl, s->ctx->name); /* checked into the verify result */
+}
+
+int vx__tls_session_new(vx__tls_ctx *ctx, const char *sni, vx__tls_session **out)
 {
     vx__tls_session *s = calloc(1, sizeof(*s));
     if (!s)
@@ -104,10 +131,7 @@ int vx__tls_session_new(vx__tls_ctx *ctx, vx__tls_session **out)
     }
     SSL_set_bio(s->ssl, s->in, s->out); /* the SSL owns both BIOs now */
     SSL_set_connect_state(s->ssl);
-    if (ctx->name) {
-        SSL_set_tlsext_host_name(s->ssl, ctx->name);
-        SSL_set1_host(s->ssl, ctx->name); /* checked into the verify result */
-    }
+    set_name(s, sni);
     *out = s;
     return VX_OK;
 }
@@ -145,7 +169,21 @@ static bool authenticate(const vx__tls_session *s)
         return false;
     if (s->ctx->npins)
         return pin_matches(s->ctx, cert);
-    return s->ctx->name && SSL_get_verify_result(s->ssl) == X509_V_OK;
+    /* observing, the name was not checked: the chain alone authenticates nothing */
+    return s->ctx->name && !s->ctx->observe && SSL_get_verify_result(s->ssl) == X509_V_OK;
+}
+
+/* Keeps OpenSSL's reason for a failed handshake ("unsupported protocol", ...). */
+static void keep_reason(vx__tls_session *s)
+{
+    unsigned long e = ERR_peek_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    if (r)
+        snprintf(s->why, sizeof(s->why), "%s", r);
+    else if (e)
+        ERR_error_string_n(e, s->why, sizeof(s->why));
+    else
+        snprintf(s->why, sizeof(s->why), "%s", "the peer closed the connection");
 }
 
 static int handshake(vx__tls_session *s)
@@ -153,12 +191,17 @@ static int handshake(vx__tls_session *s)
     int r = SSL_do_handshake(s->ssl);
     if (r != 1) {
         int e = SSL_get_error(s->ssl, r);
+        bool more = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+        if (!more)
+            keep_reason(s);
         ERR_clear_error();
-        return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? VX_OK : VX_ENETWORK;
+        return more ? VX_OK : VX_ENETWORK;
     }
     s->authenticated = authenticate(s);
-    if (s->ctx->strict && !s->authenticated)
+    if (s->ctx->strict && !s->authenticated) {
+        snprintf(s->why, sizeof(s->why), "%s", "the server is not authenticated");
         return VX_EREFUSED;
+    }
     s->up = true;
     return VX_OK;
 }
@@ -210,5 +253,28 @@ bool vx__tls_authenticated(const vx__tls_session *s)
 
 STACK_OF(X509) * vx__tls_peer_chain(const vx__tls_session *s)
 {
-    return s->up ? SSL_get_peer_cert_chain(s->ssl) : NULL;
+    return SSL_get_peer_cert_chain(s->ssl);
+}
+
+const char *vx__tls_protocol(const vx__tls_session *s)
+{
+    return s->up ? SSL_get_version(s->ssl) : NULL;
+}
+
+const char *vx__tls_cipher(const vx__tls_session *s)
+{
+    return s->up ? SSL_get_cipher_name(s->ssl) : NULL;
+}
+
+long vx__tls_verify(const vx__tls_session *s, const char **why)
+{
+    long v = SSL_get_verify_result(s->ssl);
+    if (why)
+        *why = v == X509_V_OK ? NULL : X509_verify_cert_error_string(v);
+    return v;
+}
+
+const char *vx__tls_failure(const vx__tls_session *s)
+{
+    return s->why[0] ? s->why : NULL;
 }

@@ -35,12 +35,17 @@ typedef struct vx__tls_auth {
     const uint8_t (*pins)[VX__TLS_PIN_LEN];
     size_t npins;
     bool strict; /* refuse a server that is not authenticated */
+    /* An auditor's context: the handshake completes whatever the verification says, the result
+     * is recorded (vx__tls_verify) for the caller to judge, no name enters it (the caller's:
+     * wire/cert.h), and the CA file adds to the system store instead of replacing it. Not
+     * with strict. */
+    bool observe;
 } vx__tls_auth;
 
 typedef struct vx__tls_ctx vx__tls_ctx;
 
 /* VX_EIO when the CA file cannot be loaded; VX_EINVAL for a strict profile with neither a name
- * nor a pin (nothing could authenticate the server). */
+ * nor a pin (nothing could authenticate the server) or that observes. */
 int vx__tls_ctx_new(const vx__tls_auth *auth, vx__tls_ctx **out);
 void vx__tls_ctx_free(vx__tls_ctx *ctx);
 
@@ -51,7 +56,8 @@ int vx__tls_pin_parse(const char *base64, uint8_t out[VX__TLS_PIN_LEN]);
 
 typedef struct vx__tls_session vx__tls_session;
 
-int vx__tls_session_new(vx__tls_ctx *ctx, vx__tls_session **out);
+/* sni: the server name to send (NULL: the context's name; never sent when it is an address). */
+int vx__tls_session_new(vx__tls_ctx *ctx, const char *sni, vx__tls_session **out);
 void vx__tls_session_free(vx__tls_session *s);
 /* Bytes received from the server. */
 int vx__tls_session_feed(vx__tls_session *s, const uint8_t *data, size_t len);
@@ -67,8 +73,16 @@ int vx__tls_session_write(vx__tls_session *s, const uint8_t *data, size_t len);
 size_t vx__tls_session_pull(vx__tls_session *s, uint8_t *out, size_t cap);
 /* After the handshake: did a pin or the CA and name authenticate the server? */
 bool vx__tls_authenticated(const vx__tls_session *s);
-/* The server's certificate chain (borrowed, valid while the session lives), NULL before. */
+/* The server's certificate chain as received, leaf first (borrowed, valid while the session
+ * lives): NULL before it arrived; kept after a failed handshake too. */
 STACK_OF(X509) * vx__tls_peer_chain(const vx__tls_session *s);
+/* Once up: "TLSv1.3" and the cipher's name; NULL before. */
+const char *vx__tls_protocol(const vx__tls_session *s);
+const char *vx__tls_cipher(const vx__tls_session *s);
+/* X509_V_OK (0) or the X509_V_ERR_* code of the chain's verification; why gets its text. */
+long vx__tls_verify(const vx__tls_session *s, const char **why);
+/* Why the handshake failed (OpenSSL's reason, or the refusal); NULL while it has not. */
+const char *vx__tls_failure(const vx__tls_session *s);
 
 /* ---- over libuv TCP ------------------------------------------------------------------------- */
 

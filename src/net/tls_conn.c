@@ -153,7 +153,7 @@ int vx__tls_conn_open(uv_loop_t *loop, vx__tls_ctx *ctx, const struct sockaddr *
     vx__tls_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return VX_ENOMEM;
-    int rc = vx__tls_session_new(ctx, &c->s);
+    int rc = vx__tls_session_new(ctx, NULL, &c->s);
     if (rc != VX_OK) {
         free(c);
         return rc;

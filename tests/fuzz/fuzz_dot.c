@@ -54,7 +54,7 @@ static void handshake(const uint8_t *data, size_t size, size_t step, bool strict
     uint8_t out[4096], plain[4096];
     size_t plen;
     bool up = false;
-    if (vx__tls_session_new(ctx[strict], &s) != VX_OK)
+    if (vx__tls_session_new(ctx[strict], NULL, &s) != VX_OK)
         return;
     int rc = vx__tls_session_run(s, plain, sizeof(plain), &plen, &up);
     while (vx__tls_session_pull(s, out, sizeof(out)) > 0)

@@ -3,7 +3,8 @@
  * the same process, bytes carried between memory BIOs (no socket): a certificate made in the
  * test for dns.example.net, trusted as its own CA. Strict with the CA and the right name, a
  * wrong name refused, an SPKI pin with no CA, a wrong pin refused, the opportunistic profile,
- * plaintext both ways after the handshake, contexts that cannot authenticate, the pin parser,
+ * plaintext both ways after the handshake, contexts that cannot authenticate, the observing
+ * profile (facts recorded, never refused), a failed handshake's reason, the pin parser,
  * and the DoT framing reader (net/resdot.c) across split reads.
  */
 #include <setjmp.h>
@@ -148,7 +149,7 @@ static int handshake(vx__tls_ctx *ctx, bool *authenticated)
     char plain[64] = "";
     bool up = false;
     server_new(&s);
-    assert_int_equal(vx__tls_session_new(ctx, &c), VX_OK);
+    assert_int_equal(vx__tls_session_new(ctx, NULL, &c), VX_OK);
     int rc = converse(c, &s, &up, NULL, 0);
     *authenticated = vx__tls_authenticated(c);
     if (rc == VX_OK) {
@@ -209,6 +210,75 @@ static void test_opportunistic(void **state)
     assert_false(auth); /* used, but known not to be authenticated */
 }
 
+/* Observing: the handshake completes without a trusted chain; the facts say why it is not. */
+static void observe(const char *ca, const char *sni, long *verify, char *why, size_t cap)
+{
+    const vx__tls_auth auth = {.ca_file = ca, .name = "other.example.net", .observe = true};
+    vx__tls_ctx *ctx = NULL;
+    vx__tls_session *c = NULL;
+    server s;
+    bool up = false;
+    const char *text = NULL;
+    assert_int_equal(vx__tls_ctx_new(&auth, &ctx), VX_OK);
+    server_new(&s);
+    assert_int_equal(vx__tls_session_new(ctx, sni, &c), VX_OK);
+    assert_null(vx__tls_protocol(c));
+    assert_int_equal(converse(c, &s, &up, NULL, 0), VX_OK);
+    assert_true(up);
+    assert_false(vx__tls_authenticated(c));
+    assert_null(vx__tls_failure(c));
+    assert_string_equal(SSL_get_servername(s.ssl, TLSEXT_NAMETYPE_host_name), sni);
+    assert_non_null(strstr(vx__tls_protocol(c), "TLSv1."));
+    assert_non_null(vx__tls_cipher(c));
+    assert_int_equal(sk_X509_num(vx__tls_peer_chain(c)), 1);
+    *verify = vx__tls_verify(c, &text);
+    snprintf(why, cap, "%s", text ? text : "");
+    vx__tls_session_free(c);
+    server_free(&s);
+    vx__tls_ctx_free(ctx);
+}
+
+static void test_observe(void **state)
+{
+    (void)state;
+    long v = -1;
+    char why[128];
+    observe(NULL, "sip.example.org", &v, why, sizeof(why));
+    assert_int_equal(v, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+    assert_string_equal(why, X509_verify_cert_error_string(v));
+    /* with the CA the chain verifies; the context's name is not checked when observing */
+    observe(ca_path, "sip.example.org", &v, why, sizeof(why));
+    assert_int_equal(v, X509_V_OK);
+    assert_string_equal(why, "");
+    const vx__tls_auth both = {.name = "x", .strict = true, .observe = true};
+    vx__tls_ctx *ctx = NULL;
+    assert_int_equal(vx__tls_ctx_new(&both, &ctx), VX_EINVAL);
+}
+
+/* A server that answers the ClientHello with garbage: the handshake fails with a reason. */
+static void test_failure_reason(void **state)
+{
+    (void)state;
+    const vx__tls_auth auth = {.observe = true};
+    vx__tls_ctx *ctx = NULL;
+    vx__tls_session *c = NULL;
+    uint8_t plain[16], junk[64];
+    size_t n;
+    bool up = true;
+    memset(junk, 'x', sizeof(junk));
+    assert_int_equal(vx__tls_ctx_new(&auth, &ctx), VX_OK);
+    assert_int_equal(vx__tls_session_new(ctx, "10.0.0.1", &c), VX_OK);
+    assert_int_equal(vx__tls_session_run(c, plain, sizeof(plain), &n, &up), VX_OK);
+    assert_null(vx__tls_failure(c));
+    assert_int_equal(vx__tls_session_feed(c, junk, sizeof(junk)), VX_OK);
+    assert_int_equal(vx__tls_session_run(c, plain, sizeof(plain), &n, &up), VX_ENETWORK);
+    assert_false(up);
+    assert_non_null(vx__tls_failure(c));
+    assert_null(vx__tls_peer_chain(c));
+    vx__tls_session_free(c);
+    vx__tls_ctx_free(ctx);
+}
+
 static void test_contexts_and_pins(void **state)
 {
     (void)state;
@@ -267,6 +337,8 @@ int main(void)
         cmocka_unit_test(test_wrong_pin_refused_even_with_ca),
         cmocka_unit_test(test_opportunistic),
         cmocka_unit_test(test_contexts_and_pins),
+        cmocka_unit_test(test_observe),
+        cmocka_unit_test(test_failure_reason),
         cmocka_unit_test(test_deframe_split_reads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
