@@ -110,7 +110,7 @@ struct audit_run {
     vx__server_set hints;
     vx__asndb *asndb;
     vx__engine *engine; /* while the network audits run */
-    vx__trust *tls;
+    vx__tls_ctx *tls;
 };
 
 /* --- arguments ------------------------------------------------------------------------------ */
@@ -549,12 +549,16 @@ static int load_hints(audit_run *run)
 /* The trust store is read before any question is asked, so a bad --ca-file costs nothing. */
 static int load_trust(audit_run *run)
 {
-    char err[512];
+    /* observing: the audit judges the chains (the endpoint checks), it refuses none */
+    const vx__tls_auth auth = {.ca_file = run->args.ca_file, .observe = true};
     if (run->args.no_endpoints)
         return VX_OK;
-    int rc = vx__trust_new(run->args.ca_file, &run->tls, err, sizeof(err));
-    if (rc != VX_OK)
-        vx__cli_error("audit", "--ca-file %s", rc == VX_EIO ? err : vx_strerror(rc));
+    int rc = vx__tls_ctx_new(&auth, &run->tls);
+    if (rc == VX_EIO)
+        vx__cli_error("audit", "--ca-file %s: not a readable PEM file of CA certificates",
+                      run->args.ca_file);
+    else if (rc != VX_OK)
+        vx__cli_error("audit", "--ca-file %s", vx_strerror(rc));
     return rc;
 }
 
@@ -575,7 +579,7 @@ static void release(audit_run *run)
     free(run->runs);
     vx__server_set_clear(&run->hints);
     vx__asndb_free(run->asndb);
-    vx__trust_free(run->tls);
+    vx__tls_ctx_free(run->tls);
     for (size_t i = 0; i < run->args.provider_count; i++)
         vx__provider_decl_clear(&run->args.providers[i]);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/tcpconn.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
 
@@ -26,7 +27,7 @@ struct vx__resdot {
     struct sockaddr_storage addr;
     unsigned upstream;
     vx__resdot_cbs cbs;
-    vx__tls_conn *conn; /* NULL when not connected */
+    vx__tcpconn *conn; /* NULL when not connected */
     bool up, freeing;
     unsigned connections;
     uv_timer_t idle;
@@ -72,7 +73,7 @@ static void drop(vx__resdot *c, size_t i)
 
 static void close_conn(vx__resdot *c)
 {
-    vx__tls_conn_close(c->conn);
+    vx__tcpconn_close(c->conn);
     c->conn = NULL;
     c->up = false;
     c->rx_len = 0;
@@ -110,7 +111,7 @@ static void write_unsent(vx__resdot *c)
         if (c->q[i].sent)
             continue;
         c->q[i].sent = true;
-        if (vx__tls_conn_write(c->conn, c->q[i].wire, c->q[i].len) != VX_OK) {
+        if (vx__tcpconn_write(c->conn, c->q[i].wire, c->q[i].len) != VX_OK) {
             close_conn(c);
             fail_all(c, VX_ENETWORK);
             return;
@@ -132,32 +133,52 @@ static void on_message(void *arg, const uint8_t *msg, size_t len)
     c->cbs.response(c->cbs.arg, c->upstream, msg, len);
 }
 
-static void on_tls(void *arg, vx__tls_event ev, int status, const uint8_t *data, size_t len)
+/* The connection is gone (it closed itself): its queries fail; even an orderly close by the
+ * server fails those still waiting. */
+static void lost(vx__resdot *c, int status)
+{
+    c->conn = NULL;
+    c->up = false;
+    c->rx_len = 0;
+    fail_all(c, status == VX_OK ? VX_ENETWORK : status);
+    idle_check(c);
+}
+
+static void on_ready(void *arg, int status, const char *why)
 {
     vx__resdot *c = arg;
-    if (ev == VX__TLS_UP) {
-        c->up = true;
-        write_unsent(c);
-    } else if (ev == VX__TLS_DATA) {
-        if (vx__dot_deframe(c->rx, &c->rx_len, sizeof(c->rx), data, len, on_message, c) != VX_OK) {
-            close_conn(c);
-            fail_all(c, VX_EMALFORMED);
-        }
-    } else {
-        c->conn = NULL; /* closed by tls_conn itself */
-        c->up = false;
-        c->rx_len = 0;
-        fail_all(c, status);
+    (void)why;
+    if (status != VX_OK) {
+        lost(c, status);
+        return;
+    }
+    c->up = true;
+    write_unsent(c);
+    idle_check(c);
+}
+
+static void on_data(void *arg, const uint8_t *data, size_t len)
+{
+    vx__resdot *c = arg;
+    if (vx__dot_deframe(c->rx, &c->rx_len, sizeof(c->rx), data, len, on_message, c) != VX_OK) {
+        close_conn(c);
+        fail_all(c, VX_EMALFORMED);
     }
     idle_check(c);
 }
 
+static void on_closed(void *arg, int status)
+{
+    lost(arg, status);
+}
+
 static int ensure_conn(vx__resdot *c)
 {
+    static const vx__tcpconn_cbs cbs = {on_ready, on_data, on_closed};
+    const vx__tcpconn_opts opts = {.tls = c->ctx};
     if (c->conn)
         return VX_OK;
-    int rc =
-        vx__tls_conn_open(c->loop, c->ctx, (const struct sockaddr *)&c->addr, on_tls, c, &c->conn);
+    int rc = vx__tcpconn_open(c->loop, (const struct sockaddr *)&c->addr, &opts, &cbs, c, &c->conn);
     if (rc == VX_OK)
         c->connections++;
     return rc;
@@ -233,7 +254,7 @@ void vx__resdot_free(vx__resdot *c)
     if (!c || c->freeing)
         return;
     c->freeing = true;
-    vx__tls_conn_close(c->conn);
+    vx__tcpconn_close(c->conn);
     c->conn = NULL;
     c->nq = 0;
     uv_close((uv_handle_t *)&c->idle, on_idle_closed);

@@ -1,11 +1,12 @@
 /*
  * net/resdot.h — DNS over TLS (RFC 7858) for the stub resolver's driver (net/resdriver.c): one
- * channel per TLS upstream, holding one connection (net/tls.h) that is opened on the first
- * query, kept open and reused, with queries pipelined on it (two-octet length framing, RFC
- * 7766 §8; answers may come in any order, the state machine matches them by id) and closed
- * after VX__DOT_IDLE_MS without an outstanding query. Queries sent before the handshake ends
- * wait for it. When the connection fails, every query on it is reported failed, so that the
- * state machine fails over; the next query opens a new connection.
+ * channel per TLS upstream, holding one connection (net/tcpconn.h carrying net/tls.h's session)
+ * that is opened on the first query, kept open and reused, with queries pipelined on it
+ * (two-octet length framing, RFC 7766 §8; answers may come in any order, the state machine
+ * matches them by id) and closed after VX__DOT_IDLE_MS without an outstanding query. Queries
+ * sent before the handshake ends wait for it. When the connection fails, every query on it is
+ * reported failed, so that the state machine fails over; the next query opens a new
+ * connection.
  *
  * Events go to the owner's callbacks from the loop, never from inside vx__resdot_send().
  */

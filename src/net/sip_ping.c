@@ -28,7 +28,7 @@ typedef struct ping {
     struct sockaddr_storage addr;
     char uri[VX__NAME_TEXT_MAX + 16];
     char sni[VX__NAME_TEXT_MAX];
-    const vx__trust *tls;
+    vx__tls_ctx *tls;
     uint32_t budget_ms;
     uv_timer_t budget, retransmit;
     uv_udp_t udp;
@@ -264,7 +264,7 @@ static void on_stream_ready(void *arg, int status, const char *why)
     if (p->transport == VX__EP_TLS)
         keep_tls_facts(p, p->stream);
     if (status != VX_OK) {
-        p->stream = NULL; /* closed by net/tls.c after this callback */
+        p->stream = NULL; /* closed by net/tcpconn.c after this callback */
         finish(p, status, why);
         return;
     }
@@ -309,6 +309,7 @@ static void on_stream_closed(void *arg, int status)
 {
     ping *p = arg;
     (void)status;
+    p->stream = NULL; /* closed by net/tcpconn.c after this callback */
     finish(p, VX_ENETWORK, "the connection closed before a response");
 }
 

@@ -4,11 +4,12 @@
  *
  * UDP: a connected socket of its own; the request is retransmitted per Timer A (RFC 3261
  * §17.1.2.2: T1 = 500 ms, doubling) until a response, an ICMP error or the budget; a
- * provisional response stops retransmissions. TCP and TLS: a stream (net/tcpconn.h; TLS 1.2+, the
- * peer's chain kept) and one request. A response is taken only when its Via branch, Call-ID
- * and CSeq match the request (wire/sip_msg.h reads it). The whole exchange, connection and
- * handshake included, ends after the budget (default VX__RETRY_BUDGET_MS, 3 s), so a silent
- * target costs what a silent DNS server does; many pings run in parallel on one loop.
+ * provisional response stops retransmissions. TCP and TLS: a stream (net/tcpconn.h; TLS 1.2+,
+ * observed: the verification recorded, never enforced, the peer's chain kept) and one request. A
+ * response is taken only when its Via branch, Call-ID and CSeq match the request (wire/sip_msg.h
+ * reads it). The whole exchange, connection and handshake included, ends after the budget (default
+ * VX__RETRY_BUDGET_MS, 3 s), so a silent target costs what a silent DNS server does; many pings run
+ * in parallel on one loop.
  *
  * The result is a model/endpoint.h observation without host (the caller's): status, code,
  * reason, agent, RTT from the first request sent, attempts, and for TLS the session facts and
@@ -31,7 +32,7 @@ typedef struct vx__sip_ping_spec {
     const struct sockaddr *addr; /* with the port */
     const char *request_uri;     /* "sip:example.com" */
     const char *sni;             /* TLS server name (the SIP domain), may be NULL */
-    const vx__trust *tls;        /* required for VX__EP_TLS */
+    vx__tls_ctx *tls;            /* required for VX__EP_TLS: an observing context */
     uint32_t budget_ms;          /* 0: VX__RETRY_BUDGET_MS */
 } vx__sip_ping_spec;
 

@@ -1,75 +1,38 @@
 /*
- * net/tcpconn.c — owns client streams (plain TCP or TLS over memory BIOs) on libuv and the
- * trust store (see tcpconn.h). Bytes flow: socket → rbio → SSL_read → data callback, and
- * SSL_write/handshake → wbio → uv_write. Everything is freed in the handle's close callback,
- * so that a callback may close the stream it was called for.
+ * net/tcpconn.c — owns client connections (plain TCP, or TLS through net/tls.c's session) on
+ * libuv (see tcpconn.h). Bytes flow: socket → session feed → session run → data callback, and
+ * session write/handshake → session pull → uv_write. Everything is freed in the handle's close
+ * callback, so that a callback may close the connection it was called for.
  */
 #include "net/tcpconn.h"
 
-#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "voxdns/status.h"
-#include "wire/addr.h"
 
 #define READ_CHUNK 16384
-
-struct vx__trust {
-    SSL_CTX *ssl;
-};
 
 struct vx__tcpconn {
     uv_tcp_t tcp;
     uv_connect_t connect;
-    SSL *ssl; /* NULL for plain TCP */
-    BIO *rbio, *wbio;
+    vx__tls_session *tls; /* NULL for plain TCP */
     vx__tcpconn_cbs cbs;
     void *arg;
     bool tcp_ok, ready, closing;
     uint8_t rx[READ_CHUNK];
+    uint8_t plain[READ_CHUNK];
 };
 
 typedef struct write_req {
     uv_write_t req;
     char data[];
 } write_req;
-
-/* ---- the context ----------------------------------------------------------------------- */
-
-int vx__trust_new(const char *ca_file, vx__trust **out, char *err, size_t errcap)
-{
-    vx__trust *c = calloc(1, sizeof *c);
-    if (!c || !(c->ssl = SSL_CTX_new(TLS_client_method()))) {
-        free(c);
-        return VX_ENOMEM;
-    }
-    SSL_CTX_set_min_proto_version(c->ssl, TLS1_2_VERSION);
-    /* Verified, recorded, never fatal: see tls.h. */
-    SSL_CTX_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
-    SSL_CTX_set_default_verify_paths(c->ssl);
-    if (ca_file && SSL_CTX_load_verify_locations(c->ssl, ca_file, NULL) != 1) {
-        if (err && errcap)
-            snprintf(err, errcap, "%s: not a readable PEM file of CA certificates", ca_file);
-        vx__trust_free(c);
-        return VX_EIO;
-    }
-    *out = c;
-    return VX_OK;
-}
-
-void vx__trust_free(vx__trust *ctx)
-{
-    if (!ctx)
-        return;
-    SSL_CTX_free(ctx->ssl);
-    free(ctx);
-}
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
@@ -88,24 +51,46 @@ static int status_of_uv(int uverr)
 static void on_closed_handle(uv_handle_t *h)
 {
     vx__tcpconn *s = h->data;
-    SSL_free(s->ssl); /* frees the BIOs too */
+    vx__tls_session_free(s->tls);
     free(s);
 }
 
-/* A stream that could not be made is closed here, after its one callback (during which the
- * caller may still read the peer's chain). */
-static void become_ready(vx__tcpconn *s, int status, const char *why)
+void vx__tcpconn_close(vx__tcpconn *s)
 {
-    if (s->ready || s->closing)
+    if (!s || s->closing)
         return;
-    s->ready = status == VX_OK;
-    if (status == VX_OK) {
-        s->cbs.ready(s->arg, status, why);
-        return;
-    }
     s->closing = true;
-    s->cbs.ready(s->arg, status, why);
     uv_close((uv_handle_t *)&s->tcp, on_closed_handle);
+}
+
+/* The connection's last callback (a failed ready, or closed after ready), then it is closed;
+ * the facts stay readable during the callback. */
+static void end(vx__tcpconn *s, int status, const char *why)
+{
+    if (s->closing)
+        return;
+    s->closing = true;
+    if (s->ready)
+        s->cbs.closed(s->arg, status);
+    else
+        s->cbs.ready(s->arg, status, why);
+    uv_close((uv_handle_t *)&s->tcp, on_closed_handle);
+}
+
+/* A TLS connection that ends: before ready, the handshake failed, and why says how. */
+static void tls_end(vx__tcpconn *s, int status)
+{
+    char why[200];
+    const char *reason = vx__tls_failure(s->tls);
+    snprintf(why, sizeof why, "TLS handshake failed: %s",
+             reason ? reason : "the peer closed the connection");
+    end(s, status, why);
+}
+
+static void become_ready(vx__tcpconn *s)
+{
+    s->ready = true;
+    s->cbs.ready(s->arg, VX_OK, NULL);
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -129,55 +114,39 @@ static int raw_write(vx__tcpconn *s, const void *buf, size_t len)
     return VX_OK;
 }
 
-/* Sends whatever OpenSSL has written into the memory BIO. */
+/* Sends whatever the session has for the peer. */
 static int flush(vx__tcpconn *s)
 {
-    char buf[READ_CHUNK];
-    int n, rc = VX_OK;
-    while (rc == VX_OK && (n = BIO_read(s->wbio, buf, sizeof buf)) > 0)
-        rc = raw_write(s, buf, (size_t)n);
+    uint8_t buf[READ_CHUNK];
+    size_t n;
+    int rc = VX_OK;
+    while (rc == VX_OK && (n = vx__tls_session_pull(s->tls, buf, sizeof buf)) > 0)
+        rc = raw_write(s, buf, n);
     return rc;
-}
-
-static void tls_failure(vx__tcpconn *s)
-{
-    char why[200], reason[160];
-    unsigned long e = ERR_get_error();
-    if (e)
-        ERR_error_string_n(e, reason, sizeof reason);
-    snprintf(why, sizeof why, "TLS handshake failed: %s",
-             e ? (ERR_reason_error_string(e) ? ERR_reason_error_string(e) : reason)
-               : "the peer closed the connection");
-    ERR_clear_error();
-    become_ready(s, VX_ENETWORK, why);
 }
 
 /* ---- reading --------------------------------------------------------------------------- */
 
-static void handshake(vx__tcpconn *s)
+/* Runs the session: handshake (its bytes sent, alerts too), ready, plaintext; stops when the
+ * owner closed meanwhile. Plaintext that came before an error is delivered first. */
+static void tls_pump(vx__tcpconn *s)
 {
-    int r = SSL_do_handshake(s->ssl);
-    flush(s);
-    if (r == 1) {
-        become_ready(s, VX_OK, NULL);
-        return;
+    size_t n = READ_CHUNK;
+    bool up = false;
+    while (!s->closing && n == READ_CHUNK) {
+        int rc = vx__tls_session_run(s->tls, s->plain, READ_CHUNK, &n, &up);
+        int sent = flush(s);
+        if (up && !s->ready)
+            become_ready(s);
+        if (n && !s->closing)
+            s->cbs.data(s->arg, s->plain, n);
+        if (rc == VX_OK)
+            rc = sent;
+        if (rc != VX_OK) {
+            tls_end(s, rc);
+            return;
+        }
     }
-    int e = SSL_get_error(s->ssl, r);
-    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-        tls_failure(s);
-}
-
-static void tls_input(vx__tcpconn *s, const uint8_t *buf, size_t len)
-{
-    BIO_write(s->rbio, buf, (int)len);
-    if (!s->ready)
-        handshake(s);
-    uint8_t out[READ_CHUNK];
-    int n;
-    while (s->ready && !s->closing && (n = SSL_read(s->ssl, out, sizeof out)) > 0)
-        s->cbs.data(s->arg, out, (size_t)n);
-    if (s->ready && !s->closing)
-        flush(s); /* TLS 1.3 may answer (key updates) */
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -187,51 +156,42 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init((char *)s->rx, sizeof s->rx);
 }
 
+/* Acknowledges at once: a server that writes several answers back to back (pipelined DNS
+ * queries) without TCP_NODELAY holds each next one until our ACK, which Linux would delay
+ * 40 ms. */
+static void quick_ack(vx__tcpconn *s)
+{
+    uv_os_fd_t fd;
+    int on = 1;
+    if (uv_fileno((uv_handle_t *)&s->tcp, &fd) == 0)
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+}
+
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     vx__tcpconn *s = st->data;
     if (s->closing || nread == 0)
         return;
+    quick_ack(s);
     if (nread < 0) {
-        if (!s->ready) {
-            if (s->ssl)
-                tls_failure(s);
-            else
-                become_ready(s, VX_ENETWORK, "connection closed");
-        } else {
-            s->cbs.closed(s->arg, nread == UV_EOF ? VX_OK : VX_ENETWORK);
-        }
+        int status = s->ready && nread == UV_EOF ? VX_OK : VX_ENETWORK;
+        if (s->tls)
+            tls_end(s, status);
+        else
+            end(s, status, "connection closed");
         return;
     }
-    if (s->ssl)
-        tls_input(s, (const uint8_t *)buf->base, (size_t)nread);
-    else
+    if (!s->tls) {
         s->cbs.data(s->arg, (const uint8_t *)buf->base, (size_t)nread);
+        return;
+    }
+    if (vx__tls_session_feed(s->tls, (const uint8_t *)buf->base, (size_t)nread) != VX_OK)
+        end(s, VX_ENOMEM, "out of memory");
+    else
+        tls_pump(s);
 }
 
 /* ---- connecting ------------------------------------------------------------------------ */
-
-static int tls_start(vx__tcpconn *s, const vx__tcpconn_opts *o)
-{
-    struct sockaddr_storage ss;
-    socklen_t len;
-    if (!(s->ssl = SSL_new(o->tls->ssl)))
-        return VX_ENOMEM;
-    s->rbio = BIO_new(BIO_s_mem());
-    s->wbio = BIO_new(BIO_s_mem());
-    if (!s->rbio || !s->wbio) {
-        BIO_free(s->rbio);
-        BIO_free(s->wbio);
-        s->rbio = s->wbio = NULL;
-        return VX_ENOMEM;
-    }
-    SSL_set_bio(s->ssl, s->rbio, s->wbio);
-    SSL_set_connect_state(s->ssl);
-    /* SNI is a host name, never an address (RFC 6066 §3). */
-    if (o->sni && vx__addr_parse(o->sni, 0, &ss, &len) != VX_OK)
-        SSL_set_tlsext_host_name(s->ssl, o->sni);
-    return VX_OK;
-}
 
 static void on_connect(uv_connect_t *req, int status)
 {
@@ -239,18 +199,16 @@ static void on_connect(uv_connect_t *req, int status)
     if (s->closing || status == UV_ECANCELED)
         return;
     if (status < 0) {
-        become_ready(s, status_of_uv(status), uv_strerror(status));
+        end(s, status_of_uv(status), uv_strerror(status));
         return;
     }
     s->tcp_ok = true;
-    if (uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) != 0) {
-        become_ready(s, VX_ENETWORK, "cannot read from the socket");
-        return;
-    }
-    if (s->ssl)
-        handshake(s);
+    if (uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) != 0)
+        end(s, VX_ENETWORK, "cannot read from the socket");
+    else if (s->tls)
+        tls_pump(s); /* the ClientHello */
     else
-        become_ready(s, VX_OK, NULL);
+        become_ready(s);
 }
 
 int vx__tcpconn_open(uv_loop_t *loop, const struct sockaddr *peer, const vx__tcpconn_opts *opts,
@@ -263,16 +221,17 @@ int vx__tcpconn_open(uv_loop_t *loop, const struct sockaddr *peer, const vx__tcp
         return VX_ENOMEM;
     s->cbs = *cbs;
     s->arg = arg;
-    int rc = opts && opts->tls ? tls_start(s, opts) : VX_OK;
+    int rc = opts && opts->tls ? vx__tls_session_new(opts->tls, opts->sni, &s->tls) : VX_OK;
     if (rc == VX_OK && uv_tcp_init_ex(loop, &s->tcp, peer->sa_family) != 0)
         rc = VX_ENETWORK;
     if (rc != VX_OK) {
-        SSL_free(s->ssl);
+        vx__tls_session_free(s->tls);
         free(s);
         return rc;
     }
     s->tcp.data = s;
     s->connect.data = s;
+    uv_tcp_nodelay(&s->tcp, 1);
     if (uv_tcp_connect(&s->connect, &s->tcp, peer, on_connect) != 0) {
         s->closing = true;
         uv_close((uv_handle_t *)&s->tcp, on_closed_handle);
@@ -286,19 +245,10 @@ int vx__tcpconn_write(vx__tcpconn *s, const uint8_t *buf, size_t len)
 {
     if (!s || !s->ready || s->closing || len > INT32_MAX)
         return VX_EINVAL;
-    if (!s->ssl)
+    if (!s->tls)
         return raw_write(s, buf, len);
-    if (SSL_write(s->ssl, buf, (int)len) <= 0)
-        return VX_ENETWORK;
-    return flush(s);
-}
-
-void vx__tcpconn_close(vx__tcpconn *s)
-{
-    if (!s || s->closing)
-        return;
-    s->closing = true;
-    uv_close((uv_handle_t *)&s->tcp, on_closed_handle);
+    int rc = vx__tls_session_write(s->tls, buf, len);
+    return rc == VX_OK ? flush(s) : rc;
 }
 
 /* ---- facts ----------------------------------------------------------------------------- */
@@ -317,27 +267,24 @@ int vx__tcpconn_local(const vx__tcpconn *s, struct sockaddr_storage *out)
 
 const char *vx__tcpconn_tls_protocol(const vx__tcpconn *s)
 {
-    return s && s->ssl && s->ready ? SSL_get_version(s->ssl) : NULL;
+    return s && s->tls ? vx__tls_protocol(s->tls) : NULL;
 }
 
 const char *vx__tcpconn_tls_cipher(const vx__tcpconn *s)
 {
-    return s && s->ssl && s->ready ? SSL_get_cipher_name(s->ssl) : NULL;
+    return s && s->tls ? vx__tls_cipher(s->tls) : NULL;
 }
 
 long vx__tcpconn_tls_verify(const vx__tcpconn *s, const char **why)
 {
-    if (!s || !s->ssl)
-        return -1;
-    long v = SSL_get_verify_result(s->ssl);
     if (why)
-        *why = v == X509_V_OK ? NULL : X509_verify_cert_error_string(v);
-    return v;
+        *why = NULL;
+    return s && s->tls ? vx__tls_verify(s->tls, why) : -1;
 }
 
 size_t vx__tcpconn_peer_chain(const vx__tcpconn *s, uint8_t **der, size_t *len, size_t max)
 {
-    STACK_OF(X509) *chain = s && s->ssl ? SSL_get_peer_cert_chain(s->ssl) : NULL;
+    STACK_OF(X509) *chain = s && s->tls ? vx__tls_peer_chain(s->tls) : NULL;
     size_t n = 0;
     for (int i = 0; chain && i < sk_X509_num(chain) && n < max; i++) {
         unsigned char *buf = NULL;

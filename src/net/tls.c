@@ -72,7 +72,7 @@ int vx__tls_ctx_new(const vx__tls_auth *auth, vx__tls_ctx **out)
     c->ssl = SSL_CTX_new(TLS_client_method());
     c->name = auth->name ? strdup(auth->name) : NULL;
     int rc = !c->ssl || (auth->name && !c->name) ? VX_ENOMEM
-                                                  : load_ca(c->ssl, auth->ca_file, auth->observe);
+                                                 : load_ca(c->ssl, auth->ca_file, auth->observe);
     if (rc == VX_OK) {
         /* RFC 8310 §5: TLS 1.2 or later; the decision is ours, after the handshake */
         SSL_CTX_set_min_proto_version(c->ssl, TLS1_2_VERSION);

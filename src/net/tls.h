@@ -11,7 +11,8 @@
  *   - vx__tls_session: one connection's TLS state, sans I/O (memory BIOs): network bytes are
  *     fed in, bytes to send are pulled out, plaintext goes both ways. The fuzz target drives it
  *     with server bytes.
- *   - vx__tls_conn: a session over a libuv TCP connection: connect, handshake, write, events.
+ *   - a session over a libuv TCP connection is net/tcpconn.h's vx__tcpconn (which also carries
+ *     plain TCP).
  *
  * Ownership: a ctx outlives the sessions and connections made from it. Strings are copied.
  */
@@ -21,10 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
-
 #include <openssl/ssl.h>
-#include <uv.h>
 
 #define VX__TLS_PIN_LEN 32 /* SHA-256 */
 #define VX__TLS_PINS_MAX 8
@@ -83,27 +81,5 @@ const char *vx__tls_cipher(const vx__tls_session *s);
 long vx__tls_verify(const vx__tls_session *s, const char **why);
 /* Why the handshake failed (OpenSSL's reason, or the refusal); NULL while it has not. */
 const char *vx__tls_failure(const vx__tls_session *s);
-
-/* ---- over libuv TCP ------------------------------------------------------------------------- */
-
-typedef enum vx__tls_event {
-    VX__TLS_UP = 1, /* the handshake is done: writes may start */
-    VX__TLS_DATA,   /* plaintext received */
-    VX__TLS_DOWN    /* the connection is gone (status says why); no event after this one */
-} vx__tls_event;
-
-typedef struct vx__tls_conn vx__tls_conn;
-typedef void (*vx__tls_cb)(void *arg, vx__tls_event ev, int status, const uint8_t *data,
-                           size_t len);
-
-/* Connects to addr and starts the handshake; events arrive from the loop, never from inside
- * this call. An error return means no event. */
-int vx__tls_conn_open(uv_loop_t *loop, vx__tls_ctx *ctx, const struct sockaddr *addr, vx__tls_cb cb,
-                      void *arg, vx__tls_conn **out);
-/* Sends plaintext (after VX__TLS_UP). */
-int vx__tls_conn_write(vx__tls_conn *c, const uint8_t *data, size_t len);
-const vx__tls_session *vx__tls_conn_session(const vx__tls_conn *c);
-/* Closes: no event after this call; the memory goes once the loop has run the close. */
-void vx__tls_conn_close(vx__tls_conn *c);
 
 #endif

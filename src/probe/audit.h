@@ -29,12 +29,12 @@ typedef struct vx__audit_opts {
     const char *const *extra_names; /* more (name, type) questions for every address: the */
     const uint16_t *extra_types;    /* records a monitor configuration watches */
     size_t extra_count;
-    bool ipv4;            /* ask IPv4 addresses (default true) */
-    bool ipv6;            /* ask IPv6 addresses (default true) */
-    bool endpoints;       /* OPTIONS to every SIP target tuple as the chain yields it, in
-                             parallel with the DNS questions (probe/endpoints.h); default
-                             false; never for alternate domains */
-    const vx__trust *tls; /* trust store for TLS targets (required with endpoints) */
+    bool ipv4;        /* ask IPv4 addresses (default true) */
+    bool ipv6;        /* ask IPv6 addresses (default true) */
+    bool endpoints;   /* OPTIONS to every SIP target tuple as the chain yields it, in
+                         parallel with the DNS questions (probe/endpoints.h); default
+                         false; never for alternate domains */
+    vx__tls_ctx *tls; /* observing TLS context for TLS targets (required with endpoints) */
 } vx__audit_opts;
 
 void vx__audit_opts_default(vx__audit_opts *opts);

@@ -21,7 +21,7 @@ typedef struct tuple {
 
 struct vx__ep_set {
     uv_loop_t *loop;
-    const vx__trust *tls;
+    vx__tls_ctx *tls;
     vx__ep_result_cb cb;
     void *arg;
     tuple *seen;
@@ -33,7 +33,7 @@ typedef struct ep_ping {
     char host[VX__NAME_TEXT_MAX];
 } ep_ping;
 
-int vx__ep_set_new(uv_loop_t *loop, const vx__trust *tls, vx__ep_result_cb cb, void *arg,
+int vx__ep_set_new(uv_loop_t *loop, vx__tls_ctx *tls, vx__ep_result_cb cb, void *arg,
                    vx__ep_set **out)
 {
     if (!loop || !cb || !out)

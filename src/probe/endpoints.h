@@ -26,8 +26,8 @@ typedef void (*vx__ep_result_cb)(void *arg, const vx__endpoint_obs *obs);
 
 typedef struct vx__ep_set vx__ep_set;
 
-/* tls: the trust store for TLS targets (borrowed; must outlive the set's pings). */
-int vx__ep_set_new(uv_loop_t *loop, const vx__trust *tls, vx__ep_result_cb cb, void *arg,
+/* tls: the observing TLS context for TLS targets (borrowed; must outlive the set's pings). */
+int vx__ep_set_new(uv_loop_t *loop, vx__tls_ctx *tls, vx__ep_result_cb cb, void *arg,
                    vx__ep_set **out);
 /* Starts a ping for t unless it is not probed (see above) or was offered before. VX_OK with
  * *started telling whether a callback will come. */
