@@ -36,7 +36,7 @@ typedef struct vx__daemon_state {
     size_t old_cfg_count;
     vx__server_set hints;
     vx__asndb *asndb;
-    vx__trust *tls; /* the SIP targets' TLS trust store; NULL: endpoints not probed */
+    vx__tls_ctx *tls; /* the SIP targets' observing TLS context; NULL: endpoints not probed */
     vx__store *store;
     vx__metrics *metrics;
     vx__http *http;

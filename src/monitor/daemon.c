@@ -55,16 +55,20 @@ static int load_asndb(const vx__monitor_config *cfg, vx__asndb **out)
     return rc;
 }
 
-/* The SIP targets' trust store (system plus ca_file), made once: a reload that changes
- * endpoints or ca_file takes effect after a restart, like the store. */
+/* The SIP targets' observing TLS context (system store plus ca_file), made once: a reload that
+ * changes endpoints or ca_file takes effect after a restart, like the store. */
 static int load_tls(vx__daemon_state *d)
 {
-    char err[512];
+    const vx__tls_auth auth = {.ca_file = d->cfg->ca_file, .observe = true};
     if (!d->cfg->endpoints)
         return VX_OK;
-    int rc = vx__trust_new(d->cfg->ca_file, &d->tls, err, sizeof(err));
-    if (rc != VX_OK)
-        vx__log(VX__LOG_ERROR, "ca_file %s: %s", d->cfg->ca_file ? d->cfg->ca_file : "", err);
+    int rc = vx__tls_ctx_new(&auth, &d->tls);
+    if (rc == VX_EIO)
+        vx__log(VX__LOG_ERROR, "ca_file %s: %s: not a readable PEM file of CA certificates",
+                d->cfg->ca_file ? d->cfg->ca_file : "", d->cfg->ca_file ? d->cfg->ca_file : "");
+    else if (rc != VX_OK)
+        vx__log(VX__LOG_ERROR, "ca_file %s: %s", d->cfg->ca_file ? d->cfg->ca_file : "",
+                vx_strerror(rc));
     return rc;
 }
 
@@ -452,7 +456,7 @@ static void release(vx__daemon_state *d)
     vx__store_close(d->store);
     vx__metrics_free(d->metrics);
     vx__asndb_free(d->asndb);
-    vx__trust_free(d->tls);
+    vx__tls_ctx_free(d->tls);
     vx__server_set_clear(&d->hints);
     for (size_t i = 0; i < d->old_cfg_count; i++)
         vx__monitor_config_free(d->old_cfgs[i]);

@@ -121,7 +121,7 @@ static void on_ping(void *arg, const vx__endpoint_obs *obs)
 }
 
 /* A ping that could not start counts as an observation that failed with its error. */
-static void start_one(uv_loop_t *loop, ep_run *r, size_t i, const vx__trust *tls, const char *uri,
+static void start_one(uv_loop_t *loop, ep_run *r, size_t i, vx__tls_ctx *tls, const char *uri,
                       int *first_rc)
 {
     const vx__ep_watch_tuple *t = &r->w->items[i];
@@ -146,8 +146,8 @@ static void start_one(uv_loop_t *loop, ep_run *r, size_t i, const vx__trust *tls
     }
 }
 
-int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, const vx__trust *tls,
-                     vx__ep_watch_cb cb, void *arg)
+int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, vx__tls_ctx *tls, vx__ep_watch_cb cb,
+                     void *arg)
 {
     if (!loop || !w || w->count == 0 || !cb)
         return VX_EINVAL;

@@ -49,8 +49,8 @@ typedef void (*vx__ep_watch_cb)(void *arg, bool unchanged, const vx__endpoint_ob
 
 /* Pings every tuple in parallel; w and tls must outlive the run. VX_OK (the callback will run),
  * VX_EINVAL, VX_ENOMEM, or the error of the first ping when none could start. */
-int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, const vx__trust *tls,
-                     vx__ep_watch_cb cb, void *arg);
+int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, vx__tls_ctx *tls, vx__ep_watch_cb cb,
+                     void *arg);
 
 /* The stored form (in the watch plan's text, probe/watch.h): "D DOMAIN" once, then one line
  * per tuple "E TRANSPORT UP ADDRESS:PORT HOST LEAF" (LEAF "-" when none), each ending in a
