@@ -57,7 +57,7 @@ configure_file(cmake/voxdns.pc.in ${CMAKE_CURRENT_BINARY_DIR}/voxdns.pc @ONLY)
 install(TARGETS voxdns_shared voxdns_static LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
                                             ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES include/voxdns/voxdns.h include/voxdns/status.h include/voxdns/resolver.h
-              include/voxdns/locate.h include/voxdns/feedback.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/voxdns)
+              include/voxdns/locate.h include/voxdns/feedback.h include/voxdns/cert.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/voxdns)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/voxdns.pc DESTINATION ${VOXDNS_PC_DIR})
 file(GLOB VOXDNS_MAN1 CONFIGURE_DEPENDS docs/man/*.1)
 file(GLOB VOXDNS_MAN3 CONFIGURE_DEPENDS docs/man/*.3)

@@ -8,13 +8,14 @@
  *
  * Over TLS the server's certificate must chain to the CA file (or the system's CAs) and name
  * the SIP domain as RFC 5922 §7 says: a subjectAltName URI "sip:DOMAIN", else a DNS name equal
- * to DOMAIN (no wildcards). libvoxdns has no public certificate check, so this is done here
- * with OpenSSL (X509_check_host for the DNS names).
+ * to DOMAIN (no wildcards, the CN only without subjectAltNames). OpenSSL makes the handshake
+ * and verifies the chain; libvoxdns's vx_cert_check_sip_domain() (voxdns/cert.h) judges the
+ * names of the peer's leaf certificate.
  *
  *   sip_ua [--resolver ADDR]... [--transport udp|tcp|tls] [--ca-file PEM] [--timeout MS]
  *          [--register USER | --options] sip:DOMAIN
  */
-#define _DEFAULT_SOURCE /* strncasecmp, struct timeval, getrandom with -std=c17 */
+#define _DEFAULT_SOURCE /* struct timeval, getrandom with -std=c17 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -31,7 +31,6 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <voxdns/feedback.h>
 #include <voxdns/voxdns.h>
 
@@ -161,35 +160,23 @@ static SSL_CTX *tls_context(const char *ca_file)
     return ctx;
 }
 
-/* RFC 5922 §7.1: a URI subjectAltName "sip:DOMAIN" identifies the SIP domain. */
-static int cert_has_sip_uri(X509 *cert, const char *domain)
-{
-    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-    int found = 0;
-    for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && !found; i++) {
-        const GENERAL_NAME *n = sk_GENERAL_NAME_value(names, i);
-        if (n->type != GEN_URI)
-            continue;
-        const char *s = (const char *)ASN1_STRING_get0_data(n->d.uniformResourceIdentifier);
-        found = strncasecmp(s, "sip:", 4) == 0 && strcasecmp(s + 4, domain) == 0;
-    }
-    GENERAL_NAMES_free(names);
-    return found;
-}
-
-/* RFC 5922 §7: the certificate names the SIP domain (URI, else DNS subjectAltName; §7.2: no
- * wildcards; the CN only when there are no subjectAltNames, which X509_check_host does). */
+/* RFC 5922 §7: the certificate names the SIP domain (a SAN URI sip:DOMAIN, else a SAN DNS name,
+ * the CN only without SANs, no wildcards): libvoxdns judges the peer's leaf certificate. */
 static int cert_names_domain(SSL *ssl, const char *domain)
 {
     X509 *cert = SSL_get1_peer_certificate(ssl);
-    if (!cert)
-        return 0;
-    char name[256];
-    plain_name(domain, name, sizeof name);
-    int ok = cert_has_sip_uri(cert, name) ||
-             X509_check_host(cert, name, 0, X509_CHECK_FLAG_NO_WILDCARDS, NULL) == 1;
+    unsigned char *der = NULL;
+    int len = cert ? i2d_X509(cert, &der) : -1;
     X509_free(cert);
-    return ok;
+    if (len <= 0)
+        return 0;
+    char named[512];
+    int rc = vx_cert_check_sip_domain(der, (size_t)len, domain, named, sizeof named);
+    OPENSSL_free(der);
+    if (rc != VX_OK)
+        fprintf(stderr, "certificate of %s: %s (it names %s)\n", domain, vx_strerror(rc),
+                named[0] ? named : "nothing readable");
+    return rc == VX_OK;
 }
 
 /* The handshake on a connected socket, the chain checked against the CA and the domain. */

@@ -32,7 +32,8 @@ typedef enum vx_status {
     VX_ELIMIT = -10,    /* a safety limit was hit (referral loop, too many steps, too deep) */
     VX_ESERVFAIL = -11, /* every server tried failed to answer usefully (SERVFAIL, REFUSED, lame) */
     VX_EUNSUPPORTED = -12, /* the request needs something this build or platform does not offer */
-    VX_EBOGUS = -13        /* DNSSEC validation failed: the answers were bogus */
+    VX_EBOGUS = -13,       /* DNSSEC validation failed: the answers were bogus */
+    VX_ECERTNAME = -14     /* the certificate does not name the SIP domain (RFC 5922 §7) */
 } vx_status;
 
 /* A short, lower-case, human-readable description of a status code ("timed out"). */

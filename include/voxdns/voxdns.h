@@ -8,6 +8,7 @@
  *   voxdns/resolver.h  configuration, the resolver, the three ways to drive it, callback rule
  *   voxdns/locate.h    locating a SIP URI and reading the result
  *   voxdns/feedback.h  how targets fared: hold-down, registrar affinity, fallback
+ *   voxdns/cert.h      RFC 5922 §7: does a SIP server's certificate name the SIP domain
  *
  * Link with `pkg-config --cflags --libs voxdns`. Only vx_ names are public; vx__ names are
  * internal and may change at any time.
@@ -19,6 +20,7 @@
 #define VOXDNS_VERSION_MINOR 1
 #define VOXDNS_VERSION_PATCH 0
 
+#include "voxdns/cert.h"
 #include "voxdns/feedback.h"
 #include "voxdns/locate.h"
 #include "voxdns/resolver.h"

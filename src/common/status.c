@@ -32,6 +32,8 @@ const char *vx_strerror(int status)
         return "not supported";
     case VX_EBOGUS:
         return "DNSSEC validation failed (bogus)";
+    case VX_ECERTNAME:
+        return "certificate does not name the SIP domain";
     default:
         return "unknown error";
     }

@@ -34,6 +34,7 @@ def pc_env(prefix):
 def test_installed_files(prefix):
     for rel in ["include/voxdns/voxdns.h", "include/voxdns/locate.h",
                 "include/voxdns/feedback.h", "share/man/man3/vx_target_failed.3",
+                "include/voxdns/cert.h", "share/man/man3/vx_cert_check_sip_domain.3",
                 "share/man/man1/voxdns-resolve.1", "share/man/man3/vx_locate.3"]:
         assert os.path.exists(os.path.join(prefix, rel)), rel
 
@@ -46,6 +47,7 @@ def test_only_vx_symbols_exported(prefix):
     names = [l.split()[-1] for l in out.splitlines() if l.strip()]
     assert names and all(n.startswith("vx_") and not n.startswith("vx__") for n in names), names
     assert "vx_locate_blocking" in names and "vx_resolver_process" in names
+    assert "vx_cert_check_sip_domain" in names
 
 
 def test_archive_holds_only_what_the_library_uses(prefix):

@@ -95,3 +95,40 @@ def test_blackholed_first_resolver_still_registers_quickly(lab, ua):
     assert attempts[0].startswith(SIP1_TLS + "2001:db8:c::10 200 OK ")
     # glibc's stub would wait its 5 s time-out on the dead first resolver
     assert elapsed < 2.5, r.stdout
+
+
+# The audit scenario's endpoint domains: each SBC pair has a certificate from the lab CA that
+# names the SIP domain in one way (or does not name it); the recursor is the same address.
+@pytest.fixture(scope="module")
+def endpoint_lab(lab_scenario):
+    return lab_scenario("audit")
+
+
+def options_over_tls(lab, ua, domain):
+    return lab.run([ua, "--resolver", RECURSOR, "--ca-file", lab.ca_file, "--transport", "tls",
+                    "--options", "sip:" + domain], timeout=60)
+
+
+@pytest.mark.parametrize("domain", ["tlsuri-example.com", "tlsdns-example.com",
+                                    "tlscn-example.com"])
+def test_certificate_naming_the_domain_is_accepted(endpoint_lab, ua, domain):
+    # RFC 5922 §7 through vx_cert_check_sip_domain(): SAN URI, SAN dNSName, CN without SAN.
+    r = options_over_tls(endpoint_lab, ua, domain)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert " 200 OK " in r.stdout.splitlines()[1]
+    assert "certificate of" not in r.stderr
+
+
+@pytest.mark.parametrize("domain,named", [
+    ("tlshostonly-example.com", "SAN DNS sip1.tlshostonly-example.com"),
+    ("tlswildcard-example.com", "SAN DNS *.tlswildcard-example.com")])
+def test_certificate_not_naming_the_domain_is_refused(endpoint_lab, ua, domain, named):
+    # The chain is valid (lab CA) but the certificate names only the hosts (or a wildcard): every
+    # TLS target (sip1 and sip2, IPv6 and IPv4) is a TLS failure, and the UA says what it names.
+    r = options_over_tls(endpoint_lab, ua, domain)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout.count(" tls-failure ") == 4, r.stdout
+    assert " 200 OK " not in r.stdout
+    line = "certificate of %s: certificate does not name the SIP domain (it names %s)" % (
+        domain, named)
+    assert line in r.stderr, r.stderr
