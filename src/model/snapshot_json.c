@@ -780,26 +780,6 @@ static int servers_from_json(reader *r, json_t *obj, const char *key, vx__server
 
 /* ---- RRsets ---------------------------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The canonical form is a sorted set (wire/rrset.h); a file edited by hand is brought back to
- * it rather than refused, so equality between sets keeps its meaning. */
-static void sort_unique(vx__rrset *set)
-{
-    qsort(set->rdata, set->count, sizeof set->rdata[0], cmp_str);
-    size_t kept = 0;
-    for (size_t i = 0; i < set->count; i++) {
-        if (kept > 0 && strcmp(set->rdata[kept - 1], set->rdata[i]) == 0)
-            free(set->rdata[i]);
-        else
-            set->rdata[kept++] = set->rdata[i];
-    }
-    set->count = kept;
-}
-
 static int rdata_from_json(reader *r, json_t *obj, vx__rrset *set)
 {
     size_t at;
@@ -818,8 +798,10 @@ static int rdata_from_json(reader *r, json_t *obj, vx__rrset *set)
         path_pop(r, at_i);
     }
     path_pop(r, at);
+    /* A file edited by hand is brought back to the canonical form rather than refused, so
+     * equality between sets keeps its meaning. */
     if (rc == VX_OK)
-        sort_unique(set);
+        vx__rrset_sort_unique(set);
     return rc;
 }
 

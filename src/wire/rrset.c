@@ -101,8 +101,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorts and drops duplicates in place. */
-static void sort_unique(vx__rrset *set)
+void vx__rrset_sort_unique(vx__rrset *set)
 {
     qsort(set->rdata, set->count, sizeof set->rdata[0], cmp_str);
     size_t kept = 0;
@@ -158,7 +157,7 @@ static int build_set(const ldns_rr_list *list, const rr_key *keys, size_t first,
             return VX_ENOMEM;
         }
     }
-    sort_unique(set);
+    vx__rrset_sort_unique(set);
     *out = set;
     return VX_OK;
 }

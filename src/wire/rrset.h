@@ -29,6 +29,8 @@ int vx__rrset_from_list(const ldns_rr_list *list, const char *owner, uint16_t ty
 /* Groups a whole section into canonical RRsets (by owner, type, class), in first-seen order. */
 int vx__rrsets_from_list(const ldns_rr_list *list, vx__rrset ***out, size_t *count);
 void vx__rrset_free(vx__rrset *set);
+/* Brings rdata back to the canonical form: sorted, each string once (duplicates freed). */
+void vx__rrset_sort_unique(vx__rrset *set);
 void vx__rrsets_free(vx__rrset **sets, size_t count);
 
 /* Equality of owner, type, class and rdata; TTL too when with_ttl. */
