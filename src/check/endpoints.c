@@ -5,8 +5,8 @@
  *
  * The tuples judged are sip/'s over the consensus answers, every path a client could take
  * (sip/locate_snapshot.h), each with the endpoint observation the probe recorded for it. A
- * snapshot taken without endpoints (--no-endpoints, the monitor's audits) gives no finding, nor
- * does a tuple that was never probed (SCTP, internal addresses).
+ * snapshot taken without endpoints (--no-endpoints, or a monitor with endpoints: false) gives no
+ * finding, nor does a tuple that was never probed (SCTP, internal addresses).
  */
 #include <stdio.h>
 #include <stdlib.h>
