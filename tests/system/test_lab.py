@@ -305,7 +305,7 @@ def test_ttls_and_soa(lab):
             ttl[parts[3]] = int(parts[1])
             if parts[3] == "SOA":
                 assert parts[6] == "2026112201"
-    assert ttl == {"SOA": 86400, "NS": 86400, "NAPTR": 3600}
+    assert ttl == {"SOA": 86400, "NS": 86400, "NAPTR": 3600, "MX": 3600, "CAA": 3600}
 
 
 def test_iterative_resolution_from_the_hints(lab):
