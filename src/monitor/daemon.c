@@ -167,7 +167,10 @@ static void prune_history(vx__daemon_state *d)
 static void all_stats(vx__daemon_state *d, vx__engine_stats *out)
 {
     vx__engine_stats w = d->watch_stats_final;
-    vx__engine_get_stats(d->engine, out);
+    if (d->engine)
+        vx__engine_get_stats(d->engine, out);
+    else
+        *out = d->engine_stats_final;
     if (d->watch_pool)
         vx__watch_pool_get_stats(d->watch_pool, &w);
     out->queries += w.queries;
@@ -326,7 +329,12 @@ static void stop_daemon(vx__daemon_state *d)
     uv_close((uv_handle_t *)&d->sig_hup, NULL);
     uv_close((uv_handle_t *)&d->sig_term, NULL);
     uv_close((uv_handle_t *)&d->sig_int, NULL);
-    vx__engine_close(d->engine); /* audits in flight end cancelled and are not recorded */
+    /* Audits in flight end cancelled and are not recorded; an endpoint probe may still finish
+     * after the engine is freed (it is not one of the engine's handles), so the daemon keeps the
+     * engine's last totals and drops its pointer. */
+    vx__engine_get_stats(d->engine, &d->engine_stats_final);
+    vx__engine_close(d->engine);
+    d->engine = NULL;
 }
 
 /* --- setup and teardown --------------------------------------------------------------------- */
