@@ -6,6 +6,13 @@
  * next one; a 200 makes that target the preferred one. It prints one line per attempt and
  * exits 0 on a 200.
  *
+ * With --repeat N it registers N times, --interval MS apart (a registration refresh, shortened),
+ * locating the URI again each time: the library then lists the target that answered 200 first
+ * and the held-down ones last, until their hold-down (--holddown MS, the first hold) ends. Each
+ * round after the first starts with a line "round K at T ms: N targets in T ms, held: LIST"
+ * (LIST: transport/address:port of the targets held when the result was made, or "-"); the UA
+ * exits 0 when every round ended in a 200.
+ *
  * Over TLS the server's certificate must chain to the CA file (or the system's CAs) and name
  * the SIP domain as RFC 5922 §7 says: a subjectAltName URI "sip:DOMAIN", else a DNS name equal
  * to DOMAIN (no wildcards, the CN only without subjectAltNames). OpenSSL makes the handshake
@@ -13,7 +20,7 @@
  * names of the peer's leaf certificate.
  *
  *   sip_ua [--resolver ADDR]... [--transport udp|tcp|tls] [--ca-file PEM] [--timeout MS]
- *          [--register USER | --options] sip:DOMAIN
+ *          [--repeat N [--interval MS]] [--holddown MS] [--register USER | --options] sip:DOMAIN
  */
 #define _DEFAULT_SOURCE /* struct timeval, getrandom with -std=c17 */
 #include <arpa/inet.h>
@@ -44,8 +51,11 @@ struct options {
     const char *ca_file;
     const char *user; /* REGISTER this user; NULL: OPTIONS */
     const char *uri;
-    int timeout_ms; /* per attempt (RFC 3261's timer F is 32 s; a UA with targets to go waits less)
-                     */
+    int timeout_ms;  /* per attempt (RFC 3261's timer F is 32 s; a UA with targets to go waits less)
+                      */
+    int repeat;      /* registrations (rounds) */
+    int interval_ms; /* between the starts of two rounds */
+    int holddown_ms; /* the first hold-down of a failed target; 0: the library's 30 s */
 };
 
 /* One attempt's connection: a connected socket, with TLS on top when ssl is set. */
@@ -69,7 +79,8 @@ static int usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--resolver ADDR]... [--transport udp|tcp|tls] [--ca-file PEM]\n"
-            "          [--timeout MS] [--register USER | --options] sip:DOMAIN\n",
+            "          [--timeout MS] [--repeat N [--interval MS]] [--holddown MS]\n"
+            "          [--register USER | --options] sip:DOMAIN\n",
             argv0);
     return 64;
 }
@@ -90,7 +101,7 @@ static int parse_transport(const char *s, unsigned *mask)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){.timeout_ms = 2000};
+    *o = (struct options){.timeout_ms = 2000, .repeat = 1, .interval_ms = 1000};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--options") == 0)
@@ -106,6 +117,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--register") == 0)
             o->user = argv[++i];
         else if (strcmp(a, "--timeout") == 0 && (o->timeout_ms = atoi(v)) > 0)
+            i++;
+        else if (strcmp(a, "--repeat") == 0 && (o->repeat = atoi(v)) > 0)
+            i++;
+        else if (strcmp(a, "--interval") == 0 && (o->interval_ms = atoi(v)) > 0)
+            i++;
+        else if (strcmp(a, "--holddown") == 0 && (o->holddown_ms = atoi(v)) > 0)
             i++;
         else if (a[0] != '-' && !o->uri)
             o->uri = a;
@@ -127,6 +144,9 @@ static int make_resolver(const struct options *o, vx_resolver **res)
         rc = vx_config_add_upstream(cfg, o->resolvers[i], 0);
     if (rc == VX_OK && o->transports)
         rc = vx_config_set_transports(cfg, o->transports);
+    if (rc == VX_OK && o->holddown_ms) /* the cap stays the default 15 min unless below */
+        rc = vx_config_set_holddown(cfg, (unsigned)o->holddown_ms,
+                                    o->holddown_ms > 900000 ? (unsigned)o->holddown_ms : 0);
     if (rc == VX_OK)
         rc = vx_resolver_new(cfg, res);
     vx_config_free(cfg);
@@ -415,27 +435,84 @@ static int try_targets(vx_resolver *res, const vx_result *r, const struct option
     return done;
 }
 
+/* The targets held down when r was made: "tls/[2001:db8::1]:5061 udp/192.0.2.1:5060", or "-". */
+static void held_list(const vx_result *r, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < vx_result_count(r) && used < cap; i++) {
+        if (!vx_result_held(r, i))
+            continue;
+        const char *addr = vx_result_address(r, i);
+        int n = snprintf(out + used, cap - used, strchr(addr, ':') ? "%s%s/[%s]:%u" : "%s%s/%s:%u",
+                         used ? " " : "", vx_transport_name(vx_result_transport(r, i)), addr,
+                         vx_result_port(r, i));
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (!out[0])
+        snprintf(out, cap, "-");
+}
+
+/* One registration round: locate the URI (again), try its targets. 1 on a 200, 0 when no
+ * target answered 200, -1 when the request was refused, -2 when the location failed. */
+static int round_trip(vx_resolver *res, const struct options *o, int round, double start)
+{
+    vx_result *r = NULL;
+    double t0 = now_ms();
+    int rc = vx_resolver_locate_blocking(res, o->uri, &r);
+    if (rc != VX_OK) {
+        fprintf(stderr, "%s: %s\n", o->uri, vx_strerror(rc));
+        vx_result_free(r);
+        return -2;
+    }
+    if (round == 1) {
+        printf("located %s: %zu targets in %.1f ms\n", o->uri, vx_result_count(r), now_ms() - t0);
+    } else {
+        char held[1024];
+        held_list(r, held, sizeof held);
+        printf("round %d at %.1f ms: %zu targets in %.1f ms, held: %s\n", round, t0 - start,
+               vx_result_count(r), now_ms() - t0, held);
+    }
+    int done = try_targets(res, r, o);
+    vx_result_free(r);
+    return done;
+}
+
+/* Sleeps until start + ms (monotonic). */
+static void sleep_until(double start, double ms)
+{
+    double left = start + ms - now_ms();
+    if (left <= 0)
+        return;
+    long long ns = (long long)(left * 1e6);
+    struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+    nanosleep(&ts, NULL);
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
     if (parse_args(argc, argv, &o) != 0)
         return usage(argv[0]);
     vx_resolver *res = NULL;
-    vx_result *r = NULL;
     double t0 = now_ms();
     int rc = make_resolver(&o, &res);
-    if (rc == VX_OK)
-        rc = vx_resolver_locate_blocking(res, o.uri, &r);
     if (rc != VX_OK) {
         fprintf(stderr, "%s: %s\n", o.uri, vx_strerror(rc));
-        vx_result_free(r);
-        vx_resolver_free(res);
         return 3;
     }
-    printf("located %s: %zu targets in %.1f ms\n", o.uri, vx_result_count(r), now_ms() - t0);
-    int done = try_targets(res, r, &o);
-    printf("%s after %.1f ms\n", done > 0 ? "done" : "failed", now_ms() - t0);
-    vx_result_free(r);
+    /* every round must end in a 200; a refused request or a failed location ends the rounds */
+    int got = 1, all = 1;
+    for (int round = 1; round <= o.repeat && got >= 0; round++) {
+        sleep_until(t0, (double)(round - 1) * o.interval_ms);
+        got = round_trip(res, &o, round, t0);
+        if (got == -2 && round == 1) {
+            vx_resolver_free(res);
+            return 3;
+        }
+        all = all && got > 0;
+    }
+    printf("%s after %.1f ms\n", all ? "done" : "failed", now_ms() - t0);
     vx_resolver_free(res);
-    return done > 0 ? 0 : 1;
+    return all ? 0 : 1;
 }

@@ -9,14 +9,18 @@ certificate (from a CA made at lab start) that names every SIP domain whose
 chain reaches it. The scenario's `sbcs` mapping changes that per target
 (silent, another OPTIONS reply, TLS port closed, certificate variants).
 
-One Kamailio serves every SBC, in two processes (with their workers): UDP
+One Kamailio serves every SBC (unless the `kamailio` knob gives a target a
+Kamailio of its own, to stop it alone), in two processes (with their workers): UDP
 through one wildcard socket per family and port (a UDP socket costs
 Kamailio a worker process, and its TLS module builds one SSL context per
 process and TLS domain, so per-address UDP sockets would make the start
 quadratic), and TCP plus TLS on each address (a TLS domain per address and
 port, so each can present its own certificate). Addresses whose OPTIONS
 answer differs get their own UDP socket, because only there does Kamailio
-know the address a datagram was sent to. Standard library plus
+know the address a datagram was sent to. When a target has a Kamailio of
+its own, every Kamailio binds a UDP socket per address (a process each):
+a wildcard socket would take the datagrams of a stopped Kamailio's
+addresses. Standard library plus
 python3-cryptography.
 """
 
@@ -32,9 +36,12 @@ import uuid
 
 KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
 KAMCMD = shutil.which("kamcmd") or "/usr/sbin/kamcmd"
-INSTANCE = "kamailio"  # the one Kamailio process; its name for stop/start
+INSTANCE = "kamailio"  # the main Kamailio; its name for stop/start
+# the names the `kamailio` knob gives a target's own Kamailio
+INSTANCE_RE = re.compile(r"^kamailio-[a-z0-9][a-z0-9-]{0,30}$")
 
-SBC_KEYS = {"silent", "options_reply", "tls_closed", "cert", "tls_version", "note"}
+SBC_KEYS = {"silent", "options_reply", "tls_closed", "cert", "tls_version", "kamailio",
+            "note"}
 CERT_VARIANTS = ("ok", "ok-uri", "ok-dns", "cn-only", "host-only", "wildcard",
                  "expired", "expiring", "self-signed")
 TLS_VERSIONS = ("1.2", "1.1")  # 1.2: TLS 1.2 and newer (the default); 1.1: only TLS 1.1
@@ -239,6 +246,9 @@ def _check_knob_values(knobs, where):
         raise SipError("%s: cert takes %s" % (where, ", ".join(CERT_VARIANTS)))
     if str(knobs.get("tls_version", "1.2")) not in TLS_VERSIONS:
         raise SipError("%s: tls_version takes %s" % (where, " or ".join(TLS_VERSIONS)))
+    if "kamailio" in knobs and not INSTANCE_RE.match(str(knobs["kamailio"])):
+        raise SipError("%s: kamailio names a Kamailio of its own: kamailio-NAME (lower case, "
+                       "digits, '-')" % where)
 
 
 def _target_key(target):
@@ -451,9 +461,12 @@ def plan_sip(zone_texts, knobs, lab_dir, unusable=()):
         endpoints[address] = _endpoint(address, targets[address],
                                        per_address.get(address, {}), ca, sip_dir, now)
     sip = {"dir": sip_dir, "ca_file": ca["cert"], "ca_key": ca["key"],
-           "endpoints": endpoints, "instance": INSTANCE}
+           "endpoints": endpoints, "instance": INSTANCE, "instances": {}}
+    for name in sorted({e["instance"] for e in endpoints.values()}):
+        sip["instances"][name] = _write_kamailio(sip, ca, now, name)
     if endpoints:
-        sip["kamailio"] = _write_kamailio(sip, ca, now)
+        sip["kamailio"] = sip["instances"].get(INSTANCE) or \
+            next(iter(sip["instances"].values()))
     return sip
 
 
@@ -475,7 +488,8 @@ def _endpoint(address, target, knobs, ca, sip_dir, now):
          "not_listening": dropped, "knobs": knobs,
          "mode": "silent" if knobs.get("silent") else "up",
          "options_reply": int(knobs.get("options_reply", 200)),
-         "tls_version": str(knobs.get("tls_version", "1.2")), "cert": None}
+         "tls_version": str(knobs.get("tls_version", "1.2")), "cert": None,
+         "instance": str(knobs.get("kamailio", INSTANCE))}
     if any(t == "tls" for t, _p in listen):
         e["cert"] = make_leaf(ca, knobs.get("cert", "ok"), e["domains"], e["hosts"],
                               os.path.join(sip_dir, "certs", address), now)
@@ -486,16 +500,16 @@ def _host(address):
     return "[%s]" % address if ":" in address else address
 
 
-def _listen_lines(endpoints, part):
-    """UDP (part udp): a wildcard socket per family and port, plus a socket of
-    its own for every address whose OPTIONS answer is not 200; TCP and TLS
-    (part tcp): each address and port."""
+def _listen_lines(endpoints, part, wildcard=True):
+    """UDP (part udp): a wildcard socket per family and port (main Kamailio
+    only), plus a socket of its own for every address whose OPTIONS answer is
+    not 200; TCP and TLS (part tcp): each address and port."""
     lines, wild = [], set()
     for e in endpoints.values():
         for transport, port in e["listen"]:
             if (transport == "udp") != (part == "udp"):
                 continue
-            if transport == "udp" and e["options_reply"] == 200:
+            if transport == "udp" and e["options_reply"] == 200 and wildcard:
                 wild.add(("[::]" if ":" in e["address"] else "0.0.0.0", port))
             else:
                 lines.append("listen=%s:%s:%d" % (transport, _host(e["address"]), port))
@@ -554,20 +568,24 @@ def _modules_dir():
     return found[0]
 
 
-def kamailio_cfg(sip, part):
-    """kamailio.cfg of one part (udp: the UDP sockets; tcp: TCP and TLS):
-    answer OPTIONS (200 unless a knob says otherwise), REGISTER with 200 (no
-    authentication, kept in memory), relay requests to registered users,
-    404 otherwise. TLS 1.2 or newer unless a knob says otherwise."""
-    k = sip["kamailio"]
-    lines = ["#!KAMAILIO", "# generated by voxlab: the lab's SBCs, %s part" % part.upper(),
+def kamailio_cfg(sip, part, name=INSTANCE):
+    """kamailio.cfg of one part (udp: the UDP sockets; tcp: TCP and TLS) of
+    the Kamailio NAME: answer OPTIONS (200 unless a knob says otherwise),
+    REGISTER with 200 (no authentication, kept in memory), relay requests to
+    registered users, 404 otherwise. TLS 1.2 or newer unless a knob says
+    otherwise."""
+    k = sip["instances"][name]
+    mine = {a: e for a, e in sip["endpoints"].items() if e["instance"] == name}
+    lines = ["#!KAMAILIO", "# generated by voxlab: the lab's SBCs, Kamailio %s, %s part"
+             % (name, part.upper()),
              "debug=2", "log_stderror=yes", "children=1", "tcp_children=1",
              "ip_free_bind=1",  # restarts while some addresses are silenced (off lo)
              "auto_aliases=no", "dns=no", "rev_dns=no", "use_dns_cache=off",
              'server_header="Server: voxlab SBC (Kamailio)"', 'mpath="%s/"' % _modules_dir()]
     lines += ["disable_tcp=yes"] if part == "udp" else \
         ["enable_tls=yes", "tcp_connection_lifetime=60"]
-    lines += _listen_lines(sip["endpoints"], part)
+    alone = len({e["instance"] for e in sip["endpoints"].values()}) == 1
+    lines += _listen_lines(mine, part, wildcard=alone)
     modules = MODULES + (("tls", "ctl") if part == "tcp" else ())
     lines += ['loadmodule "%s.so"' % m for m in modules]
     if part == "tcp":
@@ -575,7 +593,7 @@ def kamailio_cfg(sip, part):
                   'modparam("tls", "tls_method", "TLSv1.2+")',
                   'modparam("ctl", "binrpc", "unix:%s")' % k["ctl"]]
     lines += ['modparam("usrloc", "db_mode", 0)', REQUEST_ROUTE]
-    lines += _options_route(sip["endpoints"])
+    lines += _options_route(mine)
     return "\n".join(lines) + "\n"
 
 
@@ -590,12 +608,15 @@ def _tls_section(head, version, cert=None):
     return "\n".join(lines) + "\n"
 
 
-def tls_cfg(sip):
-    """tls.cfg: one server domain per TLS address and port (its certificate)."""
+def tls_cfg(sip, name=INSTANCE):
+    """tls.cfg of the Kamailio NAME: one server domain per TLS address and
+    port (its certificate)."""
     parts = ["# generated by voxlab: one TLS domain per SBC address and port\n",
-             _tls_section("[server:default]", "1.2", sip["kamailio"]["default_cert"]),
+             _tls_section("[server:default]", "1.2", sip["instances"][name]["default_cert"]),
              _tls_section("[client:default]", "1.2")]
     for e in sip["endpoints"].values():
+        if e["instance"] != name:
+            continue
         for transport, port in e["listen"]:
             if transport == "tls":
                 parts.append(_tls_section("[server:%s:%d]" % (_host(e["address"]), port),
@@ -603,45 +624,48 @@ def tls_cfg(sip):
     return "\n".join(parts)
 
 
-def _write_kamailio(sip, ca, now):
-    """The Kamailio of the lab, in two processes: `udp` (the UDP sockets) and
-    `tcp` (TCP and TLS). Its TLS module makes an SSL context per process and
-    TLS domain, and every UDP socket costs a process, so the TLS part runs
-    with as few processes as Kamailio allows."""
-    d = os.path.join(sip["dir"], INSTANCE)
+def _write_kamailio(sip, ca, now, name=INSTANCE):
+    """The Kamailio NAME of the lab (the main one, or a target's own), in two
+    processes: `udp` (the UDP sockets) and `tcp` (TCP and TLS). Its TLS
+    module makes an SSL context per process and TLS domain, and every UDP
+    socket costs a process, so the TLS part runs with as few processes as
+    Kamailio allows."""
+    d = os.path.join(sip["dir"], name)
+    mine = [e for e in sip["endpoints"].values() if e["instance"] == name]
     os.makedirs(d, exist_ok=True)
     k = {"dir": d, "tls_config": os.path.join(d, "tls.cfg"),
          "ctl": os.path.join(d, "kamailio.ctl"), "parts": {}}
     if len(k["ctl"]) > 100:
         raise SipError("lab directory path too long for Kamailio's control socket: %s" % d)
+    prefix = "default" if name == INSTANCE else "default-" + name
     k["default_cert"] = make_leaf(ca, "ok", ["voxlab.invalid"], ["default.voxlab.invalid"],
-                                  os.path.join(sip["dir"], "certs", "default"), now)
-    sip["kamailio"] = k
+                                  os.path.join(sip["dir"], "certs", prefix), now)
+    sip["instances"][name] = k
     for part in ("udp", "tcp"):
         wanted = ("udp",) if part == "udp" else ("tcp", "tls")
-        if not any(t in wanted for e in sip["endpoints"].values() for t, _p in e["listen"]):
+        if not any(t in wanted for e in mine for t, _p in e["listen"]):
             continue
         rundir = os.path.join(d, part)
         os.makedirs(rundir, exist_ok=True)
         conf = os.path.join(d, "kamailio-%s.cfg" % part)
         with open(conf, "w") as f:
-            f.write(kamailio_cfg(sip, part))
+            f.write(kamailio_cfg(sip, part, name))
         k["parts"][part] = {
             "config": conf, "log": os.path.join(d, "kamailio-%s.log" % part),
             "argv": [KAMAILIO, "-DD", "-E", "-f", conf, "-P",
                      os.path.join(rundir, "kamailio.pid"), "-Y", rundir, "-w", rundir,
-                     "-m", str(_shm_mb(sip) if part == "tcp" else 32), "-M", "8",
+                     "-m", str(_shm_mb(mine) if part == "tcp" else 32), "-M", "8",
                      "-x", "tlsf"]}
     if "tcp" in k["parts"]:
         with open(k["tls_config"], "w") as f:
-            f.write(tls_cfg(sip))
+            f.write(tls_cfg(sip, name))
     return k
 
 
-def _shm_mb(sip):
+def _shm_mb(endpoints):
     """Shared memory of the TCP/TLS part: its TLS module keeps an SSL context
     per process and TLS domain (about 40 KB each)."""
-    domains = 1 + sum(1 for e in sip["endpoints"].values()
+    domains = 1 + sum(1 for e in endpoints
                       for t, _p in e["listen"] if t == "tls")
     return max(64, 32 + domains // 2)
 

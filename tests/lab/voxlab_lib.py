@@ -1364,7 +1364,8 @@ def _served_texts(plan):
 
 def _prepare_sip(sc, plan):
     """The lab's SIP servers (labsip): an SBC at every public address an
-    RFC 3263 chain of the served data leads to, all in one Kamailio."""
+    RFC 3263 chain of the served data leads to, all in one Kamailio (but
+    the targets with a Kamailio of their own: the `kamailio` knob)."""
     try:
         sip = labsip.plan_sip(_served_texts(plan), sc.get("sbcs", {}), plan["dir"],
                               unusable=plan["blackholed"])
@@ -1375,10 +1376,11 @@ def _prepare_sip(sc, plan):
         return
     on_lo = set(plan["loopback"])
     plan["loopback"] += [a for a in sip["endpoints"] if a not in on_lo]
-    for part, spec in sip["kamailio"]["parts"].items():
-        plan["processes"].append({"server": labsip.INSTANCE, "kind": "kamailio-" + part,
-                                  "argv": spec["argv"], "cwd": sip["kamailio"]["dir"],
-                                  "log": spec["log"]})
+    for name, k in sip["instances"].items():
+        for part, spec in k["parts"].items():
+            plan["processes"].append({"server": name, "kind": "kamailio-" + part,
+                                      "argv": spec["argv"], "cwd": k["dir"],
+                                      "log": spec["log"]})
 
 
 # --------------------------------------------------------------------------
@@ -1581,7 +1583,8 @@ def _sip_probe(plan, procs, deadline):
         if err:
             return err
         if time.monotonic() > deadline:
-            logs = [p["log"] for p in plan["sip"]["kamailio"]["parts"].values()]
+            logs = [p["log"] for k in plan["sip"]["instances"].values()
+                    for p in k["parts"].values()]
             return "no SIP answer in time from %s (%s); logs %s:\n%s" % (
                 ", ".join(sorted(waiting)[:8]), "; ".join(sorted(set(last.values())))[:200],
                 " ".join(logs), "".join(_tail(log, 6) for log in logs))
@@ -1862,12 +1865,12 @@ def _start_server(plan, procs, name):
             continue
         procs[i] = (spec, _launch(spec, os.getpid()))
         started.append(procs[i][1].pid)
-    deadline = time.monotonic() + START_TIMEOUT + (
-        SIP_START_ALLOWANCE if name == labsip.INSTANCE else 0)
+    kamailio = name in plan.get("sip", {}).get("instances", {})
+    deadline = time.monotonic() + START_TIMEOUT + (SIP_START_ALLOWANCE if kamailio else 0)
     mine = [(spec, p) for spec, p in procs if spec["server"] == name]
-    if name == labsip.INSTANCE:
+    if kamailio:
         up = {a: e for a, e in plan["sip"]["endpoints"].items()
-              if e.get("current_mode", "up") == "up"}
+              if e.get("current_mode", "up") == "up" and e["instance"] == name}
         err = _sip_probe(dict(plan, sip=dict(plan["sip"], endpoints=up)), mine, deadline)
     else:
         err = _probe(dict(plan, probes=[p for p in plan["probes"] if p["server"] == name]),
@@ -1879,14 +1882,18 @@ def _start_server(plan, procs, name):
 
 
 def _tls_reload(plan):
-    k = plan["sip"].get("kamailio")
-    if not k:
+    """kamcmd tls.reload in every Kamailio with a TLS part."""
+    ks = [k for k in plan["sip"].get("instances", {}).values() if "tcp" in k["parts"]]
+    if not ks:
         raise LabError("this lab has no SIP servers")
-    r = subprocess.run([labsip.KAMCMD, "-s", "unix:" + k["ctl"], "tls.reload"],
-                       capture_output=True, text=True, timeout=20)
-    if r.returncode != 0 or "ERROR" in r.stdout + r.stderr:
-        raise LabError("kamcmd tls.reload failed: %s" % (r.stderr or r.stdout).strip())
-    return r.stdout.strip()
+    out = []
+    for k in ks:
+        r = subprocess.run([labsip.KAMCMD, "-s", "unix:" + k["ctl"], "tls.reload"],
+                           capture_output=True, text=True, timeout=20)
+        if r.returncode != 0 or "ERROR" in r.stdout + r.stderr:
+            raise LabError("kamcmd tls.reload failed: %s" % (r.stderr or r.stdout).strip())
+        out.append(r.stdout.strip())
+    return "\n".join(out)
 
 
 # --------------------------------------------------------------------------
@@ -2098,11 +2105,13 @@ class Lab:
         """Start a stopped server again; returns once it answers."""
         return self.control("start", server=name)["started"]
 
-    def sip_stop(self):
-        return self.server_stop(labsip.INSTANCE)
+    def sip_stop(self, instance=labsip.INSTANCE):
+        """Stop a Kamailio: the main one, or a target's own (the `kamailio`
+        knob's name)."""
+        return self.server_stop(instance)
 
-    def sip_start(self):
-        return self.server_start(labsip.INSTANCE)
+    def sip_start(self, instance=labsip.INSTANCE):
+        return self.server_start(instance)
 
     def sbc_addresses(self, target):
         """An SBC target (address, SRV target host or SIP domain) -> its
@@ -2242,13 +2251,13 @@ def _sip_json(sip):
             hosts.setdefault(h, []).append(a)
         for d in e["domains"]:
             domains.setdefault(d, []).append(a)
-    k = sip.get("kamailio") or {}
+    def files(k):
+        return {"dir": k.get("dir"), "tls_config": k.get("tls_config"), "ctl": k.get("ctl"),
+                "config": {p: v["config"] for p, v in k.get("parts", {}).items()},
+                "log": {p: v["log"] for p, v in k.get("parts", {}).items()}}
     return {"ca_file": sip["ca_file"], "ca_key": sip["ca_key"], "dir": sip["dir"],
-            "instance": sip["instance"],
-            "kamailio": {"dir": k.get("dir"), "tls_config": k.get("tls_config"),
-                         "ctl": k.get("ctl"),
-                         "config": {p: v["config"] for p, v in k.get("parts", {}).items()},
-                         "log": {p: v["log"] for p, v in k.get("parts", {}).items()}},
+            "instance": sip["instance"], "kamailio": files(sip.get("kamailio") or {}),
+            "instances": {n: files(k) for n, k in sip.get("instances", {}).items()},
             "endpoints": sip["endpoints"], "hosts": hosts, "domains": domains}
 
 
@@ -2425,7 +2434,7 @@ usage: voxlab start SCENARIO [--dir DIR] [--timeout SECONDS]
        voxlab run SCENARIO [--dir DIR] [--keep] -- CMD [ARG...]
        voxlab show DIR
        voxlab list
-       voxlab ctl DIR stop|start NAME         (a DNS server, or kamailio)
+       voxlab ctl DIR stop|start NAME         (a DNS server, kamailio or kamailio-NAME)
        voxlab ctl DIR sbc TARGET up|silent|unreachable
        voxlab ctl DIR swap-cert TARGET [VARIANT]
 

@@ -306,6 +306,28 @@ def test_stop_and_start_kamailio(lab):
     assert options(lab, "udp", "198.18.81.11", timeout=1) == "timeout"
 
 
+def test_a_target_with_a_kamailio_of_its_own_stops_alone(lab_scenario):
+    # sipfailover: sip1.voip-example.com's addresses in kamailio-sip1, every other SBC in the
+    # main Kamailio, which then binds its UDP sockets per address (no wildcard to take sip1's)
+    lab = lab_scenario("sipfailover")
+    assert {a: e["instance"] for a, e in lab.sip["endpoints"].items()
+            if e["instance"] != labsip.INSTANCE} == {
+        "192.0.2.10": "kamailio-sip1", "2001:db8:c::10": "kamailio-sip1"}
+    with open(lab.sip["instances"]["kamailio"]["config"]["udp"]) as f:
+        assert "listen=udp:0.0.0.0:" not in f.read()
+    try:
+        assert len(lab.sip_stop("kamailio-sip1")) == 2
+        for transport in ("udp", "tcp"):
+            for address in ("192.0.2.10", "2001:db8:c::10"):
+                assert options(lab, transport, address, timeout=1) == \
+                    "error Connection refused", (transport, address)
+            assert options(lab, transport, "203.0.113.10") == "200"
+    finally:
+        lab.sip_start("kamailio-sip1")
+    assert options(lab, "udp", "2001:db8:c::10") == "200"
+    assert verify_code(s_client(lab, "192.0.2.10", port=5061)[0]) == 0
+
+
 def test_voxlab_ctl_command(lab):
     r = subprocess.run([voxlab_lib.VOXLAB, "ctl", lab.dir, "sbc", "198.18.80.14", "silent"],
                        capture_output=True, text=True, timeout=60)
@@ -329,6 +351,7 @@ def test_voxlab_ctl_command(lab):
     ("{sip1.voip-example.com: {silent: yes-please}}", "silent takes"),
     ("{sip1.voip-example.com: {loud: true}}", "unknown keys loud"),
     ("{sip9.voip-example.com: {silent: true}}", "no SIP target"),
+    ("{sip1.voip-example.com: {kamailio: sip1}}", "kamailio names a Kamailio of its own"),
 ])
 def test_bad_sbc_knobs_are_refused(tmp_path, sbcs, message):
     path = tmp_path / "bad.yml"

@@ -3,6 +3,7 @@ Kamailio SBCs (`knobs` scenario: the recursor 198.18.47.1 resolves everything, 1
 blackholed). voip-example.com's targets in RFC 3263 order: TLS to sip1 (2001:db8:c::10, then
 192.0.2.10), then sip2 (203.0.113.10), then TCP and UDP likewise."""
 import os
+import subprocess
 import time
 
 import pytest
@@ -95,6 +96,105 @@ def test_blackholed_first_resolver_still_registers_quickly(lab, ua):
     assert attempts[0].startswith(SIP1_TLS + "2001:db8:c::10 200 OK ")
     # glibc's stub would wait its 5 s time-out on the dead first resolver
     assert elapsed < 2.5, r.stdout
+
+
+# sipfailover: knobs with sip1.voip-example.com (2001:db8:c::10, 192.0.2.10) in a Kamailio of its
+# own, kamailio-sip1, stopped and started alone; sip2 (203.0.113.10) stays in the main one.
+SIP1 = "kamailio-sip1"
+HOLD_MS, INTERVAL_MS = 5000, 2000
+SIP1_HELD = "tls/[2001:db8:c::10]:5061 tls/192.0.2.10:5061"
+SIP2_HELD = "tls/203.0.113.10:5061"
+
+
+@pytest.fixture(scope="module")
+def failover_lab(lab_scenario):
+    return lab_scenario("sipfailover")
+
+
+def ua_rounds(lines):
+    """The UA's output of --repeat -> [(round start ms or 0, held text, [attempt lines])]."""
+    rounds = []
+    for line in lines:
+        if line.startswith("located "):
+            rounds.append((0.0, "-", []))
+        elif line.startswith("round "):
+            at, held = line.split(" at ", 1)[1].split(" ms: ", 1)[0], line.split("held: ", 1)[1]
+            rounds.append((float(at), held, []))
+        elif rounds and not line.startswith(("done after", "failed after")):
+            rounds[-1][2].append(line)
+    return rounds
+
+
+def kamailio_sockets(lab, instance, user="alice"):
+    """The sockets (tls:ADDR:PORT, tcp:...) through which the Kamailio got the bindings of
+    user, from its own location table (kamcmd ul.dump of its TCP/TLS part)."""
+    ctl = lab.sip["instances"][instance]["ctl"]
+    r = lab.run(["kamcmd", "-s", "unix:" + ctl, "ul.dump"], timeout=20)
+    assert r.returncode == 0, r.stderr
+    if "AoR: %s" % user not in r.stdout:
+        return []
+    return [l.split("Socket:", 1)[1].strip() for l in r.stdout.splitlines() if "Socket:" in l]
+
+
+def test_stopped_first_kamailio_reregisters_on_the_next_target(failover_lab, ua):
+    """The UA registers with sip1, whose Kamailio is then stopped: the next refresh goes to
+    sip1's addresses (refused at once: held down), then to sip2 in RFC 3263 order. sip1 comes
+    back while held and sip2 becomes unreachable: the refresh after goes to sip1 over TCP, the
+    next target not held, not to sip1 over TLS (first in RFC 3263 order, up again, but held);
+    the holds end HOLD_MS after the failures."""
+    lab = failover_lab
+    argv = [ua, "--resolver", RECURSOR, "--ca-file", lab.ca_file, "--repeat", "6", "--interval",
+            str(INTERVAL_MS), "--holddown", str(HOLD_MS), "--register", "alice",
+            "sip:voip-example.com"]
+    ready = {}  # round -> seconds after the UA started by which the lab change was done
+    p = lab.popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    t0, lines = time.monotonic(), []
+    try:
+        for line in p.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("tls sip1.") and " 200 OK " in line and 2 not in ready:
+                lab.sip_stop(SIP1)
+                ready[2] = time.monotonic() - t0
+            elif line.startswith("tls sip2.") and " 200 OK " in line and 3 not in ready:
+                lab.sip_start(SIP1)
+                lab.sbc_mode("sip2.voip-example.com", "unreachable")
+                ready[3] = time.monotonic() - t0
+        p.wait(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        lab.sip_start(SIP1)
+        lab.sbc_mode("sip2.voip-example.com", "up")
+    out = "\n".join(lines) + "\n" + p.stderr.read()
+    # each lab change was done before the round it is for began (no race on a busy machine)
+    assert sorted(ready) == [2, 3], out
+    assert all(ready[k] < (k - 1) * INTERVAL_MS / 1e3 for k in ready), (ready, out)
+    assert p.returncode == 0, out
+    rounds = ua_rounds(lines)
+    assert len(rounds) == 6, out
+    r1, r2, r3, r4, r5, r6 = rounds
+    assert r1[2] == [r1[2][0]] and r1[2][0].startswith(SIP1_TLS + "2001:db8:c::10 200 OK "), out
+    # sip1's Kamailio stopped: both its addresses refuse at once, then sip2, in RFC 3263 order
+    assert r2[1] == "-", out
+    assert [a.rsplit(" ", 2)[0] for a in r2[2]] == [
+        SIP1_TLS + "2001:db8:c::10 refused", SIP1_TLS + "192.0.2.10 refused",
+        "tls sip2.voip-example.com.:5061 203.0.113.10 200 OK"], out
+    assert sum(float(a.split()[-2]) for a in r2[2]) < 1000, out
+    assert sum(float(a.split()[-2]) for a in r2[2][:2]) < 100, out
+    # sip1 up again but held; sip2 unreachable: sip1 over TCP, not over TLS
+    assert r3[1] == SIP1_HELD, out
+    assert [a.rsplit(" ", 2)[0] for a in r3[2]] == [
+        "tls sip2.voip-example.com.:5061 203.0.113.10 refused",
+        "tcp sip1.voip-example.com.:5060 2001:db8:c::10 200 OK"], out
+    assert r4[1] == SIP1_HELD + " " + SIP2_HELD, out
+    # sip1's TLS hold (from round 2) has ended, sip2's (from round 3) not yet; then none
+    assert r5[1] == SIP2_HELD, out
+    assert r6[1] == "-", out
+    assert all(len(r[2]) == 1 and " 200 OK " in r[2][0] for r in (r4, r5, r6)), out
+    # the servers' side: sip2's Kamailio holds the TLS binding of round 2; sip1's, restarted
+    # before round 3, got REGISTERs over TCP only
+    assert "tls:203.0.113.10:5061" in kamailio_sockets(lab, "kamailio"), out
+    assert set(kamailio_sockets(lab, SIP1)) == {"tcp:[2001:db8:c::10]:5060"}, out
 
 
 # The audit scenario's endpoint domains: each SBC pair has a certificate from the lab CA that
