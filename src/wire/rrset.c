@@ -74,6 +74,17 @@ static char *rdata_canonical_text(const ldns_rr *rr)
     return s;
 }
 
+int vx__rr_canonical_text(const ldns_rr *rr, char **owner, char **rdata)
+{
+    *owner = dname_canonical_text(ldns_rr_owner(rr));
+    *rdata = *owner ? rdata_canonical_text(rr) : NULL;
+    if (*rdata)
+        return VX_OK;
+    free(*owner);
+    *owner = NULL;
+    return VX_ENOMEM;
+}
+
 /* ---- building one set ------------------------------------------------------------------ */
 
 /* The key records are grouped by; owner is canonical text so keys compare with strcmp. */

@@ -32,6 +32,9 @@ void vx__rrset_free(vx__rrset *set);
 /* Brings rdata back to the canonical form: sorted, each string once (duplicates freed). */
 void vx__rrset_sort_unique(vx__rrset *set);
 void vx__rrsets_free(vx__rrset **sets, size_t count);
+/* One record's owner and rdata in the canonical text of a set (both malloc'd, the caller frees
+ * them): how a single record is found in canonical RRsets (IXFR deletions, wire/zdelta.c). */
+int vx__rr_canonical_text(const ldns_rr *rr, char **owner, char **rdata);
 
 /* Equality of owner, type, class and rdata; TTL too when with_ttl. */
 bool vx__rrset_equal(const vx__rrset *a, const vx__rrset *b, bool with_ttl);

@@ -1,8 +1,15 @@
 /*
- * wire/xfr.c — owns reading whole zones: the AXFR question and its TSIG signature, the response
- * stream (each message checked against the question, its rcode and TSIG, its records collected
- * until the closing SOA), and zone files in master format. ldns does the wire and text work;
- * the checks here are the ones a transfer from an untrusted server needs.
+ * wire/xfr.c — owns reading whole zones: the AXFR and IXFR questions and their TSIG signature,
+ * the response stream (each message checked against the question, its rcode and TSIG, its
+ * records collected until the closing SOA, or for IXFR read as difference sequences), and zone
+ * files in master format. ldns does the wire and text work; the checks here are the ones a
+ * transfer from an untrusted server needs.
+ *
+ * IXFR (RFC 1995 §4): after the newest SOA, a second SOA with the serial held opens the first
+ * difference sequence (SOA old, deletions, SOA new, additions; the SOA records themselves are
+ * deleted and added too); anything else makes the answer an AXFR-style whole zone; the newest
+ * SOA alone, with the serial held, says the copy is current. The sequences must chain from the
+ * serial held to the newest one; the newest SOA once more ends the answer.
  *
  * TSIG: every message of a signed transfer must carry a TSIG that verifies against the MAC of
  * the message before it (the request's for the first). RFC 8945 lets a server leave up to 99
@@ -14,6 +21,11 @@
 
 #include "voxdns/status.h"
 #include "wire/xfr.h"
+#include "wire/zdelta.h"
+
+/* Where an IXFR answer is: before its first SOA, after it, inside a whole zone, in the
+ * deletions or the additions of a difference sequence. */
+typedef enum ixfr_phase { PH_START = 0, PH_FIRST, PH_FULL, PH_DEL, PH_ADD } ixfr_phase;
 
 struct vx__xfr {
     ldns_rdf *zone;
@@ -27,6 +39,15 @@ struct vx__xfr {
     uint16_t rcode;
     ldns_rr_list *rrs;
     bool done;
+    size_t seen; /* records received */
+    /* IXFR */
+    bool ixfr;
+    uint32_t held;     /* the serial of the copy held */
+    vx__zdelta *delta; /* that copy, brought forward by the differences */
+    ixfr_phase phase;
+    vx__xfr_form form;
+    uint32_t newest;  /* the server's serial (the answer's first SOA) */
+    uint32_t current; /* the serial the sequences have reached */
 };
 
 /* ---- keys ----------------------------------------------------------------------------------- */
@@ -107,10 +128,27 @@ int vx__xfr_new(const char *zone, const vx__tsig_key *key, vx__xfr **out)
     return VX_OK;
 }
 
+int vx__xfr_new_ixfr(const char *zone, const vx__tsig_key *key, uint32_t serial,
+                     const vx__rrset *const *held, size_t count, vx__xfr **out)
+{
+    int rc = vx__xfr_new(zone, key, out);
+    if (rc != VX_OK)
+        return rc;
+    (*out)->ixfr = true;
+    (*out)->held = serial;
+    rc = vx__zdelta_new(held, count, VX__XFR_MAX_RECORDS, &(*out)->delta);
+    if (rc != VX_OK) {
+        vx__xfr_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 void vx__xfr_free(vx__xfr *x)
 {
     if (!x)
         return;
+    vx__zdelta_free(x->delta);
     ldns_rdf_deep_free(x->zone);
     ldns_rdf_deep_free(x->mac);
     ldns_rr_list_deep_free(x->rrs);
@@ -130,12 +168,45 @@ static ldns_status sign(vx__xfr *x, ldns_pkt *q)
     return st == LDNS_STATUS_OK && !x->mac ? LDNS_STATUS_MEM_ERR : st;
 }
 
+/* RFC 1995 §3: the authority section carries the SOA held; servers read its serial only. */
+static bool add_held_soa(const vx__xfr *x, ldns_pkt *q)
+{
+    ldns_rr *soa = ldns_rr_new_frm_type(LDNS_RR_TYPE_SOA);
+    ldns_rdf *owner = ldns_rdf_clone(x->zone);
+    ldns_rdf *f[7] = {ldns_dname_new_frm_str("."),
+                      ldns_dname_new_frm_str("."),
+                      ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, x->held),
+                      ldns_native2rdf_int32(LDNS_RDF_TYPE_PERIOD, 0),
+                      ldns_native2rdf_int32(LDNS_RDF_TYPE_PERIOD, 0),
+                      ldns_native2rdf_int32(LDNS_RDF_TYPE_PERIOD, 0),
+                      ldns_native2rdf_int32(LDNS_RDF_TYPE_PERIOD, 0)};
+    bool ok = soa && owner;
+    for (size_t i = 0; i < 7; i++) {
+        ok = ok && f[i];
+        if (soa && f[i])
+            ldns_rdf_deep_free(ldns_rr_set_rdf(soa, f[i], i));
+        else
+            ldns_rdf_deep_free(f[i]);
+    }
+    if (soa && owner)
+        ldns_rr_set_owner(soa, owner);
+    else
+        ldns_rdf_deep_free(owner);
+    if (ok && ldns_pkt_push_rr(q, LDNS_SECTION_AUTHORITY, soa))
+        return true;
+    ldns_rr_free(soa);
+    return false;
+}
+
 int vx__xfr_query(vx__xfr *x, uint16_t id, const uint8_t **wire, size_t *len)
 {
     ldns_rdf *qname = ldns_rdf_clone(x->zone);
-    ldns_pkt *q = qname ? ldns_pkt_query_new(qname, LDNS_RR_TYPE_AXFR, LDNS_RR_CLASS_IN, 0) : NULL;
-    if (!q) {
-        ldns_rdf_deep_free(qname);
+    ldns_rr_type type = x->ixfr ? LDNS_RR_TYPE_IXFR : LDNS_RR_TYPE_AXFR;
+    ldns_pkt *q = qname ? ldns_pkt_query_new(qname, type, LDNS_RR_CLASS_IN, 0) : NULL;
+    if (!q || (x->ixfr && !add_held_soa(x, q))) {
+        if (!q)
+            ldns_rdf_deep_free(qname);
+        ldns_pkt_free(q);
         return VX_ENOMEM;
     }
     ldns_pkt_set_id(q, id);
@@ -162,7 +233,8 @@ static bool question_ok(const vx__xfr *x, const ldns_pkt *p)
     if (ldns_pkt_qdcount(p) == 0)
         return x->messages > 0;
     const ldns_rr *q = ldns_rr_list_rr(ldns_pkt_question(p), 0);
-    return ldns_pkt_qdcount(p) == 1 && q && ldns_rr_get_type(q) == LDNS_RR_TYPE_AXFR &&
+    ldns_rr_type type = x->ixfr ? LDNS_RR_TYPE_IXFR : LDNS_RR_TYPE_AXFR;
+    return ldns_pkt_qdcount(p) == 1 && q && ldns_rr_get_type(q) == type &&
            ldns_dname_compare(ldns_rr_owner(q), x->zone) == 0;
 }
 
@@ -196,23 +268,112 @@ static bool soa_serial(const ldns_rr *soa, uint32_t *serial)
     return true;
 }
 
-/* Collects the answer records; the transfer is complete at the second zone SOA. */
+static int keep(vx__xfr *x, const ldns_rr *rr)
+{
+    ldns_rr *copy = ldns_rr_clone(rr);
+    if (!copy || !ldns_rr_list_push_rr(x->rrs, copy)) {
+        ldns_rr_free(copy);
+        return VX_ENOMEM;
+    }
+    return VX_OK;
+}
+
+/* A record of a whole zone (AXFR, or IXFR AXFR-style): complete at the second zone SOA. */
+static int full_record(vx__xfr *x, const ldns_rr *rr)
+{
+    size_t have = ldns_rr_list_rr_count(x->rrs);
+    uint32_t serial;
+    if (have >= VX__XFR_MAX_RECORDS ||
+        (have == 0 && (!is_zone_soa(x, rr) || !soa_serial(rr, &serial))))
+        return VX_EMALFORMED;
+    int rc = keep(x, rr);
+    x->done = rc == VX_OK && have > 0 && is_zone_soa(x, rr);
+    return rc;
+}
+
+/* The answer's first SOA: the server's serial; the serial held alone means up to date. */
+static int ixfr_start(vx__xfr *x, const ldns_rr *rr, bool soa, uint32_t serial)
+{
+    if (!soa)
+        return VX_EMALFORMED;
+    x->newest = serial;
+    x->phase = PH_FIRST;
+    if (serial == x->held) {
+        x->form = VX__XFR_UP_TO_DATE;
+        x->done = true;
+    }
+    return keep(x, rr);
+}
+
+/* After the first SOA: the serial held opens the differences, anything else a whole zone. */
+static int ixfr_first(vx__xfr *x, const ldns_rr *rr, bool soa, uint32_t serial)
+{
+    if (!soa || serial == x->newest) {
+        x->form = VX__XFR_FULL;
+        x->phase = PH_FULL;
+        return full_record(x, rr);
+    }
+    if (serial != x->held)
+        return VX_EMALFORMED;
+    x->form = VX__XFR_INCREMENTAL;
+    x->phase = PH_DEL;
+    x->current = serial;
+    return vx__zdelta_delete(x->delta, rr);
+}
+
+/* In the additions an SOA ends the answer (the newest serial reached) or opens the next
+ * sequence, which must start where this one ended. */
+static int ixfr_added_soa(vx__xfr *x, const ldns_rr *rr, uint32_t serial)
+{
+    if (serial != x->current)
+        return VX_EMALFORMED;
+    if (serial == x->newest) {
+        x->done = true;
+        return VX_OK;
+    }
+    x->phase = PH_DEL;
+    return vx__zdelta_delete(x->delta, rr);
+}
+
+static int ixfr_record(vx__xfr *x, const ldns_rr *rr)
+{
+    uint32_t serial = 0;
+    bool soa = is_zone_soa(x, rr);
+    if (soa && !soa_serial(rr, &serial))
+        return VX_EMALFORMED;
+    switch (x->phase) {
+    case PH_START:
+        return ixfr_start(x, rr, soa, serial);
+    case PH_FIRST:
+        return ixfr_first(x, rr, soa, serial);
+    case PH_FULL:
+        return full_record(x, rr);
+    case PH_DEL:
+        if (!soa)
+            return vx__zdelta_delete(x->delta, rr);
+        x->phase = PH_ADD;
+        x->current = serial;
+        return vx__zdelta_add(x->delta, rr);
+    case PH_ADD:
+        return soa ? ixfr_added_soa(x, rr, serial) : vx__zdelta_add(x->delta, rr);
+    }
+    return VX_EMALFORMED;
+}
+
+/* Collects the answer records; the transfer is complete at its closing SOA. */
 static int take_records(vx__xfr *x, const ldns_pkt *p)
 {
     const ldns_rr_list *an = ldns_pkt_answer(p);
     for (size_t i = 0; an && i < ldns_rr_list_rr_count(an); i++) {
         const ldns_rr *rr = ldns_rr_list_rr(an, i);
-        size_t have = ldns_rr_list_rr_count(x->rrs);
-        uint32_t serial;
-        if (x->done || have >= VX__XFR_MAX_RECORDS ||
-            (have == 0 && (!is_zone_soa(x, rr) || !soa_serial(rr, &serial))))
+        /* deletions and additions may outnumber the zone; bound them all the same */
+        if (x->done || ++x->seen > 2 * (size_t)VX__XFR_MAX_RECORDS)
             return VX_EMALFORMED;
-        ldns_rr *copy = ldns_rr_clone(rr);
-        if (!copy || !ldns_rr_list_push_rr(x->rrs, copy)) {
-            ldns_rr_free(copy);
-            return VX_ENOMEM;
-        }
-        x->done = have > 0 && is_zone_soa(x, rr);
+        int rc = x->ixfr ? ixfr_record(x, rr) : full_record(x, rr);
+        if (rc == VX_ELIMIT)
+            rc = VX_EMALFORMED;
+        if (rc != VX_OK)
+            return rc;
     }
     return x->done ? VX__XFR_DONE : VX_OK;
 }
@@ -254,7 +415,15 @@ int vx__xfr_take(vx__xfr *x, vx__rrset ***sets, size_t *count, uint32_t *serial)
     *count = 0;
     if (!x->done || !soa_serial(ldns_rr_list_rr(x->rrs, 0), serial))
         return VX_EINVAL;
-    return vx__rrsets_from_list(x->rrs, sets, count);
+    if (x->form == VX__XFR_FULL)
+        return vx__rrsets_from_list(x->rrs, sets, count);
+    /* the first SOA is the newest one: the serial the differences led to, or the one held */
+    return vx__zdelta_take(x->delta, sets, count);
+}
+
+vx__xfr_form vx__xfr_form_of(const vx__xfr *x)
+{
+    return x->form;
 }
 
 /* ---- zone files ----------------------------------------------------------------------------- */
