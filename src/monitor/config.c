@@ -674,19 +674,28 @@ static int key_dom_dual(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return rc;
 }
 
+static int key_dom_propagation_slow(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_domain *d = obj;
+    return get_duration(c, v, MS_PER_S, "1s", UINT64_MAX, "", &d->propagation_slow_ms);
+}
+
 static int parse_domain(cfg_ctx *c, const yaml_node_t *n, vx__monitor_domain *d)
 {
-    static const key_def defs[] = {
-        {"name", key_dom_name},           {"profile", key_dom_profile},
-        {"alt_domains", key_dom_alt},     {"records", key_dom_records},
-        {"providers", key_dom_providers}, {"dual_primary", key_dom_dual}};
+    static const key_def defs[] = {{"name", key_dom_name},
+                                   {"profile", key_dom_profile},
+                                   {"alt_domains", key_dom_alt},
+                                   {"records", key_dom_records},
+                                   {"providers", key_dom_providers},
+                                   {"dual_primary", key_dom_dual},
+                                   {"propagation_slow", key_dom_propagation_slow}};
     if (!(d->profile = strdup("generic")))
         return fail_nomem(c);
     if (n->type == YAML_SCALAR_NODE) /* "- example.com" is short for "- name: example.com" */
         return key_dom_name(c, n, d);
     int rc = expect(c, n, YAML_MAPPING_NODE, "a list of domains");
     if (rc == VX_OK)
-        rc = walk_mapping(c, n, defs, 6, d);
+        rc = walk_mapping(c, n, defs, 7, d);
     if (rc == VX_OK && !d->name)
         return fail(c, n, "a domain needs a 'name'");
     return rc;
@@ -859,6 +868,95 @@ static int key_resolvers(cfg_ctx *c, const yaml_node_t *v, void *obj)
             rc = check_unique_resolver(c, node_at(c, *it), cfg->resolver_count - 1);
     }
     return rc;
+}
+
+/* ---- NOTIFY -------------------------------------------------------------------------------- */
+
+/* A list of scalars, each read by one(): the NOTIFY keys share it. */
+static int scalar_list(cfg_ctx *c, const yaml_node_t *v, const char *what,
+                       int (*one)(cfg_ctx *, const yaml_node_t *, const char *, void *), void *obj)
+{
+    const char *text;
+    int rc = expect(c, v, YAML_SEQUENCE_NODE, what);
+    for (yaml_node_item_t *it = rc == VX_OK ? v->data.sequence.items.start : NULL;
+         rc == VX_OK && it < v->data.sequence.items.top; it++) {
+        const yaml_node_t *n = node_at(c, *it);
+        rc = scalar(c, n, what, &text);
+        if (rc == VX_OK)
+            rc = one(c, n, text, obj);
+    }
+    return rc;
+}
+
+static int one_notify_listen(cfg_ctx *c, const yaml_node_t *n, const char *text, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    struct sockaddr_storage *a = grow(&cfg->notify_listen, &cfg->notify_listen_count, sizeof *a);
+    socklen_t len;
+    if (!a)
+        return fail_nomem(c);
+    if (vx__addr_parse(text, 53, a, &len) != VX_OK)
+        return fail(c, n, "bad notify_listen address '%s' (ADDRESS[:PORT] or [IPV6]:PORT)", text);
+    return VX_OK;
+}
+
+static int one_notify_allow(cfg_ctx *c, const yaml_node_t *n, const char *text, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    vx__addr_block *b = grow(&cfg->notify_allow, &cfg->notify_allow_count, sizeof *b);
+    if (!b)
+        return fail_nomem(c);
+    if (vx__addr_block_parse(text, b) != VX_OK)
+        return fail(c, n, "bad notify_allow entry '%s' (ADDRESS or ADDRESS/LENGTH, no host bits)",
+                    text);
+    return VX_OK;
+}
+
+static int one_notify_key(cfg_ctx *c, const yaml_node_t *n, const char *text, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    vx__tsig_key *k = grow(&cfg->notify_keys, &cfg->notify_key_count, sizeof *k);
+    if (!k)
+        return fail_nomem(c);
+    if (vx__tsig_key_parse(text, k) != VX_OK)
+        return fail(c, n, "bad notify_keys entry: [ALGORITHM:]NAME:BASE64-SECRET expected");
+    for (size_t i = 0; i + 1 < cfg->notify_key_count; i++)
+        if (strcasecmp(cfg->notify_keys[i].name, k->name) == 0)
+            return fail(c, n, "duplicate notify key '%s'", k->name);
+    return VX_OK;
+}
+
+static int key_notify_listen(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    return scalar_list(c, v, "a list of addresses", one_notify_listen, obj);
+}
+
+static int key_notify_allow(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    return scalar_list(c, v, "a list of addresses or prefixes", one_notify_allow, obj);
+}
+
+static int key_notify_keys(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    return scalar_list(c, v, "a list of TSIG keys", one_notify_key, obj);
+}
+
+static int key_propagation_slow(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    return get_duration(c, v, MS_PER_S, "1s", UINT64_MAX, "", &cfg->propagation_slow_ms);
+}
+
+/* A listener open to any source without a key would let anyone start propagation polls. */
+static int check_notify(cfg_ctx *c, const yaml_node_t *root)
+{
+    const vx__monitor_config *cfg = c->cfg;
+    if (cfg->notify_listen_count == 0 || cfg->notify_allow_count || cfg->notify_key_count)
+        return VX_OK;
+    c->key = "notify_listen";
+    return fail(c, find_key(c, root, "notify_listen"),
+                "notify_listen needs notify_allow (source addresses) or notify_keys (TSIG), "
+                "or both");
 }
 
 /* ---- alerts -------------------------------------------------------------------------------- */
@@ -1113,7 +1211,11 @@ static const key_def root_keys[] = {{"interval", key_interval},
                                     {"server_rate", key_server_rate},
                                     {"audit_interval", key_audit_interval},
                                     {"watch_threads", key_watch_threads},
-                                    {"rtt_retention", key_rtt_retention}};
+                                    {"rtt_retention", key_rtt_retention},
+                                    {"notify_listen", key_notify_listen},
+                                    {"notify_allow", key_notify_allow},
+                                    {"notify_keys", key_notify_keys},
+                                    {"propagation_slow", key_propagation_slow}};
 _Static_assert(sizeof root_keys / sizeof root_keys[0] <= MAX_KEYS, "raise MAX_KEYS");
 
 /* Without an 'alerts' key the events go to the log from warning up; an empty list silences. */
@@ -1126,6 +1228,7 @@ static int set_defaults(vx__monitor_config *cfg, const char *name)
     cfg->audit_interval_ms = 24ull * 3600u * MS_PER_S;
     cfg->rtt_retention_ms = 7ull * 24u * 3600u * MS_PER_S;
     cfg->endpoints = true;
+    cfg->propagation_slow_ms = 300 * MS_PER_S;
     vx__http_limits_default(&cfg->http);
     cfg->path = strdup(name);
     cfg->store = strdup(VX__DEFAULT_STORE);
@@ -1162,6 +1265,8 @@ static int parse_root(cfg_ctx *c, const yaml_node_t *root)
         const yaml_node_t *d = find_key(c, root, "domains");
         return fail(c, d && !is_null(d) ? d : root, "no domains to watch: add one under 'domains'");
     }
+    if (rc == VX_OK)
+        rc = check_notify(c, root);
     return rc == VX_OK ? default_sinks(c, root) : rc;
 }
 
@@ -1374,5 +1479,8 @@ void vx__monitor_config_free(vx__monitor_config *cfg)
     free(cfg->log_level);
     free(cfg->asn_db);
     free(cfg->ca_file);
+    free(cfg->notify_listen);
+    free(cfg->notify_allow);
+    free(cfg->notify_keys);
     free(cfg);
 }

@@ -16,6 +16,10 @@
  *   audit_interval: 24h      # a full audit of each domain at least this often; 0s: every cycle
  *   watch_threads: 2         # threads for the quiet watches (default: one per core, at most 8)
  *   rtt_retention: 7d        # RTT samples older than this are deleted; 0s: kept for ever
+ *   notify_listen: [192.0.2.53, "[2001:db8::53]:5300"]   # NOTIFY over UDP and TCP (port 53)
+ *   notify_allow: [198.51.100.1, 2001:db8:1::/48]        # sources taken (none: any)
+ *   notify_keys: ["hmac-sha256:notify-key:BASE64"]       # a TSIG by one of them is required
+ *   propagation_slow: 5m     # PROPAGATION-SLOW when a server has not served a new serial
  *   domains:
  *     - name: example.com
  *       profile: generic     # generic, lync, teams, enum
@@ -52,6 +56,8 @@
 #include "check/check.h"
 #include "check/providers.h"
 #include "http/http.h"
+#include "wire/addr.h"
+#include "wire/xfr.h"
 
 #define VX__EXIT_CONFIG 78 /* EX_CONFIG */
 #define VX__DEFAULT_STORE "sqlite:/var/lib/voxdns/voxdns.db"
@@ -72,7 +78,8 @@ typedef struct vx__monitor_domain {
     size_t record_count;
     vx__provider_decl *providers; /* providers: NAME: [NS, ...] (check/providers.h) */
     size_t provider_count;
-    int dual_primary; /* dual_primary: true/false; VX__DUAL_AUTO when absent */
+    int dual_primary;             /* dual_primary: true/false; VX__DUAL_AUTO when absent */
+    uint64_t propagation_slow_ms; /* propagation_slow for this domain; 0: the global one */
 } vx__monitor_domain;
 
 typedef struct vx__monitor_resolver {
@@ -117,6 +124,15 @@ typedef struct vx__monitor_config {
     unsigned watch_threads;     /* 0 (default): one per core, at most 8 */
     uint64_t rtt_retention_ms;  /* default 7 days; 0: kept */
     vx__http_limits http;       /* default vx__http_limits_default() */
+    /* NOTIFY (monitor/notify.h): at least one of notify_allow and notify_keys is required with
+     * notify_listen; when both are given a NOTIFY must satisfy both. */
+    struct sockaddr_storage *notify_listen; /* ADDR[:PORT], port 53 by default */
+    size_t notify_listen_count;
+    vx__addr_block *notify_allow;
+    size_t notify_allow_count;
+    vx__tsig_key *notify_keys;
+    size_t notify_key_count;
+    uint64_t propagation_slow_ms; /* default 5 min */
 } vx__monitor_config;
 
 /* Reads and validates a file. On error: VX_EINVAL (or VX_EIO when unreadable) and err holds one

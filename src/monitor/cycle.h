@@ -14,6 +14,7 @@
 #include "monitor/alert_worker.h"
 #include "monitor/config.h"
 #include "monitor/metrics.h"
+#include "monitor/notify.h"
 #include "monitor/pending.h"
 #include "monitor/watch_pool.h"
 #include "net/engine.h"
@@ -41,6 +42,7 @@ typedef struct vx__daemon_state {
     vx__metrics *metrics;
     vx__http *http;
     vx__alert_worker *alerts;
+    vx__notify_intake *notify; /* NULL without notify_listen */
     uv_timer_t cycle_timer;
     uv_timer_t stagger_timer;
     uv_signal_t sig_hup;

@@ -282,9 +282,13 @@ static void reload(vx__daemon_state *d, const char *path)
         next->server_rate != d->cfg->server_rate || next->watch_threads != d->cfg->watch_threads ||
         memcmp(&next->http, &d->cfg->http, sizeof next->http) != 0 ||
         next->endpoints != d->cfg->endpoints ||
-        strcmp(next->ca_file ? next->ca_file : "", d->cfg->ca_file ? d->cfg->ca_file : "") != 0)
-        vx__log(VX__LOG_WARNING, "store, listen, http, server_rate, watch_threads, endpoints and "
-                                 "ca_file changes take effect after a restart");
+        strcmp(next->ca_file ? next->ca_file : "", d->cfg->ca_file ? d->cfg->ca_file : "") != 0 ||
+        next->notify_listen_count != d->cfg->notify_listen_count ||
+        (next->notify_listen_count &&
+         memcmp(next->notify_listen, d->cfg->notify_listen,
+                next->notify_listen_count * sizeof *next->notify_listen) != 0))
+        vx__log(VX__LOG_WARNING, "store, listen, http, server_rate, watch_threads, endpoints, "
+                                 "ca_file and notify_listen changes take effect after a restart");
     /* Audits in flight keep pointing into the old configuration and hints: keep them. */
     keep_config(d, d->cfg);
     register_sinks(d, next);
@@ -329,6 +333,8 @@ static void stop_daemon(vx__daemon_state *d)
     uv_close((uv_handle_t *)&d->sig_hup, NULL);
     uv_close((uv_handle_t *)&d->sig_term, NULL);
     uv_close((uv_handle_t *)&d->sig_int, NULL);
+    vx__notify_intake_stop(d->notify);
+    d->notify = NULL;
     /* Audits in flight end cancelled and are not recorded; an endpoint probe may still finish
      * after the engine is freed (it is not one of the engine's handles), so the daemon keeps the
      * engine's last totals and drops its pointer. */
@@ -418,6 +424,11 @@ static int start_loop(vx__daemon_state *d)
     start_signal(d, &d->sig_hup, SIGHUP);
     start_signal(d, &d->sig_term, SIGTERM);
     start_signal(d, &d->sig_int, SIGINT);
+    if (d->cfg->notify_listen_count &&
+        vx__notify_intake_start(&d->loop, &d->cfg, NULL, d, &d->notify) != VX_OK) {
+        stop_daemon(d);
+        return EXIT_CANNOT_RUN;
+    }
     uv_timer_start(&d->cycle_timer, start_cycle, 0, d->cfg->interval_ms);
     vx__log(VX__LOG_NOTICE, "monitoring %zu domains every %u s, store %s", d->cfg->domain_count,
             d->cfg->interval_ms / 1000u, vx__store_backend(d->store));

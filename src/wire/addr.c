@@ -7,8 +7,10 @@
 #include "wire/addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "voxdns/status.h"
@@ -287,4 +289,71 @@ socklen_t vx__addr_len(const struct sockaddr *sa)
     if (sa && sa->sa_family == AF_INET6)
         return sizeof(struct sockaddr_in6);
     return 0;
+}
+
+/* ---- address blocks ---------------------------------------------------------------------- */
+
+static bool block_bytes(const struct sockaddr *sa, int *family, const uint8_t **bytes)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (sa->sa_family == AF_INET) {
+        *family = AF_INET;
+        *bytes = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+        return true;
+    }
+    if (sa->sa_family != AF_INET6)
+        return false;
+    *bytes = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    *family = memcmp(*bytes, mapped, sizeof mapped) == 0 ? AF_INET : AF_INET6;
+    if (*family == AF_INET)
+        *bytes += sizeof mapped;
+    return true;
+}
+
+static bool bits_match(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+    unsigned whole = bits / 8, rest = bits % 8;
+    if (memcmp(a, b, whole) != 0)
+        return false;
+    uint8_t mask = (uint8_t)(0xffu << (8 - rest));
+    return rest == 0 || ((a[whole] ^ b[whole]) & mask) == 0;
+}
+
+int vx__addr_block_parse(const char *text, vx__addr_block *out)
+{
+    char host[INET6_ADDRSTRLEN + 1];
+    const char *slash = text ? strchr(text, '/') : NULL;
+    size_t n = slash ? (size_t)(slash - text) : (text ? strlen(text) : 0);
+    memset(out, 0, sizeof *out);
+    if (!text || n == 0 || n >= sizeof host)
+        return VX_EINVAL;
+    memcpy(host, text, n);
+    host[n] = '\0';
+    out->family = strchr(host, ':') ? AF_INET6 : AF_INET;
+    unsigned max = out->family == AF_INET ? 32u : 128u;
+    if (inet_pton(out->family, host, out->bytes) != 1)
+        return VX_EINVAL;
+    out->bits = max;
+    if (slash) {
+        char *end = NULL;
+        unsigned long v = strtoul(slash + 1, &end, 10);
+        if (!isdigit((unsigned char)slash[1]) || *end || v > max)
+            return VX_EINVAL;
+        out->bits = (unsigned)v;
+    }
+    uint8_t masked[16];
+    memcpy(masked, out->bytes, sizeof masked);
+    /* host bits must be zero: compare the address with itself cut to the length */
+    for (unsigned i = out->bits; i < max; i++)
+        masked[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+    return memcmp(masked, out->bytes, max / 8) == 0 ? VX_OK : VX_EINVAL;
+}
+
+bool vx__addr_block_contains(const vx__addr_block *b, const struct sockaddr *sa)
+{
+    int family;
+    const uint8_t *bytes;
+    if (!b || !sa || !block_bytes(sa, &family, &bytes) || family != b->family)
+        return false;
+    return bits_match(bytes, b->bytes, b->bits);
 }

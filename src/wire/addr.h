@@ -45,6 +45,17 @@ int vx__addr_format_port(const struct sockaddr *sa, char *out, size_t cap);
 /* The covering prefix used for diversity checks: "/24" for IPv4, "/48" for IPv6
  * ("192.0.2.0/24", "2001:db8:a::/48"). */
 int vx__addr_prefix(const struct sockaddr *sa, char *out, size_t cap);
+/* An address block for access lists: "192.0.2.0/24", "2001:db8::/32", or one address ("192.0.2.1"
+ * is /32, "2001:db8::1" /128). VX_EINVAL for bad text, a length beyond the family's or host bits
+ * set below the length (a typo that would widen or narrow the block unnoticed). */
+typedef struct vx__addr_block {
+    int family; /* AF_INET or AF_INET6 */
+    uint8_t bytes[16];
+    unsigned bits;
+} vx__addr_block;
+int vx__addr_block_parse(const char *text, vx__addr_block *out);
+/* Is sa inside the block? An IPv4-mapped IPv6 address (::ffff:192.0.2.1) counts as IPv4. */
+bool vx__addr_block_contains(const vx__addr_block *b, const struct sockaddr *sa);
 /* Same address and port. */
 bool vx__addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 socklen_t vx__addr_len(const struct sockaddr *sa);

@@ -322,6 +322,40 @@ static void test_equal(void **state)
     assert_false(vx__addr_equal(NULL, (struct sockaddr *)&b));
 }
 
+static bool in_block(const char *block, const char *addr)
+{
+    vx__addr_block b;
+    struct sockaddr_storage a;
+    assert_int_equal(vx__addr_block_parse(block, &b), VX_OK);
+    sockaddr_of(addr, &a);
+    return vx__addr_block_contains(&b, (struct sockaddr *)&a);
+}
+
+/* notify_allow's blocks: edges, single addresses, mapped IPv4, and the text refused. */
+static void test_blocks(void **state)
+{
+    (void)state;
+    assert_true(in_block("198.18.80.0/24", "198.18.80.255"));
+    assert_false(in_block("198.18.80.0/24", "198.18.81.0"));
+    assert_true(in_block("198.18.80.0/23", "198.18.81.7"));
+    assert_true(in_block("198.18.80.1", "198.18.80.1:53"));
+    assert_false(in_block("198.18.80.1", "198.18.80.2"));
+    assert_true(in_block("198.18.80.1", "::ffff:198.18.80.1"));
+    assert_true(in_block("0.0.0.0/0", "203.0.113.9"));
+    assert_false(in_block("0.0.0.0/0", "2001:db8::1"));
+    assert_true(in_block("2001:db8::/32", "2001:db8:ffff::1"));
+    assert_false(in_block("2001:db8::/33", "2001:db8:8000::1"));
+    assert_true(in_block("2001:db8:83::1", "2001:db8:83::1"));
+    vx__addr_block b;
+    assert_int_equal(vx__addr_block_parse("198.18.80.1/24", &b), VX_EINVAL); /* host bits */
+    assert_int_equal(vx__addr_block_parse("198.18.80.0/33", &b), VX_EINVAL);
+    assert_int_equal(vx__addr_block_parse("198.18.80.0/", &b), VX_EINVAL);
+    assert_int_equal(vx__addr_block_parse("198.18.80.0/-1", &b), VX_EINVAL);
+    assert_int_equal(vx__addr_block_parse("2001:db8::/129", &b), VX_EINVAL);
+    assert_int_equal(vx__addr_block_parse("ns1.example.net", &b), VX_EINVAL);
+    assert_int_equal(vx__addr_block_parse("", &b), VX_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_format_port_and_prefix),
         cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

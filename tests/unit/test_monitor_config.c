@@ -626,9 +626,57 @@ static void durations(void **state)
     assert_int_equal(vx__duration_parse(NULL, NULL), VX_EINVAL);
 }
 
+/* NOTIFY: addresses with and without a port, blocks, keys, propagation_slow globally and per
+ * domain, and the refusals (no access list, bad entries, a duplicate key). */
+static void notify_keys(void **state)
+{
+    (void)state;
+    vx__monitor_config *c = NULL;
+    char err[512] = "";
+    const char *text = "domains:\n  - example.com\n  - {name: b.example, propagation_slow: 30s}\n"
+                       "notify_listen: [198.18.0.53, \"[2001:db8::53]:5300\"]\n"
+                       "notify_allow: [198.18.80.1, 2001:db8::/32]\n"
+                       "notify_keys: [\"hmac-sha512:notify-key:c2VjcmV0\", \"k2:c2VjcmV0\"]\n"
+                       "propagation_slow: 2m\n";
+    assert_int_equal(parse(text, &c, err, sizeof err), VX_OK);
+    assert_int_equal(c->notify_listen_count, 2);
+    char a[VX__ADDR_TEXT_MAX];
+    assert_int_equal(vx__addr_format_port((struct sockaddr *)&c->notify_listen[0], a, sizeof a),
+                     VX_OK);
+    assert_string_equal(a, "198.18.0.53:53");
+    assert_int_equal(vx__addr_format_port((struct sockaddr *)&c->notify_listen[1], a, sizeof a),
+                     VX_OK);
+    assert_string_equal(a, "[2001:db8::53]:5300");
+    assert_int_equal(c->notify_allow_count, 2);
+    assert_int_equal(c->notify_allow[1].bits, 32);
+    assert_int_equal(c->notify_key_count, 2);
+    assert_string_equal(c->notify_keys[0].algorithm, "hmac-sha512");
+    assert_string_equal(c->notify_keys[1].name, "k2.");
+    assert_int_equal(c->propagation_slow_ms, 120000);
+    assert_int_equal(c->domains[0].propagation_slow_ms, 0);
+    assert_int_equal(c->domains[1].propagation_slow_ms, 30000);
+    vx__monitor_config_free(c);
+    expect_error("domains: [example.com]\nnotify_listen: [198.18.0.53]\n",
+                 "t.yml:2:16: notify_listen needs notify_allow (source addresses) or notify_keys "
+                 "(TSIG), or both");
+    expect_error("domains: [example.com]\nnotify_listen: [ns1.example]\nnotify_allow: [\"::1\"]\n",
+                 "t.yml:2:17: bad notify_listen address 'ns1.example' (ADDRESS[:PORT] or "
+                 "[IPV6]:PORT)");
+    expect_error("domains: [example.com]\nnotify_allow: [192.0.2.1/24]\n",
+                 "t.yml:2:16: bad notify_allow entry '192.0.2.1/24' (ADDRESS or ADDRESS/LENGTH, "
+                 "no host bits)");
+    expect_error("domains: [example.com]\nnotify_keys: [\"md4:k:c2VjcmV0\"]\n",
+                 "t.yml:2:15: bad notify_keys entry: [ALGORITHM:]NAME:BASE64-SECRET expected");
+    expect_error("domains: [example.com]\nnotify_keys: [\"k:c2VjcmV0\", \"K.:c2VjcmV0\"]\n",
+                 "t.yml:2:29: duplicate notify key 'k.'");
+    expect_error("domains: [example.com]\npropagation_slow: 0s\n",
+                 "t.yml:2:19: 'propagation_slow' must be at least 1s");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(notify_keys),
         cmocka_unit_test(full_config_sets_every_key),
         cmocka_unit_test(domain_providers),
         cmocka_unit_test(minimal_config_takes_defaults),
