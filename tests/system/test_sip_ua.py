@@ -101,7 +101,7 @@ def test_blackholed_first_resolver_still_registers_quickly(lab, ua):
 # sipfailover: knobs with sip1.voip-example.com (2001:db8:c::10, 192.0.2.10) in a Kamailio of its
 # own, kamailio-sip1, stopped and started alone; sip2 (203.0.113.10) stays in the main one.
 SIP1 = "kamailio-sip1"
-HOLD_MS, INTERVAL_MS = 5000, 2000
+HOLD_MS, INTERVAL_MS = 6000, 2500  # margins of >= 1 s around the ends of the holds
 SIP1_HELD = "tls/[2001:db8:c::10]:5061 tls/192.0.2.10:5061"
 SIP2_HELD = "tls/203.0.113.10:5061"
 
