@@ -11,6 +11,7 @@
 
 #include "net/engine_impl.h"
 #include "voxdns/status.h"
+#include "wire/frame.h"
 
 #define OPT_MAX_INFLIGHT 1024u
 #define OPT_MAX_PER_SERVER 64u
@@ -356,9 +357,7 @@ static int query_prepare(vx__query *q, const vx__query_spec *spec)
     if (rc != VX_OK)
         return VX_EINVAL;
     q->wire_len = len;
-    q->wire[0] = (uint8_t)(len >> 8);
-    q->wire[1] = (uint8_t)len;
-    return VX_OK;
+    return vx__frame_put_prefix(q->wire, len);
 }
 
 int vx__engine_query(vx__engine *e, const vx__query_spec *spec, vx__query_cb cb, void *arg)

@@ -175,7 +175,6 @@ int vx__status_from_errno(int err);
 int vx__status_from_uv(int err);
 
 /* sched.c */
-bool vx__endpoint_equal(const struct sockaddr *a, const struct sockaddr *b);
 vx__server *vx__server_find(const vx__engine *e, const struct sockaddr *sa);
 vx__server *vx__server_get(vx__engine *e, const struct sockaddr *sa);
 void vx__sched_submit(vx__engine *e, vx__query *q);

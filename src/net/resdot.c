@@ -1,7 +1,8 @@
 /*
  * net/resdot.c — owns the DNS-over-TLS channel of one upstream (resdot.h): the connection's
- * life (open on demand, reuse, idle close, failure), the queries waiting or on the wire, and
- * the framing of the byte stream into DNS messages.
+ * life (open on demand, reuse, idle close, failure) and the queries waiting or on the wire.
+ * The byte stream is cut into messages by wire/frame.h, and an answer goes to the state
+ * machine only when it answers a query on the wire (wire/answer.h).
  */
 #include "net/resdot.h"
 
@@ -10,13 +11,14 @@
 
 #include "net/tcpconn.h"
 #include "voxdns/status.h"
+#include "wire/answer.h"
+#include "wire/frame.h"
 #include "wire/query.h"
-
-#define STREAM_MAX (2u + 65535u)
 
 typedef struct pending {
     uint16_t id;
     bool sent;
+    vx__question question;
     size_t len;
     uint8_t wire[2 + VX__QUERY_MAX]; /* the length prefix, then the query */
 } pending;
@@ -33,36 +35,9 @@ struct vx__resdot {
     uv_timer_t idle;
     pending q[VX__DOT_PENDING_MAX];
     size_t nq;
-    uint8_t rx[STREAM_MAX];
-    size_t rx_len;
+    vx__deframer frames;
+    uint64_t dropped; /* messages that answered no query on the wire */
 };
-
-/* ---- framing ------------------------------------------------------------------------------- */
-
-int vx__dot_deframe(uint8_t *buf, size_t *len, size_t cap, const uint8_t *data, size_t n,
-                    void (*emit)(void *arg, const uint8_t *msg, size_t len), void *arg)
-{
-    while (n > 0) {
-        size_t take = cap - *len < n ? cap - *len : n;
-        memcpy(buf + *len, data, take);
-        *len += take;
-        data += take;
-        n -= take;
-        size_t off = 0;
-        while (*len - off >= 2) {
-            size_t m = (size_t)buf[off] << 8 | buf[off + 1];
-            if (m == 0)
-                return VX_EMALFORMED;
-            if (*len - off < 2 + m)
-                break;
-            emit(arg, buf + off + 2, m);
-            off += 2 + m;
-        }
-        memmove(buf, buf + off, *len - off);
-        *len -= off;
-    }
-    return VX_OK;
-}
 
 /* ---- the queue ------------------------------------------------------------------------------ */
 
@@ -76,7 +51,7 @@ static void close_conn(vx__resdot *c)
     vx__tcpconn_close(c->conn);
     c->conn = NULL;
     c->up = false;
-    c->rx_len = 0;
+    vx__deframer_reset(&c->frames);
 }
 
 static void on_idle(uv_timer_t *t)
@@ -121,16 +96,23 @@ static void write_unsent(vx__resdot *c)
 
 /* ---- the connection ------------------------------------------------------------------------- */
 
-static void on_message(void *arg, const uint8_t *msg, size_t len)
+/* Answers may come in any order (RFC 7766 §7): the one pending query the message answers
+ * leaves the queue and the message goes to the state machine; anything else is dropped. Stops
+ * the deframer once the channel is being freed. */
+static int on_message(void *arg, const uint8_t *msg, size_t len)
 {
     vx__resdot *c = arg;
-    uint16_t id = len >= 2 ? (uint16_t)((unsigned)msg[0] << 8 | msg[1]) : 0;
-    for (size_t i = 0; i < c->nq; i++)
-        if (c->q[i].sent && c->q[i].id == id) {
-            drop(c, i);
-            break;
-        }
-    c->cbs.response(c->cbs.arg, c->upstream, msg, len);
+    for (size_t i = 0; i < c->nq; i++) {
+        const vx__answer_spec spec = {.ids = &c->q[i].id, .nids = 1, .question = &c->q[i].question};
+        vx__answer a;
+        if (!c->q[i].sent || vx__answer_match(&spec, NULL, msg, len, &a) != VX__ANSWER_OK)
+            continue;
+        drop(c, i);
+        c->cbs.response(c->cbs.arg, c->upstream, msg, len);
+        return c->freeing || !c->conn ? VX_ECANCELED : VX_OK;
+    }
+    c->dropped++;
+    return VX_OK;
 }
 
 /* The connection is gone (it closed itself): its queries fail; even an orderly close by the
@@ -139,7 +121,7 @@ static void lost(vx__resdot *c, int status)
 {
     c->conn = NULL;
     c->up = false;
-    c->rx_len = 0;
+    vx__deframer_reset(&c->frames);
     fail_all(c, status == VX_OK ? VX_ENETWORK : status);
     idle_check(c);
 }
@@ -160,9 +142,12 @@ static void on_ready(void *arg, int status, const char *why)
 static void on_data(void *arg, const uint8_t *data, size_t len)
 {
     vx__resdot *c = arg;
-    if (vx__dot_deframe(c->rx, &c->rx_len, sizeof(c->rx), data, len, on_message, c) != VX_OK) {
+    int rc = vx__deframer_feed(&c->frames, data, len, on_message, c);
+    if (c->freeing)
+        return;
+    if (rc != VX_OK && rc != VX_ECANCELED && c->conn) {
         close_conn(c);
-        fail_all(c, VX_EMALFORMED);
+        fail_all(c, rc);
     }
     idle_check(c);
 }
@@ -198,6 +183,7 @@ int vx__resdot_new(uv_loop_t *loop, vx__tls_ctx *ctx, const struct sockaddr *add
            addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
     c->upstream = upstream;
     c->cbs = *cbs;
+    vx__deframer_init(&c->frames);
     uv_timer_init(loop, &c->idle);
     c->idle.data = c;
     *out = c;
@@ -210,15 +196,17 @@ int vx__resdot_send(vx__resdot *c, uint16_t id, const uint8_t *wire, size_t len)
         return VX_ELIMIT;
     if (len > VX__QUERY_MAX)
         return VX_EINVAL;
+    pending *p = &c->q[c->nq];
+    if (vx__wire_read_question(wire, len, &p->question) != VX_OK)
+        return VX_EINVAL;
     int rc = ensure_conn(c);
     if (rc != VX_OK)
         return rc;
-    pending *p = &c->q[c->nq++];
+    c->nq++;
     p->id = id;
     p->sent = false;
     p->len = 2 + len;
-    p->wire[0] = (uint8_t)(len >> 8);
-    p->wire[1] = (uint8_t)len;
+    vx__frame_put_prefix(p->wire, len);
     memcpy(p->wire + 2, wire, len);
     write_unsent(c);
     idle_check(c);
@@ -240,11 +228,17 @@ unsigned vx__resdot_connections(const vx__resdot *c)
     return c->connections;
 }
 
+uint64_t vx__resdot_dropped(const vx__resdot *c)
+{
+    return c->dropped;
+}
+
 static void on_idle_closed(uv_handle_t *h)
 {
     vx__resdot *c = h->data;
     vx__resdot_cbs cbs = c->cbs;
     vx__tls_ctx_free(c->ctx);
+    vx__deframer_free(&c->frames);
     free(c);
     cbs.closed(cbs.arg);
 }

@@ -17,6 +17,7 @@
 
 #include "net/engine_impl.h"
 #include "voxdns/status.h"
+#include "wire/addr.h"
 
 #define TABLE_MIN 16u
 
@@ -28,23 +29,6 @@ static const struct sockaddr_in *as_in(const struct sockaddr *sa)
 static const struct sockaddr_in6 *as_in6(const struct sockaddr *sa)
 {
     return (const struct sockaddr_in6 *)(const void *)sa;
-}
-
-/* Same family, port and address. The IPv6 scope counts only when both sides name one: a
- * link-local reply carries the interface index even when the caller left it out. */
-bool vx__endpoint_equal(const struct sockaddr *a, const struct sockaddr *b)
-{
-    if (a->sa_family != b->sa_family)
-        return false;
-    if (a->sa_family == AF_INET)
-        return as_in(a)->sin_port == as_in(b)->sin_port &&
-               as_in(a)->sin_addr.s_addr == as_in(b)->sin_addr.s_addr;
-    if (a->sa_family != AF_INET6 || as_in6(a)->sin6_port != as_in6(b)->sin6_port)
-        return false;
-    if (memcmp(&as_in6(a)->sin6_addr, &as_in6(b)->sin6_addr, sizeof(struct in6_addr)) != 0)
-        return false;
-    return !as_in6(a)->sin6_scope_id || !as_in6(b)->sin6_scope_id ||
-           as_in6(a)->sin6_scope_id == as_in6(b)->sin6_scope_id;
 }
 
 /* FNV-1a over port and address, from a per-engine random seed. */
@@ -73,8 +57,9 @@ static size_t table_slot(const vx__engine *e, const struct sockaddr *sa, uint32_
     size_t mask = e->table_cap - 1;
     size_t i = hash & mask;
 
-    while (e->table[i] && !(e->table[i]->hash == hash &&
-                            vx__endpoint_equal((const struct sockaddr *)&e->table[i]->addr, sa)))
+    while (e->table[i] &&
+           !(e->table[i]->hash == hash &&
+             vx__addr_endpoint_equal((const struct sockaddr *)&e->table[i]->addr, sa)))
         i = (i + 1) & mask;
     return i;
 }

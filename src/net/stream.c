@@ -11,8 +11,7 @@
 #include "net/engine_impl.h"
 #include "net/stream.h"
 #include "voxdns/status.h"
-
-#define READ_CHUNK 16384u
+#include "wire/frame.h"
 
 struct vx__stream {
     vx__link link; /* in the engine's streams */
@@ -28,8 +27,7 @@ struct vx__stream {
     void *arg;
     uint8_t *out;
     size_t out_len;
-    uint8_t *buf;
-    size_t cap, have;
+    vx__deframer frames; /* wire/frame.h */
     size_t total;
 };
 
@@ -39,7 +37,7 @@ static void on_closed(uv_handle_t *h)
     vx__engine *e = s->engine;
     if (--s->open_handles == 0) {
         free(s->out);
-        free(s->buf);
+        vx__deframer_free(&s->frames);
         free(s);
     }
     vx__engine_handle_closed(e);
@@ -67,55 +65,29 @@ static void on_timeout(uv_timer_t *t)
     finish(t->data, VX_ETIMEDOUT);
 }
 
+/* Reads go to the engine's receive buffer (libuv calls on_read right after on_alloc); the
+ * deframer keeps only a message that arrives in pieces. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     vx__stream *s = h->data;
     (void)suggested;
-    if (s->cap - s->have < READ_CHUNK) {
-        uint8_t *grown = realloc(s->buf, s->cap + READ_CHUNK);
-        if (grown) {
-            s->buf = grown;
-            s->cap += READ_CHUNK;
-        }
-    }
-    /* A zero-length buffer (no memory) is libuv's ENOBUFS, which ends the stream. */
-    *buf = uv_buf_init((char *)s->buf + s->have, (unsigned)(s->cap - s->have));
-}
-
-/* Hands over every complete message in the buffer; returns VX_OK to keep reading. */
-static int deliver(vx__stream *s)
-{
-    size_t at = 0;
-    int rc = VX_OK;
-    while (rc == VX_OK && s->have - at >= 2) {
-        size_t len = (size_t)(s->buf[at] << 8 | s->buf[at + 1]);
-        if (len < VX__HEADER_LEN)
-            rc = VX_EMALFORMED;
-        else if (s->have - at < 2 + len)
-            break;
-        else {
-            rc = s->on_msg(s->arg, s->buf + at + 2, len);
-            at += 2 + len;
-        }
-    }
-    memmove(s->buf, s->buf + at, s->have - at);
-    s->have -= at;
-    return rc;
+    *buf = uv_buf_init((char *)s->engine->rx, sizeof s->engine->rx);
 }
 
 static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
 {
     vx__stream *s = h->data;
-    (void)buf;
     if (s->finished || nread == 0)
         return;
     if (nread < 0) {
         finish(s, nread == UV_EOF ? VX_ENETWORK : vx__status_from_uv((int)nread));
         return;
     }
-    s->have += (size_t)nread;
     s->total += (size_t)nread;
-    int rc = s->total > VX__STREAM_MAX_BYTES ? VX_ELIMIT : deliver(s);
+    int rc = s->total > VX__STREAM_MAX_BYTES
+                 ? VX_ELIMIT
+                 : vx__deframer_feed(&s->frames, (const uint8_t *)buf->base, (size_t)nread,
+                                     s->on_msg, s->arg);
     if (rc != VX_OK)
         finish(s, rc == VX__STREAM_DONE ? VX_OK : rc);
 }
@@ -151,10 +123,10 @@ static vx__stream *stream_new(vx__engine *e, const vx__stream_spec *spec)
         free(out);
         return NULL;
     }
-    out[0] = (uint8_t)(spec->query_len >> 8);
-    out[1] = (uint8_t)spec->query_len;
+    vx__frame_put_prefix(out, spec->query_len); /* at most 65535: checked by the caller */
     memcpy(out + 2, spec->query, spec->query_len);
     s->engine = e;
+    vx__deframer_init(&s->frames);
     s->out = out;
     s->out_len = spec->query_len + 2;
     s->tcp.data = s->timer.data = s->connect.data = s->write.data = s;

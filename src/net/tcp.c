@@ -13,9 +13,8 @@
 
 #include "net/engine_impl.h"
 #include "voxdns/status.h"
-
-#define READ_FIRST 1024u          /* most answers fit; larger ones grow to their length */
-#define MESSAGE_MAX (2u + 65535u) /* length prefix + the largest DNS message */
+#include "wire/answer.h"
+#include "wire/frame.h"
 
 struct vx__tcp {
     uv_tcp_t handle;
@@ -26,9 +25,7 @@ struct vx__tcp {
     uint16_t id;
     size_t out_len;
     uint8_t out[2 + VX__QUERY_MAX];
-    uint8_t *buf;
-    size_t cap;
-    size_t have;
+    vx__deframer frames; /* wire/frame.h: holds a message that arrives in pieces */
 };
 
 static void on_tcp_closed(uv_handle_t *h)
@@ -36,7 +33,7 @@ static void on_tcp_closed(uv_handle_t *h)
     vx__tcp *t = h->data;
     vx__engine *e = t->engine;
 
-    free(t->buf);
+    vx__deframer_free(&t->frames);
     free(t);
     vx__engine_handle_closed(e);
 }
@@ -60,29 +57,19 @@ static void fail(vx__query *q, int status)
     vx__query_finish(q, status);
 }
 
-static uint16_t be16(const uint8_t *p)
+/* Over TCP the connection is the source; a message that does not answer (wrong id or
+ * question) ends the attempt. Returns non-VX_OK to stop the deframer: the query is over. */
+static int on_message(void *arg, const uint8_t *msg, size_t len)
 {
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static bool answers_query(const vx__tcp *t, const uint8_t *msg, size_t len)
-{
-    vx__header h;
-    vx__question question;
-
-    return vx__wire_read_header(msg, len, &h) == VX_OK && (h.flags & VX__FLAG_QR) &&
-           h.id == t->id && vx__wire_read_question(msg, len, &question) == VX_OK &&
-           vx__question_equal(&question, &t->q->question);
-}
-
-static void on_message(vx__tcp *t, const uint8_t *msg, size_t len)
-{
+    vx__tcp *t = arg;
     vx__query *q = t->q;
+    const vx__answer_spec spec = {.ids = &t->id, .nids = 1, .question = &q->question};
+    vx__answer a;
     uint64_t now = uv_hrtime();
 
-    if (!answers_query(t, msg, len)) {
+    if (vx__answer_match(&spec, NULL, msg, len, &a) != VX__ANSWER_OK) {
         fail(q, VX_EMALFORMED);
-        return;
+        return VX_EMALFORMED;
     }
     vx__attempt_close(q, VX_OK, now);
     /* Includes the handshake, so it is not fed to the (UDP) RTT estimator. */
@@ -91,33 +78,24 @@ static void on_message(vx__tcp *t, const uint8_t *msg, size_t len)
     q->result.wire = msg;
     q->result.wire_len = len;
     vx__query_finish(q, VX_OK);
+    return VX_ECANCELED;
 }
 
+/* Reads go to the engine's receive buffer: libuv calls on_read right after on_alloc, and the
+ * deframer copies only a message that arrives in pieces. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     vx__tcp *t = h->data;
-    size_t want = t->have >= 2 ? 2u + be16(t->buf) : READ_FIRST;
 
     (void)suggested;
-    if (want > t->cap) {
-        uint8_t *grown = realloc(t->buf, want);
-        if (grown) {
-            t->buf = grown;
-            t->cap = want;
-        }
-    }
-    /* Never read past the end of our one message; a zero-length buffer is libuv's ENOBUFS. */
-    if (want > t->cap)
-        want = t->have;
-    *buf = uv_buf_init((char *)t->buf + t->have, (unsigned)(want - t->have));
+    *buf = uv_buf_init((char *)t->engine->rx, sizeof t->engine->rx);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     vx__tcp *t = s->data;
-    size_t need;
+    int rc;
 
-    (void)buf;
     if (!t->q || nread == 0)
         return;
     if (nread < 0) {
@@ -125,16 +103,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         fail(t->q, nread == UV_EOF ? VX_ENETWORK : vx__status_from_uv((int)nread));
         return;
     }
-    t->have += (size_t)nread;
-    if (t->have < 2)
-        return;
-    need = 2u + be16(t->buf);
-    if (need < 2u + VX__HEADER_LEN) {
-        fail(t->q, VX_EMALFORMED);
-        return;
-    }
-    if (t->have >= need)
-        on_message(t, t->buf + 2, need - 2);
+    rc = vx__deframer_feed(&t->frames, (const uint8_t *)buf->base, (size_t)nread, on_message, t);
+    if (rc != VX_OK && rc != VX_ECANCELED && t->q)
+        fail(t->q, rc);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -181,6 +152,7 @@ static int tcp_new(vx__query *q, vx__tcp **out)
         return rc;
     }
     t->engine = q->engine;
+    vx__deframer_init(&t->frames);
     t->out_len = 2 + q->wire_len;
     memcpy(t->out, q->wire, t->out_len);
     t->out[2] = (uint8_t)(t->id >> 8);

@@ -26,6 +26,8 @@
 
 #include "net/engine_impl.h"
 #include "voxdns/status.h"
+#include "wire/addr.h"
+#include "wire/answer.h"
 
 /* Reads per readiness event: a flood of junk cannot hold the loop. */
 #define READS_PER_EVENT 64
@@ -107,34 +109,20 @@ void vx__udp_on_timeout(vx__query *q)
         vx__query_finish(q, rc);
 }
 
-/* Which attempt (index) a response answers, or -1. */
-static int match_id(const vx__query *q, uint16_t id)
-{
-    for (unsigned i = 0; i < q->result.attempt_count; i++)
-        if (q->ids[i] == id)
-            return (int)i;
-    return -1;
-}
-
-/* A datagram is ours only if it comes from the server's address and port, is a response (QR),
- * carries one of our ids and repeats our question. Returns the attempt index or -1. */
+/* A datagram is ours only if it answers the query (wire/answer.h: source address and port,
+ * QR, opcode, one of our ids, our question). Returns the attempt index or -1. */
 static int classify(const vx__query *q, size_t len, const struct sockaddr *src, uint16_t *flags)
 {
-    const uint8_t *buf = q->engine->rx;
-    vx__header h;
-    vx__question question;
-    int which;
+    const vx__answer_spec spec = {.server = (const struct sockaddr *)&q->server->addr,
+                                  .ids = q->ids,
+                                  .nids = q->result.attempt_count,
+                                  .question = &q->question};
+    vx__answer a;
 
-    if (!vx__endpoint_equal(src, (const struct sockaddr *)&q->server->addr))
+    if (vx__answer_match(&spec, src, q->engine->rx, len, &a) != VX__ANSWER_OK)
         return -1;
-    if (vx__wire_read_header(buf, len, &h) != VX_OK || !(h.flags & VX__FLAG_QR))
-        return -1;
-    which = match_id(q, h.id);
-    if (which < 0 || vx__wire_read_question(buf, len, &question) != VX_OK ||
-        !vx__question_equal(&question, &q->question))
-        return -1;
-    *flags = h.flags;
-    return which;
+    *flags = a.flags;
+    return (int)a.which;
 }
 
 static uint32_t rtt_sample_ms(uint64_t ns)
@@ -225,7 +213,7 @@ static int icmp_verdict(const vx__query *q, const struct sockaddr *dst,
 {
     if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6)
         return VX_OK;
-    if (!vx__endpoint_equal(dst, (const struct sockaddr *)&q->server->addr))
+    if (!vx__addr_endpoint_equal(dst, (const struct sockaddr *)&q->server->addr))
         return VX_OK;
     switch (ee->ee_errno) {
     case ECONNREFUSED:

@@ -282,6 +282,19 @@ bool vx__addr_equal(const struct sockaddr *a, const struct sockaddr *b)
     return false;
 }
 
+bool vx__addr_endpoint_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+    if (a->sa_family == AF_INET6 && b->sa_family == AF_INET6) {
+        struct sockaddr_in6 x, y;
+        memcpy(&x, a, sizeof x);
+        memcpy(&y, b, sizeof y);
+        if (!x.sin6_scope_id || !y.sin6_scope_id)
+            x.sin6_scope_id = y.sin6_scope_id = 0;
+        return vx__addr_equal((const struct sockaddr *)&x, (const struct sockaddr *)&y);
+    }
+    return vx__addr_equal(a, b);
+}
+
 socklen_t vx__addr_len(const struct sockaddr *sa)
 {
     if (sa && sa->sa_family == AF_INET)

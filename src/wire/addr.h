@@ -58,6 +58,9 @@ int vx__addr_block_parse(const char *text, vx__addr_block *out);
 bool vx__addr_block_contains(const vx__addr_block *b, const struct sockaddr *sa);
 /* Same address and port. */
 bool vx__addr_equal(const struct sockaddr *a, const struct sockaddr *b);
+/* The same, except that an IPv6 scope counts only when both sides name one: a link-local
+ * reply carries the interface index even when the address it answers left it out. */
+bool vx__addr_endpoint_equal(const struct sockaddr *a, const struct sockaddr *b);
 socklen_t vx__addr_len(const struct sockaddr *sa);
 
 #endif

@@ -1,46 +1,16 @@
-/* tests/fuzz/fuzz_dot.c — libFuzzer target for what a DNS-over-TLS server sends (net/tls.c,
- * net/resdot.c): the input is fed as the server's bytes to a TLS client session after its
- * ClientHello (the handshake parser, the authentication decision, plaintext reads), and as
- * plaintext to the two-octet framing reader, in chunks whose sizes the first octet picks.
- * Aborts when an invariant breaks: every message the reader emits is 1 to 65535 octets and
- * lies inside the input, and a session that says "up" was authenticated or is opportunistic. */
+/* tests/fuzz/fuzz_dot.c — libFuzzer target for what a DNS-over-TLS server sends (net/tls.c):
+ * the input is fed as the server's bytes to a TLS client session after its ClientHello (the
+ * handshake parser, the authentication decision, plaintext reads), in chunks whose sizes the
+ * first octet picks. Aborts when a session that says "up" was neither authenticated nor
+ * opportunistic. The plaintext's framing is wire/frame.h's: fuzz_net_frame. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "net/resdot.h"
 #include "net/tls.h"
 #include "voxdns/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct span {
-    const uint8_t *lo, *hi;
-    size_t emitted;
-} span;
-
-static void on_msg(void *arg, const uint8_t *msg, size_t len)
-{
-    span *s = arg;
-    (void)msg;
-    if (len == 0 || len > 65535)
-        abort();
-    s->emitted += 2 + len;
-    if (s->emitted > (size_t)(s->hi - s->lo))
-        abort();
-}
-
-static void deframe(const uint8_t *data, size_t size, size_t step)
-{
-    static uint8_t buf[2 + 65535];
-    size_t len = 0;
-    span s = {data, data + size, 0};
-    for (size_t off = 0; off < size; off += step) {
-        size_t n = size - off < step ? size - off : step;
-        if (vx__dot_deframe(buf, &len, sizeof(buf), data + off, n, on_msg, &s) != VX_OK)
-            return;
-    }
-}
 
 static void handshake(const uint8_t *data, size_t size, size_t step, bool strict)
 {
@@ -76,7 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     size_t step = (size_t)data[0] + 1;
-    deframe(data + 1, size - 1, step);
     handshake(data + 1, size - 1, step, (data[0] & 1) != 0);
     return 0;
 }

@@ -4,8 +4,8 @@
  * test for dns.example.net, trusted as its own CA. Strict with the CA and the right name, a
  * wrong name refused, an SPKI pin with no CA, a wrong pin refused, the opportunistic profile,
  * plaintext both ways after the handshake, contexts that cannot authenticate, the observing
- * profile (facts recorded, never refused), a failed handshake's reason, the pin parser,
- * and the DoT framing reader (net/resdot.c) across split reads.
+ * profile (facts recorded, never refused), a failed handshake's reason and the pin parser.
+ * (The framing of DNS over TLS is wire/frame.h's: test_wire_frame.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +21,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "net/resdot.h"
 #include "net/tls.h"
 #include "voxdns/status.h"
 
@@ -296,38 +295,6 @@ static void test_contexts_and_pins(void **state)
     assert_int_equal(vx__tls_pin_parse(NULL, out), VX_EINVAL);
 }
 
-typedef struct got {
-    size_t n;
-    size_t lens[8];
-    uint8_t first[8];
-} got;
-
-static void on_msg(void *arg, const uint8_t *msg, size_t len)
-{
-    got *g = arg;
-    g->lens[g->n] = len;
-    g->first[g->n++] = msg[0];
-}
-
-static void test_deframe_split_reads(void **state)
-{
-    (void)state;
-    static uint8_t buf[2 + 65535];
-    const uint8_t stream[] = {0, 3, 'a', 'b', 'c', 0, 1, 'z', 0, 2, 'q'};
-    got g = {0};
-    size_t len = 0;
-    for (size_t i = 0; i < sizeof(stream); i++) /* one octet at a time */
-        assert_int_equal(vx__dot_deframe(buf, &len, sizeof(buf), stream + i, 1, on_msg, &g), VX_OK);
-    assert_int_equal(g.n, 2);
-    assert_int_equal(g.lens[0], 3);
-    assert_int_equal(g.first[0], 'a');
-    assert_int_equal(g.lens[1], 1);
-    assert_int_equal(len, 3); /* the third message is still incomplete */
-    const uint8_t zero[] = {0, 0};
-    len = 0;
-    assert_int_equal(vx__dot_deframe(buf, &len, sizeof(buf), zero, 2, on_msg, &g), VX_EMALFORMED);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,7 +306,6 @@ int main(void)
         cmocka_unit_test(test_contexts_and_pins),
         cmocka_unit_test(test_observe),
         cmocka_unit_test(test_failure_reason),
-        cmocka_unit_test(test_deframe_split_reads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
