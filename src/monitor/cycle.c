@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "monitor/alert.h"
 #include "monitor/diff.h"
+#include "monitor/prop_driver.h"
 #include "probe/audit.h"
 #include "probe/watch_ep.h"
 #include "model/snapshot.h"
@@ -423,11 +424,8 @@ static vx__watch_plan *next_plan(domain_cycle *c, const vx__conditions *conds, c
 
 /* Under dual primaries, each server's provider: SERIAL-LAG then compares within a provider.
  * NULL otherwise (or when memory ran out: serials are then compared across all, as before). */
-static const char **server_providers(const vx__snapshot *snap, const vx__check_config *ccfg,
-                                     vx__provider_map *pm)
+static const char **server_providers(const vx__provider_map *pm)
 {
-    if (vx__providers_build(snap, ccfg, pm) != VX_OK)
-        return NULL;
     const char **names = pm->dual_primary ? calloc(pm->server_count + 1, sizeof *names) : NULL;
     for (size_t i = 0; names && i < pm->server_count; i++)
         names[i] = vx__provider_of(pm, i);
@@ -460,12 +458,18 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
                          .prev_cycle_ms = c->prev_asked_ms,
                          .cfg = &dcfg};
     vx__provider_map pm;
-    const char **providers = server_providers(c->snap, ccfg, &pm);
+    bool have_pm = vx__providers_build(c->snap, ccfg, &pm) == VX_OK;
+    const char **providers = have_pm ? server_providers(&pm) : NULL;
     in.server_provider = providers;
+    uint64_t slow_ms =
+        c->dom->propagation_slow_ms ? c->dom->propagation_slow_ms : d->cfg->propagation_slow_ms;
+    if (have_pm) /* before the diff: a new serial seen now starts its timing */
+        vx__prop_driver_audited(d->prop, c->domain, c->snap, &pm, slow_ms);
     if (rc == VX_OK)
         rc = vx__diff_cycle(&in, &conds, events);
     free(providers);
-    vx__providers_free(&pm);
+    if (have_pm)
+        vx__providers_free(&pm);
     static char labels[256][VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX];
     vx__store_rtt_sample samples[256];
     size_t nsamples = 0;
@@ -863,6 +867,12 @@ static void take_plan(domain_cycle *c)
         return;
     c->plan = d->plans[c->index];
     d->plans[c->index] = NULL;
+    /* A server turned slow or caught up: the diff has an event to open or close. */
+    if (vx__prop_driver_audit_wanted(d->prop, c->domain)) {
+        vx__watch_plan_free(c->plan);
+        c->plan = NULL;
+        return;
+    }
     /* A reload may have shortened audit_interval below a plan's due time. */
     uint64_t now = vx__wall_ms(), due = c->plan->audit_due_ms;
     uint64_t latest = c->plan->audited_ms + d->cfg->audit_interval_ms;

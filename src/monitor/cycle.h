@@ -42,7 +42,8 @@ typedef struct vx__daemon_state {
     vx__metrics *metrics;
     vx__http *http;
     vx__alert_worker *alerts;
-    vx__notify_intake *notify; /* NULL without notify_listen */
+    vx__notify_intake *notify;    /* NULL without notify_listen */
+    struct vx__prop_driver *prop; /* propagation timing (monitor/prop_driver.h) */
     uv_timer_t cycle_timer;
     uv_timer_t stagger_timer;
     uv_signal_t sig_hup;

@@ -15,6 +15,7 @@
 
 #include "monitor/alert.h"
 #include "monitor/cycle.h"
+#include "monitor/prop_driver.h"
 #include "probe/hints.h"
 #include "model/snapshot.h"
 #include "voxdns/status.h"
@@ -335,6 +336,7 @@ static void stop_daemon(vx__daemon_state *d)
     uv_close((uv_handle_t *)&d->sig_int, NULL);
     vx__notify_intake_stop(d->notify);
     d->notify = NULL;
+    vx__prop_driver_stop(d->prop);
     /* Audits in flight end cancelled and are not recorded; an endpoint probe may still finish
      * after the engine is freed (it is not one of the engine's handles), so the daemon keeps the
      * engine's last totals and drops its pointer. */
@@ -424,8 +426,10 @@ static int start_loop(vx__daemon_state *d)
     start_signal(d, &d->sig_hup, SIGHUP);
     start_signal(d, &d->sig_term, SIGTERM);
     start_signal(d, &d->sig_int, SIGINT);
-    if (d->cfg->notify_listen_count &&
-        vx__notify_intake_start(&d->loop, &d->cfg, NULL, d, &d->notify) != VX_OK) {
+    if (vx__prop_driver_new(d, &d->prop) != VX_OK ||
+        (d->cfg->notify_listen_count &&
+         vx__notify_intake_start(&d->loop, &d->cfg, vx__prop_driver_notified, d->prop,
+                                 &d->notify) != VX_OK)) {
         stop_daemon(d);
         return EXIT_CANNOT_RUN;
     }
@@ -476,6 +480,7 @@ static void release(vx__daemon_state *d)
     vx__metrics_free(d->metrics);
     vx__asndb_free(d->asndb);
     vx__tls_ctx_free(d->tls);
+    vx__prop_driver_free(d->prop);
     vx__server_set_clear(&d->hints);
     for (size_t i = 0; i < d->old_cfg_count; i++)
         vx__monitor_config_free(d->old_cfgs[i]);

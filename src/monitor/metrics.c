@@ -40,6 +40,10 @@ typedef struct family {
 static const double rtt_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                     0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
 #define RTT_BUCKETS (sizeof rtt_bounds / sizeof rtt_bounds[0])
+/* ... and of voxdns_propagation_seconds (a histogram holds up to RTT_BUCKETS buckets). */
+static const double prop_bounds[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800};
+#define PROP_BUCKETS (sizeof prop_bounds / sizeof prop_bounds[0])
+_Static_assert(PROP_BUCKETS <= RTT_BUCKETS, "a histogram holds RTT_BUCKETS buckets");
 
 typedef struct histo {
     char *labels;                  /* first (labels_find) */
@@ -104,12 +108,20 @@ static const family_def defs[F_COUNT] = {
 
 #define RTT_NAME "voxdns_server_rtt_seconds"
 #define RTT_HELP "Response time of the authoritative address to the DATA questions it answered."
+#define PROP_NAME "voxdns_propagation_seconds"
+#define PROP_HELP                                                                                  \
+    "Time from a NOTIFY (or the cycle that first saw a new serial) to the authoritative address "  \
+    "serving that serial."
 
 struct vx__metrics {
     pthread_mutex_t mu;
     family fam[F_COUNT];
     histo *rtt; /* sorted by labels */
     size_t rtt_count, rtt_cap;
+    histo *prop; /* voxdns_propagation_seconds, sorted by labels */
+    size_t prop_count, prop_cap;
+    vx__prop_sample ring[VX__PROP_SAMPLES]; /* the latest measurements, for the dashboard */
+    size_t ring_next, ring_count;
     unsigned long stamp; /* counts recordings: series a cycle did not set are dropped */
     /* Its own lock: /healthz reads it on the HTTP I/O thread and must never wait for a
      * render of every series. */
@@ -323,6 +335,9 @@ void vx__metrics_free(vx__metrics *m)
     for (size_t i = 0; i < m->rtt_count; i++)
         free(m->rtt[i].labels);
     free(m->rtt);
+    for (size_t i = 0; i < m->prop_count; i++)
+        free(m->prop[i].labels);
+    free(m->prop);
     pthread_mutex_destroy(&m->mu);
     pthread_mutex_destroy(&m->store_mu);
     free(m);
@@ -383,34 +398,44 @@ static bool server_serial(const vx__snapshot *snap, const vx__server *sv, double
     return false;
 }
 
-static histo *rtt_get(vx__metrics *m, const char *lbl)
+static histo *histo_get(histo **arr, size_t *count, size_t *cap, const char *lbl)
 {
     bool found;
-    size_t at = labels_find(m->rtt, m->rtt_count, sizeof *m->rtt, lbl, &found);
+    size_t at = labels_find(*arr, *count, sizeof **arr, lbl, &found);
     if (found)
-        return &m->rtt[at];
-    histo *grown = vx__grow(m->rtt, &m->rtt_cap, m->rtt_count + 1, sizeof *grown, 16);
+        return &(*arr)[at];
+    histo *grown = vx__grow(*arr, cap, *count + 1, sizeof *grown, 16);
     if (!grown)
         return NULL;
-    m->rtt = grown;
+    *arr = grown;
     histo h = {.labels = strdup(lbl)};
     if (!h.labels)
         return NULL;
-    memmove(&m->rtt[at + 1], &m->rtt[at], (m->rtt_count - at) * sizeof *m->rtt);
-    m->rtt[at] = h;
-    m->rtt_count++;
-    return &m->rtt[at];
+    memmove(&grown[at + 1], &grown[at], (*count - at) * sizeof *grown);
+    grown[at] = h;
+    (*count)++;
+    return &grown[at];
+}
+
+static histo *rtt_get(vx__metrics *m, const char *lbl)
+{
+    return histo_get(&m->rtt, &m->rtt_count, &m->rtt_cap, lbl);
+}
+
+static void histo_observe_in(histo *h, const double *bounds, size_t n, double seconds)
+{
+    size_t b = 0;
+    while (b < n && seconds > bounds[b])
+        b++;
+    if (b < n)
+        h->buckets[b]++;
+    h->count++;
+    h->sum += seconds;
 }
 
 static void histo_observe(histo *h, double seconds)
 {
-    size_t b = 0;
-    while (b < RTT_BUCKETS && seconds > rtt_bounds[b])
-        b++;
-    if (b < RTT_BUCKETS)
-        h->buckets[b]++;
-    h->count++;
-    h->sum += seconds;
+    histo_observe_in(h, rtt_bounds, RTT_BUCKETS, seconds);
 }
 
 static int server_rtts(vx__metrics *m, const vx__snapshot *snap, const vx__server *sv,
@@ -446,6 +471,43 @@ static int record_server(vx__metrics *m, const char *domain, const vx__snapshot 
     if (rc == VX_OK)
         rc = server_rtts(m, snap, sv, lbl);
     return rc;
+}
+
+/* ---- recording: propagation ------------------------------------------------------------- */
+
+int vx__metrics_record_propagation(vx__metrics *m, const vx__prop_sample *s)
+{
+    lbuf b;
+    if (!m || !s)
+        return VX_EINVAL;
+    pthread_mutex_lock(&m->mu);
+    const char *lbl =
+        labels(&b, "domain", s->domain, "provider", s->provider, "server", s->server, (char *)NULL);
+    histo *h = lbl ? histo_get(&m->prop, &m->prop_count, &m->prop_cap, lbl) : NULL;
+    if (h)
+        histo_observe_in(h, prop_bounds, PROP_BUCKETS, s->seconds);
+    m->ring[m->ring_next] = *s;
+    m->ring_next = (m->ring_next + 1) % VX__PROP_SAMPLES;
+    m->ring_count += m->ring_count < VX__PROP_SAMPLES;
+    pthread_mutex_unlock(&m->mu);
+    return h ? VX_OK : VX_ENOMEM;
+}
+
+size_t vx__metrics_propagation_samples(vx__metrics *m, const char *domain, vx__prop_sample *out,
+                                       size_t cap)
+{
+    size_t n = 0;
+    if (!m)
+        return 0;
+    pthread_mutex_lock(&m->mu);
+    size_t first = (m->ring_next + VX__PROP_SAMPLES - m->ring_count) % VX__PROP_SAMPLES;
+    for (size_t k = 0; k < m->ring_count && n < cap; k++) {
+        const vx__prop_sample *s = &m->ring[(first + k) % VX__PROP_SAMPLES];
+        if (!domain || strcmp(s->domain, domain) == 0)
+            out[n++] = *s;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return n;
 }
 
 /* ---- recording: queries, findings, events ----------------------------------------------- */
@@ -854,20 +916,19 @@ static int histo_cmp(const void *a, const void *b)
     return strcmp(((const histo *)a)->labels, ((const histo *)b)->labels);
 }
 
-static void render_histo(obuf *o, const histo *h)
+static void render_histo(obuf *o, const char *name, const double *bounds, size_t n, const histo *h)
 {
     char v[64];
     uint64_t cum = 0;
-    for (size_t b = 0; b < RTT_BUCKETS; b++) {
+    for (size_t b = 0; b < n; b++) {
         cum += h->buckets[b];
-        ob_printf(o, RTT_NAME "_bucket{%s,le=\"%g\"} %llu\n", h->labels, rtt_bounds[b],
+        ob_printf(o, "%s_bucket{%s,le=\"%g\"} %llu\n", name, h->labels, bounds[b],
                   (unsigned long long)cum);
     }
-    ob_printf(o, RTT_NAME "_bucket{%s,le=\"+Inf\"} %llu\n", h->labels,
-              (unsigned long long)h->count);
+    ob_printf(o, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, h->labels, (unsigned long long)h->count);
     number(v, sizeof v, h->sum);
-    ob_printf(o, RTT_NAME "_sum{%s} %s\n", h->labels, v);
-    ob_printf(o, RTT_NAME "_count{%s} %llu\n", h->labels, (unsigned long long)h->count);
+    ob_printf(o, "%s_sum{%s} %s\n", name, h->labels, v);
+    ob_printf(o, "%s_count{%s} %llu\n", name, h->labels, (unsigned long long)h->count);
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -928,7 +989,10 @@ static void render_locked(vx__metrics *m, obuf *o)
     if (m->rtt_count > 1)
         qsort(m->rtt, m->rtt_count, sizeof *m->rtt, histo_cmp);
     for (size_t i = 0; i < m->rtt_count; i++)
-        render_histo(o, &m->rtt[i]);
+        render_histo(o, RTT_NAME, rtt_bounds, RTT_BUCKETS, &m->rtt[i]);
+    ob_printf(o, "# HELP " PROP_NAME " " PROP_HELP "\n# TYPE " PROP_NAME " histogram\n");
+    for (size_t i = 0; i < m->prop_count; i++) /* kept sorted by histo_get */
+        render_histo(o, PROP_NAME, prop_bounds, PROP_BUCKETS, &m->prop[i]);
     for (size_t f = F_SOA_SERIAL; f < F_COUNT; f++) {
         if (f == F_EVENTS)
             render_events(o, m);

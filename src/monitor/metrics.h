@@ -13,6 +13,7 @@
  *   voxdns_sip_target_up{domain,target,address,transport}    1/0 (OPTIONS answered)
  *   voxdns_sip_options_rtt_seconds{domain,target,address,transport}   gauge (last answer)
  *   voxdns_tls_cert_not_after_seconds{domain,target,address,transport} gauge (leaf expiry)
+ *   voxdns_propagation_seconds{domain,provider,server}      histogram (buckets 1 s .. 30 min)
  *   voxdns_store_up                                          1/0 (the last store write)
  *   voxdns_store_errors_total                                counter (failed store operations)
  *   voxdns_store_pending_events                              gauge (alerted, not stored yet)
@@ -63,6 +64,25 @@ int vx__metrics_record_quiet(vx__metrics *m, const char *domain, const vx__metri
  * voxdns_sip_* and voxdns_tls_* gauges (a full cycle sets them from its snapshot). */
 int vx__metrics_record_endpoints(vx__metrics *m, const char *domain, const vx__endpoint_obs *obs,
                                  size_t count);
+
+/* One propagation measurement (monitor/propagation.h): what the histogram records and the
+ * dashboard charts. Names without the trailing dot. */
+#define VX__PROP_SAMPLES 1024u
+typedef struct vx__prop_sample {
+    char domain[256];
+    char provider[256];
+    char server[320]; /* "ns1.example.net/192.0.2.1" */
+    uint32_t serial;
+    double seconds;
+    uint64_t at_ms; /* when the server was seen serving it (Unix ms) */
+    bool notify;    /* timed from a NOTIFY (else from the cycle that first saw the serial) */
+} vx__prop_sample;
+
+/* Adds a measurement to the histogram and to the last VX__PROP_SAMPLES kept in memory. */
+int vx__metrics_record_propagation(vx__metrics *m, const vx__prop_sample *s);
+/* The kept measurements of domain (NULL: all), oldest first; at most cap. */
+size_t vx__metrics_propagation_samples(vx__metrics *m, const char *domain, vx__prop_sample *out,
+                                       size_t cap);
 
 /* The store's health as the daemon sees it; the HTTP thread answers /healthz from it. */
 typedef struct vx__store_health {

@@ -243,3 +243,27 @@ int vx__notify_handle(const uint8_t *msg, size_t len, const vx__notify_policy *p
     ldns_pkt_free(p);
     return rc;
 }
+
+int vx__soa_answer_serial(const uint8_t *wire, size_t len, const char *zone, uint32_t *serial)
+{
+    ldns_pkt *p = NULL;
+    if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK)
+        return VX_EMALFORMED;
+    ldns_rdf *z = ldns_dname_new_frm_str(zone);
+    int rc = VX_ENOTFOUND;
+    const ldns_rr_list *an = ldns_pkt_answer(p);
+    bool usable = z && ldns_pkt_aa(p) && ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR;
+    for (size_t i = 0; usable && an && i < ldns_rr_list_rr_count(an) && rc != VX_OK; i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(an, i);
+        const ldns_rdf *s = ldns_rr_rd_count(rr) > 2 ? ldns_rr_rdf(rr, 2) : NULL;
+        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && s &&
+            ldns_rdf_get_type(s) == LDNS_RDF_TYPE_INT32 &&
+            ldns_dname_compare(ldns_rr_owner(rr), z) == 0) {
+            *serial = ldns_rdf2native_int32(s);
+            rc = VX_OK;
+        }
+    }
+    ldns_rdf_deep_free(z);
+    ldns_pkt_free(p);
+    return rc;
+}

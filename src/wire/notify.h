@@ -60,6 +60,10 @@ typedef struct vx__notify {
 /* Reads one message and decides; always fills out. VX_OK, or VX_ENOMEM (then no answer). */
 int vx__notify_handle(const uint8_t *msg, size_t len, const vx__notify_policy *policy,
                       vx__notify *out);
+/* The serial a server serves for zone ("example.com." or without the dot): the SOA of zone in
+ * the answer section of an authoritative NOERROR response. VX_EMALFORMED for an unreadable
+ * message, VX_ENOTFOUND for any other answer (a lame or refusing server). */
+int vx__soa_answer_serial(const uint8_t *wire, size_t len, const char *zone, uint32_t *serial);
 /* "accepted", "refused: source not allowed", ... for logs. */
 const char *vx__notify_verdict_name(vx__notify_verdict v);
 

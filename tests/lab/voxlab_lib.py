@@ -848,7 +848,10 @@ def _knot_keys_remotes(srv):
             remotes.append(("notify-%s-%s" % (zone, peer["name"]), peer["address"], 53,
                             peer["via"], t["key"]))
         for i, (addr, port) in enumerate(t["also_notify"]):
-            remotes.append(("notify-%s-also%d" % (zone, i), addr, port, None, None))
+            # from the primary's own address, as to the secondaries (on lo the kernel would
+            # pick 127.0.0.1 for a listener there)
+            via = next((a for a in srv["addresses"] if (":" in a) == (":" in addr)), None)
+            remotes.append(("notify-%s-also%d" % (zone, i), addr, port, via, None))
     if remotes:
         lines.append("remote:")
     for rid, addr, port, via, key in remotes:

@@ -103,3 +103,63 @@ def test_notify_access_by_address_and_tsig(lab, voxdns_bin, tmp_path):
     assert "NOTIFY for example.org. from 127.0.0.1 over UDP refused: zone not monitored" in log, log
     assert len(re.findall(r"NOTIFY for xfr-example\.com\. from 127\.0\.0\.1 over (UDP|TCP), "
                           r"key notify-key\.: accepted", log)) == 2, log
+
+
+def metrics(lab, port):
+    r = lab.run(["python3", "-c", "import urllib.request,sys; sys.stdout.write(urllib.request."
+                 "urlopen('http://127.0.0.1:%d/metrics', timeout=10).read().decode())" % port],
+                timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def measured(log, serial):
+    """server -> seconds, from the monitor's 'propagation: ... served by' lines."""
+    out = {}
+    for m in re.finditer(r"propagation: %s serial %d served by (\S+) \(provider (\S+)\) "
+                         r"([\d.]+) s after the NOTIFY" % (re.escape(ZONE), serial), log):
+        out[m.group(1)] = (m.group(2), float(m.group(3)))
+    return out
+
+
+def test_propagation_after_notify(lab_scenario, voxdns_bin, tmp_path):
+    lab = lab_scenario("providers", fresh=True)
+    mon = Monitor(lab, voxdns_bin, tmp_path, "prop",
+                  'notify_listen: ["127.0.0.1:5300"]\nnotify_allow: [198.18.80.1]\n'
+                  "propagation_slow: 3s\n", 9162)
+    try:
+        wait_until(lambda: "cycle 1:" in mon.text(), 60, "the first cycle")
+        serial, committed = lab.change_zone(PRIMARY, ZONE, set_=[("office", 3600, "TXT", '"p"')])
+        wait_until(lambda: len(measured(mon.text(), serial)) >= 2, 30, "two secondaries measured")
+        wait_until(lambda: "not served by xfr2.dnsprov-b.org/198.18.82.2" in mon.text(), 30,
+                   "the stuck secondary reported slow")
+        text = metrics(lab, 9162)
+    finally:
+        mon.stop()
+    log = mon.text()
+    notified = re.search(r"NOTIFY for xfr-example\.com\. serial %d from 198\.18\.80\.1 over "
+                         r"(UDP|TCP): accepted" % serial, log)
+    assert notified, log
+    got = measured(log, serial)
+    assert set(got) == {"xfr1.dnsprov-a.net/198.18.81.1", "xfr1.dnsprov-b.org/198.18.82.1"}, got
+    assert got["xfr1.dnsprov-a.net/198.18.81.1"][0] == "dnsprov-a.net", got
+    assert got["xfr1.dnsprov-b.org/198.18.82.1"][0] == "dnsprov-b.org", got
+    # Each secondary's own log says when it loaded the serial; the monitor's measurement starts
+    # at the NOTIFY (the commit, within the primary's send) and ends with the poll that saw it:
+    # never before the load, at most one poll interval (a few 100 ms here) after it.
+    for server, (_, seconds) in got.items():
+        name = server.split("/")[0]
+        loads = [e["time"] for e in lab.xfr_log(name, ZONE)
+                 if e["direction"] == "in" and e["serial"] == serial]
+        assert loads, (name, lab.xfr_log(name, ZONE))
+        took = loads[0] - committed
+        assert seconds > 0, got
+        assert took - 0.3 <= seconds <= took + 2.0, (server, seconds, took)
+    for server, (provider, seconds) in got.items():
+        line = ('voxdns_propagation_seconds_sum{domain="%s",provider="%s",server="%s"}'
+                % (ZONE, provider, server))
+        assert line in text, text
+    assert re.search(r'voxdns_propagation_seconds_bucket\{domain="xfr-example.com",'
+                     r'provider="dnsprov-a.net",server="xfr1.dnsprov-a.net/198.18.81.1",'
+                     r'le="1"\} 1', text), text
+    assert "xfr2.dnsprov-b.org/198.18.82.2" not in measured(log, serial)

@@ -122,7 +122,7 @@ static void assert_valid_exposition(const char *text)
         }
         p = nl + 1;
     }
-    assert_int_equal(families, 16);
+    assert_int_equal(families, 17);
 }
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
@@ -461,6 +461,51 @@ static void test_histogram_consistent(void **state)
     vx__metrics_free(m);
 }
 
+/* voxdns_propagation_seconds: its own buckets (1 s .. 30 min), one series per domain, provider
+ * and server, and the kept samples for the dashboard, oldest first, by domain. */
+static void test_propagation_histogram(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    static const double secs[] = {0.2, 1.0, 4, 45, 3600};
+    for (size_t i = 0; i < 5; i++) {
+        vx__prop_sample s = {.domain = "example.com",
+                             .provider = "dns-a.net",
+                             .server = "ns1.dns-a.net/192.0.2.1",
+                             .serial = 7,
+                             .seconds = secs[i],
+                             .at_ms = 1000 + i,
+                             .notify = true};
+        assert_int_equal(vx__metrics_record_propagation(m, &s), VX_OK);
+    }
+    vx__prop_sample other = {
+        .domain = "example.org", .provider = "b", .server = "x/192.0.2.9", .seconds = 3};
+    assert_int_equal(vx__metrics_record_propagation(m, &other), VX_OK);
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_non_null(strstr(text, "# TYPE voxdns_propagation_seconds histogram\n"));
+#define PL "domain=\"example.com\",provider=\"dns-a.net\",server=\"ns1.dns-a.net/192.0.2.1\""
+    static const struct {
+        const char *le;
+        double n;
+    } want[] = {{"1", 2}, {"2", 2}, {"5", 3}, {"30", 3}, {"60", 4}, {"1800", 4}, {"+Inf", 5}};
+    char lbl[512];
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        snprintf(lbl, sizeof lbl, PL ",le=\"%s\"", want[i].le);
+        assert_true(sample(text, "voxdns_propagation_seconds_bucket", lbl) == want[i].n);
+    }
+    assert_true(sample(text, "voxdns_propagation_seconds_count", PL) == 5);
+    assert_true(fabs(sample(text, "voxdns_propagation_seconds_sum", PL) - 3650.2) < 1e-9);
+#undef PL
+    free(text);
+    vx__prop_sample got[8];
+    assert_int_equal(vx__metrics_propagation_samples(m, "example.com", got, 8), 5);
+    assert_true(got[0].seconds == 0.2 && got[4].seconds == 3600);
+    assert_int_equal(vx__metrics_propagation_samples(m, NULL, got, 8), 6);
+    assert_int_equal(vx__metrics_propagation_samples(m, "example.com", got, 2), 2);
+    vx__metrics_free(m);
+}
+
 static void test_labels_escaped(void **state)
 {
     (void)state;
@@ -547,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_quiet_cycle_keeps_gauges),
         cmocka_unit_test(test_query_results_map_every_status),
         cmocka_unit_test(test_histogram_consistent),
+        cmocka_unit_test(test_propagation_histogram),
         cmocka_unit_test(test_labels_escaped),
         cmocka_unit_test(test_gauges_replaced_counters_kept),
         cmocka_unit_test(test_concurrent_record_and_render),

@@ -243,13 +243,33 @@ static void test_malformed(void **state)
     free(m);
 }
 
+/* What a polled server serves: the zone's SOA in an authoritative NOERROR answer only. */
+static void test_soa_answer_serial(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *m = notify("example.com.", LDNS_RR_TYPE_SOA, 2024010107, NULL, NULL, &len);
+    uint32_t serial = 0;
+    m[2] = 0x80 | 0x04; /* QR, AA, opcode QUERY */
+    assert_int_equal(vx__soa_answer_serial(m, len, "example.com", &serial), VX_OK);
+    assert_int_equal(serial, 2024010107);
+    assert_int_equal(vx__soa_answer_serial(m, len, "example.org.", &serial), VX_ENOTFOUND);
+    m[2] = 0x80; /* not authoritative */
+    assert_int_equal(vx__soa_answer_serial(m, len, "example.com", &serial), VX_ENOTFOUND);
+    m[2] = 0x84;
+    m[3] = LDNS_RCODE_REFUSED;
+    assert_int_equal(vx__soa_answer_serial(m, len, "example.com", &serial), VX_ENOTFOUND);
+    assert_int_equal(vx__soa_answer_serial(m, len - 3, "example.com", &serial), VX_EMALFORMED);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepted_unsigned),   cmocka_unit_test(test_accepted_signed),
         cmocka_unit_test(test_source_and_unsigned), cmocka_unit_test(test_bad_tsig),
         cmocka_unit_test(test_unknown_zone),        cmocka_unit_test(test_not_a_notify),
-        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_malformed),           cmocka_unit_test(test_soa_answer_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

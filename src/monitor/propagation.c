@@ -1,0 +1,323 @@
+/*
+ * monitor/propagation.c — owns the propagation trackings: per domain the roster of its servers
+ * (from the last full audit) and at most one tracking, a copy of the roster taken at its start
+ * with each server's poll schedule and outcome. No I/O and no clock of its own: the caller says
+ * what time it is (monitor/prop_driver.c on the loop, the unit tests on a virtual clock).
+ */
+#include "monitor/propagation.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/array.h"
+#include "voxdns/status.h"
+
+typedef struct srv_track {
+    uint64_t next_ms;     /* next poll */
+    uint64_t interval_ms; /* 0 before the first answer */
+    uint64_t served_ms;
+    bool in_flight, done, slow, gave_up;
+} srv_track;
+
+typedef struct domain_prop {
+    char name[VX__NAME_TEXT_MAX];
+    vx__prop_server *roster;
+    size_t roster_count;
+    bool dual;
+    uint64_t slow_ms;
+    bool top_known; /* the roster's newest serial */
+    uint32_t top;
+    /* the tracking */
+    bool tracking;
+    uint64_t id;
+    uint32_t serial;
+    bool newer_than; /* target: any serial newer than serial (a NOTIFY without one) */
+    vx__prop_origin origin;
+    uint64_t origin_ms;
+    vx__prop_server *servers; /* the roster when it started */
+    srv_track *st;
+    size_t count;
+} domain_prop;
+
+struct vx__prop {
+    vx__prop_hooks hooks;
+    domain_prop *d;
+    size_t count, cap;
+    uint64_t next_id;
+};
+
+/* RFC 1982: a < b in serial number arithmetic. */
+static bool serial_lt(uint32_t a, uint32_t b)
+{
+    return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
+static bool reaches(const domain_prop *d, uint32_t s)
+{
+    return d->newer_than ? serial_lt(d->serial, s) : s == d->serial || serial_lt(d->serial, s);
+}
+
+vx__prop *vx__prop_new(const vx__prop_hooks *hooks)
+{
+    vx__prop *p = calloc(1, sizeof *p);
+    if (p && hooks)
+        p->hooks = *hooks;
+    return p;
+}
+
+static void clear_tracking(domain_prop *d)
+{
+    free(d->servers);
+    free(d->st);
+    d->servers = NULL;
+    d->st = NULL;
+    d->count = 0;
+    d->tracking = false;
+}
+
+static void clear_domain(domain_prop *d)
+{
+    clear_tracking(d);
+    free(d->roster);
+}
+
+void vx__prop_free(vx__prop *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->count; i++)
+        clear_domain(&p->d[i]);
+    free(p->d);
+    free(p);
+}
+
+static domain_prop *find(const vx__prop *p, const char *domain)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (strcmp(p->d[i].name, domain) == 0)
+            return &p->d[i];
+    return NULL;
+}
+
+static domain_prop *find_or_add(vx__prop *p, const char *domain)
+{
+    domain_prop *d = find(p, domain);
+    if (d || strlen(domain) >= sizeof d->name)
+        return d;
+    domain_prop *items = vx__grow(p->d, &p->cap, p->count + 1, sizeof *items, 8);
+    if (!items)
+        return NULL;
+    p->d = items;
+    d = &p->d[p->count++];
+    memset(d, 0, sizeof *d);
+    strcpy(d->name, domain);
+    return d;
+}
+
+/* A new tracking of target from origin_ms: every server of the roster polled from now_ms. */
+static int start(vx__prop *p, domain_prop *d, uint32_t target, bool newer_than,
+                 vx__prop_origin origin, uint64_t origin_ms)
+{
+    size_t n = d->roster_count;
+    vx__prop_server *servers = calloc(n ? n : 1, sizeof *servers);
+    srv_track *st = calloc(n ? n : 1, sizeof *st);
+    if (!servers || !st) {
+        free(servers);
+        free(st);
+        return VX_ENOMEM;
+    }
+    clear_tracking(d);
+    memcpy(servers, d->roster, n * sizeof *servers);
+    for (size_t i = 0; i < n; i++)
+        st[i].next_ms = origin_ms;
+    d->tracking = true;
+    d->id = ++p->next_id;
+    d->serial = target;
+    d->newer_than = newer_than;
+    d->origin = origin;
+    d->origin_ms = origin_ms;
+    d->servers = servers;
+    d->st = st;
+    d->count = n;
+    return VX_OK;
+}
+
+static bool newest_of(const vx__prop_server *s, size_t n, uint32_t *top)
+{
+    bool known = false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i].has_serial && (!known || serial_lt(*top, s[i].serial))) {
+            *top = s[i].serial;
+            known = true;
+        }
+    return known;
+}
+
+/* The cycle that first sees a newer serial starts a tracking unless one already covers it. */
+static int sighting(vx__prop *p, domain_prop *d, bool had_top, uint32_t old_top, uint64_t seen)
+{
+    if (d->dual || !d->top_known || !had_top || !serial_lt(old_top, d->top))
+        return VX_OK;
+    if (d->tracking && reaches(d, d->top))
+        return VX_OK;
+    int rc = start(p, d, d->top, false, VX__PROP_SIGHTING, seen);
+    for (size_t i = 0; rc == VX_OK && i < d->count; i++)
+        if (d->servers[i].has_serial && reaches(d, d->servers[i].serial)) {
+            d->st[i].done = true; /* already there: when it got there is not known */
+            d->st[i].served_ms = seen;
+        }
+    return rc;
+}
+
+int vx__prop_set_servers(vx__prop *p, const char *domain, const vx__prop_server *servers,
+                         size_t count, bool dual_primary, uint64_t slow_ms, uint64_t seen_ms)
+{
+    domain_prop *d = find_or_add(p, domain);
+    vx__prop_server *copy = calloc(count ? count : 1, sizeof *copy);
+    if (!d || !copy) {
+        free(copy);
+        return VX_ENOMEM;
+    }
+    memcpy(copy, servers, count * sizeof *copy);
+    free(d->roster);
+    d->roster = copy;
+    d->roster_count = count;
+    d->dual = dual_primary;
+    d->slow_ms = slow_ms;
+    bool had_top = d->top_known;
+    uint32_t old_top = d->top;
+    d->top_known = newest_of(copy, count, &d->top);
+    return sighting(p, d, had_top, old_top, seen_ms);
+}
+
+/* Is the target (s, or anything newer than s) newer than the one tracked? A repeated NOTIFY is
+ * not: the primary sends it again until answered, and a restart would lose the time. */
+static bool supersedes(const domain_prop *d, uint32_t s, bool newer_than)
+{
+    if (!d->tracking)
+        return true;
+    if (newer_than && !d->newer_than)
+        return s == d->serial || serial_lt(d->serial, s);
+    return serial_lt(d->serial, s);
+}
+
+int vx__prop_notify(vx__prop *p, const char *domain, bool has_serial, uint32_t serial,
+                    uint64_t now_ms)
+{
+    domain_prop *d = find(p, domain);
+    if (!d || d->dual || d->roster_count == 0 || (!has_serial && !d->top_known))
+        return VX_ENOTFOUND;
+    uint32_t target = has_serial ? serial : d->top;
+    if (!supersedes(d, target, !has_serial))
+        return VX_EINVAL;
+    return start(p, d, target, !has_serial, VX__PROP_NOTIFY, now_ms);
+}
+
+static void check_deadlines(vx__prop *p, domain_prop *d, size_t i, uint64_t now_ms)
+{
+    srv_track *t = &d->st[i];
+    uint64_t age = now_ms > d->origin_ms ? now_ms - d->origin_ms : 0;
+    if (!t->slow && age >= d->slow_ms) {
+        t->slow = true;
+        if (p->hooks.slow)
+            p->hooks.slow(p->hooks.arg, d->name, &d->servers[i], d->serial, (double)age / 1e3);
+    }
+    if (age >= VX__PROP_GIVE_UP_MS)
+        t->gave_up = true;
+}
+
+size_t vx__prop_due(vx__prop *p, uint64_t now_ms, vx__prop_poll *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < p->count; k++) {
+        domain_prop *d = &p->d[k];
+        for (size_t i = 0; d->tracking && i < d->count; i++) {
+            srv_track *t = &d->st[i];
+            if (t->done || t->gave_up)
+                continue;
+            check_deadlines(p, d, i, now_ms);
+            if (t->gave_up || t->in_flight || t->next_ms > now_ms || n >= cap)
+                continue;
+            t->in_flight = true;
+            out[n] = (vx__prop_poll){.addr = d->servers[i].addr, .tracking = d->id, .server = i};
+            strcpy(out[n++].domain, d->name);
+        }
+    }
+    return n;
+}
+
+void vx__prop_answer(vx__prop *p, const vx__prop_poll *poll, bool ok, uint32_t serial,
+                     uint64_t now_ms)
+{
+    domain_prop *d = find(p, poll->domain);
+    if (!d || !d->tracking || d->id != poll->tracking || poll->server >= d->count)
+        return; /* a replaced tracking's answer */
+    srv_track *t = &d->st[poll->server];
+    t->in_flight = false;
+    if (t->done || t->gave_up)
+        return;
+    if (ok && reaches(d, serial)) {
+        t->done = true;
+        t->served_ms = now_ms;
+        double s = (double)(now_ms > d->origin_ms ? now_ms - d->origin_ms : 0) / 1e3;
+        if (p->hooks.measured)
+            p->hooks.measured(p->hooks.arg, d->name, &d->servers[poll->server], serial, d->origin,
+                              s, t->slow);
+        return;
+    }
+    t->interval_ms = t->interval_ms ? t->interval_ms * 2 : VX__PROP_FIRST_MS;
+    if (t->interval_ms > VX__PROP_MAX_INTERVAL_MS)
+        t->interval_ms = VX__PROP_MAX_INTERVAL_MS;
+    t->next_ms = now_ms + t->interval_ms;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+uint64_t vx__prop_next_ms(const vx__prop *p)
+{
+    uint64_t next = UINT64_MAX;
+    for (size_t k = 0; k < p->count; k++) {
+        const domain_prop *d = &p->d[k];
+        for (size_t i = 0; d->tracking && i < d->count; i++) {
+            const srv_track *t = &d->st[i];
+            if (t->done || t->gave_up)
+                continue;
+            if (!t->in_flight)
+                next = min_u64(next, t->next_ms);
+            next = min_u64(next, d->origin_ms + (t->slow ? VX__PROP_GIVE_UP_MS : d->slow_ms));
+        }
+    }
+    return next;
+}
+
+size_t vx__prop_states(const vx__prop *p, const char *domain, vx__prop_state *out, size_t cap)
+{
+    const domain_prop *d = find(p, domain);
+    size_t n = 0;
+    for (size_t i = 0; d && d->tracking && i < d->count && n < cap; i++)
+        out[n++] = (vx__prop_state){.server = &d->servers[i],
+                                    .serial = d->serial,
+                                    .origin_ms = d->origin_ms,
+                                    .served_ms = d->st[i].served_ms,
+                                    .slow = d->st[i].slow,
+                                    .gave_up = d->st[i].gave_up};
+    return n;
+}
+
+void vx__prop_keep_only(vx__prop *p, const char *const *names, size_t count)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < p->count; k++) {
+        bool keep = false;
+        for (size_t j = 0; j < count && !keep; j++)
+            keep = strcmp(p->d[k].name, names[j]) == 0;
+        if (keep)
+            p->d[kept++] = p->d[k];
+        else
+            clear_domain(&p->d[k]);
+    }
+    p->count = kept;
+}
