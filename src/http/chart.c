@@ -36,8 +36,7 @@ static double fy(const frame *f, double ms)
     return T + (H - T - B) * (1.0 - fmin(ms / f->y_max, 1.0));
 }
 
-/* The smallest 1, 2 or 5 times a power of ten at or above v. */
-static double nice_ceil(double v)
+double vx__chart_nice_ceil(double v)
 {
     double p = pow(10.0, floor(log10(v)));
     for (int k = 0; k < 3; k++) {
@@ -134,7 +133,7 @@ static void one_chart(vx__rbuf *b, const vx__rtt_row *rows, size_t n, const char
                       uint64_t from, uint64_t to)
 {
     tally t = count(rows, n, server);
-    frame f = {from, to, nice_ceil(fmax(t.max, 1.0))};
+    frame f = {from, to, vx__chart_nice_ceil(fmax(t.max, 1.0))};
     vx__rb_printf(b,
                   "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
                   "aria-label=\"response time of ",

@@ -156,6 +156,22 @@ static int rtt_section(const vx__http_env *env, const vx__http_req *req, vx__rbu
     return VX_OK;
 }
 
+/* The monitor's last propagation measurements of the domain (memory, not the store: they
+ * start again with the process). */
+static void propagation_section(const vx__http_env *env, const vx__http_req *req, vx__rbuf *b,
+                                const char *domain)
+{
+    static const size_t cap = VX__PROP_SAMPLES;
+    vx__prop_sample *s = malloc(cap * sizeof *s);
+    size_t n = s ? vx__metrics_propagation_samples(env->metrics, domain, s, cap) : 0;
+    vx__rb_puts(b, "<section><h2>Propagation</h2>\n<p class=\"muted\">Seconds from a NOTIFY (or "
+                   "the cycle that first saw a new serial) to each server serving it, per DNS "
+                   "provider; the last measurements since the monitor started.</p>\n");
+    vx__chart_propagation(b, s, n, req->now_ms);
+    vx__rb_puts(b, "</section>\n");
+    free(s);
+}
+
 static void servers_table(vx__rbuf *b, const vx__rmodel *m)
 {
     if (!m || m->server_count == 0) {
@@ -467,6 +483,7 @@ static int domain_body(const vx__http_env *env, const vx__http_req *req, vx__rbu
     servers_table(b, have_model ? &m : NULL);
     int rc = rtt_section(env, req, b, d->name);
     vx__rb_puts(b, "</section>\n");
+    propagation_section(env, req, b, d->name);
     if (rc == VX_OK)
         rc = events_section(env, req, b, d->name);
     sip_servers_section(b, d, req->now_ms);

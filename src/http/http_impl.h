@@ -14,6 +14,7 @@
 
 #include "check/asndb.h"
 #include "http/http.h"
+#include "monitor/metrics.h"
 #include "report/report_impl.h"
 #include "store/store.h"
 
@@ -175,5 +176,11 @@ void vx__page_state(vx__rbuf *b, const char *state);
 /* One line chart per server of the RTT samples (oldest first) between from_ms and to_ms. */
 void vx__chart_rtt(vx__rbuf *b, const vx__rtt_row *rows, size_t count, uint64_t from_ms,
                    uint64_t to_ms);
+/* http/chart_prop.c: one chart per DNS provider of the domain's propagation measurements (the
+ * monitor's in-memory samples, monitor/metrics.h), each a dot at when it was measured and how
+ * many seconds the serial took; a sentence when there are none. */
+void vx__chart_propagation(vx__rbuf *b, const vx__prop_sample *s, size_t n, uint64_t now_ms);
+/* The smallest 1, 2 or 5 times a power of ten at or above v (a chart's y scale). */
+double vx__chart_nice_ceil(double v);
 
 #endif

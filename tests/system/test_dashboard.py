@@ -1,6 +1,7 @@
 """System test of the monitor's dashboard in a real browser: the unit test binary test_http,
 run with VOXDNS_HTTP_SERVE=1, seeds a temporary SQLite store (a domain whose events and SIP
-chain carry <script>alert(1)</script>, RTT samples for four servers) and serves it on
+chain carry <script>alert(1)</script>, RTT samples for four servers; propagation measurements of
+three providers, one named with that markup, in its metrics) and serves it on
 127.0.0.1; headless Chromium loads the pages (--dump-dom, --screenshot). The markup must be
 shown as text, never run; the inline SVG charts must be there. The browser only ever talks to
 127.0.0.1: every other host name resolves to nothing and background services are off.
@@ -84,6 +85,18 @@ def test_domain_page_draws_svg(server):
     assert '<line class="miss"' in dom  # ns2's IPv4 address stopped answering
     chain = dom[dom.index("<h2>SIP chain</h2>"):]
     assert "<svg" in chain and 'class="box"' in chain and 'class="edge"' in chain
+
+
+def test_domain_page_charts_propagation_per_provider(server):
+    dom = chromium(server + "/domains/example.com", "--dump-dom")
+    section = dom[dom.index("<h2>Propagation</h2>"):dom.index("<h2>Events</h2>")]
+    charts = re.findall(r'<svg class="chart"[^>]*aria-label="propagation time at ([^"]+)"', section)
+    assert sorted(charts) == [HOSTILE_ESCAPED, "dns-a.net", "dns-b.org"], charts
+    # one dot per measurement, its server and time in the tooltip
+    assert len(re.findall(r'<circle class="pt"', section)) == 5, section
+    assert "ns2.dns-b.org/198.51.100.1: serial 2024010104 in 48.000 s after the NOTIFY" in section
+    assert "2 measured · median 25.250 s · slowest 48.000 s (ns2.dns-b.org/198.51.100.1)" in section
+    assert not re.search(r"<script", dom, re.I)
 
 
 def test_index_lists_domains(server):

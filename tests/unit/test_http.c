@@ -128,6 +128,30 @@ static void seed_conditions(vx__conditions *c, uint64_t now)
     assert_int_equal(vx__conditions_put(c, &cond), VX_OK);
 }
 
+/* Propagation measurements of two providers (one named with markup) for the charts. */
+static void seed_propagation(vx__metrics *metrics, uint64_t now)
+{
+    static const struct {
+        const char *provider, *server;
+        double seconds;
+        uint64_t ago_ms;
+    } m[] = {{"dns-a.net", "ns1.dns-a.net/192.0.2.1", 0.4, 2 * HOUR_MS},
+             {"dns-b.org", "ns2.dns-b.org/198.51.100.1", 2.5, 2 * HOUR_MS},
+             {"dns-a.net", "ns1.dns-a.net/192.0.2.1", 1.2, HOUR_MS},
+             {"dns-b.org", "ns2.dns-b.org/198.51.100.1", 48, HOUR_MS},
+             {HOSTILE, "ns9.example/192.0.2.9", 7, 600000}};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        vx__prop_sample p = {.domain = "example.com",
+                             .serial = (uint32_t)(2024010101 + i),
+                             .seconds = m[i].seconds,
+                             .at_ms = now - m[i].ago_ms,
+                             .notify = true};
+        snprintf(p.provider, sizeof p.provider, "%s", m[i].provider);
+        snprintf(p.server, sizeof p.server, "%s", m[i].server);
+        assert_int_equal(vx__metrics_record_propagation(metrics, &p), VX_OK);
+    }
+}
+
 static void seed_store(const char *url, vx__metrics *metrics)
 {
     char err[256];
@@ -155,6 +179,7 @@ static void seed_store(const char *url, vx__metrics *metrics)
                                             NULL, 0, &sum),
                      VX_OK);
     assert_int_equal(vx__metrics_record_cycle(metrics, "example.com", snap, NULL, &ev, 812), VX_OK);
+    seed_propagation(metrics, now);
     vx__events_clear(&ev);
     vx__conditions_clear(&conds);
     free(samples);
@@ -608,6 +633,17 @@ static void test_dashboard_domain(void **state)
     /* Each server's provider, inferred from its NS name. */
     assert_non_null(strstr(r.body, "<th>provider</th>"));
     assert_non_null(strstr(r.body, "192.0.2.1</td><td>dns-a.net</td>"));
+    /* One propagation chart per provider, a dot per measurement, the provider's markup as text. */
+    assert_int_equal(occurrences(r.body, "aria-label=\"propagation time at "), 3);
+    assert_non_null(strstr(r.body, "aria-label=\"propagation time at dns-b.org\""));
+    assert_non_null(strstr(r.body, "aria-label=\"propagation time at " HOSTILE_ESCAPED "\""));
+    assert_non_null(strstr(r.body, "2 measured &#183; median 25.250 s &#183; slowest 48.000 s "
+                                   "(ns2.dns-b.org/198.51.100.1)"));
+    const char *prop = strstr(r.body, "<h2>Propagation</h2>");
+    assert_true(prop && prop < events);
+    char *section = strndup(prop, (size_t)(events - prop));
+    assert_int_equal(occurrences(section, "<circle class=\"pt\" cx="), 5);
+    free(section);
     reply_free(&r);
 
     r = get_ok(fx, "/domains/quiet.example", "text/html; charset=utf-8");
