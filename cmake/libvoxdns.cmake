@@ -17,7 +17,8 @@ file(GLOB VOXDNS_LIB_SOURCES CONFIGURE_DEPENDS src/wire/*.c src/resolver/*.c src
 list(REMOVE_ITEM VOXDNS_LIB_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/src/sip/locate_snapshot.c
      ${CMAKE_CURRENT_SOURCE_DIR}/src/wire/fingerprint.c)
 list(APPEND VOXDNS_LIB_SOURCES src/common/status.c src/common/rtt.c src/common/file.c
-     src/net/resdriver.c src/net/resbuild.c src/net/resdot.c src/net/ids.c src/net/tls.c src/net/tcpconn.c)
+     src/net/resdriver.c src/net/resbuild.c src/net/resdot.c src/net/ids.c src/net/tls.c src/net/tcpconn.c
+     src/net/udpsock.c)
 # The locator over a snapshot reads model/, which the library does not contain.
 list(FILTER VOXDNS_LIB_SOURCES EXCLUDE REGEX "src/sip/locate_snapshot\\.c$")
 

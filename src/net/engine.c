@@ -202,11 +202,6 @@ void vx__attempt_close(vx__query *q, int status, uint64_t now_ns)
     q->result.attempts[k].elapsed_ms = vx__ns_to_ms(now_ns - q->sent_ns[k]);
 }
 
-int vx__status_from_errno(int err)
-{
-    return err == ECONNREFUSED ? VX_EREFUSED : VX_ENETWORK;
-}
-
 int vx__status_from_uv(int err)
 {
     switch (err) {

@@ -171,7 +171,6 @@ void vx__query_arm_timer(vx__query *q, uint32_t timeout_ms);
 unsigned vx__attempt_open(vx__query *q, vx__transport transport, uint32_t timeout_ms);
 void vx__attempt_close(vx__query *q, int status, uint64_t now_ns);
 double vx__ns_to_ms(uint64_t ns);
-int vx__status_from_errno(int err);
 int vx__status_from_uv(int err);
 
 /* sched.c */

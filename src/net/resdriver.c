@@ -1,43 +1,55 @@
 /*
- * net/resdriver.c — runs the sans-I/O stub resolver on libuv (see resdriver.h): one socket per
- * query (UDP connected to the upstream, or TCP), one timer for the state machine's deadline and
- * for sockets that outlive the lookup budget, RESULT actions handed to the owner.
+ * net/resdriver.c — runs the sans-I/O stub resolver on libuv (see resdriver.h): a policy over
+ * net/'s one transport. It decides which connection carries which of the state machine's
+ * SEND actions (a UDP socket of its own per query, a TCP connection per query, or the TLS
+ * upstream's reused channel), keeps one timer for the state machine's deadline and for sockets
+ * that outlive the lookup budget, and hands RESULT actions to the owner. Everything below the
+ * decision is net/'s and wire/'s, shared with the probe engine: the UDP socket's system calls
+ * and ICMP errors (udpsock.h), the TCP and TLS connection (tcpconn.h, resdot.h), the length
+ * framing (wire/frame.h), whether a message answers (wire/answer.h) and the ids (ids.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net/ids.h"
 #include "net/resdot.h"
 #include "net/resdriver.h"
+#include "net/tcpconn.h"
+#include "net/udpsock.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
+#include "wire/answer.h"
+#include "wire/frame.h"
 
 /* A query socket still open this long after its send is closed: the state machine gave up on
  * it long before (its budget is 5 s), and a late answer would be dropped anyway. */
 #define RQ_MAX_AGE_MS 8000u
-#define TCP_RX_MAX (2u + 65535u)
+/* Datagrams read per readiness: a flood of junk cannot hold the loop. */
+#define READS_PER_EVENT 16
 
 typedef struct rq rq;
 
+/* One query on the wire: over UDP a socket of its own (the poll handle's close frees it), over
+ * TCP a connection of its own (freed at once, or when the connection's callback that closed
+ * it returns). */
 struct rq {
     vx__resdrv *d;
     rq *prev, *next;
     unsigned upstream;
     uint16_t id;
     bool tcp;
+    bool busy, dead; /* TCP: inside a callback of its connection; closed meanwhile */
     uint64_t born;
-    union {
-        uv_handle_t any;
-        uv_udp_t udp;
-        uv_tcp_t tcp;
-    } h;
-    uv_udp_send_t usend;
-    uv_connect_t conn;
-    uv_write_t wr;
+    struct sockaddr_storage addr; /* the upstream's */
+    vx__question question;
+    int fd;              /* UDP */
+    uv_poll_t poll;      /* UDP */
+    vx__tcpconn *conn;   /* TCP, NULL once closed */
+    vx__deframer frames; /* TCP */
     size_t len;
-    uint8_t wire[2 + VX__QUERY_MAX]; /* TCP's length prefix, then the query */
-    uint8_t *rx;                     /* TCP: the response being assembled */
-    size_t rx_len;
+    uint8_t wire[VX__FRAME_PREFIX + VX__QUERY_MAX]; /* TCP's length prefix, then the query */
 };
 
 struct vx__resdrv {
@@ -50,6 +62,7 @@ struct vx__resdrv {
     vx__resdot *dot[VX__UPSTREAM_MAX]; /* DNS over TLS channels of TLS upstreams */
     unsigned open_handles;
     bool closing;
+    uint64_t dropped; /* messages that answered no query (UDP and TCP) */
     uint8_t udp_buf[65536];
 };
 
@@ -69,27 +82,48 @@ static void maybe_free(vx__resdrv *d)
     }
 }
 
-static void on_rq_closed(uv_handle_t *h)
+/* ---- query objects ------------------------------------------------------------------------- */
+
+static void rq_free(rq *q)
+{
+    vx__deframer_free(&q->frames);
+    free(q);
+}
+
+static void on_poll_closed(uv_handle_t *h)
 {
     rq *q = h->data;
     vx__resdrv *d = q->d;
-    free(q->rx);
-    free(q);
+    close(q->fd);
+    rq_free(q);
     d->open_handles--;
     maybe_free(d);
 }
 
-static void rq_close(rq *q)
+static void rq_unlink(rq *q)
 {
-    vx__resdrv *d = q->d;
     if (q->prev)
         q->prev->next = q->next;
     else
-        d->head = q->next;
+        q->d->head = q->next;
     if (q->next)
         q->next->prev = q->prev;
     q->prev = q->next = NULL;
-    uv_close(&q->h.any, on_rq_closed);
+}
+
+static void rq_close(rq *q)
+{
+    rq_unlink(q);
+    if (!q->tcp) {
+        uv_close((uv_handle_t *)&q->poll, on_poll_closed);
+        return;
+    }
+    vx__tcpconn_close(q->conn); /* no callback after this */
+    q->conn = NULL;
+    if (q->busy)
+        q->dead = true;
+    else
+        rq_free(q);
 }
 
 static rq *rq_find(vx__resdrv *d, unsigned upstream, uint16_t id)
@@ -100,17 +134,8 @@ static rq *rq_find(vx__resdrv *d, unsigned upstream, uint16_t id)
     return NULL;
 }
 
-static int status_from_uv(int err)
-{
-    if (err == UV_ECONNREFUSED || err == UV_ECONNRESET)
-        return VX_EREFUSED;
-    if (err == UV_ENOMEM)
-        return VX_ENOMEM;
-    return VX_ENETWORK;
-}
-
 /* The attempt failed at the socket level: tell the state machine, drop the socket. */
-static void rq_fail(rq *q, int uv_err)
+static void rq_fail(rq *q, int status)
 {
     vx__resdrv *d = q->d;
     unsigned upstream = q->upstream;
@@ -118,186 +143,222 @@ static void rq_fail(rq *q, int uv_err)
     rq_close(q);
     if (d->closing)
         return;
-    vx__res_on_send_error(d->res, now_ms(d), upstream, id, status_from_uv(uv_err));
+    vx__res_on_send_error(d->res, now_ms(d), upstream, id, status);
     pump(d);
 }
 
-/* A response from the upstream: fed to the state machine, which checks id and question. The
- * socket is done once a message with its id arrived; another id may be a forgery racing the
- * real answer, so the socket keeps listening. */
+/* An answer to the query (wire/answer.h said so): the socket is done, the state machine gets
+ * it (and checks it again: it is fed by other drivers too). */
 static void rq_deliver(rq *q, const uint8_t *wire, size_t len)
 {
     vx__resdrv *d = q->d;
     unsigned upstream = q->upstream;
-    if (len >= 2 && ((uint16_t)(wire[0] << 8) | wire[1]) == q->id)
-        rq_close(q);
+    rq_close(q);
     vx__res_on_response(d->res, now_ms(d), upstream, wire, len);
     pump(d);
 }
 
+static vx__answer_verdict rq_match(const rq *q, const struct sockaddr *src, const uint8_t *msg,
+                                   size_t len)
+{
+    const vx__answer_spec spec = {.server = src ? (const struct sockaddr *)&q->addr : NULL,
+                                  .ids = &q->id,
+                                  .nids = 1,
+                                  .question = &q->question};
+    vx__answer a;
+    return vx__answer_match(&spec, src, msg, len, &a);
+}
+
 /* ---- UDP ----------------------------------------------------------------------------------- */
 
-static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* Anything that does not answer (another source, id or question: maybe a forgery racing the
+ * real answer) is counted and dropped, and the socket keeps listening. */
+static void udp_read(rq *q)
 {
-    rq *q = h->data;
-    (void)suggested;
-    *buf = uv_buf_init((char *)q->d->udp_buf, sizeof(q->d->udp_buf));
+    vx__resdrv *d = q->d;
+    for (int i = 0; i < READS_PER_EVENT; i++) {
+        struct sockaddr_storage src;
+        ssize_t n = vx__udpsock_recv(q->fd, d->udp_buf, sizeof d->udp_buf, &src);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                rq_fail(q, vx__udpsock_status(errno));
+            return;
+        }
+        if (rq_match(q, (const struct sockaddr *)&src, d->udp_buf, (size_t)n) == VX__ANSWER_OK) {
+            rq_deliver(q, d->udp_buf, (size_t)n);
+            return;
+        }
+        d->dropped++;
+    }
 }
 
-static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
-                        const struct sockaddr *from, unsigned flags)
+static void on_udp_poll(uv_poll_t *h, int status, int events)
 {
     rq *q = h->data;
-    (void)flags;
+    (void)events;
     if (q->d->closing || uv_is_closing((uv_handle_t *)h))
         return;
-    if (nread < 0) {
-        rq_fail(q, (int)nread);
-        return;
+    if (status < 0) {
+        /* EPOLLERR: libuv stopped watching. An ICMP error about the upstream ends the query;
+         * any other is read away and the socket watched again. */
+        int verdict = vx__udpsock_icmp(q->fd, (const struct sockaddr *)&q->addr);
+        if (verdict != VX_OK || uv_poll_start(h, UV_READABLE, on_udp_poll) != 0) {
+            rq_fail(q, verdict != VX_OK ? verdict : VX_ENETWORK);
+            return;
+        }
     }
-    const vx__upstream *u = vx__res_upstream(q->d->res, q->upstream);
-    if (nread == 0 || !from || !u || !vx__addr_equal(from, (const struct sockaddr *)&u->addr))
-        return; /* nothing, or not from the upstream: never fed to the state machine */
-    rq_deliver(q, (const uint8_t *)buf->base, (size_t)nread);
+    udp_read(q);
 }
 
-static void on_udp_sent(uv_udp_send_t *req, int status)
+static int udp_start(rq *q)
 {
-    rq *q = req->data;
-    if (status < 0 && status != UV_ECANCELED && !uv_is_closing(&q->h.any))
-        rq_fail(q, status);
+    int rc = vx__udpsock_open(q->addr.ss_family, &q->fd);
+    if (rc != VX_OK)
+        return rc;
+    if (uv_poll_init(q->d->loop, &q->poll, q->fd) != 0) {
+        close(q->fd);
+        return VX_ENETWORK;
+    }
+    q->poll.data = q;
+    q->d->open_handles++;
+    return VX_OK;
 }
 
-static int udp_start(rq *q, const struct sockaddr *sa)
+static int udp_send(rq *q)
 {
-    int rc = uv_udp_connect(&q->h.udp, sa);
-    if (rc == 0)
-        rc = uv_udp_recv_start(&q->h.udp, udp_alloc, on_udp_recv);
-    if (rc == 0) {
-        uv_buf_t b = uv_buf_init((char *)q->wire + 2, (unsigned)q->len);
-        q->usend.data = q;
-        rc = uv_udp_send(&q->usend, &q->h.udp, &b, 1, NULL, on_udp_sent);
-    }
-    return rc;
+    if (uv_poll_start(&q->poll, UV_READABLE, on_udp_poll) != 0)
+        return VX_ENETWORK;
+    return vx__udpsock_send(q->fd, q->wire + VX__FRAME_PREFIX, q->len,
+                            (const struct sockaddr *)&q->addr);
 }
 
 /* ---- TCP ----------------------------------------------------------------------------------- */
 
-static void tcp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* The end of a connection callback: a query closed meanwhile goes now. */
+static void tcp_leave(rq *q)
 {
-    rq *q = h->data;
-    (void)suggested;
-    if (!q->rx)
-        q->rx = malloc(TCP_RX_MAX);
-    if (!q->rx || q->rx_len >= TCP_RX_MAX) {
-        *buf = uv_buf_init(NULL, 0);
-        return;
-    }
-    *buf = uv_buf_init((char *)q->rx + q->rx_len, (unsigned)(TCP_RX_MAX - q->rx_len));
+    q->busy = false;
+    if (q->dead)
+        rq_free(q);
 }
 
-static void on_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+/* Over TCP the connection is the source; a message that does not answer is a broken server,
+ * not noise from the network: the attempt fails (as in the engine, net/tcp.c). */
+static int on_tcp_message(void *arg, const uint8_t *msg, size_t len)
 {
-    rq *q = s->data;
-    (void)buf;
-    if (q->d->closing || uv_is_closing((uv_handle_t *)s))
-        return;
-    if (nread < 0) {
-        rq_fail(q, nread == UV_EOF ? UV_ECONNRESET : (int)nread);
-        return;
+    rq *q = arg;
+    if (rq_match(q, NULL, msg, len) != VX__ANSWER_OK) {
+        q->d->dropped++;
+        return VX_EMALFORMED;
     }
-    q->rx_len += (size_t)nread;
-    if (q->rx_len < 2)
-        return;
-    size_t need = 2u + (size_t)((q->rx[0] << 8) | q->rx[1]);
-    if (q->rx_len >= need)
-        rq_deliver(q, q->rx + 2, need - 2);
+    rq_deliver(q, msg, len);
+    return VX_ECANCELED; /* the query is over */
 }
 
-static void on_tcp_written(uv_write_t *req, int status)
+static void on_tcp_ready(void *arg, int status, const char *why)
 {
-    rq *q = req->data;
-    if (status < 0 && status != UV_ECANCELED && !uv_is_closing(&q->h.any))
+    rq *q = arg;
+    (void)why;
+    q->busy = true;
+    if (status != VX_OK) {
+        q->conn = NULL; /* a failed ready is its last callback: it closes itself */
         rq_fail(q, status);
-}
-
-static void on_tcp_connect(uv_connect_t *req, int status)
-{
-    rq *q = req->data;
-    if (status == UV_ECANCELED || uv_is_closing(&q->h.any))
-        return;
-    int rc = status;
-    if (rc == 0)
-        rc = uv_read_start((uv_stream_t *)&q->h.tcp, tcp_alloc, on_tcp_read);
-    if (rc == 0) {
-        uv_buf_t b = uv_buf_init((char *)q->wire, (unsigned)(q->len + 2));
-        q->wr.data = q;
-        rc = uv_write(&q->wr, (uv_stream_t *)&q->h.tcp, &b, 1, on_tcp_written);
+    } else if (vx__tcpconn_write(q->conn, q->wire, VX__FRAME_PREFIX + q->len) != VX_OK) {
+        rq_fail(q, VX_ENETWORK);
     }
-    if (rc != 0)
-        rq_fail(q, rc);
+    tcp_leave(q);
 }
 
-static int tcp_start(rq *q, const struct sockaddr *sa)
+static void on_tcp_data(void *arg, const uint8_t *buf, size_t len)
 {
-    q->wire[0] = (uint8_t)(q->len >> 8);
-    q->wire[1] = (uint8_t)q->len;
-    q->conn.data = q;
-    return uv_tcp_connect(&q->conn, &q->h.tcp, sa, on_tcp_connect);
+    rq *q = arg;
+    q->busy = true;
+    int rc = vx__deframer_feed(&q->frames, buf, len, on_tcp_message, q);
+    if (rc != VX_OK && rc != VX_ECANCELED && !q->dead)
+        rq_fail(q, rc == VX_ENOMEM ? VX_ENOMEM : VX_EMALFORMED);
+    tcp_leave(q);
+}
+
+/* The server closed before answering: a network failure, not a refusal. */
+static void on_tcp_closed(void *arg, int status)
+{
+    rq *q = arg;
+    q->busy = true;
+    q->conn = NULL; /* it closes itself */
+    rq_fail(q, status == VX_OK ? VX_ENETWORK : status);
+    tcp_leave(q);
+}
+
+static int tcp_start(rq *q)
+{
+    static const vx__tcpconn_cbs cbs = {on_tcp_ready, on_tcp_data, on_tcp_closed};
+    const vx__tcpconn_opts opts = {.tls = NULL};
+    vx__deframer_init(&q->frames);
+    return vx__tcpconn_open(q->d->loop, (const struct sockaddr *)&q->addr, &opts, &cbs, q,
+                            &q->conn);
 }
 
 /* ---- actions ------------------------------------------------------------------------------- */
 
-static int rq_open(vx__resdrv *d, const vx__res_action *act, rq **out)
+static int rq_new(vx__resdrv *d, const vx__res_action *act, rq **out)
 {
     const vx__upstream *u = vx__res_upstream(d->res, act->upstream);
     rq *q = calloc(1, sizeof(*q));
-    if (!q || !u || act->len > VX__QUERY_MAX) {
+    if (!q)
+        return VX_ENOMEM;
+    if (!u || act->len > VX__QUERY_MAX ||
+        vx__wire_read_question(act->wire, act->len, &q->question) != VX_OK) {
         free(q);
-        return UV_ENOMEM;
+        return VX_EINVAL;
     }
     q->d = d;
     q->upstream = act->upstream;
     q->id = act->id;
     q->tcp = act->tcp;
     q->born = uv_now(d->loop);
+    memcpy(&q->addr, &u->addr, vx__addr_len((const struct sockaddr *)&u->addr));
     q->len = act->len;
-    memcpy(q->wire + 2, act->wire, act->len);
-    int rc = q->tcp ? uv_tcp_init(d->loop, &q->h.tcp)
-                    : uv_udp_init_ex(d->loop, &q->h.udp, u->addr.ss_family);
-    if (rc != 0) {
-        free(q);
-        return rc;
-    }
-    q->h.any.data = q;
-    d->open_handles++;
+    vx__frame_put_prefix(q->wire, act->len);
+    memcpy(q->wire + VX__FRAME_PREFIX, act->wire, act->len);
+    *out = q;
+    return VX_OK;
+}
+
+static void rq_link(vx__resdrv *d, rq *q)
+{
     q->next = d->head;
     if (d->head)
         d->head->prev = q;
     d->head = q;
-    *out = q;
-    return 0;
+}
+
+/* Opens the query's socket or connection and sends; an error says the attempt failed. */
+static int rq_open(vx__resdrv *d, const vx__res_action *act)
+{
+    rq *q = NULL;
+    int rc = rq_new(d, act, &q);
+    if (rc != VX_OK)
+        return rc;
+    rc = q->tcp ? tcp_start(q) : udp_start(q);
+    if (rc != VX_OK) {
+        rq_free(q);
+        return rc;
+    }
+    rq_link(d, q);
+    if (!q->tcp && (rc = udp_send(q)) != VX_OK)
+        rq_close(q);
+    return rc;
 }
 
 static void do_send(vx__resdrv *d, const vx__res_action *act)
 {
-    if (act->upstream < VX__UPSTREAM_MAX && d->dot[act->upstream]) {
-        int rc = vx__resdot_send(d->dot[act->upstream], act->id, act->wire, act->len);
-        if (rc != VX_OK)
-            vx__res_on_send_error(d->res, now_ms(d), act->upstream, act->id, rc);
-        return;
-    }
-    rq *q = NULL;
-    int rc = rq_open(d, act, &q);
-    if (rc == 0) {
-        const vx__upstream *u = vx__res_upstream(d->res, act->upstream);
-        const struct sockaddr *sa = (const struct sockaddr *)&u->addr;
-        rc = q->tcp ? tcp_start(q, sa) : udp_start(q, sa);
-        if (rc != 0)
-            rq_close(q);
-    }
-    if (rc != 0)
-        vx__res_on_send_error(d->res, now_ms(d), act->upstream, act->id, status_from_uv(rc));
+    int rc;
+    if (act->upstream < VX__UPSTREAM_MAX && d->dot[act->upstream])
+        rc = vx__resdot_send(d->dot[act->upstream], act->id, act->wire, act->len);
+    else
+        rc = rq_open(d, act);
+    if (rc != VX_OK)
+        vx__res_on_send_error(d->res, now_ms(d), act->upstream, act->id, rc);
 }
 
 static void do_action(vx__resdrv *d, vx__res_action *act)
@@ -468,6 +529,14 @@ unsigned vx__resdrv_tls_connections(const vx__resdrv *d)
     unsigned n = 0;
     for (unsigned i = 0; i < VX__UPSTREAM_MAX; i++)
         n += d->dot[i] ? vx__resdot_connections(d->dot[i]) : 0;
+    return n;
+}
+
+uint64_t vx__resdrv_dropped(const vx__resdrv *d)
+{
+    uint64_t n = d->dropped;
+    for (unsigned i = 0; i < VX__UPSTREAM_MAX; i++)
+        n += d->dot[i] ? vx__resdot_dropped(d->dot[i]) : 0;
     return n;
 }
 

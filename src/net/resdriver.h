@@ -2,16 +2,22 @@
  * net/resdriver.h — the driver that runs the sans-I/O stub resolver (resolver/resolver.h) on a
  * libuv loop: it carries out the state machine's SEND and CANCEL actions over UDP and TCP to
  * the upstreams, feeds back what arrives, keeps the one timer armed at vx__res_deadline(), and
- * hands RESULT actions to its owner.
+ * hands RESULT actions to its owner. Its sockets are net/'s, the probe engine's too: UDP
+ * through net/udpsock.h, TCP through net/tcpconn.h, the framing and the matching of answers in
+ * wire/frame.h and wire/answer.h, the ids from net/ids.h. Retries, failover and timing are the
+ * state machine's, so the driver does not use the engine's queries (their retry plan is the
+ * engine's own), and libvoxdns carries no part of the probe engine.
  *
  * A TLS upstream (vx__resdrv_set_tls) is asked over its DNS-over-TLS channel instead: one
  * connection kept open and reused, queries pipelined (net/resdot.h).
  *
- * Every UDP query gets its own socket, bound to an ephemeral port the kernel picks at random,
- * and connected to the upstream, so that the kernel filters the source address and reports ICMP
- * unreachable; the driver still checks the source address of every datagram, and everything
- * else (id, question) is the state machine's job. A socket is closed when a datagram with the
- * query's id arrives from the upstream, on CANCEL, or when it outlives the lookup budget.
+ * Every UDP query gets its own socket, unconnected and bound to an ephemeral port the kernel
+ * picks at random, with ICMP errors reported (a port unreachable fails the attempt at once);
+ * every TCP query its own connection. Only a message that answers the query (source address
+ * and port, QR, opcode, id, question: wire/answer.h) goes to the state machine; anything else
+ * is counted (vx__resdrv_dropped) and dropped, and a UDP socket keeps listening (a forgery may
+ * race the real answer), while over TCP it fails the attempt. A socket is closed when its
+ * answer arrives, on CANCEL, or when it outlives the lookup budget.
  *
  * Callback rule: a RESULT callback never runs from inside vx__resdrv_submit() or
  * vx__resdrv_cancel() (those only arm a zero-delay timer); the record list it is given is
@@ -46,6 +52,8 @@ void vx__resdrv_cancel(vx__resdrv *d, uint64_t lookup);
 int vx__resdrv_set_tls(vx__resdrv *d, unsigned upstream, vx__tls_ctx *ctx);
 /* TLS connections opened so far, all upstreams together (a warm channel reuses one). */
 unsigned vx__resdrv_tls_connections(const vx__resdrv *d);
+/* Messages received that answered no query (wrong source, id or question), all transports. */
+uint64_t vx__resdrv_dropped(const vx__resdrv *d);
 
 /* A CSPRNG source of DNS ids for vx__res_opts.random16: net/ids.h, the engine's source too. */
 uint16_t vx__resdrv_random16(void *arg);

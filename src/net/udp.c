@@ -1,14 +1,11 @@
 /*
  * net/udp.c — the UDP transport of a query: one unconnected socket per query on a kernel-chosen
- * random source port (sockets themselves live in usock.c), a new random id per attempt,
- * retransmission on the query timer, strict matching of what arrives, and ICMP errors read from the
- * socket's error queue.
+ * random source port (sockets live in usock.c, their system calls in udpsock.c), a new random id
+ * per attempt, retransmission on the query timer, strict matching of what arrives
+ * (wire/answer.h), and ICMP errors from the socket's error queue: a port unreachable ends the
+ * query at once instead of after the budget.
  *
  * Why these choices:
- * - Unconnected, so that datagrams from a wrong address or port still reach us and are counted
- *   (a connected socket would have the kernel drop them silently).
- * - IP_RECVERR / IPV6_RECVERR, because without it Linux reports ICMP errors only to connected
- *   sockets; with it a port unreachable ends the query at once instead of after the budget.
  * - Raw fds (usock.c) rather than uv_udp_t: uv_udp_t never drains the error queue, so a queued
  *   ICMP error would keep the fd reported for ever. We read the queue on EPOLLERR.
  * - One socket for all attempts of a query, each attempt with a fresh id, and an answer to any
@@ -22,16 +19,13 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include <linux/errqueue.h>
-
 #include "net/engine_impl.h"
+#include "net/udpsock.h"
 #include "voxdns/status.h"
-#include "wire/addr.h"
 #include "wire/answer.h"
 
 /* Reads per readiness event: a flood of junk cannot hold the loop. */
 #define READS_PER_EVENT 64
-#define ERRQUEUE_READS 16
 
 static bool reusable_after(int status)
 {
@@ -45,17 +39,6 @@ void vx__udp_release(vx__query *q, int status)
         return;
     vx__usock_release(q->engine, q->sock, reusable_after(status) && !q->engine->closing);
     q->sock = NULL;
-}
-
-static ssize_t send_retry(vx__query *q)
-{
-    ssize_t n;
-
-    do {
-        n = sendto(q->sock->fd, q->wire + 2, q->wire_len, 0,
-                   (const struct sockaddr *)&q->server->addr, q->server->addr_len);
-    } while (n < 0 && errno == EINTR);
-    return n;
 }
 
 /* Sends the next attempt of the retry plan; VX_ETIMEDOUT when the plan has none left. */
@@ -74,8 +57,9 @@ static int send_next(vx__query *q)
     q->wire[2] = (uint8_t)(q->ids[k] >> 8);
     q->wire[3] = (uint8_t)q->ids[k];
     vx__attempt_open(q, VX__UDP, timeout);
-    if (send_retry(q) < 0) {
-        rc = vx__status_from_errno(errno);
+    rc = vx__udpsock_send(q->sock->fd, q->wire + 2, q->wire_len,
+                          (const struct sockaddr *)&q->server->addr);
+    if (rc != VX_OK) {
         vx__attempt_close(q, rc, uv_hrtime());
         return rc;
     }
@@ -183,17 +167,13 @@ static void read_datagrams(vx__query *q)
 {
     for (int i = 0; i < READS_PER_EVENT; i++) {
         struct sockaddr_storage src;
-        socklen_t src_len = sizeof src;
         uint16_t flags = 0;
-        ssize_t n = recvfrom(q->sock->fd, q->engine->rx, sizeof q->engine->rx, 0,
-                             (struct sockaddr *)&src, &src_len);
+        ssize_t n = vx__udpsock_recv(q->sock->fd, q->engine->rx, sizeof q->engine->rx, &src);
         int which;
 
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
-                fail(q, vx__status_from_errno(errno));
+                fail(q, vx__udpsock_status(errno));
             return;
         }
         which = classify(q, (size_t)n, (const struct sockaddr *)&src, &flags);
@@ -205,89 +185,12 @@ static void read_datagrams(vx__query *q)
     }
 }
 
-/* What an ICMP error about our server means for the query: port unreachable ends it as
- * refused, host or network unreachable as a network error; anything else (fragmentation
- * needed, an error about some other address) is not a verdict. */
-static int icmp_verdict(const vx__query *q, const struct sockaddr *dst,
-                        const struct sock_extended_err *ee)
-{
-    if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6)
-        return VX_OK;
-    if (!vx__addr_endpoint_equal(dst, (const struct sockaddr *)&q->server->addr))
-        return VX_OK;
-    switch (ee->ee_errno) {
-    case ECONNREFUSED:
-        return VX_EREFUSED;
-    case EHOSTUNREACH:
-    case ENETUNREACH:
-    case EHOSTDOWN:
-    case ENONET:
-    case EACCES:
-        return VX_ENETWORK;
-    default:
-        return VX_OK;
-    }
-}
-
-static bool is_recverr(const struct cmsghdr *c)
-{
-    return (c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
-           (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR);
-}
-
-/* Dequeues one error; false when the queue is empty. msg_name is the destination of the
- * datagram that caused the error. */
-static bool errqueue_next(const vx__query *q, int *verdict)
-{
-    struct sockaddr_storage dst;
-    uint8_t payload[64];
-    union {
-        struct cmsghdr align;
-        uint8_t buf[512];
-    } ctl;
-    struct iovec iov = {.iov_base = payload, .iov_len = sizeof payload};
-    struct msghdr m = {.msg_name = &dst,
-                       .msg_namelen = sizeof dst,
-                       .msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = ctl.buf,
-                       .msg_controllen = sizeof ctl.buf};
-
-    memset(&dst, 0, sizeof dst);
-    *verdict = VX_OK;
-    if (recvmsg(q->sock->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-        return false;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-        struct sock_extended_err ee;
-        if (!is_recverr(c) || c->cmsg_len < CMSG_LEN(sizeof ee))
-            continue;
-        memcpy(&ee, CMSG_DATA(c), sizeof ee);
-        *verdict = icmp_verdict(q, (const struct sockaddr *)&dst, &ee);
-    }
-    return true;
-}
-
-static int read_errqueue(const vx__query *q)
-{
-    int result = VX_OK;
-    int verdict;
-    int soerr;
-    socklen_t len = sizeof soerr;
-
-    for (int i = 0; i < ERRQUEUE_READS && errqueue_next(q, &verdict); i++)
-        if (result == VX_OK)
-            result = verdict;
-    /* Clears the pending socket error that the ICMP message also set. */
-    getsockopt(q->sock->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-    return result;
-}
-
 /* Level-triggered: an error queue left unread would be reported again, so it is always
  * drained; only a verdict ends the query, and datagrams behind the error are still read. */
 void vx__udp_event(vx__query *q, uint32_t events)
 {
     if (events & EPOLLERR) {
-        int verdict = read_errqueue(q);
+        int verdict = vx__udpsock_icmp(q->sock->fd, (const struct sockaddr *)&q->server->addr);
         if (verdict != VX_OK) {
             fail(q, verdict);
             return;

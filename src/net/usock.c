@@ -1,6 +1,7 @@
 /*
- * net/usock.c — the engine's UDP sockets: opening one (kernel-random source port, ICMP errors
- * reported), the one epoll set that holds them all, dispatching its readiness, and closing.
+ * net/usock.c — the engine's UDP sockets: opening one (net/udpsock.h: kernel-random source
+ * port, ICMP errors reported), the one epoll set that holds them all, dispatching its readiness,
+ * and closing.
  *
  * Why one epoll set under a single uv_poll_t instead of a uv_poll_t per socket: libuv 1.44
  * spends five epoll_ctl calls and an ioctl on every uv_poll_t it opens and closes; here a
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "net/engine_impl.h"
+#include "net/udpsock.h"
 #include "voxdns/status.h"
 
 #define EVENTS_PER_BATCH 256
@@ -56,30 +58,6 @@ static void sock_close(vx__engine *e, vx__usock *k)
         free(k);
 }
 
-static int socket_open(int family)
-{
-    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int on = 1;
-    struct sockaddr_storage any;
-    socklen_t any_len =
-        family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-    int level = family == AF_INET ? SOL_IP : SOL_IPV6;
-    int opt = family == AF_INET ? IP_RECVERR : IPV6_RECVERR;
-
-    if (fd < 0)
-        return -1;
-    memset(&any, 0, sizeof any);
-    any.ss_family = (sa_family_t)family;
-    /* Without RECVERR Linux reports ICMP errors to connected sockets only. Port 0: the kernel
-     * picks a random ephemeral port. */
-    if (setsockopt(fd, level, opt, &on, sizeof on) != 0 ||
-        bind(fd, (struct sockaddr *)&any, any_len) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 static int sock_open(vx__engine *e, vx__server *s, vx__usock **out)
 {
     vx__usock *k = calloc(1, sizeof *k);
@@ -88,9 +66,8 @@ static int sock_open(vx__engine *e, vx__server *s, vx__usock **out)
 
     if (!k)
         return VX_ENOMEM;
-    k->fd = socket_open(s->addr.ss_family);
-    if (k->fd < 0) {
-        rc = vx__status_from_errno(errno);
+    rc = vx__udpsock_open(s->addr.ss_family, &k->fd);
+    if (rc != VX_OK) {
         free(k);
         return rc;
     }

@@ -4,7 +4,9 @@
  * ephemeral ports, in the test's own libuv loop, answering from a "zone" (NULL-terminated
  * zone-file lines) the way a recursive resolver would (the RRset of the asked name and type;
  * NODATA or NXDOMAIN with an SOA otherwise). Modes: answer, stay silent, answer UDP with TC set
- * (TCP then gives the whole answer). Header-only; every function is static inline so that a
+ * (TCP then gives the whole answer), precede the UDP answer with two that must be dropped (from
+ * another port; with another id) and echo the question in capitals, answer TCP with another id.
+ * Header-only; every function is static inline so that a
  * test may use only some.
  */
 #ifndef VX_TESTS_FAKE_UPSTREAM_H
@@ -19,15 +21,19 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <ldns/ldns.h>
 #include <uv.h>
 
 typedef enum fake_mode {
-    FAKE_ANSWER,   /* answer at once */
-    FAKE_SILENT,   /* never answer (a blackholed resolver) */
-    FAKE_TRUNCATED /* answer UDP with TC and no records; TCP answers in full */
+    FAKE_ANSWER,      /* answer at once */
+    FAKE_SILENT,      /* never answer (a blackholed resolver) */
+    FAKE_TRUNCATED,   /* answer UDP with TC and no records; TCP answers in full */
+    FAKE_SPOOFED,     /* UDP: the answer first from another port, then with another id, then
+                         the real one with the question name in capitals */
+    FAKE_TCP_WRONG_ID /* UDP as FAKE_TRUNCATED; TCP answers with another id */
 } fake_mode;
 
 typedef struct fake_upstream {
@@ -98,6 +104,33 @@ static inline void fake_answer(const fake_upstream *f, const uint8_t *q, size_t 
     ldns_pkt_free(p);
 }
 
+/* The question name of a message in capitals (a 0x20-style echo; it is uncompressed). */
+static inline void fake_upcase_question(uint8_t *m, size_t len)
+{
+    for (size_t i = 12; i < len && m[i] != 0; i += (size_t)m[i] + 1)
+        for (size_t j = i + 1; j <= i + m[i] && j < len; j++)
+            if (m[j] >= 'a' && m[j] <= 'z')
+                m[j] = (uint8_t)(m[j] - 'a' + 'A');
+}
+
+/* Two answers a client must drop: from another port of the same address, and with another
+ * id from the right one. */
+static inline void fake_spoof(fake_upstream *f, uint8_t *out, size_t len, const struct sockaddr *to)
+{
+    struct sockaddr_in other = f->addr;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    other.sin_port = 0;
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (const struct sockaddr *)&other, sizeof other), 0);
+    assert_int_equal(sendto(fd, out, len, 0, to, sizeof(struct sockaddr_in)), (ssize_t)len);
+    close(fd);
+    out[0] ^= 0x5a;
+    uv_buf_t b = uv_buf_init((char *)out, (unsigned)len);
+    assert_int_equal(uv_udp_try_send(&f->udp, &b, 1, to), (int)len);
+    out[0] ^= 0x5a;
+    fake_upcase_question(out, len);
+}
+
 static inline void fake_on_udp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                                const struct sockaddr *from, unsigned flags)
 {
@@ -110,8 +143,10 @@ static inline void fake_on_udp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     f->udp_queries++;
     if (f->mode == FAKE_SILENT)
         return;
-    fake_answer(f, (const uint8_t *)buf->base, (size_t)nread, f->mode == FAKE_TRUNCATED, &out,
-                &len);
+    fake_answer(f, (const uint8_t *)buf->base, (size_t)nread,
+                f->mode == FAKE_TRUNCATED || f->mode == FAKE_TCP_WRONG_ID, &out, &len);
+    if (f->mode == FAKE_SPOOFED)
+        fake_spoof(f, out, len, from);
     uv_buf_t b = uv_buf_init((char *)out, (unsigned)len);
     assert_int_equal(uv_udp_try_send(&f->udp, &b, 1, from), (int)len);
     free(out);
@@ -147,6 +182,8 @@ static inline void fake_on_tcp(uv_stream_t *s, ssize_t nread, const uv_buf_t *bu
     size_t len;
     c->f->tcp_queries++;
     fake_answer(c->f, c->buf + 2, c->len - 2, false, &wire, &len);
+    if (c->f->mode == FAKE_TCP_WRONG_ID)
+        wire[1] ^= 0x5a;
     c->out = malloc(len + 2);
     assert_non_null(c->out);
     c->out[0] = (uint8_t)(len >> 8);

@@ -174,8 +174,8 @@ static void test_failover_from_silent_upstream(void **state)
     fake_stop(&good);
 }
 
-/* Nothing listens on the first upstream's port: ICMP port unreachable reaches the connected
- * socket as a send error, and the second upstream is asked at once. */
+/* Nothing listens on the first upstream's port: ICMP port unreachable reaches the socket's
+ * error queue (net/udpsock.h), and the second upstream is asked at once. */
 static void test_failover_from_closed_port(void **state)
 {
     fake_upstream good;
@@ -209,6 +209,47 @@ static void test_truncated_then_tcp(void **state)
     assert_int_equal(g.records, 1);
     assert_int_equal(f.udp_queries, 1);
     assert_int_equal(f.tcp_queries, 1);
+    vx__resdrv_close(d);
+    fake_stop(&f);
+}
+
+/* What does not answer the query is dropped and counted, and the socket waits for the real
+ * answer: from another port, with another id; the real one echoes the question in capitals. */
+static void test_forged_answers_dropped(void **state)
+{
+    fake_upstream f;
+    got g = {0};
+    (void)state;
+    fake_start(&loop, &f, FAKE_SPOOFED, fake_zone);
+    vx__resdrv *d = driver(&f.addr, 1, &g);
+    submit(d, "sip.example.com", LDNS_RR_TYPE_A, &g);
+    run_until(&g, 2000);
+    assert_int_equal(g.status, VX_OK);
+    assert_int_equal(g.source, VX__SRC_NETWORK);
+    assert_int_equal(g.records, 1);
+    assert_int_equal(f.udp_queries, 1);
+    assert_int_equal(vx__resdrv_dropped(d), 2);
+    vx__resdrv_close(d);
+    fake_stop(&f);
+}
+
+/* Over TCP a message with another id is a broken server: dropped, and the attempt fails at
+ * once instead of waiting out the budget. */
+static void test_tcp_wrong_id_fails_attempt(void **state)
+{
+    fake_upstream f;
+    got g = {0};
+    (void)state;
+    fake_start(&loop, &f, FAKE_TCP_WRONG_ID, fake_zone);
+    vx__resdrv *d = driver(&f.addr, 1, &g);
+    uint64_t t0 = uv_hrtime();
+    submit(d, "_sip._udp.example.com", LDNS_RR_TYPE_SRV, &g);
+    run_until(&g, 6000);
+    assert_int_not_equal(g.status, VX_OK);
+    assert_int_equal(g.records, 0);
+    assert_true(f.tcp_queries >= 1);
+    assert_int_equal(vx__resdrv_dropped(d), f.tcp_queries); /* every TCP answer */
+    assert_true(ms_between(t0, g.at_ns) < 1000);
     vx__resdrv_close(d);
     fake_stop(&f);
 }
@@ -276,6 +317,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failover_from_silent_upstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failover_from_closed_port, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_then_tcp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forged_answers_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_wrong_id_fails_attempt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_close_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_static_first_and_build_errors, setup, teardown),
     };
