@@ -39,6 +39,7 @@ static const char *const TYPE_NAMES[VX__EV_TYPE_COUNT] = {
     "SIP-TARGET-DOWN",
     "SIP-TARGET-RECOVERED",
     "CERT-CHANGED",
+    "PROPAGATION-SLOW",
 };
 
 const char *vx__event_type_name(vx__event_type t)
@@ -315,6 +316,7 @@ static int condition_severity(vx__event_type opened_by)
     case VX__EV_ACME_CHALLENGE_APPEARED:
     case VX__EV_CAA_CHANGED:
     case VX__EV_CERT_CHANGED:
+    case VX__EV_PROPAGATION_SLOW:
         return VX__SEV_WARNING;
     default:
         return -1;

@@ -50,11 +50,15 @@ typedef enum vx__event_type {
      * transport) of the domain's RFC 3263 chain. */
     VX__EV_SIP_TARGET_DOWN,      /* it does not answer OPTIONS (or its TLS handshake fails) */
     VX__EV_SIP_TARGET_RECOVERED, /* it answers again */
-    VX__EV_CERT_CHANGED /* its TLS leaf certificate differs from the baseline's (closes with
+    VX__EV_CERT_CHANGED, /* its TLS leaf certificate differs from the baseline's (closes with
                            CHANGE-REVERTED) */
+    /* Propagation (monitor/propagation.h): an address has not served a new serial
+     * propagation_slow after its NOTIFY (or first sighting); closing it (notice) records how
+     * long it took. */
+    VX__EV_PROPAGATION_SLOW
 } vx__event_type;
 
-#define VX__EV_TYPE_COUNT 23
+#define VX__EV_TYPE_COUNT 24
 /* "RECORD-CHANGED", ...; FINDING-APPEARED / FINDING-CLEARED for the finding events. */
 const char *vx__event_type_name(vx__event_type t);
 int vx__event_type_from_name(const char *name, vx__event_type *out);

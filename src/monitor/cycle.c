@@ -37,6 +37,7 @@
 #include "wire/query.h"
 
 #define MAX_RESOLVER_QUESTIONS 64
+#define MAX_PROP_STATES 256
 /* Quiet cycles' RTT samples per store transaction. */
 #define RTT_BATCH_ROWS 4096u
 
@@ -465,6 +466,18 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
         c->dom->propagation_slow_ms ? c->dom->propagation_slow_ms : d->cfg->propagation_slow_ms;
     if (have_pm) /* before the diff: a new serial seen now starts its timing */
         vx__prop_driver_audited(d->prop, c->domain, c->snap, &pm, slow_ms);
+    static vx__prop_state states[MAX_PROP_STATES]; /* the loop thread only */
+    static vx__diff_prop props[MAX_PROP_STATES];
+    in.propagation = props;
+    in.propagation_count = vx__prop_driver_states(d->prop, c->domain, states, MAX_PROP_STATES);
+    for (size_t i = 0; i < in.propagation_count; i++)
+        props[i] = (vx__diff_prop){.server = states[i].server->label,
+                                   .provider = states[i].server->provider,
+                                   .serial = states[i].serial,
+                                   .origin_ms = states[i].origin_ms,
+                                   .notify = states[i].notify,
+                                   .served_ms = states[i].served_ms,
+                                   .slow = states[i].slow};
     if (rc == VX_OK)
         rc = vx__diff_cycle(&in, &conds, events);
     free(providers);

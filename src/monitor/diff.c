@@ -43,7 +43,8 @@ static void settle(vx__diff_ctx *c, const vx__condition *cond)
                vx__diff_has_prefix(cond->key, "ttl|") ||
                vx__diff_has_prefix(cond->key, "delegation") ||
                vx__diff_has_prefix(cond->key, "ds|") || vx__diff_has_prefix(cond->key, "ds-ttl|") ||
-               vx__diff_has_prefix(cond->key, "down|") || vx__diff_has_prefix(cond->key, "lag|")) {
+               vx__diff_has_prefix(cond->key, "down|") || vx__diff_has_prefix(cond->key, "lag|") ||
+               vx__diff_has_prefix(cond->key, "propslow|")) {
         if (vx__diff_current_server(c, subject) || vx__diff_asked_server(c, subject))
             vx__diff_keep(c, cond); /* not observed this cycle: unknown, not reverted */
     } else {
@@ -107,6 +108,8 @@ int vx__diff_cycle(const vx__diff_input *in, vx__conditions *open, vx__events *o
             vx__diff_check_resolver(&c, &input.resolvers[i]);
         if (c.rc == VX_OK)
             vx__diff_check_endpoints(&c);
+        if (c.rc == VX_OK)
+            vx__diff_check_propagation(&c);
         vx__diff_check_findings(&c);
         for (size_t i = 0; i < open->count && c.rc == VX_OK; i++)
             if (!c.handled[i])

@@ -7,6 +7,7 @@
 #ifndef VX_MONITOR_DIFF_H
 #define VX_MONITOR_DIFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,17 @@ typedef struct vx__resolver_obs {
     size_t obs_count;
 } vx__resolver_obs;
 
+/* One address's state in the domain's propagation timing (monitor/propagation.h). */
+typedef struct vx__diff_prop {
+    const char *server;   /* "name/address" */
+    const char *provider; /* its DNS provider */
+    uint32_t serial;      /* the serial propagating */
+    uint64_t origin_ms;   /* the NOTIFY, or the cycle that first saw the serial */
+    bool notify;          /* origin is a NOTIFY */
+    uint64_t served_ms;   /* when the address was seen serving it; 0: not yet */
+    bool slow;            /* not serving it propagation_slow after origin */
+} vx__diff_prop;
+
 typedef struct vx__diff_input {
     const vx__snapshot *baseline; /* the accepted baseline */
     const vx__snapshot *current;  /* this cycle */
@@ -41,6 +53,10 @@ typedef struct vx__diff_input {
     /* Dual primaries (check/providers.h): per current->servers, the provider's name; serials
      * are then compared within a provider only. NULL: across every server. */
     const char *const *server_provider;
+    /* The domain's propagation timing: PROPAGATION-SLOW opens for a slow address and closes
+     * (notice) when it serves the serial; SERIAL-LAG counts from origin_ms. None: neither. */
+    const vx__diff_prop *propagation;
+    size_t propagation_count;
 } vx__diff_input;
 
 /* Compares this cycle with the baseline and the open conditions. Appends the events to emit to

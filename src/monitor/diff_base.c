@@ -265,6 +265,12 @@ static void keep_with_before(vx__diff_ctx *c, vx__condition *cond, const char *d
 void vx__diff_hold(vx__diff_ctx *c, const char *key, vx__event_type opened_by,
                    const vx__diff_ev *ev, const char *detail)
 {
+    vx__diff_hold_since(c, key, opened_by, ev, detail, c->in->now_ms);
+}
+
+void vx__diff_hold_since(vx__diff_ctx *c, const char *key, vx__event_type opened_by,
+                         const vx__diff_ev *ev, const char *detail, uint64_t first_ms)
+{
     if (vx__conditions_get(&c->next, key))
         return; /* held twice in one cycle (two identical findings): announce once */
     size_t i = prev_index(c, key);
@@ -280,7 +286,7 @@ void vx__diff_hold(vx__diff_ctx *c, const char *key, vx__event_type opened_by,
     }
     vx__condition cond = {.key = (char *)key,
                           .opened_by = opened_by,
-                          .first_seen_ms = c->in->now_ms,
+                          .first_seen_ms = first_ms < c->in->now_ms ? first_ms : c->in->now_ms,
                           .last_seen_ms = c->in->now_ms};
     keep_with_before(c, &cond, detail, c->in->prev_cycle_ms);
     if (ev)

@@ -11,7 +11,8 @@
  *   diff_server.c   liveness (NS-DOWN), serials (SERIAL-LAG), alternate domains;
  *   diff_resolver.c watched resolvers (RESOLVER-DOWN, RESOLVER-MISMATCH);
  *   diff_finding.c  findings (FINDING-APPEARED/-CLEARED) and their keys;
- *   diff_endpoint.c SIP targets and certificates (SIP-TARGET-*, CERT-CHANGED).
+ *   diff_endpoint.c SIP targets and certificates (SIP-TARGET-*, CERT-CHANGED);
+ *   diff_propagation.c  propagation timing (PROPAGATION-SLOW; SERIAL-LAG's start).
  */
 #ifndef VX_MONITOR_DIFF_IMPL_H
 #define VX_MONITOR_DIFF_IMPL_H
@@ -123,6 +124,10 @@ void vx__diff_keep(vx__diff_ctx *c, const vx__condition *cond);
  * with ev (which is emitted; NULL opens it unannounced). */
 void vx__diff_hold(vx__diff_ctx *c, const char *key, vx__event_type opened_by,
                    const vx__diff_ev *ev, const char *detail);
+/* The same, a condition opened now being first seen at first_ms (a start known from elsewhere,
+ * e.g. the NOTIFY that began a propagation). */
+void vx__diff_hold_since(vx__diff_ctx *c, const char *key, vx__event_type opened_by,
+                         const vx__diff_ev *ev, const char *detail, uint64_t first_ms);
 /* How long a condition that ended this cycle lasted, as honest bounds: at least from the first
  * to the last cycle that saw it, at most from the last cycle before it (which did not see it)
  * to this one. "at least 4 s and at most 7 s", or "at least 4 s" when the cycle before is
@@ -206,5 +211,14 @@ void vx__diff_check_endpoints(vx__diff_ctx *c);
  * probed at all, or the tuple probed without a verdict), dropped when the tuple is gone from
  * the chain (the DNS change that removed it is an event of its own). */
 bool vx__diff_ep_still_probed(const vx__diff_ctx *c, const char *key);
+
+/* ---- diff_propagation.c -------------------------------------------------------------------- */
+
+/* PROPAGATION-SLOW for each address of the domain's propagation timing. */
+void vx__diff_check_propagation(vx__diff_ctx *c);
+/* When the address label began to lag behind serial top, as the propagation timing measured it
+ * (its NOTIFY or first sighting of top, or of an older serial it has not served either);
+ * UINT64_MAX when the timing does not know. */
+uint64_t vx__diff_prop_lag_start(const vx__diff_ctx *c, const char *label, uint32_t top);
 
 #endif

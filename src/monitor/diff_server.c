@@ -106,6 +106,8 @@ static void lag_behind(vx__diff_ctx *c, const char *label, const serial_of *me,
     snprintf(key, sizeof key, "lag|%s", label);
     const vx__condition *open = vx__diff_prev_get(c, key);
     uint64_t first = open ? open->first_seen_ms : c->in->now_ms;
+    uint64_t measured = vx__diff_prop_lag_start(c, label, top->serial);
+    first = measured < first ? measured : first; /* the NOTIFY, not the cycle that saw it */
     bool announced = open && vx__diff_detail_bool(open->detail, "announced");
     bool due = announced || vx__diff_since(c, first) >= c->in->cfg->serial_lag_ms;
     char *detail = vx__diff_detail_fields("{s:b,s:s,s:s}", "announced", due, "old", me->rdata,
@@ -126,7 +128,7 @@ static void lag_behind(vx__diff_ctx *c, const char *label, const serial_of *me,
     b.e.first_seen_ms = first;
     if (open && due && !announced)
         vx__diff_emit(c, &b);
-    vx__diff_hold(c, key, VX__EV_SERIAL_LAG, due && !open ? &b : NULL, detail);
+    vx__diff_hold_since(c, key, VX__EV_SERIAL_LAG, due && !open ? &b : NULL, detail, first);
     free(detail);
 }
 

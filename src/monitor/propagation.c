@@ -301,6 +301,7 @@ size_t vx__prop_states(const vx__prop *p, const char *domain, vx__prop_state *ou
         out[n++] = (vx__prop_state){.server = &d->servers[i],
                                     .serial = d->serial,
                                     .origin_ms = d->origin_ms,
+                                    .notify = d->origin == VX__PROP_NOTIFY,
                                     .served_ms = d->st[i].served_ms,
                                     .slow = d->st[i].slow,
                                     .gave_up = d->st[i].gave_up};

@@ -66,6 +66,7 @@ typedef struct vx__prop_state {
     const vx__prop_server *server;
     uint32_t serial;    /* the serial propagating */
     uint64_t origin_ms; /* when it started */
+    bool notify;        /* started by a NOTIFY (else by a sighting) */
     uint64_t served_ms; /* when it was seen serving it; 0: not yet */
     bool slow;          /* not serving it propagation_slow after the start (stays once set) */
     bool gave_up;

@@ -133,6 +133,9 @@ def test_propagation_after_notify(lab_scenario, voxdns_bin, tmp_path):
         wait_until(lambda: len(measured(mon.text(), serial)) >= 2, 30, "two secondaries measured")
         wait_until(lambda: "not served by xfr2.dnsprov-b.org/198.18.82.2" in mon.text(), 30,
                    "the stuck secondary reported slow")
+        slow = "SELECT server, severity, message, first_seen_ms FROM events " \
+               "WHERE type = 'PROPAGATION-SLOW'"
+        wait_until(lambda: db_rows(mon.db, slow), 30, "PROPAGATION-SLOW stored")
         text = metrics(lab, 9162)
     finally:
         mon.stop()
@@ -163,3 +166,38 @@ def test_propagation_after_notify(lab_scenario, voxdns_bin, tmp_path):
                      r'provider="dnsprov-a.net",server="xfr1.dnsprov-a.net/198.18.81.1",'
                      r'le="1"\} 1', text), text
     assert "xfr2.dnsprov-b.org/198.18.82.2" not in measured(log, serial)
+    # The stuck secondary: one PROPAGATION-SLOW (warning), first seen at the NOTIFY, naming
+    # its provider and the serial; SERIAL-LAG counts from the NOTIFY too.
+    rows = db_rows(mon.db, "SELECT server, severity, message, first_seen_ms FROM events "
+                           "WHERE type = 'PROPAGATION-SLOW'")
+    assert len(rows) == 1, rows
+    server, severity, message, first_seen_ms = rows[0]
+    assert server == "xfr2.dnsprov-b.org/198.18.82.2" and severity == "warning", rows
+    assert ("(provider dnsprov-b.org) has not served SOA serial %d" % serial) in message, message
+    assert message.endswith("after the NOTIFY"), message
+    assert committed - 0.5 <= first_seen_ms / 1000.0 <= committed + 2.0, (first_seen_ms, committed)
+    lag = db_rows(mon.db, "SELECT server, first_seen_ms FROM events WHERE type = 'SERIAL-LAG'")
+    assert [r[0] for r in lag] == ["xfr2.dnsprov-b.org/198.18.82.2"], lag
+    assert abs(lag[0][1] - first_seen_ms) < 1, (lag, first_seen_ms)
+    others = db_rows(mon.db, "SELECT type, server FROM events WHERE type = 'PROPAGATION-SLOW' "
+                             "AND server LIKE 'xfr1.%'")
+    assert not others, others
+
+
+def test_quiet_cycles_with_notify_give_no_events(lab, voxdns_bin, tmp_path):
+    """30 cycles of an unchanging lab with the listener on: after the first cycle (the
+    baseline's findings), not one event; no propagation is timed, nothing is refused."""
+    cfg, db = tmp_path / "quiet.yml", tmp_path / "quiet.db"
+    ca = "ca_file: %s\n" % lab.ca_file if lab.ca_file else ""
+    cfg.write_text("interval: 1s\nhints: %s\nstore: sqlite:%s\nlog_level: info\nalerts: []\n%s"
+                   'notify_listen: ["127.0.0.1:5302"]\nnotify_allow: [198.18.80.1]\n'
+                   "propagation_slow: 3s\ndomains:\n  - %s\n" % (lab.hints, db, ca, ZONE))
+    r = lab.run([voxdns_bin, "monitor", "--config", str(cfg), "--cycles", "30"], timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    log = r.stdout + r.stderr
+    counts = [(int(n), int(e)) for n, e in re.findall(r"cycle (\d+): .*?, (\d+) events", log)]
+    assert [n for n, _ in counts] == list(range(1, 31)), log
+    assert all(e == 0 for n, e in counts if n > 1), counts
+    stored = db_rows(db, "SELECT count(*) FROM events")[0][0]
+    assert stored == counts[0][1], (stored, counts)
+    assert "propagation:" not in log and "refused" not in log, log

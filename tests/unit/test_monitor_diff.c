@@ -30,6 +30,8 @@ typedef struct world {
     const vx__resolver_obs *resolvers;
     size_t resolver_count;
     const char *const *server_provider;
+    const vx__diff_prop *propagation;
+    size_t propagation_count;
 } world;
 
 static int setup(void **state)
@@ -79,7 +81,9 @@ static void cycle(world *w, vx__snapshot *cur)
                          .now_ms = w->now,
                          .prev_cycle_ms = w->prev,
                          .cfg = &w->cfg,
-                         .server_provider = w->server_provider};
+                         .server_provider = w->server_provider,
+                         .propagation = w->propagation,
+                         .propagation_count = w->propagation_count};
     assert_int_equal(vx__diff_cycle(&in, &w->open, &w->ev), VX_OK);
     w->prev = w->now;
     for (size_t i = 0; i < w->ev.count; i++) {
@@ -654,6 +658,87 @@ static void test_serial_lag_threshold_and_wrap(void **state)
     assert_int_equal(w->open.count, 0);
 }
 
+/* ---- propagation ---------------------------------------------------------------------------- */
+
+/* A NOTIFY of 2024010102 four minutes before the first cycle that sees ns2 lag: SERIAL-LAG and
+ * the lag it reports start at the NOTIFY; PROPAGATION-SLOW opens once the timing calls ns2 slow
+ * (first seen at the NOTIFY, announced once) and closes with the measured time when it serves
+ * the serial. */
+static void test_propagation_slow(void **state)
+{
+    world *w = *state;
+    uint64_t notify = w->now + CYCLE_MS - 4 * 60 * 1000;
+    vx__diff_prop p[2] = {{.server = "ns1.dns-a.net/192.0.2.1",
+                           .provider = "dns-a.net",
+                           .serial = 2024010102,
+                           .origin_ms = notify,
+                           .notify = true,
+                           .served_ms = notify + 300},
+                          {.server = NS2,
+                           .provider = "dns-b.org",
+                           .serial = 2024010102,
+                           .origin_ms = notify,
+                           .notify = true}};
+    w->propagation = p;
+    w->propagation_count = 2;
+    cycle(w, serials(2024010101, 2024010102));
+    const vx__event *e = the_event(w, VX__EV_SERIAL_LAG);
+    assert_int_equal(e->first_seen_ms, notify);
+    fx_contains(e->message, "for 4 min");
+    assert_int_equal(w->ev.count, 1); /* not slow yet */
+    p[1].slow = true;
+    cycle(w, serials(2024010101, 2024010102));
+    assert_int_equal(w->ev.count, 1);
+    e = the_event(w, VX__EV_PROPAGATION_SLOW);
+    assert_int_equal(e->severity, VX__SEV_WARNING);
+    assert_string_equal(e->server, NS2);
+    assert_int_equal(e->first_seen_ms, notify);
+    fx_contains(e->message, "(provider dns-b.org) has not served SOA serial 2024010102 9 min");
+    fx_contains(e->message, "after the NOTIFY");
+    cycle(w, serials(2024010101, 2024010102));
+    assert_int_equal(w->ev.count, 0);   /* announced once */
+    assert_int_equal(w->open.count, 2); /* lag and propslow */
+    p[1].served_ms = notify + 16 * 60 * 1000;
+    cycle(w, serials(2024010102, 2024010102));
+    assert_int_equal(w->ev.count, 2); /* SERIAL-LAG and PROPAGATION-SLOW close */
+    e = the_event(w, VX__EV_PROPAGATION_SLOW);
+    assert_int_equal(e->severity, VX__SEV_NOTICE);
+    assert_int_equal(e->first_seen_ms, notify);
+    assert_int_equal(e->last_seen_ms, w->now);
+    fx_contains(e->message, "serves SOA serial 2024010102, 16 min after the NOTIFY");
+    fx_contains(the_event(w, VX__EV_SERIAL_LAG)->message, "after 19 min");
+    assert_int_equal(w->open.count, 0);
+    cycle(w, serials(2024010102, 2024010102));
+    assert_int_equal(w->ev.count, 0);
+}
+
+/* A newer serial restarts the timing: an open PROPAGATION-SLOW stays (no event) while the
+ * address is behind and not yet slow again, and while no timing is given at all. */
+static void test_propagation_restarted(void **state)
+{
+    world *w = *state;
+    vx__diff_prop p = {.server = NS2,
+                       .provider = "dns-b.org",
+                       .serial = 2024010102,
+                       .origin_ms = w->now,
+                       .slow = true};
+    w->propagation = &p;
+    w->propagation_count = 1;
+    cycle(w, serials(2024010101, 2024010102));
+    fx_contains(the_event(w, VX__EV_PROPAGATION_SLOW)->message, "after the cycle that first saw");
+    p = (vx__diff_prop){.server = NS2,
+                        .provider = "dns-b.org",
+                        .serial = 2024010103,
+                        .origin_ms = w->now,
+                        .notify = true};
+    cycle(w, serials(2024010101, 2024010103));
+    assert_int_equal(w->ev.count, 0);
+    assert_non_null(vx__conditions_get(&w->open, "propslow|" NS2));
+    w->propagation_count = 0;
+    cycle(w, serials(2024010101, 2024010103)); /* no timing: the condition is kept */
+    assert_non_null(vx__conditions_get(&w->open, "propslow|" NS2));
+}
+
 /* ---- resolvers ----------------------------------------------------------------------------- */
 
 static vx__snapshot *resolver_answers(const char *sip1_addr)
@@ -1184,6 +1269,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serial_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_lag_within_providers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_lag_threshold_and_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_propagation_slow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_propagation_restarted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolver_down_and_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_findings_appear_and_clear, setup, teardown),
         cmocka_unit_test(test_finding_identity),
