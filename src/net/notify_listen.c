@@ -1,9 +1,9 @@
 /*
  * net/notify_listen.c — owns the NOTIFY listener's sockets: per address one uv_udp_t and one
  * listening uv_tcp_t, and the accepted TCP connections with their framing (RFC 1035 §4.2.2
- * length prefix), idle timer and cap. Every handle is counted; the listener's memory goes when
- * the last one has closed after vx__notify_listen_stop(), so a close callback never reads freed
- * memory.
+ * length prefix, read by wire/frame.h), idle timer and cap. Every handle is counted; the listener's
+ * memory goes when the last one has closed after vx__notify_listen_stop(), so a close callback
+ * never reads freed memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +12,9 @@
 #include "net/notify_listen.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
+#include "wire/frame.h"
 
 #define UDP_BUF 65536u
-#define TCP_MSG_MAX 65535u
 #define ANSWER_CAP 4096u
 
 typedef struct port {
@@ -30,9 +30,9 @@ typedef struct conn {
     struct vx__notify_listen *owner;
     struct conn *prev, *next;
     bool closing;
-    unsigned handles; /* open handles of the two: the memory goes with the last */
-    size_t have;
-    uint8_t buf[2 + TCP_MSG_MAX];
+    unsigned handles;    /* open handles of the two: the memory goes with the last */
+    vx__deframer frames; /* holds a message that arrives in pieces */
+    struct sockaddr_storage from;
 } conn;
 
 typedef struct answer_write {
@@ -52,6 +52,7 @@ struct vx__notify_listen {
     bool stopping;
     uint64_t requests, turned;
     uint8_t answer[ANSWER_CAP];
+    uint8_t rx[UDP_BUF]; /* TCP reads: libuv calls the read callback right after alloc */
 };
 
 static void maybe_free(vx__notify_listen *l)
@@ -75,8 +76,10 @@ static void on_conn_handle_closed(uv_handle_t *h)
 {
     conn *c = h->data;
     vx__notify_listen *l = c->owner;
-    if (--c->handles == 0)
+    if (--c->handles == 0) {
+        vx__deframer_free(&c->frames);
         free(c);
+    }
     l->handles_open--;
     maybe_free(l);
 }
@@ -137,8 +140,7 @@ static void send_answer(conn *c, const uint8_t *a, size_t n)
     answer_write *w = malloc(sizeof *w);
     if (!w)
         return;
-    w->data[0] = (uint8_t)(n >> 8);
-    w->data[1] = (uint8_t)n;
+    vx__frame_put_prefix(w->data, n); /* n <= ANSWER_CAP */
     memcpy(w->data + 2, a, n);
     w->req.data = w;
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)(n + 2));
@@ -152,34 +154,22 @@ static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     conn *c = h->data;
-    *buf = uv_buf_init((char *)c->buf + c->have, (unsigned)(sizeof c->buf - c->have));
+    *buf = uv_buf_init((char *)c->owner->rx, sizeof c->owner->rx);
 }
 
-/* Every whole message in the buffer is handled; a partial one waits for more bytes. */
-static void take_messages(conn *c)
+/* One whole message from the deframer; stops it once the connection or the listener ends. */
+static int take_message(void *arg, const uint8_t *msg, size_t len)
 {
+    conn *c = arg;
     vx__notify_listen *l = c->owner;
-    struct sockaddr_storage from;
-    int flen = sizeof from;
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&from, &flen) != 0) {
-        conn_close(c);
-        return;
-    }
-    size_t at = 0;
-    while (!c->closing && !l->stopping && c->have - at >= 2) {
-        size_t len = (size_t)c->buf[at] << 8 | c->buf[at + 1];
-        if (c->have - at - 2 < len)
-            break;
-        l->requests++;
-        size_t n = l->handler(l->arg, c->buf + at + 2, len, (const struct sockaddr *)&from, true,
-                              l->answer, sizeof l->answer);
-        if (n > 0 && n <= sizeof l->answer)
-            send_answer(c, l->answer, n);
-        at += 2 + len;
-    }
-    if (!c->closing)
-        memmove(c->buf, c->buf + at, c->have - at);
-    c->have -= at;
+    if (c->closing || l->stopping)
+        return VX_ECANCELED;
+    l->requests++;
+    size_t n = l->handler(l->arg, msg, len, (const struct sockaddr *)&c->from, true, l->answer,
+                          sizeof l->answer);
+    if (n > 0 && n <= sizeof l->answer)
+        send_answer(c, l->answer, n);
+    return c->closing ? VX_ECANCELED : VX_OK;
 }
 
 static void on_idle(uv_timer_t *t)
@@ -189,15 +179,17 @@ static void on_idle(uv_timer_t *t)
 
 static void on_conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-    (void)buf;
     conn *c = s->data;
     if (nread < 0) {
         conn_close(c);
         return;
     }
-    c->have += (size_t)nread;
     uv_timer_again(&c->idle);
-    take_messages(c);
+    /* A length below a DNS header is not DNS (or no memory): the connection goes. */
+    int rc =
+        vx__deframer_feed(&c->frames, (const uint8_t *)buf->base, (size_t)nread, take_message, c);
+    if (rc == VX_EMALFORMED || rc == VX_ENOMEM)
+        conn_close(c);
 }
 
 static void link_conn(vx__notify_listen *l, conn *c)
@@ -223,7 +215,9 @@ static void on_connection(uv_stream_t *server, int status)
     c->handles = 2;
     l->handles_open += 2;
     link_conn(l, c);
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || l->conn_count > VX__NOTIFY_MAX_CONNS) {
+    int flen = sizeof c->from;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || l->conn_count > VX__NOTIFY_MAX_CONNS ||
+        uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->from, &flen) != 0) {
         l->turned += l->conn_count > VX__NOTIFY_MAX_CONNS;
         conn_close(c);
         return;
