@@ -30,6 +30,8 @@ VX__CHECK_FN(vx__chk_ttl_inconsistent);
 VX__CHECK_FN(vx__chk_soa_timers);
 /* zonediff.c */
 VX__CHECK_FN(vx__chk_zone_differs);
+/* predeleg.c */
+VX__CHECK_FN(vx__chk_candidate_differs);
 /* diversity.c */
 VX__CHECK_FN(vx__chk_ns_single_provider);
 VX__CHECK_FN(vx__chk_ns_single_prefix);

@@ -24,11 +24,13 @@ static void parent_servers_that_answered(const vx__snapshot *snap, vx__finding *
     }
 }
 
-/* Only VX_ENOTFOUND is a missing delegation: an unreachable parent proves nothing about it. */
+/* Only VX_ENOTFOUND is a missing delegation: an unreachable parent proves nothing about it.
+ * An undelegated audit (--ns) judges the zone as if delegated: not being delegated yet is the
+ * point of it, not a finding. */
 VX__CHECK_FN(vx__chk_delegation_missing)
 {
     (void)cfg;
-    if (snap->delegation_status != VX_ENOTFOUND)
+    if (snap->delegation_status != VX_ENOTFOUND || snap->undelegated)
         return;
     char d[VX__NAME_TEXT_MAX], parent[VX__NAME_TEXT_MAX];
     vx__name_show(snap->domain, d, sizeof d);
@@ -41,11 +43,12 @@ VX__CHECK_FN(vx__chk_delegation_missing)
     parent_servers_that_answered(snap, f);
 }
 
-/* Names of the parent's NS set (every resolver starts there), the zone's when unknown. */
+/* Names of the parent's NS set (every resolver starts there) or of the servers given to an
+ * undelegated audit; the zone's when unknown. */
 static const vx__rrset *counted_ns(const vx__view *v, const char **where)
 {
-    const vx__rrset *ns = vx__view_parent_ns(v, NULL);
-    *where = "the delegation";
+    const vx__rrset *ns = vx__view_delegation_ns(v);
+    *where = v->given_ns ? "the servers given (--ns)" : "the delegation";
     if (!ns) {
         ns = v->zone_ns.set;
         *where = "the zone's NS set";
@@ -148,24 +151,28 @@ static void parents_with_set(const vx__snapshot *snap, const vx__rrset *parent, 
     }
 }
 
+/* With --ns the given set stands for the parent's: the zone must list the future servers. */
 static void ns_mismatch_report(const vx__snapshot *snap, const vx__rrset *parent,
                                const vx__rrset *zone, vx__findings *out)
 {
     vx__strbuf p = {0}, z = {0}, m = {0};
+    bool given = snap->undelegated;
     size_t np = only_in(parent, zone, &p), nz = only_in(zone, parent, &z);
     if (np)
-        vx__sb_add(&m, "only at the parent: %s", vx__sb_str(&p));
+        vx__sb_add(&m, "only %s: %s", given ? "given" : "at the parent", vx__sb_str(&p));
     if (nz)
         vx__sb_add(&m, "%sonly in the zone: %s", np ? "; " : "", vx__sb_str(&z));
-    vx__finding *f = vx__finding_add(
-        out, "NS-SET-MISMATCH", "the parent's NS set and the zone's differ: %s", vx__sb_str(&m));
+    vx__finding *f =
+        vx__finding_add(out, "NS-SET-MISMATCH", "%s and the zone's differ: %s",
+                        given ? "the NS set given (--ns)" : "the parent's NS set", vx__sb_str(&m));
     for (size_t i = 0; i < parent->count; i++)
         if (!in_set(zone, parent->rdata[i]))
             vx__finding_add_name(f, parent->rdata[i]);
     for (size_t i = 0; i < zone->count; i++)
         if (!in_set(parent, zone->rdata[i]))
             vx__finding_add_name(f, zone->rdata[i]);
-    parents_with_set(snap, parent, f);
+    if (!given)
+        parents_with_set(snap, parent, f);
     vx__sb_free(&p);
     vx__sb_free(&z);
     vx__sb_free(&m);
@@ -177,7 +184,7 @@ VX__CHECK_FN(vx__chk_ns_set_mismatch)
     vx__view v;
     if (vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return;
-    const vx__rrset *parent = vx__view_parent_ns(&v, NULL);
+    const vx__rrset *parent = vx__view_delegation_ns(&v);
     const vx__rrset *zone = v.zone_ns.set;
     if (parent && zone && !vx__rrset_equal(parent, zone, false))
         ns_mismatch_report(snap, parent, zone, out);

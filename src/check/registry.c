@@ -77,6 +77,10 @@ static const vx__check_def registry[] = {
      "whole-zone comparison (AXFR) finds names or RRsets that differ between providers",
      "find which provider's copy is wrong (a record added or deleted at one provider only, a failed sync, or a hijack) and make every provider serve the same zone; automate the sync so that no provider is edited by hand",
      vx__chk_zone_differs},
+    {"CANDIDATE-DIFFERS", "consistency", VX__SEV_ERROR,
+     "an undelegated audit (--ns): a candidate server answers a question differently from the live delegation",
+     "make the new provider's copy of the zone equal to the live one (a record missing or changed at the candidate, other TTLs) before the delegation at the registrar is changed to include it",
+     vx__chk_candidate_differs},
     /* diversity */
     {"NS-SINGLE-PROVIDER", "diversity", VX__SEV_ERROR,
      "every NS name sits under one registrable domain (one DNS operator)",
@@ -258,9 +262,15 @@ typedef struct check_note {
 
 /* Only the checks with something to say; see docs/checks-judgement.md for the reasoning. */
 static const check_note notes[] = {
+    {"DELEGATION-MISSING", NULL,
+     "Not raised by an undelegated audit (--ns): the zone is judged as if delegated to the "
+     "servers given."},
     {"NS-COUNT-LOW", NULL,
      "Counts the names of the parent's NS set (the one every resolver starts with), the zone's "
-     "own when the parent's is unknown, and their addresses."},
+     "own when the parent's is unknown, and their addresses. With --ns, the names given."},
+    {"NS-SET-MISMATCH", NULL,
+     "With --ns the NS set given stands for the parent's: the zone's own NS set must list the "
+     "servers it is about to be delegated to; the live parent's set is not compared."},
     {"NS-NAME-UNRESOLVABLE", NULL,
      "Judged from the iterative resolution of each NS name; a lookup that timed out proves "
      "nothing and is not reported."},
@@ -285,6 +295,14 @@ static const check_note notes[] = {
      "key, --tsig, or --axfr for open transfers). Every RRset is compared, TTL included, except "
      "SOA, RRSIG, NSEC, NSEC3 and NSEC3PARAM. Copies that could not be transferred take no "
      "part; with fewer than two copies nothing is compared."},
+    {"CANDIDATE-DIFFERS", NULL,
+     "Runs only with --ns, when the domain has a live delegation: every question the audit asked "
+     "of both server sets (the SIP chain, apex MX and addresses, CAA, ACME TXT) is compared, "
+     "each candidate server's authoritative answer against the live servers' consensus, TTL "
+     "included; SOA, NS, DNSKEY, DS and signatures legitimately differ and are left out. A "
+     "candidate server that does not answer, or not authoritatively, is not compared (NS-LAME and "
+     "NS-UNREACHABLE say why). With --tsig/--axfr the whole zones are compared too, by "
+     "ZONE-DIFFERS."},
     {"SOA-TIMERS", NULL,
      "Fires for expire below 7 days, refresh outside 1200-86400 s, retry below 120 s or not "
      "below refresh."},

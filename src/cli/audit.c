@@ -29,7 +29,9 @@
 #define MAX_DOMAINS 1024
 #define MAX_ALT_DOMAINS 16
 #define MAX_PROVIDERS 32
+#define MAX_NS 32
 #define INPUT_FILE_MAX (256u << 20) /* a full RouteViews pfx2as file is ~20 MB */
+#define ZONE_LABEL_MAX (VX__PROVIDER_NAME_MAX + VX__NAME_TEXT_MAX + 16)
 
 static const char audit_usage[] =
     "usage: voxdns audit [options] DOMAIN...\n"
@@ -51,6 +53,9 @@ static const char audit_usage[] =
     "  --tsig PROVIDER=[ALG:]NAME:SECRET  fetch that provider's zone by AXFR with this key\n"
     "                      and compare whole zones between providers (repeatable)\n"
     "  --axfr              also try AXFR without a key at every provider (open transfers)\n"
+    "  --ns NAME[/ADDR]    undelegated audit: judge the zone as if delegated to this server\n"
+    "                      (repeatable; NAME alone is resolved, ADDR is IPv4 or IPv6) and\n"
+    "                      compare its data with the live delegation's (one domain)\n"
     "  --json              the report as JSON (schema voxdns.audit/1)\n"
     "  --html FILE         also write a self-contained HTML report (one domain)\n"
     "  --save FILE         also write the raw snapshot as JSON (one domain)\n"
@@ -74,6 +79,8 @@ typedef struct audit_args {
     int dual_primary; /* VX__DUAL_* */
     vx__cli_tsig tsig[VX__CLI_TSIG_MAX];
     size_t tsig_count;
+    vx__ns_spec ns[MAX_NS];
+    size_t ns_count;
     bool axfr;
     const char *hints_path;
     const char *profile;
@@ -154,6 +161,21 @@ static int take_tsig(audit_args *a, const char *text)
     return VX_OK;
 }
 
+static int take_ns(audit_args *a, const char *text)
+{
+    char err[256];
+    if (a->ns_count == MAX_NS) {
+        vx__cli_error("audit", "at most %d --ns options", MAX_NS);
+        return VX_EINVAL;
+    }
+    int rc = vx__ns_spec_parse(text, &a->ns[a->ns_count], err, sizeof err);
+    if (rc == VX_OK)
+        a->ns_count++;
+    else
+        vx__cli_error("audit", "--ns %s: %s", text, rc == VX_ENOMEM ? vx_strerror(rc) : err);
+    return rc == VX_OK ? VX_OK : VX_EINVAL;
+}
+
 static int take_option(audit_args *a, int argc, char **argv, int *i)
 {
     const char *opt = argv[*i];
@@ -190,6 +212,10 @@ static int take_option(audit_args *a, int argc, char **argv, int *i)
         rc = take_value(argc, argv, i, &alt);
         if (rc == VX_OK)
             rc = take_tsig(a, alt);
+    } else if (strcmp(opt, "--ns") == 0) {
+        rc = take_value(argc, argv, i, &alt);
+        if (rc == VX_OK)
+            rc = take_ns(a, alt);
     } else if (strcmp(opt, "--axfr") == 0)
         a->axfr = true;
     else if (strcmp(opt, "--dual-primary") == 0)
@@ -226,6 +252,10 @@ static int check_combination(const audit_args *a)
         why = "--html and --save take one domain at a time";
     else if (a->save_path && a->from_path)
         why = "--save and --from exclude each other";
+    else if (a->ns_count && a->from_path)
+        why = "--ns and --from exclude each other (a saved undelegated audit keeps its servers)";
+    else if (a->ns_count && a->domain_count > 1)
+        why = "--ns audits one domain at a time";
     else if (!vx__profile_known(a->profile))
         why = "unknown profile (generic, lync, teams or enum)";
     if (why)
@@ -349,16 +379,20 @@ static int report_one(const audit_run *run, const vx__snapshot *snap, size_t ind
     make_config(run, snap, &cfg);
     vx__findings findings = {0};
     vx__survival survival;
-    vx__provider_map providers;
+    vx__provider_map providers, live = {0};
     int rc = vx__run_checks(snap, &cfg, &findings);
     if (rc == VX_OK)
         rc = vx__providers_build(snap, &cfg, &providers);
+    /* --ns: the live delegation's servers are grouped under the same declarations */
+    bool has_live =
+        rc == VX_OK && snap->live && vx__providers_build(snap->live, &cfg, &live) == VX_OK;
     bool has_survival = vx__survival_compute(snap, &survival) == VX_OK;
     vx__report_input in = {.snap = snap,
                            .findings = &findings,
                            .survival = has_survival ? &survival : NULL,
                            .profile = snap->profile,
-                           .providers = rc == VX_OK ? &providers : NULL};
+                           .providers = rc == VX_OK ? &providers : NULL,
+                           .live_providers = has_live ? &live : NULL};
     char *out = NULL;
     if (rc == VX_OK)
         out = run->args.json ? vx__report_json(&in) : vx__report_text(&in, isatty(1) != 0);
@@ -377,6 +411,7 @@ static int report_one(const audit_run *run, const vx__snapshot *snap, size_t ind
     free(out);
     if (in.providers)
         vx__providers_free(&providers);
+    vx__providers_free(&live);
     vx__findings_clear(&findings);
     return status;
 }
@@ -409,22 +444,41 @@ static void on_zones(void *arg, vx__zone_copy *copies, size_t count)
     d->snap->zone_count = count;
 }
 
+/* One zone target per provider of snap (cli/zonefetch.h). An undelegated audit's providers
+ * are prefixed "candidate " and the live delegation's "live " (ZONE-DIFFERS then says which
+ * side holds what); labels must outlive the fetch's start (vx__zone_fetch copies them). */
+static size_t zone_targets(const audit_run *run, const vx__snapshot *snap, const char *side,
+                           vx__zone_target *out, char (*labels)[ZONE_LABEL_MAX], size_t cap)
+{
+    vx__check_config cfg;
+    vx__provider_map pm;
+    make_config(run, snap, &cfg);
+    if (vx__providers_build(snap, &cfg, &pm) != VX_OK)
+        return 0;
+    size_t n = vx__cli_zone_targets(snap, &pm, run->args.tsig, run->args.tsig_count, run->args.axfr,
+                                    out, cap);
+    for (size_t i = 0; side && i < n; i++) {
+        snprintf(labels[i], ZONE_LABEL_MAX, "%s%s", side, out[i].provider);
+        out[i].provider = labels[i];
+    }
+    vx__providers_free(&pm);
+    return n;
+}
+
 /* --tsig / --axfr: one AXFR per provider once the audit knows the servers (ZONE-DIFFERS). */
 static void fetch_zones(domain_run *d)
 {
     const audit_run *run = d->owner;
-    vx__check_config cfg;
-    vx__provider_map pm;
-    vx__zone_target targets[VX__CLI_TSIG_MAX];
-    make_config(run, d->snap, &cfg);
-    if (vx__providers_build(d->snap, &cfg, &pm) != VX_OK)
-        return;
-    size_t n = vx__cli_zone_targets(d->snap, &pm, run->args.tsig, run->args.tsig_count,
-                                    run->args.axfr, targets, VX__CLI_TSIG_MAX);
+    const vx__snapshot *snap = d->snap;
+    vx__zone_target targets[2 * VX__CLI_TSIG_MAX];
+    char labels[2 * VX__CLI_TSIG_MAX][ZONE_LABEL_MAX];
+    size_t n = zone_targets(run, snap, snap->undelegated ? "candidate " : NULL, targets, labels,
+                            VX__CLI_TSIG_MAX);
+    if (snap->live)
+        n += zone_targets(run, snap->live, "live ", targets + n, labels + n, VX__CLI_TSIG_MAX);
     if (n > 0)
-        vx__zone_fetch(run->engine, d->snap->domain, targets, n, VX__ZONE_FETCH_TIMEOUT_MS,
-                       on_zones, d);
-    vx__providers_free(&pm);
+        vx__zone_fetch(run->engine, snap->domain, targets, n, VX__ZONE_FETCH_TIMEOUT_MS, on_zones,
+                       d);
 }
 
 static void on_audited(void *arg, int status, vx__snapshot *snap)
@@ -449,6 +503,8 @@ static int start_audits(audit_run *run, vx__engine *engine)
     opts.ipv6 = run->args.ipv6;
     opts.endpoints = run->tls != NULL;
     opts.tls = run->tls;
+    opts.ns = run->args.ns;
+    opts.ns_count = run->args.ns_count;
     for (size_t i = 0; i < run->args.domain_count; i++) {
         int rc = vx__audit_start(engine, run->runs[i].name, &opts, on_audited, show_progress,
                                  &run->runs[i]);
@@ -582,6 +638,8 @@ static void release(audit_run *run)
     vx__tls_ctx_free(run->tls);
     for (size_t i = 0; i < run->args.provider_count; i++)
         vx__provider_decl_clear(&run->args.providers[i]);
+    for (size_t i = 0; i < run->args.ns_count; i++)
+        vx__ns_spec_clear(&run->args.ns[i]);
 }
 
 int vx__cmd_audit(int argc, char **argv)

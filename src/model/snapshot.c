@@ -300,6 +300,10 @@ void vx__snapshot_free(vx__snapshot *s)
         vx__snapshot_free(s->alt[i]);
     free(s->alt);
     vx__zone_copies_free(s->zones, s->zone_count);
+    for (size_t i = 0; i < s->ns_given_count; i++)
+        vx__ns_spec_clear(&s->ns_given[i]);
+    free(s->ns_given);
+    vx__snapshot_free(s->live);
     free(s);
 }
 
@@ -313,6 +317,21 @@ int vx__snapshot_add_endpoint(vx__snapshot *s, const vx__endpoint_obs *ep)
         return VX_ENOMEM;
     s->endpoint_count++;
     s->endpoints_probed = true;
+    return VX_OK;
+}
+
+int vx__snapshot_add_ns_given(vx__snapshot *s, const vx__ns_spec *spec)
+{
+    void *arr = s->ns_given;
+    if (grow(&arr, s->ns_given_count, sizeof *s->ns_given) != VX_OK)
+        return VX_ENOMEM;
+    s->ns_given = arr;
+    vx__ns_spec *copy = &s->ns_given[s->ns_given_count];
+    *copy = *spec;
+    if (!(copy->name = strdup(spec->name)))
+        return VX_ENOMEM;
+    s->ns_given_count++;
+    s->undelegated = true;
     return VX_OK;
 }
 

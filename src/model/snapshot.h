@@ -106,6 +106,14 @@ struct vx__snapshot {
     vx__endpoint_obs *endpoints;
     size_t endpoint_count;
 
+    /* `voxdns audit --ns`: the zone audited as if delegated to the given servers (servers above
+     * are theirs, not the parent's), and the live delegation audited beside it for comparison
+     * (NULL when the domain is not delegated or the live audit could not run). */
+    bool undelegated;
+    vx__ns_spec *ns_given;
+    size_t ns_given_count;
+    vx__snapshot *live;
+
     /* --alt-domain DOMAIN: the same service under another name, probed the same way. */
     vx__snapshot **alt;
     size_t alt_count;
@@ -121,6 +129,8 @@ int vx__observation_set_response(vx__observation *obs, const vx__msg *msg);
 void vx__observation_clear(vx__observation *obs);
 /* Appends a deep copy of ep. */
 int vx__snapshot_add_endpoint(vx__snapshot *s, const vx__endpoint_obs *ep);
+/* Appends a copy of spec to ns_given (and sets undelegated). */
+int vx__snapshot_add_ns_given(vx__snapshot *s, const vx__ns_spec *spec);
 /* Takes ownership of alt (an alternate domain's snapshot). */
 int vx__snapshot_add_alt(vx__snapshot *s, vx__snapshot *alt);
 int vx__snapshot_add_server(vx__server **list, size_t *count, const char *name,

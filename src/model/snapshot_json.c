@@ -391,6 +391,38 @@ static json_t *alt_to_json(const vx__snapshot *s)
     return ok ? arr : NULL;
 }
 
+static json_t *ns_given_to_json(const vx__snapshot *s)
+{
+    json_t *arr = json_array();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < s->ns_given_count; i++) {
+        const vx__ns_spec *g = &s->ns_given[i];
+        json_t *o = json_object();
+        ok = o && put(o, "name", jstr(g->name));
+        if (ok && g->has_addr)
+            ok = put_address(o, &g->addr);
+        else if (ok)
+            ok = put(o, "address", json_null()) && put(o, "port", json_integer(0));
+        ok = push(arr, o) && ok;
+    }
+    if (!ok)
+        json_decref(arr);
+    return ok ? arr : NULL;
+}
+
+static json_t *snapshot_to_json(const vx__snapshot *s, int depth);
+
+/* --ns: the servers given and the live delegation's snapshot (one level deep, like alt). */
+static json_t *undelegated_to_json(const vx__snapshot *s)
+{
+    json_t *o = json_object();
+    bool ok = o && put(o, "ns", ns_given_to_json(s)) &&
+              put(o, "live", s->live ? snapshot_to_json(s->live, 1) : json_null());
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
 static json_t *snapshot_to_json(const vx__snapshot *s, int depth)
 {
     json_t *o = json_object();
@@ -410,6 +442,8 @@ static json_t *snapshot_to_json(const vx__snapshot *s, int depth)
         ok = put(o, "alt", alt_to_json(s));
     if (ok && depth == 0 && s->zone_count) /* only when transferred: older readers stay happy */
         ok = put(o, "zones", zones_to_json(s));
+    if (ok && depth == 0 && s->undelegated) /* only for --ns, for the same reason */
+        ok = put(o, "undelegated", undelegated_to_json(s));
     if (!ok)
         json_decref(o);
     return ok ? o : NULL;
@@ -1210,9 +1244,9 @@ static int alt_from_json(reader *r, json_t *obj, vx__snapshot *s)
     return rc;
 }
 
-static const char *const snapshot_keys[] = {"schema",      "domain",     "profile", "started_ms",
-                                            "duration_ms", "delegation", "servers", "obs",
-                                            "endpoints",   "alt",        "zones",   NULL};
+static const char *const snapshot_keys[] = {
+    "schema", "domain", "profile",   "started_ms", "duration_ms", "delegation", "servers",
+    "obs",    "alt",    "endpoints", "zones",      "undelegated", NULL};
 
 static const char *const zone_keys[] = {"provider", "server", "address", "port", "status",
                                         "rcode",    "serial", "rrsets",  NULL};
@@ -1280,6 +1314,66 @@ static int zones_from_json(reader *r, json_t *obj, vx__snapshot *s)
     path_pop(r, at);
     return rc;
 }
+static const char *const ns_given_keys[] = {"name", "address", "port", NULL};
+
+static int ns_given_one(reader *r, json_t *v, vx__snapshot *s)
+{
+    vx__ns_spec spec;
+    memset(&spec, 0, sizeof spec);
+    if (!json_is_object(v))
+        return fail(r, "not an object");
+    int rc = known_keys(r, v, ns_given_keys);
+    if (rc == VX_OK)
+        rc = get_name(r, v, "name", false, &spec.name);
+    if (rc == VX_OK)
+        rc = get_address(r, v, true, &spec.addr);
+    spec.has_addr = rc == VX_OK && spec.addr.ss_family != 0;
+    if (rc == VX_OK)
+        rc = vx__snapshot_add_ns_given(s, &spec);
+    vx__ns_spec_clear(&spec);
+    return rc;
+}
+
+static int ns_given_from_json(reader *r, json_t *obj, vx__snapshot *s)
+{
+    size_t at;
+    json_t *arr = get_array(r, obj, "ns", MAX_SERVERS, &at);
+    int rc = arr ? VX_OK : VX_EMALFORMED;
+    if (rc == VX_OK && json_array_size(arr) == 0)
+        rc = fail(r, "an undelegated audit names at least one server");
+    for (size_t i = 0; rc == VX_OK && i < json_array_size(arr); i++) {
+        size_t at_i = path_index(r, i);
+        rc = ns_given_one(r, json_array_get(arr, i), s);
+        path_pop(r, at_i);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
+static const char *const undelegated_keys[] = {"ns", "live", NULL};
+
+/* "undelegated" is optional: only `audit --ns` writes it. */
+static int undelegated_from_json(reader *r, json_t *obj, vx__snapshot *s)
+{
+    json_t *v = json_object_get(obj, "undelegated");
+    if (!v)
+        return VX_OK;
+    size_t at = path_key(r, "undelegated");
+    int rc = json_is_object(v) ? known_keys(r, v, undelegated_keys) : fail(r, "not an object");
+    if (rc == VX_OK)
+        rc = ns_given_from_json(r, v, s);
+    json_t *live = rc == VX_OK ? need(r, v, "live") : NULL;
+    if (rc == VX_OK && !live)
+        rc = VX_EMALFORMED;
+    if (live && !json_is_null(live)) {
+        size_t at_l = path_key(r, "live");
+        rc = snapshot_from_json(r, live, 1, &s->live);
+        path_pop(r, at_l);
+    }
+    path_pop(r, at);
+    return rc;
+}
+
 /* An alternate has neither the schema nor alternates of its own. */
 static const char *const alt_snapshot_keys[] = {
     "domain", "profile", "started_ms", "duration_ms", "delegation", "servers", "obs", NULL};
@@ -1324,6 +1418,8 @@ static int snapshot_body(reader *r, json_t *obj, int depth, vx__snapshot *s)
         rc = alt_from_json(r, obj, s);
     if (rc == VX_OK && depth == 0)
         rc = zones_from_json(r, obj, s);
+    if (rc == VX_OK && depth == 0)
+        rc = undelegated_from_json(r, obj, s);
     return rc;
 }
 

@@ -5,10 +5,10 @@
  */
 #include "model/view.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -419,12 +419,40 @@ static int servers_build(vx__view *v)
     return VX_OK;
 }
 
+/* --ns: the given names as the NS RRset a parent would refer with (sorted, each once). */
+static int given_ns_build(vx__view *v)
+{
+    const vx__snapshot *snap = v->snap;
+    vx__rrset *set = calloc(1, sizeof *set);
+    if (!set)
+        return VX_ENOMEM;
+    v->given_ns = set;
+    set->type = VX__T_NS;
+    set->rrclass = 1;
+    set->owner = strdup(snap->domain);
+    set->rdata = calloc(snap->ns_given_count ? snap->ns_given_count : 1, sizeof *set->rdata);
+    if (!set->owner || !set->rdata)
+        return VX_ENOMEM;
+    for (size_t i = 0; i < snap->ns_given_count; i++) {
+        char *name = strdup(snap->ns_given[i].name);
+        if (!name)
+            return VX_ENOMEM;
+        for (char *c = name; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        set->rdata[set->count++] = name;
+    }
+    vx__rrset_sort_unique(set);
+    return VX_OK;
+}
+
 int vx__view_build(const vx__snapshot *snap, const char *profile, vx__view *v)
 {
     memset(v, 0, sizeof *v);
     v->snap = snap;
     v->profile = profile ? profile : (snap->profile ? snap->profile : "generic");
     int rc = servers_build(v);
+    if (rc == VX_OK && snap->undelegated)
+        rc = given_ns_build(v);
     if (rc == VX_OK)
         vx__view_answer(v, snap->domain, VX__T_NS, &v->zone_ns);
     if (rc != VX_OK)
@@ -439,6 +467,7 @@ void vx__view_free(vx__view *v)
     free(v->srvnames);
     free(v->srvs);
     free(v->hosts);
+    vx__rrset_free(v->given_ns);
     memset(v, 0, sizeof *v);
 }
 
@@ -476,9 +505,14 @@ static size_t names_add(const vx__rrset *set, const char **out, size_t n, size_t
     return n;
 }
 
+const vx__rrset *vx__view_delegation_ns(const vx__view *v)
+{
+    return v->given_ns ? v->given_ns : vx__view_parent_ns(v, NULL);
+}
+
 size_t vx__view_ns_names(const vx__view *v, const char **out, size_t cap)
 {
-    size_t n = names_add(vx__view_parent_ns(v, NULL), out, 0, cap);
+    size_t n = names_add(vx__view_delegation_ns(v), out, 0, cap);
     n = names_add(v->zone_ns.set, out, n, cap);
     return n < cap ? n : cap;
 }

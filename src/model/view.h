@@ -86,7 +86,8 @@ typedef struct vx__view {
     size_t server_count;
     size_t alive_count;
 
-    vx__answer zone_ns; /* the zone's own NS RRset (consensus) */
+    vx__answer zone_ns;  /* the zone's own NS RRset (consensus) */
+    vx__rrset *given_ns; /* --ns: the names given, as an NS RRset (owned); NULL otherwise */
     vx__answer naptr;
     vx__cv_naptr *naptrs;
     size_t naptr_count;
@@ -135,7 +136,11 @@ const vx__rrset *vx__obs_find(const vx__observation *o, int section, const char 
 /* The domain's NS RRset in a parent's referral (authority section, or the answer when the
  * parent's servers also serve the zone): the first parent address that gave one. */
 const vx__rrset *vx__view_parent_ns(const vx__view *v, const vx__observation **from);
-/* The union of the parent's and the zone's NS names (pointers into the snapshot's RRsets). */
+/* The NS set the domain is judged as delegated with: the names given to an undelegated audit
+ * (--ns), else the parent's referral (NULL when neither). */
+const vx__rrset *vx__view_delegation_ns(const vx__view *v);
+/* The union of the delegation's (vx__view_delegation_ns) and the zone's NS names (pointers
+ * into the snapshot's RRsets or the view). */
 size_t vx__view_ns_names(const vx__view *v, const char **out, size_t cap);
 /* The label of an observation's server ("a.gtld-servers.net/192.0.2.53"). */
 void vx__obs_label(const vx__observation *o, char *out, size_t cap);

@@ -378,19 +378,22 @@ static void take_mail_hosts(audit *a, const ldns_rr_list *answer)
     }
 }
 
+/* An undelegated audit (--ns) takes no NS names from referrals, glue or the zone's NS set: its
+ * servers are the ones given. */
 static void react(audit *a, vx__probe_kind kind, uint16_t qtype, const vx__msg *m,
                   uint64_t fingerprint)
 {
+    bool given = a->opts.ns_count > 0;
     if (kind == VX__PROBE_DATA || kind == VX__PROBE_RESOLVE)
         follow_chain(a, qtype, fingerprint);
     if (vx__msg_rcode(m) != LDNS_RCODE_NOERROR)
         return;
-    if (kind == VX__PROBE_PARENT) {
+    if (kind == VX__PROBE_PARENT && !given) {
         take_ns_names(a, ldns_pkt_authority(m->pkt));
         take_ns_names(a, ldns_pkt_answer(m->pkt));
         take_glue(a, m);
     } else if (kind == VX__PROBE_DATA || kind == VX__PROBE_RESOLVE) {
-        if (qtype == LDNS_RR_TYPE_NS)
+        if (qtype == LDNS_RR_TYPE_NS && !given)
             take_ns_names(a, ldns_pkt_answer(m->pkt));
         if (qtype == LDNS_RR_TYPE_MX)
             take_mail_hosts(a, ldns_pkt_answer(m->pkt));
@@ -781,7 +784,7 @@ static void on_delegation(void *arg, const vx__walk_result *r)
 {
     audit *a = arg;
     judge_delegation(a, r);
-    if (r->msg && r->status == VX_OK && strcmp(r->zone, a->domain) == 0)
+    if (r->msg && r->status == VX_OK && strcmp(r->zone, a->domain) == 0 && a->opts.ns_count == 0)
         take_ns_names(a, ldns_pkt_answer(r->msg->pkt));
     for (size_t i = 0; i < a->snap->parent_server_count; i++) {
         const vx__server *p = &a->snap->parent_servers[i];
@@ -861,6 +864,43 @@ static void on_alt_done(void *arg, int status, vx__snapshot *alt)
     maybe_finish(a);
 }
 
+static void on_live_done(void *arg, int status, vx__snapshot *live)
+{
+    audit *a = arg;
+    if (status == VX_OK)
+        a->snap->live = live;
+    else
+        vx__snapshot_free(live);
+    if (status == VX_ENOMEM)
+        fail(a, status);
+    a->pending--;
+    maybe_finish(a);
+}
+
+/* --ns: the servers given stand in for the delegation; the live one is audited beside them. */
+static int start_undelegated(audit *a)
+{
+    for (size_t i = 0; i < a->opts.ns_count; i++)
+        if (vx__snapshot_add_ns_given(a->snap, &a->opts.ns[i]) != VX_OK)
+            return VX_ENOMEM;
+    for (size_t i = 0; i < a->opts.ns_count; i++) {
+        const vx__ns_spec *g = &a->opts.ns[i];
+        if (g->has_addr)
+            add_address(a, g->name, (const struct sockaddr *)&g->addr);
+        else
+            add_ns_name(a, g->name);
+    }
+    vx__audit_opts nested = a->opts;
+    nested.endpoints = false;
+    nested.alt_domains = NULL;
+    nested.alt_count = 0;
+    nested.ns = NULL;
+    nested.ns_count = 0;
+    if (vx__audit_start(a->engine, a->domain, &nested, on_live_done, NULL, a) == VX_OK)
+        a->pending++;
+    return VX_OK;
+}
+
 static void start_alt_domains(audit *a)
 {
     vx__audit_opts nested = a->opts;
@@ -922,6 +962,8 @@ int vx__audit_start(vx__engine *engine, const char *domain, const vx__audit_opts
     a->pending = 1;
     a->asked = 1;
     seed_ancestor_caa(a);
+    if (a->opts.ns_count > 0 && start_undelegated(a) != VX_OK)
+        fail(a, VX_ENOMEM);
     start_alt_domains(a);
     return VX_OK;
 }

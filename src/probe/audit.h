@@ -35,6 +35,12 @@ typedef struct vx__audit_opts {
                          parallel with the DNS questions (probe/endpoints.h); default
                          false; never for alternate domains */
     vx__tls_ctx *tls; /* observing TLS context for TLS targets (required with endpoints) */
+    /* Undelegated audit (`--ns`): the zone's servers are these, not the parent's or the zone's
+     * NS set (a name without address is resolved, every address of it taken); the parent is
+     * still asked (delegation, DS), and the live delegation is audited beside it into
+     * snapshot->live (no endpoints, no alternates). */
+    const vx__ns_spec *ns;
+    size_t ns_count;
 } vx__audit_opts;
 
 void vx__audit_opts_default(vx__audit_opts *opts);

@@ -223,6 +223,42 @@ static json_t *providers_json(const vx__provider_map *pm, const vx__snapshot *s)
     return o;
 }
 
+static json_t *given_json(const vx__snapshot *s)
+{
+    char given[VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX + 2];
+    json_t *a = json_array();
+    bool ok = a != NULL;
+    for (size_t i = 0; ok && i < s->ns_given_count; i++) {
+        vx__report_given(&s->ns_given[i], given, sizeof given);
+        ok = push(a, jstr(given));
+    }
+    if (!ok)
+        json_decref(a);
+    return ok ? a : NULL;
+}
+
+/* The live delegation an undelegated audit compared with: null when it was not audited. */
+static json_t *live_json(const vx__report_input *in)
+{
+    const vx__snapshot *live = in->snap->live;
+    vx__rmodel m;
+    if (vx__rmodel_build_live(in, &m) != VX_OK)
+        return live ? NULL : json_null();
+    bool delegated = live->delegation_status == VX_OK;
+    json_t *o =
+        json_pack("{s:b, s:o, s:o}", "delegated", delegated, "error",
+                  delegated || !live->delegation_error ? json_null() : jstr(live->delegation_error),
+                  "servers", servers_json(&m));
+    vx__rmodel_free(&m);
+    return o;
+}
+
+/* --ns: the servers given (they are "servers" above) and the live delegation. */
+static json_t *undelegated_json(const vx__report_input *in)
+{
+    return json_pack("{s:o, s:o}", "ns", given_json(in->snap), "live", live_json(in));
+}
+
 static json_t *audit_json(const vx__report_input *in, const vx__rmodel *m,
                           const vx__provider_map *pm)
 {
@@ -237,6 +273,7 @@ static json_t *audit_json(const vx__report_input *in, const vx__rmodel *m,
               put(o, "started", json_string(started)) &&
               put(o, "duration_ms", json_integer((json_int_t)llround(ms))) &&
               put(o, "servers", servers_json(m)) && put(o, "providers", providers_json(pm, s)) &&
+              (!s->undelegated || put(o, "undelegated", undelegated_json(in))) &&
               put(o, "sip", sip_json(m)) && put(o, "survival", survival_json(in->survival)) &&
               put(o, "findings", findings_json(in->findings)) &&
               put(o, "summary", summary_json(in->findings));

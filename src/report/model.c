@@ -484,6 +484,20 @@ int vx__rmodel_build_with(const vx__snapshot *snap, const vx__provider_map *pm, 
     return rc;
 }
 
+int vx__rmodel_build_live(const vx__report_input *in, vx__rmodel *m)
+{
+    memset(m, 0, sizeof *m);
+    if (!in->snap->undelegated || !in->snap->live)
+        return VX_ENOTFOUND;
+    return vx__rmodel_build_with(in->snap->live, in->live_providers, m);
+}
+
+void vx__report_given(const vx__ns_spec *g, char *out, size_t cap)
+{
+    if (vx__ns_spec_format(g, out, cap) != VX_OK)
+        snprintf(out, cap, "?");
+}
+
 void vx__rmodel_free(vx__rmodel *m)
 {
     for (size_t i = 0; i < m->naptr_count; i++) {

@@ -20,9 +20,10 @@
 typedef struct vx__report_input {
     const vx__snapshot *snap;
     const vx__findings *findings;
-    const vx__survival *survival;      /* NULL when not computed */
-    const char *profile;               /* NULL: the snapshot's */
-    const vx__provider_map *providers; /* NULL: inferred (no declarations, no ASN database) */
+    const vx__survival *survival;           /* NULL when not computed */
+    const char *profile;                    /* NULL: the snapshot's */
+    const vx__provider_map *providers;      /* NULL: inferred (no declarations, no ASN database) */
+    const vx__provider_map *live_providers; /* --ns: snap->live's; NULL: inferred */
 } vx__report_input;
 
 /* For people: findings grouped by area in catalogue order, worst first, each with its remedy;

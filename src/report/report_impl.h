@@ -101,6 +101,11 @@ int vx__rmodel_build_with(const vx__snapshot *snap, const vx__provider_map *pm, 
 int vx__report_providers(const vx__report_input *in, vx__provider_map *own,
                          const vx__provider_map **use);
 void vx__rmodel_free(vx__rmodel *m);
+/* --ns: the live delegation's servers (with their providers) in m; VX_ENOTFOUND when the
+ * snapshot is not undelegated or has no live audit. */
+int vx__rmodel_build_live(const vx__report_input *in, vx__rmodel *m);
+/* "ns1.example.net/192.0.2.1" or "ns1.example.net" for each server given with --ns. */
+void vx__report_given(const vx__ns_spec *g, char *out, size_t cap);
 
 /* ---- HTML pieces (svg.c) --------------------------------------------------------------- */
 

@@ -107,6 +107,47 @@ static void providers(const tctx *c, const vx__report_input *in)
     zone_copies(c, in->snap);
 }
 
+static void server_list(const tctx *c, const char *what, const vx__rmodel *m)
+{
+    vx__rb_printf(c->b, "  %s:", what);
+    for (size_t i = 0; i < m->server_count; i++) {
+        vx__rb_puts(c->b, i ? ", " : " ");
+        vx__rb_plain(c->b, m->servers[i].label);
+        vx__rb_puts(c->b, " (");
+        vx__rb_plain(c->b, m->servers[i].provider);
+        vx__rb_puts(c->b, ")");
+    }
+    vx__rb_puts(c->b, m->server_count ? "\n" : " none\n");
+}
+
+/* --ns: which servers stood in for the delegation, and the live one the data was compared to. */
+static void undelegated(const tctx *c, const vx__report_input *in)
+{
+    const vx__snapshot *s = in->snap;
+    char given[VX__NAME_TEXT_MAX + VX__ADDR_TEXT_MAX + 2];
+    vx__rmodel m;
+    if (!s->undelegated || vx__rmodel_build_with(s, in->providers, &m) != VX_OK)
+        return;
+    vx__rb_puts(c->b, "  undelegated audit, as if delegated to");
+    for (size_t i = 0; i < s->ns_given_count; i++) {
+        vx__report_given(&s->ns_given[i], given, sizeof given);
+        vx__rb_puts(c->b, i ? ", " : " ");
+        vx__rb_plain(c->b, given);
+    }
+    vx__rb_puts(c->b, " (--ns)\n");
+    server_list(c, "servers used", &m);
+    vx__rmodel_free(&m);
+    if (vx__rmodel_build_live(in, &m) == VX_OK && s->live->delegation_status == VX_OK) {
+        server_list(c, "live delegation", &m);
+    } else {
+        vx__rb_puts(c->b, "  live delegation: none (");
+        vx__rb_plain(c->b, s->live && s->live->delegation_error ? s->live->delegation_error
+                                                                : "not audited");
+        vx__rb_puts(c->b, "): nothing to compare with\n");
+    }
+    vx__rmodel_free(&m);
+}
+
 static void list_line(const tctx *c, const char *what, char *const *items, size_t n)
 {
     if (n == 0)
@@ -244,6 +285,7 @@ char *vx__report_text(const vx__report_input *in, bool colour)
     vx__rbuf b = {0};
     tctx c = {&b, colour};
     header(&c, &use);
+    undelegated(&c, &use);
     providers(&c, &use);
     findings(&c, use.findings);
     survival(&c, use.survival);

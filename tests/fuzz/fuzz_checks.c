@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void render(const vx__snapshot *s, const vx__findings *f)
 {
-    vx__report_input in = {s, f, NULL, NULL, NULL};
+    vx__report_input in = {s, f, NULL, NULL, NULL, NULL};
     char *text = vx__report_text(&in, false);
     char *json = vx__report_json(&in);
     char *html = vx__report_html(&in);

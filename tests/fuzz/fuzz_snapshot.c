@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *two = vx__snapshot_to_json(again);
     if (!two || strcmp(one, two) != 0)
         abort();
-    vx__report_input in = {s, NULL, NULL, NULL, NULL};
+    vx__report_input in = {s, NULL, NULL, NULL, NULL, NULL};
     free(vx__report_json(&in));
     free(vx__report_html(&in));
     free(one);

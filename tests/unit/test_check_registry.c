@@ -30,6 +30,7 @@ static const expect catalogue[] = {
     {"TTL-INCONSISTENT", "consistency", VX__SEV_WARNING},
     {"SOA-TIMERS", "consistency", VX__SEV_NOTICE},
     {"ZONE-DIFFERS", "consistency", VX__SEV_ERROR},
+    {"CANDIDATE-DIFFERS", "consistency", VX__SEV_ERROR},
     {"NS-SINGLE-PROVIDER", "diversity", VX__SEV_ERROR},
     {"NS-SINGLE-PREFIX", "diversity", VX__SEV_WARNING},
     {"NS-SINGLE-ASN", "diversity", VX__SEV_WARNING},

@@ -178,7 +178,7 @@ static int setup(void **state)
     fx->snap = snapshot();
     findings(&fx->findings);
     assert_int_equal(vx__survival_compute(fx->snap, &fx->survival), VX_OK);
-    fx->in = (vx__report_input){fx->snap, &fx->findings, &fx->survival, NULL, NULL};
+    fx->in = (vx__report_input){fx->snap, &fx->findings, &fx->survival, NULL, NULL, NULL};
     *state = fx;
     return 0;
 }
@@ -239,7 +239,7 @@ static void test_text_survival_sentence(void **state)
 {
     fixture *fx = *state;
     vx__survival sv = {1800, 3240, 3600};
-    vx__report_input in = {fx->snap, &fx->findings, &sv, "lync", NULL};
+    vx__report_input in = {fx->snap, &fx->findings, &sv, "lync", NULL, NULL};
     char *t = vx__report_text(&in, false);
     at(t, "profile lync");
     at(t, "if every authoritative server went dark now, half of resolver caches lose the SIP "
@@ -390,7 +390,7 @@ static void test_json_empty(void **state)
 {
     (void)state;
     vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
-    vx__report_input in = {s, NULL, NULL, NULL, NULL};
+    vx__report_input in = {s, NULL, NULL, NULL, NULL, NULL};
     json_t *root = report_json(&in);
     assert_keys(root, top_keys);
     assert_true(json_is_null(json_object_get(root, "survival")));
@@ -455,7 +455,7 @@ static void test_html_empty(void **state)
 {
     (void)state;
     vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
-    vx__report_input in = {s, NULL, NULL, NULL, NULL};
+    vx__report_input in = {s, NULL, NULL, NULL, NULL, NULL};
     char *h = vx__report_html(&in);
     at(h, "No findings.");
     at(h, "No NAPTR or SRV records were found.");
