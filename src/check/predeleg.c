@@ -37,7 +37,9 @@ typedef struct cmp {
     vx__provider_map cpm, lpm;
     item *items;
     size_t count;
-    bool *differs; /* per candidate server: differs on some item */
+    bool *differs;   /* per candidate server: differs on some item */
+    vx__answer *ans; /* per candidate server: its answer to the question being compared */
+    size_t *group;   /* per candidate server: 1 + the first server of its answer's group */
 } cmp;
 
 static bool compared(uint16_t type)
@@ -114,28 +116,56 @@ static int add_item(cmp *c, const char *qname, uint16_t qtype, vx__strbuf *text)
     return VX_OK;
 }
 
-/* One question: each candidate server whose answer is not the live consensus is named. */
+/* "candidate newprov-c.net: WHAT": the providers of the candidate servers that answer like
+ * server first (flagged in pending), each provider once; those servers are then done. */
+static void describe_group(cmp *c, size_t first, bool *pending, vx__strbuf *sb)
+{
+    vx__strbuf who = {0};
+    char what[512];
+    for (size_t j = first; j < c->cand.server_count; j++) {
+        if (!pending[j] || !same(&c->ans[j], &c->ans[first]))
+            continue;
+        pending[j] = false;
+        bool listed = false;
+        for (size_t k = first; k < j; k++)
+            listed |= c->cpm.of_server[k] == c->cpm.of_server[j] && c->group[k] == first + 1;
+        c->group[j] = first + 1;
+        if (!listed)
+            vx__sb_item(&who, vx__provider_of(&c->cpm, j));
+    }
+    describe(&c->ans[first], what, sizeof what);
+    vx__sb_add(sb, "candidate %s: %s; ", vx__sb_str(&who), what);
+    vx__sb_free(&who);
+}
+
+/* One question: the candidate servers whose answer is not the live consensus are flagged, and
+ * their answers described, grouped by answer. */
 static int compare_one(cmp *c, const char *qname, uint16_t qtype)
 {
-    vx__answer live, a;
+    vx__answer live;
     vx__view_answer(&c->live, qname, qtype, &live);
     if (!live.obs || live.holders == 0) /* no authoritative live answer: nothing to hold to */
         return VX_OK;
-    vx__strbuf text = {0};
-    char shown[VX__NAME_TEXT_MAX], t[16], what[512];
+    bool *pending = calloc(c->cand.server_count + 1, sizeof *pending);
+    if (!pending)
+        return VX_ENOMEM;
+    bool any = false;
     for (size_t i = 0; i < c->cand.server_count; i++) {
-        if (!cand_answer(c, i, qname, qtype, &a) || same(&a, &live))
-            continue;
-        if (!text.len) {
-            vx__name_show(qname, shown, sizeof shown);
-            vx__sb_add(&text, "%s %s (", shown, vx__rrtype_to_text(qtype, t, sizeof t));
-        }
-        describe(&a, what, sizeof what);
-        vx__sb_add(&text, "candidate %s %s: %s; ", vx__provider_of(&c->cpm, i),
-                   c->cand.servers[i].label, what);
-        c->differs[i] = true;
+        pending[i] = cand_answer(c, i, qname, qtype, &c->ans[i]) && !same(&c->ans[i], &live);
+        c->group[i] = 0;
+        c->differs[i] |= pending[i];
+        any |= pending[i];
     }
-    if (!text.len)
+    vx__strbuf text = {0};
+    char shown[VX__NAME_TEXT_MAX], t[16];
+    vx__name_show(qname, shown, sizeof shown);
+    if (any)
+        vx__sb_add(&text, "%s %s (", shown, vx__rrtype_to_text(qtype, t, sizeof t));
+    for (size_t i = 0; i < c->cand.server_count; i++)
+        if (pending[i])
+            describe_group(c, i, pending, &text);
+    free(pending);
+    if (!any)
         return VX_OK;
     describe_live(c, qname, qtype, &live, &text);
     vx__sb_add(&text, ")");
@@ -208,6 +238,8 @@ static void cmp_free(cmp *c)
         vx__sb_free(&c->items[i].text);
     free(c->items);
     free(c->differs);
+    free(c->ans);
+    free(c->group);
     vx__providers_free(&c->cpm);
     vx__providers_free(&c->lpm);
     vx__view_free(&c->cand);
@@ -228,7 +260,11 @@ VX__CHECK_FN(vx__chk_candidate_differs)
         rc = vx__providers_build(snap, cfg, &c.cpm);
     if (rc == VX_OK)
         rc = vx__providers_build(snap->live, cfg, &c.lpm);
-    if (rc == VX_OK && !(c.differs = calloc(snap->server_count + 1, sizeof *c.differs)))
+    size_t n = snap->server_count + 1;
+    c.differs = calloc(n, sizeof *c.differs);
+    c.ans = calloc(n, sizeof *c.ans);
+    c.group = calloc(n, sizeof *c.group);
+    if (rc == VX_OK && (!c.differs || !c.ans || !c.group))
         rc = VX_ENOMEM;
     if (rc == VX_OK && compare_all(&c) == VX_OK && c.count > 0)
         report(&c, out);

@@ -457,7 +457,7 @@ static size_t zone_targets(const audit_run *run, const vx__snapshot *snap, const
         return 0;
     size_t n = vx__cli_zone_targets(snap, &pm, run->args.tsig, run->args.tsig_count, run->args.axfr,
                                     out, cap);
-    for (size_t i = 0; side && i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* out of pm, which is freed here */
         snprintf(labels[i], ZONE_LABEL_MAX, "%s%s", side, out[i].provider);
         out[i].provider = labels[i];
     }
@@ -472,7 +472,7 @@ static void fetch_zones(domain_run *d)
     const vx__snapshot *snap = d->snap;
     vx__zone_target targets[2 * VX__CLI_TSIG_MAX];
     char labels[2 * VX__CLI_TSIG_MAX][ZONE_LABEL_MAX];
-    size_t n = zone_targets(run, snap, snap->undelegated ? "candidate " : NULL, targets, labels,
+    size_t n = zone_targets(run, snap, snap->undelegated ? "candidate " : "", targets, labels,
                             VX__CLI_TSIG_MAX);
     if (snap->live)
         n += zone_targets(run, snap->live, "live ", targets + n, labels + n, VX__CLI_TSIG_MAX);

@@ -1352,6 +1352,18 @@ static int ns_given_from_json(reader *r, json_t *obj, vx__snapshot *s)
 
 static const char *const undelegated_keys[] = {"ns", "live", NULL};
 
+/* "live": the live delegation's snapshot (one level deep, like an alternate), or null. */
+static int live_from_json(reader *r, json_t *obj, vx__snapshot *s)
+{
+    size_t at = path_key(r, "live");
+    json_t *live = need(r, obj, "live");
+    int rc = live ? VX_OK : VX_EMALFORMED;
+    if (live && !json_is_null(live))
+        rc = snapshot_from_json(r, live, 1, &s->live);
+    path_pop(r, at);
+    return rc;
+}
+
 /* "undelegated" is optional: only `audit --ns` writes it. */
 static int undelegated_from_json(reader *r, json_t *obj, vx__snapshot *s)
 {
@@ -1362,14 +1374,8 @@ static int undelegated_from_json(reader *r, json_t *obj, vx__snapshot *s)
     int rc = json_is_object(v) ? known_keys(r, v, undelegated_keys) : fail(r, "not an object");
     if (rc == VX_OK)
         rc = ns_given_from_json(r, v, s);
-    json_t *live = rc == VX_OK ? need(r, v, "live") : NULL;
-    if (rc == VX_OK && !live)
-        rc = VX_EMALFORMED;
-    if (live && !json_is_null(live)) {
-        size_t at_l = path_key(r, "live");
-        rc = snapshot_from_json(r, live, 1, &s->live);
-        path_pop(r, at_l);
-    }
+    if (rc == VX_OK)
+        rc = live_from_json(r, v, s);
     path_pop(r, at);
     return rc;
 }
@@ -1430,7 +1436,8 @@ static int snapshot_from_json(reader *r, json_t *obj, int depth, vx__snapshot **
         return fail(r, "not an object");
     if (depth > 0 && json_object_get(obj, "alt")) {
         size_t at = path_key(r, "alt");
-        fail(r, "an alternate domain cannot have alternates of its own");
+        fail(r, "a nested snapshot (alternate domain, live delegation) cannot have alternates of "
+                "its own");
         path_pop(r, at);
         return VX_EMALFORMED;
     }

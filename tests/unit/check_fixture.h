@@ -121,6 +121,10 @@ static inline void fx_free(vx__snapshot *s)
     for (size_t i = 0; i < s->endpoint_count; i++)
         vx__endpoint_clear(&s->endpoints[i]);
     free(s->endpoints);
+    for (size_t i = 0; i < s->ns_given_count; i++)
+        free(s->ns_given[i].name);
+    free(s->ns_given);
+    fx_free(s->live);
     free(s->domain);
     free(s->profile);
     free(s->parent_zone);

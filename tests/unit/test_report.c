@@ -400,6 +400,74 @@ static void test_json_empty(void **state)
     vx__snapshot_free(s);
 }
 
+/* ---- an undelegated audit (--ns) ------------------------------------------------------- */
+
+static const char *const undelegated_top_keys[] = {
+    "schema",      "domain", "profile",  "started",  "duration_ms", "servers", "providers",
+    "undelegated", "sip",    "survival", "findings", "summary",     NULL};
+static const char *const undelegated_keys[] = {"ns", "live", NULL};
+static const char *const live_keys[] = {"delegated", "error", "servers", NULL};
+
+static void give(vx__snapshot *s, const char *text)
+{
+    char err[128];
+    vx__ns_spec g;
+    assert_int_equal(vx__ns_spec_parse(text, &g, err, sizeof err), VX_OK);
+    assert_int_equal(vx__snapshot_add_ns_given(s, &g), VX_OK);
+    vx__ns_spec_clear(&g);
+}
+
+static void test_undelegated(void **state)
+{
+    fixture *fx = *state;
+    give(fx->snap, "ns1.new.net");
+    give(fx->snap, "ns2.new.net/192.0.2.99");
+    fx->snap->live = snapshot();
+    char *t = vx__report_text(&fx->in, false);
+    at(t, "  undelegated audit, as if delegated to ns1.new.net, ns2.new.net/192.0.2.99 (--ns)\n"
+          "  servers used: ");
+    at(t, "  live delegation: ");
+    assert_true(at(t, "servers used:") < at(t, "live delegation:"));
+    free(t);
+    json_t *root = report_json(&fx->in);
+    assert_keys(root, undelegated_top_keys);
+    json_t *u = json_object_get(root, "undelegated");
+    assert_keys(u, undelegated_keys);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(u, "ns"), 1)),
+                        "ns2.new.net/192.0.2.99");
+    json_t *live = json_object_get(u, "live");
+    assert_keys(live, live_keys);
+    assert_true(json_is_true(json_object_get(live, "delegated")));
+    json_t *a;
+    size_t i;
+    json_array_foreach(json_object_get(live, "servers"), i, a) assert_keys(a, server_keys);
+    assert_int_equal(json_array_size(json_object_get(live, "servers")),
+                     fx->snap->live->server_count);
+    json_decref(root);
+    /* not delegated at all: the reason, and nothing to compare with */
+    fx->snap->live->delegation_status = VX_ENOTFOUND;
+    fx->snap->live->delegation_error = strdup("com. answers NXDOMAIN for example.com.");
+    t = vx__report_text(&fx->in, false);
+    at(t, "  live delegation: none (com. answers NXDOMAIN for example.com.): nothing to compare "
+          "with\n");
+    free(t);
+    root = report_json(&fx->in);
+    live = json_object_get(json_object_get(root, "undelegated"), "live");
+    assert_true(json_is_false(json_object_get(live, "delegated")));
+    assert_string_equal(json_string_value(json_object_get(live, "error")),
+                        "com. answers NXDOMAIN for example.com.");
+    json_decref(root);
+    /* the live audit did not run */
+    vx__snapshot_free(fx->snap->live);
+    fx->snap->live = NULL;
+    root = report_json(&fx->in);
+    assert_true(json_is_null(json_object_get(json_object_get(root, "undelegated"), "live")));
+    json_decref(root);
+    t = vx__report_text(&fx->in, false);
+    at(t, "  live delegation: none (not audited): nothing to compare with\n");
+    free(t);
+}
+
 /* ---- HTML ------------------------------------------------------------------------------ */
 
 static bool contains_nocase(const char *hay, const char *needle)
@@ -533,6 +601,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_survival_sentence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_shape, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undelegated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_values, setup, teardown),
         cmocka_unit_test(test_json_empty),
         cmocka_unit_test_setup_teardown(test_html, setup, teardown),

@@ -5,6 +5,8 @@
  * types, missing fields, bad addresses, unknown names, too deep, too big) are refused with
  * VX_EMALFORMED and a "path: reason" message.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -573,6 +575,121 @@ static void test_zone_copies_round_trip(void **state)
     vx__snapshot_free(s);
 }
 
+/* ---- --ns NAME[/ADDRESS] and the undelegated part ------------------------------------------ */
+
+static void expect_ns(const char *text, const char *name, const char *addr)
+{
+    char err[256] = "", shown[128], out[160];
+    vx__ns_spec g;
+    if (vx__ns_spec_parse(text, &g, err, sizeof err) != VX_OK)
+        fail_msg("'%s' refused: %s", text, err);
+    assert_string_equal(g.name, name);
+    assert_int_equal(g.has_addr, addr != NULL);
+    if (addr) {
+        assert_int_equal(vx__addr_format((struct sockaddr *)&g.addr, shown, sizeof shown), VX_OK);
+        assert_string_equal(shown, addr);
+        assert_int_equal(ntohs(((struct sockaddr_in *)&g.addr)->sin_port), 53);
+    }
+    assert_int_equal(vx__ns_spec_format(&g, out, sizeof out), VX_OK);
+    vx__ns_spec_clear(&g);
+}
+
+static void expect_ns_bad(const char *text, const char *why)
+{
+    char err[256] = "";
+    vx__ns_spec g;
+    assert_int_equal(vx__ns_spec_parse(text, &g, err, sizeof err), VX_EINVAL);
+    assert_null(g.name);
+    if (!strstr(err, why))
+        fail_msg("'%s': \"%s\" does not say \"%s\"", text, err, why);
+}
+
+static void test_ns_spec_parse(void **state)
+{
+    (void)state;
+    expect_ns("ns1.newprov-c.net", "ns1.newprov-c.net.", NULL);
+    expect_ns("NS1.NewProv-C.net.", "ns1.newprov-c.net.", NULL);
+    expect_ns("ns1.newprov-c.net/198.18.83.1", "ns1.newprov-c.net.", "198.18.83.1");
+    expect_ns("ns1.newprov-c.net/2001:DB8:83::1", "ns1.newprov-c.net.", "2001:db8:83::1");
+    expect_ns("ns1.newprov-c.net/::ffff:192.0.2.1", "ns1.newprov-c.net.", "::ffff:192.0.2.1");
+    char out[160];
+    vx__ns_spec g;
+    char err[128];
+    assert_int_equal(vx__ns_spec_parse("ns2.example.net/192.0.2.7", &g, err, sizeof err), VX_OK);
+    assert_int_equal(vx__ns_spec_format(&g, out, sizeof out), VX_OK);
+    assert_string_equal(out, "ns2.example.net/192.0.2.7");
+    assert_int_equal(vx__ns_spec_format(&g, out, 10), VX_EINVAL); /* does not fit */
+    vx__ns_spec_clear(&g);
+    expect_ns_bad("", "give NAME or NAME/ADDRESS");
+    expect_ns_bad(NULL, "give NAME or NAME/ADDRESS");
+    expect_ns_bad("/192.0.2.1", "give NAME or NAME/ADDRESS");
+    expect_ns_bad("bad name", "'bad name' is not a name-server host name");
+    expect_ns_bad("ns1.example.net:53", "no port");
+    expect_ns_bad("192.0.2.1", "is an address: give the server's name, NAME/192.0.2.1");
+    expect_ns_bad("ns1..example.net", "is not a valid name");
+    expect_ns_bad(".", "is not a valid name");
+    expect_ns_bad("ns1.example.net/", "'' is not an IPv4 or IPv6 address");
+    expect_ns_bad("ns1.example.net/192.0.2.1:53", "no port or brackets");
+    expect_ns_bad("ns1.example.net/[2001:db8::1]", "no port or brackets");
+    expect_ns_bad("ns1.example.net/[2001:db8::1]:53", "no port or brackets");
+    expect_ns_bad("ns1.example.net/300.1.1.1", "'300.1.1.1' is not an IPv4 or IPv6 address");
+    expect_ns_bad("ns1.example.net/ns2.example.net", "is not an IPv4 or IPv6 address");
+    expect_ns_bad("ns1.example.net/192.0.2.1/24", "is not an IPv4 or IPv6 address");
+}
+
+/* An undelegated snapshot keeps the servers given (with and without address) and the live
+ * delegation's snapshot; the live one cannot nest another. */
+static void test_undelegated_round_trip(void **state)
+{
+    (void)state;
+    char err[128];
+    vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
+    vx__ns_spec g;
+    assert_int_equal(vx__ns_spec_parse("ns1.new.net/2001:db8::53", &g, err, sizeof err), VX_OK);
+    assert_int_equal(vx__snapshot_add_ns_given(s, &g), VX_OK);
+    vx__ns_spec_clear(&g);
+    assert_int_equal(vx__ns_spec_parse("ns2.new.net", &g, err, sizeof err), VX_OK);
+    assert_int_equal(vx__snapshot_add_ns_given(s, &g), VX_OK);
+    vx__ns_spec_clear(&g);
+    s->live = vx__snapshot_new("example.com.", "generic");
+    add_obs(s->live, VX__PROBE_DATA, "ns1.old.net.", "192.0.2.1", VX__UDP, "example.com.", 6,
+            VX_ETIMEDOUT, NULL);
+    char *one = vx__snapshot_to_json(s);
+    assert_non_null(strstr(one, "\"undelegated\": {"));
+    vx__snapshot *back = load_ok(one);
+    assert_true(back->undelegated);
+    assert_int_equal(back->ns_given_count, 2);
+    assert_string_equal(back->ns_given[0].name, "ns1.new.net.");
+    assert_true(back->ns_given[0].has_addr);
+    assert_true(vx__addr_equal((struct sockaddr *)&back->ns_given[0].addr,
+                               (struct sockaddr *)&s->ns_given[0].addr));
+    assert_false(back->ns_given[1].has_addr);
+    assert_non_null(back->live);
+    assert_int_equal(back->live->obs_count, 1);
+    char *two = vx__snapshot_to_json(back);
+    assert_string_equal(one, two);
+    /* without a live audit: "live": null */
+    vx__snapshot_free(back->live);
+    back->live = NULL;
+    free(two);
+    two = vx__snapshot_to_json(back);
+    assert_non_null(strstr(two, "\"live\": null"));
+    vx__snapshot *again = load_ok(two);
+    assert_null(again->live);
+    assert_int_equal(again->ns_given_count, 2);
+    vx__snapshot_free(again);
+    free(one);
+    free(two);
+    vx__snapshot_free(back);
+    vx__snapshot_free(s);
+    /* an ordinary snapshot has no "undelegated" at all */
+    s = vx__snapshot_new("example.com.", "generic");
+    one = vx__snapshot_to_json(s);
+    assert_null(strstr(one, "undelegated"));
+    free(one);
+    vx__snapshot_free(s);
+}
+
 /* Input written by hand: case, unsorted and duplicate rdata, integer reals, CLASSnn. It loads
  * into the canonical form, and from there saves stably. */
 static void test_load_canonicalises(void **state)
@@ -682,6 +799,22 @@ static void test_bad_documents(void **state)
     expect_bad(NULL, "zones", json_pack("[{s:s}]", "provider", "p"), "zones[0].server: missing");
     expect_bad(NULL, "zones", json_pack("[{s:s,s:b}]", "provider", "p", "x", 1),
                "zones[0]: unknown key 'x'");
+    expect_bad(NULL, "undelegated", json_array(), "undelegated: not an object");
+    expect_bad(NULL, "undelegated", json_pack("{s:[],s:n}", "ns", "live"),
+               "undelegated.ns: an undelegated audit names at least one server");
+    expect_bad(NULL, "undelegated",
+               json_pack("{s:[{s:s,s:n,s:i}]}", "ns", "name", "a.net", "address", "port", 0),
+               "undelegated.live: missing");
+    expect_bad(NULL, "undelegated",
+               json_pack("{s:[{s:s,s:s,s:i}],s:n}", "ns", "name", "a.net", "address", "x", "port",
+                         53, "live"),
+               "undelegated.ns[0].address: invalid address 'x'");
+    expect_bad(
+        NULL, "undelegated",
+        json_pack("{s:[{s:s,s:n,s:i}],s:{s:b}}", "ns", "name", "a.net", "address", "port", 0,
+                  "live", "alt", 1),
+        "undelegated.live.alt: a nested snapshot (alternate domain, live delegation) cannot have "
+        "alternates of its own");
 }
 
 static void test_bad_fields(void **state)
@@ -794,7 +927,8 @@ static void test_limits(void **state)
                "obs[2].answer[0].rdata: more than 65535 elements");
     expect_bad(NULL, "alt", array_of(65, an_alt), "alt: more than 64 elements");
     expect_bad("alt.0", "alt", json_array(),
-               "alt[0].alt: an alternate domain cannot have alternates of its own");
+               "alt[0].alt: a nested snapshot (alternate domain, live delegation) cannot have "
+               "alternates of its own");
     expect_bad("alt.0", "schema", json_string(VX__SNAPSHOT_SCHEMA), "alt[0]: unknown key 'schema'");
     expect_bad("alt.0.obs.0", "qtype", json_string("FOO"), "alt[0].obs[0].qtype: unknown type");
 }
@@ -828,6 +962,8 @@ int main(void)
         cmocka_unit_test(test_empty_snapshot_round_trip),
         cmocka_unit_test(test_escaped_name_round_trip),
         cmocka_unit_test(test_zone_copies_round_trip),
+        cmocka_unit_test(test_ns_spec_parse),
+        cmocka_unit_test(test_undelegated_round_trip),
         cmocka_unit_test(test_load_canonicalises),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_bad_fields),
