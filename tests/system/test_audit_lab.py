@@ -51,6 +51,7 @@ CHECKS = {
     "DNSSEC-UNSIGNED": "notice", "DNSSEC-BOGUS": "critical", "DNSSEC-RRSIG-EXPIRING": "warning",
     "NS-OPEN-RECURSION": "error", "NS-AXFR-OPEN": "warning", "NS-VERSION-DISCLOSED": "notice",
     "NS-EDNS-BROKEN": "warning", "ZONE-DIFFERS": "error",
+    "CANDIDATE-DIFFERS": "error",
     "LYNC-RECORD-MISSING": "error", "LYNC-STRICT-NAME": "error",
     "CAA-MISSING": "notice",
 }
@@ -245,6 +246,9 @@ class Observed:
         self.alts = [args[i + 1] for i, a in enumerate(args) if a == "--alt-domain"]
         self.asn = asn_table if "--asn-db" in args else None
         self.axfr = "--axfr" in args
+        # --ns: the server names the zone is judged as delegated to (undelegated audit)
+        self.given = sorted(fqdn(args[i + 1]) for i, a in enumerate(args) if a == "--ns")
+        self.asked = {}
         self.ids = set()
         self.why = {}
         self._delegation(lab)
@@ -254,6 +258,9 @@ class Observed:
             self._caa(lab)
         self._dnssec(lab)
         self._diversity()
+        if self.given:
+            self._candidate(lab, [a for i, a in enumerate(args)
+                                  if a != "--ns" and (i == 0 or args[i - 1] != "--ns")], asn_table)
         self.alt_ids = {}
         for alt in self.alts:
             other = Observed(lab, alt, [], asn_table)
@@ -291,9 +298,11 @@ class Observed:
             if rtype in ("A", "AAAA"):
                 self.glue.setdefault(owner, set()).add(data)
         self.parent_ns_ttls = [r[1] for r in ref.rrs(self.domain, "NS", "AUTHORITY")]
-        if ref.status == "NXDOMAIN" or not self.parent_ns:
+        if (ref.status == "NXDOMAIN" or not self.parent_ns) and not self.given:
             self.fire("DELEGATION-MISSING", "com: %s, no referral" % ref.status)
-        self.ns_names = list(self.parent_ns)
+        self.ns_names = list(self.given or self.parent_ns)
+        if self.given:  # the parent's glue is for its own NS set
+            self.glue = {}
         self.ds = dig(lab, PARENT, self.domain, "DS").data(self.domain, "DS")
 
     # -- phase 2: every address of every NS name
@@ -368,8 +377,9 @@ class Observed:
             self.fire("SOA-SERIAL-MISMATCH", str(serials))
         if self.axfr:
             self._zone_copies(res)
-        if zone_ns and any(v != self.parent_ns for v in zone_ns.values()):
-            self.fire("NS-SET-MISMATCH", "parent %s, zone %s" % (self.parent_ns, zone_ns))
+        delegated = self.given or self.parent_ns
+        if zone_ns and any(v != delegated for v in zone_ns.values()):
+            self.fire("NS-SET-MISMATCH", "delegation %s, zone %s" % (delegated, zone_ns))
         if self.auth:
             serial, refresh, retry, expire = (int(x) for x in self.soa[2:6])
             if expire < 7 * 86400 or not 1200 <= refresh <= 86400 or retry < 120 or \
@@ -391,7 +401,29 @@ class Observed:
         out = {}
         for (name, rtype, _a), ans in res.items():
             out.setdefault((name, rtype), []).append(ans)
+        for (name, rtype), answers in out.items():
+            if under(name, self.domain):
+                self.asked[(name, rtype)] = answers
         return out
+
+    # -- --ns: the candidate servers' answers against the live delegation's
+    @staticmethod
+    def _view(ans, name, rtype):
+        return (ans.status, tuple(sorted((r[3], r[1]) for r in ans.rrs(name, rtype))))
+
+    def _candidate(self, lab, live_args, asn_table):
+        live = Observed(lab, self.domain, live_args, asn_table)
+        for (name, rtype), answers in sorted(self.asked.items()):
+            held = [self._view(a, name, rtype) for a in live.asked.get((name, rtype), [])
+                    if a.aa and a.status in ("NOERROR", "NXDOMAIN")]
+            if not held:
+                continue
+            want = max(set(held), key=held.count)
+            got = {self._view(a, name, rtype) for a in answers
+                   if a.aa and a.status in ("NOERROR", "NXDOMAIN")}
+            if got - {want}:
+                self.fire("CANDIDATE-DIFFERS", "%s %s: candidate %s, live %s" % (
+                    name, rtype, sorted(got), want))
 
     def _consensus(self, answers, name, rtype):
         """The answer held by most servers; differing data or TTLs are noted.
