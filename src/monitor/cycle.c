@@ -141,7 +141,7 @@ void vx__cycle_store_failed(vx__daemon_state *d)
 /* The store cannot be read: the baseline this process read last (the memo), or NULL. */
 static const vx__snapshot *remembered_baseline(domain_cycle *c, vx__snapshot **owned)
 {
-    const char *json = vx__memo_baseline(c->d->memo, c->domain);
+    char *json = vx__memo_baseline(c->d->memo, c->domain);
     char err[256];
     vx__cycle_store_failed(c->d);
     if (!json) {
@@ -151,6 +151,7 @@ static const vx__snapshot *remembered_baseline(domain_cycle *c, vx__snapshot **o
     }
     if (vx__snapshot_from_json(json, strlen(json), owned, err, sizeof(err)) != VX_OK)
         vx__log(VX__LOG_ERROR, "%s: remembered baseline unreadable: %s", c->domain, err);
+    free(json);
     return *owned;
 }
 

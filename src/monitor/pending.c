@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "voxdns/status.h"
 
 /* ---- one cycle ----------------------------------------------------------------------------- */
@@ -195,7 +197,10 @@ void vx__pending_pop(vx__pending *p)
 typedef struct memo_entry {
     struct memo_entry *next;
     char *domain;
-    char *baseline; /* NULL: none remembered */
+    unsigned char *baseline; /* the JSON, deflated (snapshots shrink ~13x); NULL: none */
+    size_t baseline_len;     /* deflated bytes */
+    size_t baseline_raw;     /* JSON bytes */
+    uint64_t baseline_hash;  /* of the JSON: an unchanged baseline is not deflated again */
     vx__conditions conds;
     bool has_conds;
     bool unstored;
@@ -295,24 +300,73 @@ static memo_entry *get(vx__memo *m, const char *domain)
     return e;
 }
 
+/* The JSON deflated (malloc'd, *len bytes); NULL when out of memory. */
+static unsigned char *deflate_text(const char *text, size_t raw, size_t *len)
+{
+    uLongf cap = compressBound((uLong)raw);
+    unsigned char *z = malloc(cap);
+    if (!z || compress2(z, &cap, (const Bytef *)text, (uLong)raw, 1) != Z_OK) {
+        free(z);
+        return NULL;
+    }
+    unsigned char *fit = realloc(z, cap);
+    *len = cap;
+    return fit ? fit : z;
+}
+
+static void forget_baseline(vx__memo *m, memo_entry *e)
+{
+    m->bytes -= e->baseline_len;
+    free(e->baseline);
+    e->baseline = NULL;
+    e->baseline_len = e->baseline_raw = 0;
+    e->baseline_hash = 0;
+}
+
+/* Kept deflated: at 100,000 domains the JSON itself (~60 KB each) would hold only a few
+ * thousand of them in the budget. A baseline past the budget replaces none: the domain's old
+ * one is forgotten too (it is no longer the accepted one), and the store is asked next time. */
 void vx__memo_set_baseline(vx__memo *m, const char *domain, char *json)
 {
     memo_entry *e = m ? get(m, domain) : NULL;
-    size_t old = e && e->baseline ? strlen(e->baseline) : 0, add = json ? strlen(json) : 0;
-    if (!e || (e->baseline && json && strcmp(e->baseline, json) == 0) ||
-        (m->max_bytes && m->bytes - old + add > m->max_bytes)) {
-        free(json); /* unchanged, or past the budget: the store is asked again next time */
+    size_t raw = json ? strlen(json) : 0, zlen = 0;
+    uint64_t hash = json ? name_hash(json) : 0;
+    if (!e || (e->baseline && json && e->baseline_raw == raw && e->baseline_hash == hash)) {
+        free(json); /* unchanged */
         return;
     }
-    free(e->baseline);
-    e->baseline = json;
-    m->bytes = m->bytes - old + add;
+    if (e->baseline)
+        forget_baseline(m, e);
+    /* Deflating costs ~1 ms: skipped when even a 16x smaller text would not fit. */
+    unsigned char *z = json && (!m->max_bytes || m->bytes + raw / 16 <= m->max_bytes)
+                           ? deflate_text(json, raw, &zlen)
+                           : NULL;
+    free(json);
+    if (!z || (m->max_bytes && m->bytes + zlen > m->max_bytes)) {
+        free(z);
+        return;
+    }
+    e->baseline = z;
+    e->baseline_len = zlen;
+    e->baseline_raw = raw;
+    e->baseline_hash = hash;
+    m->bytes += zlen;
 }
 
-const char *vx__memo_baseline(const vx__memo *m, const char *domain)
+char *vx__memo_baseline(const vx__memo *m, const char *domain)
 {
     const memo_entry *e = m ? find(m, domain) : NULL;
-    return e ? e->baseline : NULL;
+    if (!e || !e->baseline)
+        return NULL;
+    uLongf len = (uLongf)e->baseline_raw;
+    char *json = malloc(e->baseline_raw + 1);
+    if (!json || uncompress((Bytef *)json, &len, e->baseline, (uLong)e->baseline_len) != Z_OK ||
+        len != e->baseline_raw) {
+        free(json);
+        return NULL;
+    }
+    json[len] = '\0';
+    return json;
 }
 
 static size_t conds_bytes(const vx__conditions *c)

@@ -11,8 +11,10 @@
  *  - past max_cycles or max_bytes the oldest cycle without events goes first, then the oldest
  *    with events: the drop callback is called for each (the daemon logs every event, which was
  *    alerted already, and counts them in voxdns_store_dropped_events_total);
- *  - the memo keeps baselines within its byte budget (conditions of a domain whose cycle is not
- *    stored are always kept: they are the truth until the store has it).
+ *  - the memo keeps baselines, deflated, within its byte budget (a baseline that does not fit
+ *    is not kept: that domain's cycles cannot be diffed while the store cannot be read);
+ *    conditions of a domain whose cycle is not stored are always kept: they are the truth
+ *    until the store has it.
  * Used from the daemon's loop thread only.
  */
 #ifndef VX_MONITOR_PENDING_H
@@ -75,10 +77,11 @@ typedef struct vx__memo vx__memo;
 
 vx__memo *vx__memo_new(size_t max_bytes);
 void vx__memo_free(vx__memo *m);
-/* Remembers the baseline read from the store (takes json; freed when over budget). */
+/* Remembers the baseline read from the store (takes json; kept deflated, and not at all when
+ * over budget; NULL forgets the domain's). */
 void vx__memo_set_baseline(vx__memo *m, const char *domain, char *json);
-/* The remembered baseline (borrowed) or NULL. */
-const char *vx__memo_baseline(const vx__memo *m, const char *domain);
+/* The remembered baseline (malloc'd: the caller frees it) or NULL. */
+char *vx__memo_baseline(const vx__memo *m, const char *domain);
 /* The conditions a cycle left (copied); stored false: the store does not have them yet, so
  * they, not the store's, are the next cycle's. */
 int vx__memo_set_conditions(vx__memo *m, const char *domain, const vx__conditions *conds,
