@@ -6,9 +6,13 @@
  */
 #include "net/tls.h"
 
+#include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -46,19 +50,94 @@ int vx__tls_pin_parse(const char *base64, uint8_t out[VX__TLS_PIN_LEN])
     return VX_OK;
 }
 
+/* "5ad8a5d6.0": the name c_rehash (update-ca-certificates) gives a CA in a hashed directory. */
+static bool hashed_name(const char *name)
+{
+    size_t i = 0;
+    while (i < 8 && isxdigit((unsigned char)name[i]))
+        i++;
+    if (i != 8 || name[8] != '.' || !isdigit((unsigned char)name[9]))
+        return false;
+    for (i = 10; isdigit((unsigned char)name[i]);)
+        i++;
+    return name[i] == '\0';
+}
+
+/* How many hashed CAs the directories ("a:b", as SSL_CERT_DIR) hold. */
+static size_t hashed_count(const char *dirs)
+{
+    char path[PATH_MAX];
+    size_t count = 0;
+    for (const char *p = dirs; *p; p += *p == ':') {
+        size_t n = strcspn(p, ":");
+        snprintf(path, sizeof(path), "%.*s", (int)n, p);
+        p += n;
+        DIR *d = opendir(path);
+        for (struct dirent *e; d && (e = readdir(d));)
+            count += hashed_name(e->d_name);
+        if (d)
+            closedir(d);
+    }
+    return count;
+}
+
+/* How many PEM certificates a file holds (SIZE_MAX when it cannot be read). */
+static size_t pem_count(const char *file)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    char line[256];
+    size_t count = 0;
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return SIZE_MAX;
+    while (fgets(line, sizeof(line), f))
+        count += strncmp(line, begin, sizeof(begin) - 1) == 0;
+    fclose(f);
+    return count;
+}
+
+bool vx__tls_bundle_mirrored(const char *dirs, const char *file, const char *default_file)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    if (!realpath(file, a) || !realpath(default_file, b) || strcmp(a, b) != 0)
+        return false;
+    size_t certs = pem_count(file);
+    return certs != SIZE_MAX && certs <= hashed_count(dirs);
+}
+
+/* The system's trust store, as SSL_CTX_set_default_verify_paths() gives it (SSL_CERT_DIR and
+ * SSL_CERT_FILE or their defaults) but without reading the distribution's bundle when its
+ * hashed directory holds the same CAs: with OpenSSL 3 parsing the bundle's ~140 certificates
+ * costs tens of ms of CPU, most of an audit's endpoint time, where the directory gives the one
+ * issuer a chain needs, on demand. Any other bundle is read as OpenSSL would. */
+static int load_system_store(SSL_CTX *ssl)
+{
+    const char *dir = getenv(X509_get_default_cert_dir_env());
+    const char *file = getenv(X509_get_default_cert_file_env());
+    dir = dir ? dir : X509_get_default_cert_dir();
+    file = file ? file : X509_get_default_cert_file();
+    X509_STORE *store = SSL_CTX_get_cert_store(ssl);
+    X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+    if (!lookup || !X509_LOOKUP_add_dir(lookup, dir, X509_FILETYPE_PEM))
+        return VX_EIO;
+    if (access(file, R_OK) != 0 || vx__tls_bundle_mirrored(dir, file, X509_get_default_cert_file()))
+        return VX_OK; /* no bundle at all trusts what the directory holds, as OpenSSL does */
+    return SSL_CTX_load_verify_locations(ssl, file, NULL) == 1 ? VX_OK : VX_EIO;
+}
+
 /* Observing, the CA file adds to the system store (an auditor judges against both); else it
  * replaces it (DoT authenticates against what was configured). */
 static int load_ca(SSL_CTX *ssl, const char *ca_file, bool observe)
 {
-    int ok = 1;
+    int rc = VX_OK;
     if (observe) /* a system without a store still observes, against the CA file alone */
-        (void)SSL_CTX_set_default_verify_paths(ssl);
+        (void)load_system_store(ssl);
     if (ca_file)
-        ok = SSL_CTX_load_verify_locations(ssl, ca_file, NULL);
+        rc = SSL_CTX_load_verify_locations(ssl, ca_file, NULL) == 1 ? VX_OK : VX_EIO;
     else if (!observe)
-        ok = SSL_CTX_set_default_verify_paths(ssl);
+        rc = load_system_store(ssl);
     ERR_clear_error();
-    return ok == 1 ? VX_OK : VX_EIO;
+    return rc;
 }
 
 int vx__tls_ctx_new(const vx__tls_auth *auth, vx__tls_ctx **out)

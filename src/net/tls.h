@@ -47,6 +47,14 @@ typedef struct vx__tls_ctx vx__tls_ctx;
 int vx__tls_ctx_new(const vx__tls_auth *auth, vx__tls_ctx **out);
 void vx__tls_ctx_free(vx__tls_ctx *ctx);
 
+/* The system store (a context without a CA file, or an observing one) is SSL_CERT_DIR and
+ * SSL_CERT_FILE, or OpenSSL's defaults, as SSL_CTX_set_default_verify_paths() reads them; the
+ * hashed directory is looked into on demand, and the bundle file is read unless this says the
+ * directory mirrors it: file is the distribution's default bundle (default_file, by real path)
+ * and the directories hold at least as many hashed CAs as it holds certificates (as
+ * update-ca-certificates makes them). */
+bool vx__tls_bundle_mirrored(const char *dirs, const char *file, const char *default_file);
+
 /* Decodes a base64 SPKI pin (44 characters) into out. VX_EINVAL when it is not 32 octets. */
 int vx__tls_pin_parse(const char *base64, uint8_t out[VX__TLS_PIN_LEN]);
 

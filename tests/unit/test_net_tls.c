@@ -4,7 +4,8 @@
  * test for dns.example.net, trusted as its own CA. Strict with the CA and the right name, a
  * wrong name refused, an SPKI pin with no CA, a wrong pin refused, the opportunistic profile,
  * plaintext both ways after the handshake, contexts that cannot authenticate, the observing
- * profile (facts recorded, never refused), a failed handshake's reason and the pin parser.
+ * profile (facts recorded, never refused), a failed handshake's reason, the pin parser, and
+ * the system store found through a hashed directory or a bundle file.
  * (The framing of DNS over TLS is wire/frame.h's: test_wire_frame.c.)
  */
 #include <setjmp.h>
@@ -295,6 +296,67 @@ static void test_contexts_and_pins(void **state)
     assert_int_equal(vx__tls_pin_parse(NULL, out), VX_EINVAL);
 }
 
+static void set_store_env(const char *dir, const char *file)
+{
+    setenv(X509_get_default_cert_dir_env(), dir, 1);
+    if (file)
+        setenv(X509_get_default_cert_file_env(), file, 1);
+    else
+        unsetenv(X509_get_default_cert_file_env());
+}
+
+/* The system's store where OpenSSL's environment puts it: a hashed directory (c_rehash names)
+ * is looked into on demand, without the bundle; a directory without hashed names falls back to
+ * the bundle file; no store at all trusts nothing. Observing and strict (DoT) alike. */
+static void test_system_store(void **state)
+{
+    (void)state;
+    char hashed[] = "/tmp/vx_tls_dir_XXXXXX", plain[] = "/tmp/vx_tls_dir_XXXXXX";
+    char link[64], other[64], why[128];
+    long v = -1;
+    bool auth = false;
+    assert_non_null(mkdtemp(hashed));
+    assert_non_null(mkdtemp(plain));
+    snprintf(link, sizeof(link), "%s/%08lx.0", hashed, X509_subject_name_hash(cert));
+    snprintf(other, sizeof(other), "%s/ca.pem", plain); /* not a hashed name: not looked into */
+    assert_int_equal(symlink(ca_path, link), 0);
+    assert_int_equal(symlink(ca_path, other), 0);
+    set_store_env(hashed, NULL);
+    observe(NULL, "sip.example.org", &v, why, sizeof(why));
+    assert_int_equal(v, X509_V_OK);
+    assert_int_equal(handshake(ctx_of(NULL, "dns.example.net", false, false, true), &auth), VX_OK);
+    assert_true(auth);
+    set_store_env(plain, ca_path);
+    observe(NULL, "sip.example.org", &v, why, sizeof(why));
+    assert_int_equal(v, X509_V_OK);
+    set_store_env(plain, "/nonexistent/ca.pem");
+    observe(NULL, "sip.example.org", &v, why, sizeof(why));
+    assert_int_equal(v, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+    assert_int_equal(handshake(ctx_of(NULL, "dns.example.net", false, false, true), &auth),
+                     VX_EREFUSED);
+    /* the bundle is skipped only when it is the default one and the directory covers it */
+    char twice[] = "/tmp/vx_tls_two_XXXXXX", alias[64];
+    FILE *f = fdopen(mkstemp(twice), "w");
+    PEM_write_X509(f, cert);
+    PEM_write_X509(f, cert);
+    fclose(f);
+    snprintf(alias, sizeof(alias), "%s/alias.pem", plain);
+    assert_int_equal(symlink(ca_path, alias), 0);
+    assert_true(vx__tls_bundle_mirrored(hashed, alias, ca_path));
+    assert_false(vx__tls_bundle_mirrored(plain, alias, ca_path));  /* no hashed CA */
+    assert_false(vx__tls_bundle_mirrored(hashed, twice, twice));   /* 2 certificates, 1 CA */
+    assert_false(vx__tls_bundle_mirrored(hashed, ca_path, twice)); /* not the default bundle */
+    assert_false(vx__tls_bundle_mirrored(hashed, "/nonexistent/ca.pem", ca_path));
+    unlink(alias);
+    unlink(twice);
+    unsetenv(X509_get_default_cert_dir_env());
+    unsetenv(X509_get_default_cert_file_env());
+    unlink(link);
+    unlink(other);
+    rmdir(hashed);
+    rmdir(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_contexts_and_pins),
         cmocka_unit_test(test_observe),
         cmocka_unit_test(test_failure_reason),
+        cmocka_unit_test(test_system_store),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
