@@ -1050,7 +1050,7 @@ void vx__cycle_start_domain(vx__daemon_state *d, size_t i)
                                             c) == VX_OK;
         if (c->watching && c->plan->endpoints && d->tls)
             c->ep_running =
-                vx__ep_watch_run(&d->loop, c->plan->endpoints, d->tls, on_ep_watched, c) == VX_OK;
+                vx__ep_watch_run(d->engine, c->plan->endpoints, d->tls, on_ep_watched, c) == VX_OK;
         /* endpoints that could not be pinged are not "unchanged": ep_unchanged stays false */
         if (c->watching)
             return;

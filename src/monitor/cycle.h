@@ -61,8 +61,7 @@ typedef struct vx__daemon_state {
     uint64_t cycle_started_ns;
     double cycle_started_cpu_s;
     vx__engine_stats cycle_started_stats;
-    vx__engine_stats watch_stats_final;  /* the watch pool's totals when it was stopped */
-    vx__engine_stats engine_stats_final; /* the engine's totals when it was closed */
+    vx__engine_stats watch_stats_final; /* the watch pool's totals when it was stopped */
     unsigned long cycles;
     unsigned long cycle_events;
     unsigned long cycle_quiet;   /* domains whose watch found nothing changed this cycle */

@@ -169,10 +169,7 @@ static void prune_history(vx__daemon_state *d)
 static void all_stats(vx__daemon_state *d, vx__engine_stats *out)
 {
     vx__engine_stats w = d->watch_stats_final;
-    if (d->engine)
-        vx__engine_get_stats(d->engine, out);
-    else
-        *out = d->engine_stats_final;
+    vx__engine_get_stats(d->engine, out);
     if (d->watch_pool)
         vx__watch_pool_get_stats(d->watch_pool, &w);
     out->queries += w.queries;
@@ -338,10 +335,8 @@ static void stop_daemon(vx__daemon_state *d)
     vx__notify_intake_stop(d->notify);
     d->notify = NULL;
     vx__prop_driver_stop(d->prop);
-    /* Audits in flight end cancelled and are not recorded; an endpoint probe may still finish
-     * after the engine is freed (it is not one of the engine's handles), so the daemon keeps the
-     * engine's last totals and drops its pointer. */
-    vx__engine_get_stats(d->engine, &d->engine_stats_final);
+    /* Audits, resolver questions and SIP pings in flight (net/sip_ping.h) end inside the close,
+     * cancelled and not recorded: no cycle hears from the engine after it. */
     vx__engine_close(d->engine);
     d->engine = NULL;
 }

@@ -93,6 +93,7 @@ int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **ou
     }
     vx__list_init(&e->active);
     vx__list_init(&e->streams);
+    vx__list_init(&e->ops);
     vx__list_init(&e->freelist);
     /* Seeds the server table's hash: server addresses come from referrals, i.e. from outside. */
     e->hash_seed = (uint32_t)seed[0] << 16 | seed[1];
@@ -395,8 +396,31 @@ static void close_freelist(vx__engine *e)
     }
 }
 
-/* Cancels in flight first (they started first), then what waits. Callbacks run from here; one
- * that calls vx__engine_query() gets VX_ECANCELED, one that calls close again is ignored. */
+int vx__engine_attach(vx__engine *e, vx__engine_op *op)
+{
+    if (e->closing)
+        return VX_ECANCELED;
+    vx__list_push_tail(&e->ops, &op->link);
+    return VX_OK;
+}
+
+void vx__engine_detach(vx__engine_op *op)
+{
+    vx__list_remove(&op->link);
+}
+
+static void cancel_ops(vx__engine *e)
+{
+    while (!vx__list_empty(&e->ops)) {
+        vx__engine_op *op = VX__CONTAINER_OF(e->ops.next, vx__engine_op, link);
+        vx__engine_detach(op);
+        op->cancel(op);
+    }
+}
+
+/* Cancels in flight first (they started first), then what waits, then the attached work (SIP
+ * pings). Callbacks run from here; one that calls vx__engine_query() gets VX_ECANCELED, one
+ * that calls close again is ignored. */
 void vx__engine_close(vx__engine *e)
 {
     if (!e || e->closing)
@@ -406,6 +430,7 @@ void vx__engine_close(vx__engine *e)
         vx__query_finish(VX__CONTAINER_OF(e->active.next, vx__query, link), VX_ECANCELED);
     vx__stream_cancel_all(e);
     vx__sched_cancel_waiting(e);
+    cancel_ops(e);
     close_freelist(e);
     vx__sched_close(e);
     vx__usock_shutdown(e);

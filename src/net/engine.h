@@ -92,10 +92,11 @@ typedef struct vx__engine_stats {
 } vx__engine_stats;
 
 int vx__engine_new(uv_loop_t *loop, const vx__engine_opts *opts, vx__engine **out);
-/* The loop the engine runs on (for other I/O of the same collector: net/sip_ping.h). */
+/* The loop the engine runs on (for other I/O of the same collector). */
 uv_loop_t *vx__engine_loop(const vx__engine *e);
-/* Cancels every pending query (callbacks run with VX_ECANCELED) and releases the engine once
- * its handles have closed; the caller then lets the loop run to completion. */
+/* Cancels every pending query and every SIP ping started on the engine (net/sip_ping.h):
+ * their callbacks run from here with VX_ECANCELED, none after. Releases the engine once its
+ * handles have closed; the caller then lets the loop run to completion. */
 void vx__engine_close(vx__engine *engine);
 
 int vx__engine_query(vx__engine *engine, const vx__query_spec *spec, vx__query_cb cb, void *arg);

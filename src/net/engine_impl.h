@@ -1,7 +1,8 @@
 /*
  * net/engine_impl.h — private to net/: the layout of the engine, its server table entries and
  * its query objects, and the functions that the engine's files (engine.c: lifecycle and API,
- * sched.c: server table, caps and token buckets, udp.c, tcp.c: transports) call in one another.
+ * sched.c: server table, caps and token buckets, udp.c, tcp.c: transports) call in one another;
+ * and the attachment of other net/ work on the engine's loop (sip_ping.c) to its lifetime.
  * Nothing outside src/net/ includes this.
  */
 #ifndef VX_NET_ENGINE_IMPL_H
@@ -58,6 +59,15 @@ static inline void vx__list_remove(vx__link *l)
 
 typedef struct vx__server vx__server;
 typedef struct vx__query vx__query;
+
+/* Work on the engine's loop beside its queries (net/sip_ping.c): vx__engine_close() cancels it
+ * like a query, so that nothing of it calls back once the engine (and what its owner keeps
+ * with it) is gone. cancel runs once, from inside the close, after the op was detached; it
+ * gives its owner's callback there (VX_ECANCELED) and never touches the engine again. */
+typedef struct vx__engine_op {
+    vx__link link; /* vx__list_init() it before the first attach or detach */
+    void (*cancel)(struct vx__engine_op *op);
+} vx__engine_op;
 typedef struct vx__tcp vx__tcp;
 typedef struct vx__usock vx__usock;
 typedef struct vx__stream vx__stream;
@@ -149,6 +159,7 @@ struct vx__engine {
     uv_timer_t sweep;  /* closes sockets that sat idle too long */
     vx__link active;   /* admitted queries */
     vx__link streams;  /* TCP exchanges of many messages (stream.c) */
+    vx__link ops;      /* attached work of other net/ modules (vx__engine_op) */
     vx__link freelist; /* recycled query objects */
     unsigned free_count;
     vx__server **table; /* open addressing, power-of-two size, at most half full */
@@ -162,6 +173,9 @@ struct vx__engine {
 };
 
 /* engine.c */
+/* VX_ECANCELED (not attached) once the engine is closing. Detaching twice is harmless. */
+int vx__engine_attach(vx__engine *e, vx__engine_op *op);
+void vx__engine_detach(vx__engine_op *op);
 int vx__engine_next_id(vx__engine *e, uint16_t *out);
 void vx__engine_handle_closed(vx__engine *e);
 void vx__query_start(vx__query *q);

@@ -1,7 +1,8 @@
 /*
  * net/sip_ping.c — owns one OPTIONS exchange: the UDP socket and Timer A, or the stream; the
  * budget timer; matching and reading responses; the observation handed back (see sip_ping.h).
- * A ping frees itself once its handles are closed.
+ * A ping is attached to its engine until it has called back (vx__engine_close() cancels it),
+ * and frees itself once its handles are closed.
  */
 #include "net/sip_ping.h"
 
@@ -12,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/rtt.h"
+#include "net/engine_impl.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/cert.h"
@@ -23,6 +25,7 @@
 #define REQ_MAX 2048
 
 typedef struct ping {
+    vx__engine_op op; /* attached to the engine while the callback is owed */
     uv_loop_t *loop;
     vx__ep_transport transport;
     struct sockaddr_storage addr;
@@ -97,6 +100,7 @@ static void finish(ping *p, int status, const char *why)
     if (p->done)
         return;
     p->done = true;
+    vx__engine_detach(&p->op);
     p->obs.status = status;
     if (status != VX_OK) {
         snprintf(p->error, sizeof p->error, "%s", why ? why : vx_strerror(status));
@@ -104,6 +108,11 @@ static void finish(ping *p, int status, const char *why)
     }
     p->cb(p->arg, &p->obs);
     close_all(p);
+}
+
+static void on_engine_closed(vx__engine_op *op)
+{
+    finish(VX__CONTAINER_OF(op, ping, op), VX_ECANCELED, "cancelled: the engine was closed");
 }
 
 static void take_response(ping *p, const vx__sip_response *r)
@@ -343,15 +352,20 @@ static int setup(ping *p, const vx__sip_ping_spec *spec)
     return p->rx ? VX_OK : VX_ENOMEM;
 }
 
-int vx__sip_ping(uv_loop_t *loop, const vx__sip_ping_spec *spec, vx__sip_ping_cb cb, void *arg)
+int vx__sip_ping(vx__engine *engine, const vx__sip_ping_spec *spec, vx__sip_ping_cb cb, void *arg)
 {
+    uv_loop_t *loop = vx__engine_loop(engine);
     if (!loop || !spec || !cb)
         return VX_EINVAL;
     ping *p = calloc(1, sizeof *p);
     if (!p)
         return VX_ENOMEM;
     *p = (ping){.loop = loop, .cb = cb, .arg = arg, .started_ns = uv_hrtime()};
+    p->op.cancel = on_engine_closed;
+    vx__list_init(&p->op.link);
     int rc = setup(p, spec);
+    if (rc == VX_OK)
+        rc = vx__engine_attach(engine, &p->op);
     if (rc != VX_OK) {
         free_ping(p);
         return rc;
@@ -363,6 +377,7 @@ int vx__sip_ping(uv_loop_t *loop, const vx__sip_ping_spec *spec, vx__sip_ping_cb
     rc = p->transport == VX__EP_UDP ? udp_start(p) : stream_start(p);
     if (rc != VX_OK) {
         p->done = true; /* no callback: the error return says it */
+        vx__engine_detach(&p->op);
         close_all(p);
         return rc;
     }

@@ -15,6 +15,11 @@
  * reason, agent, RTT from the first request sent, attempts, and for TLS the session facts and
  * the chain (base64 DER). Callback rule as for net/engine.h: exactly one callback per started
  * ping, never from inside vx__sip_ping(); the observation is valid only during it.
+ *
+ * Lifetime: a ping runs on its engine's loop and belongs to the engine's lifetime: if
+ * vx__engine_close() comes first, the ping's callback runs from inside it (VX_ECANCELED) and
+ * the ping is only closing handles afterwards, so an owner that keeps things beside the engine
+ * (an audit, a monitor cycle) never hears from a ping once the engine is closed.
  */
 #ifndef VX_NET_SIP_PING_H
 #define VX_NET_SIP_PING_H
@@ -25,6 +30,7 @@
 #include <uv.h>
 
 #include "model/endpoint.h"
+#include "net/engine.h"
 #include "net/tcpconn.h"
 
 typedef struct vx__sip_ping_spec {
@@ -38,7 +44,8 @@ typedef struct vx__sip_ping_spec {
 
 typedef void (*vx__sip_ping_cb)(void *arg, const vx__endpoint_obs *obs);
 
-/* VX_OK (the callback will run), VX_EINVAL, VX_ENOMEM, VX_ENETWORK (no socket). */
-int vx__sip_ping(uv_loop_t *loop, const vx__sip_ping_spec *spec, vx__sip_ping_cb cb, void *arg);
+/* VX_OK (the callback will run), VX_EINVAL, VX_ENOMEM, VX_ENETWORK (no socket), VX_ECANCELED
+ * (the engine is closing). */
+int vx__sip_ping(vx__engine *engine, const vx__sip_ping_spec *spec, vx__sip_ping_cb cb, void *arg);
 
 #endif

@@ -944,9 +944,8 @@ int vx__audit_start(vx__engine *engine, const char *domain, const vx__audit_opts
      * servers would make every later question wait for their silence in a total outage. */
     wopts.stop_at = a->domain;
     if (rc == VX_OK && opts->endpoints) {
-        rc = opts->tls
-                 ? vx__ep_set_new(vx__engine_loop(engine), opts->tls, on_endpoint, a, &a->endpoints)
-                 : VX_EINVAL;
+        rc = opts->tls ? vx__ep_set_new(engine, opts->tls, on_endpoint, a, &a->endpoints)
+                       : VX_EINVAL;
         a->snap->endpoints_probed = rc == VX_OK;
     }
     if (rc == VX_OK) {

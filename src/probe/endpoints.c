@@ -20,7 +20,7 @@ typedef struct tuple {
 } tuple;
 
 struct vx__ep_set {
-    uv_loop_t *loop;
+    vx__engine *engine;
     vx__tls_ctx *tls;
     vx__ep_result_cb cb;
     void *arg;
@@ -33,15 +33,15 @@ typedef struct ep_ping {
     char host[VX__NAME_TEXT_MAX];
 } ep_ping;
 
-int vx__ep_set_new(uv_loop_t *loop, vx__tls_ctx *tls, vx__ep_result_cb cb, void *arg,
+int vx__ep_set_new(vx__engine *engine, vx__tls_ctx *tls, vx__ep_result_cb cb, void *arg,
                    vx__ep_set **out)
 {
-    if (!loop || !cb || !out)
+    if (!engine || !cb || !out)
         return VX_EINVAL;
     vx__ep_set *s = calloc(1, sizeof *s);
     if (!s)
         return VX_ENOMEM;
-    *s = (vx__ep_set){.loop = loop, .tls = tls, .cb = cb, .arg = arg};
+    *s = (vx__ep_set){.engine = engine, .tls = tls, .cb = cb, .arg = arg};
     *out = s;
     return VX_OK;
 }
@@ -109,7 +109,7 @@ static int ping_target(vx__ep_set *set, const vx__sip_target *t, vx__ep_transpor
                               .request_uri = uri,
                               .sni = domain,
                               .tls = set->tls};
-    return vx__sip_ping(set->loop, &spec, on_pinged, p);
+    return vx__sip_ping(set->engine, &spec, on_pinged, p);
 }
 
 int vx__ep_set_offer(vx__ep_set *set, const vx__sip_target *t, bool *started)

@@ -8,7 +8,8 @@
  * CGNAT, ULA, multicast and reserved addresses (SIP-TARGET-PRIVATE-ADDRESS reports those; a
  * probe from outside could only time out or reach the wrong host).
  *
- * Callback rule as for net/engine.h: one result callback per ping started.
+ * Callback rule as for net/engine.h: one result callback per ping started; the pings run on
+ * the set's engine and vx__engine_close() ends those in flight (VX_ECANCELED) from inside it.
  */
 #ifndef VX_PROBE_ENDPOINTS_H
 #define VX_PROBE_ENDPOINTS_H
@@ -19,6 +20,7 @@
 #include <uv.h>
 
 #include "model/endpoint.h"
+#include "net/engine.h"
 #include "net/tcpconn.h"
 #include "sip/locate.h"
 
@@ -27,7 +29,7 @@ typedef void (*vx__ep_result_cb)(void *arg, const vx__endpoint_obs *obs);
 typedef struct vx__ep_set vx__ep_set;
 
 /* tls: the observing TLS context for TLS targets (borrowed; must outlive the set's pings). */
-int vx__ep_set_new(uv_loop_t *loop, vx__tls_ctx *tls, vx__ep_result_cb cb, void *arg,
+int vx__ep_set_new(vx__engine *engine, vx__tls_ctx *tls, vx__ep_result_cb cb, void *arg,
                    vx__ep_set **out);
 /* Starts a ping for t unless it is not probed (see above) or was offered before. VX_OK with
  * *started telling whether a callback will come. */

@@ -121,7 +121,7 @@ static void on_ping(void *arg, const vx__endpoint_obs *obs)
 }
 
 /* A ping that could not start counts as an observation that failed with its error. */
-static void start_one(uv_loop_t *loop, ep_run *r, size_t i, vx__tls_ctx *tls, const char *uri,
+static void start_one(vx__engine *engine, ep_run *r, size_t i, vx__tls_ctx *tls, const char *uri,
                       int *first_rc)
 {
     const vx__ep_watch_tuple *t = &r->w->items[i];
@@ -135,7 +135,7 @@ static void start_one(uv_loop_t *loop, ep_run *r, size_t i, vx__tls_ctx *tls, co
     if (s) {
         *s = (ep_slot){.run = r, .i = i};
         r->pending++;
-        rc = vx__sip_ping(loop, &spec, on_ping, s);
+        rc = vx__sip_ping(engine, &spec, on_ping, s);
     }
     if (rc != VX_OK) {
         r->pending -= s ? 1 : 0;
@@ -146,10 +146,10 @@ static void start_one(uv_loop_t *loop, ep_run *r, size_t i, vx__tls_ctx *tls, co
     }
 }
 
-int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, vx__tls_ctx *tls, vx__ep_watch_cb cb,
-                     void *arg)
+int vx__ep_watch_run(vx__engine *engine, const vx__ep_watch *w, vx__tls_ctx *tls,
+                     vx__ep_watch_cb cb, void *arg)
 {
-    if (!loop || !w || w->count == 0 || !cb)
+    if (!engine || !w || w->count == 0 || !cb)
         return VX_EINVAL;
     ep_run *r = calloc(1, sizeof *r);
     if (!r || !(r->obs = calloc(w->count, sizeof *r->obs))) {
@@ -162,7 +162,7 @@ int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, vx__tls_ctx *tls, v
     int first_rc = VX_OK;
     r->pending = 1; /* held while starting: no callback from inside this function */
     for (size_t i = 0; i < w->count; i++)
-        start_one(loop, r, i, tls, uri, &first_rc);
+        start_one(engine, r, i, tls, uri, &first_rc);
     if (--r->pending > 0)
         return VX_OK;
     for (size_t i = 0; i < w->count; i++)

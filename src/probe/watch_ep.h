@@ -8,7 +8,8 @@
  * a changed DNS answer does (probe/watch.h).
  *
  * Callback rule as for net/engine.h: exactly one callback per started run, never from inside
- * vx__ep_watch_run(); the observations are valid only during it.
+ * vx__ep_watch_run(); the observations are valid only during it. The pings run on the engine:
+ * vx__engine_close() ends a run in flight from inside it (its pings read VX_ECANCELED).
  */
 #ifndef VX_PROBE_WATCH_EP_H
 #define VX_PROBE_WATCH_EP_H
@@ -21,6 +22,7 @@
 
 #include "model/endpoint.h"
 #include "model/snapshot.h"
+#include "net/engine.h"
 #include "net/tcpconn.h"
 
 typedef struct vx__ep_watch_tuple {
@@ -49,8 +51,8 @@ typedef void (*vx__ep_watch_cb)(void *arg, bool unchanged, const vx__endpoint_ob
 
 /* Pings every tuple in parallel; w and tls must outlive the run. VX_OK (the callback will run),
  * VX_EINVAL, VX_ENOMEM, or the error of the first ping when none could start. */
-int vx__ep_watch_run(uv_loop_t *loop, const vx__ep_watch *w, vx__tls_ctx *tls, vx__ep_watch_cb cb,
-                     void *arg);
+int vx__ep_watch_run(vx__engine *engine, const vx__ep_watch *w, vx__tls_ctx *tls,
+                     vx__ep_watch_cb cb, void *arg);
 
 /* The stored form (in the watch plan's text, probe/watch.h): "D DOMAIN" once, then one line
  * per tuple "E TRANSPORT UP ADDRESS:PORT HOST LEAF" (LEAF "-" when none), each ending in a

@@ -2,8 +2,9 @@
  * tests/unit/test_sip_ping.c — one OPTIONS exchange (net/sip_ping.h) against fake SIP servers
  * on 127.0.0.1 in the test's own loop: a UDP server that answers only the second transmission
  * (Timer A), a silent one (the budget ends it, after T1-spaced retransmissions), a closed port
- * (ICMP: refused), a stranger's answer ignored, and a TCP server answering 100 then 200 in
- * pieces.
+ * (ICMP: refused), a stranger's answer ignored, a TCP server answering 100 then 200 in
+ * pieces, and the engine closed with pings in flight (they end inside the close, cancelled; the
+ * owner's memory, freed right after, is never reached again: ASan says so).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 #include <uv.h>
 
+#include "net/engine.h"
 #include "net/sip_ping.h"
 #include "voxdns/status.h"
 
@@ -37,6 +39,7 @@ typedef struct outcome {
 } outcome;
 
 static uv_loop_t loop;
+static vx__engine *engine;
 
 /* "SIP/2.0 CODE ..." echoing the request's Via, Call-ID and CSeq lines. */
 static size_t reply(const char *req, size_t n, int code, const char *call_id, char *out, size_t cap)
@@ -115,7 +118,7 @@ static void ping(const struct sockaddr_in *to, vx__ep_transport t, uint32_t budg
                               .request_uri = "sip:example.com",
                               .budget_ms = budget};
     memset(o, 0, sizeof *o);
-    assert_int_equal(vx__sip_ping(&loop, &spec, done_cb, o), VX_OK);
+    assert_int_equal(vx__sip_ping(engine, &spec, done_cb, o), VX_OK);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_true(o->called);
 }
@@ -130,12 +133,14 @@ static void close_walk(uv_handle_t *h, void *arg)
 static int setup(void **state)
 {
     (void)state;
-    return uv_loop_init(&loop);
+    engine = NULL;
+    return uv_loop_init(&loop) == 0 && vx__engine_new(&loop, NULL, &engine) == VX_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
+    vx__engine_close(engine); /* NULL when the test closed it */
     uv_walk(&loop, close_walk, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     return uv_loop_close(&loop);
@@ -236,12 +241,90 @@ static void test_bad_spec(void **state)
     (void)state;
     outcome o;
     vx__sip_ping_spec spec = {.transport = VX__EP_TLS, .request_uri = "sip:x"};
-    assert_int_equal(vx__sip_ping(&loop, &spec, done_cb, &o), VX_EINVAL); /* no address */
+    assert_int_equal(vx__sip_ping(engine, &spec, done_cb, &o), VX_EINVAL); /* no address */
     struct sockaddr_in a;
     uv_ip4_addr("127.0.0.1", 9, &a);
     spec.addr = (const struct sockaddr *)&a;
-    assert_int_equal(vx__sip_ping(&loop, &spec, done_cb, &o), VX_EINVAL); /* TLS without ctx */
+    assert_int_equal(vx__sip_ping(engine, &spec, done_cb, &o), VX_EINVAL); /* TLS without ctx */
+    spec.transport = VX__EP_UDP;
+    assert_int_equal(vx__sip_ping(NULL, &spec, done_cb, &o), VX_EINVAL); /* no engine */
     uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+static void mute_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    fake *f = s->data;
+    (void)buf;
+    f->received += n > 0;
+}
+
+static void mute_accept(uv_stream_t *server, int status)
+{
+    fake *f = server->data;
+    assert_int_equal(status, 0);
+    uv_tcp_init(&loop, &f->conn);
+    f->conn.data = f;
+    assert_int_equal(uv_accept(server, (uv_stream_t *)&f->conn), 0);
+    uv_read_start((uv_stream_t *)&f->conn, alloc_cb, mute_read);
+}
+
+/* The owner of pings in flight: what an audit or a monitor cycle keeps beside the engine. */
+typedef struct owner {
+    unsigned called, cancelled, restart_refused;
+    const vx__sip_ping_spec *spec;
+} owner;
+
+static void owner_cb(void *arg, const vx__endpoint_obs *obs)
+{
+    owner *w = arg;
+    w->called++;
+    w->cancelled += obs->status == VX_ECANCELED;
+    /* new work from inside the close is refused, as vx__engine_query() refuses it */
+    w->restart_refused += vx__sip_ping(engine, w->spec, owner_cb, w) == VX_ECANCELED;
+}
+
+/* A silent UDP target and a TCP one that accepts and never answers: both in flight, each with a
+ * 3 s budget. Closing the engine ends them inside the close; the owner is freed at once; the
+ * loop then only closes handles (no budget waited for, no callback into the freed owner). */
+static void test_engine_close_cancels_pings_in_flight(void **state)
+{
+    (void)state;
+    fake silent = {.answer_on = 0}, mute = {0};
+    int len = sizeof mute.addr;
+    udp_fake(&silent);
+    uv_ip4_addr("127.0.0.1", 0, &mute.addr);
+    uv_tcp_init(&loop, &mute.tcp);
+    mute.tcp.data = &mute;
+    assert_int_equal(uv_tcp_bind(&mute.tcp, (struct sockaddr *)&mute.addr, 0), 0);
+    uv_tcp_getsockname(&mute.tcp, (struct sockaddr *)&mute.addr, &len);
+    assert_int_equal(uv_listen((uv_stream_t *)&mute.tcp, 4, mute_accept), 0);
+    vx__sip_ping_spec udp = {.transport = VX__EP_UDP,
+                             .addr = (const struct sockaddr *)&silent.addr,
+                             .request_uri = "sip:example.com"};
+    vx__sip_ping_spec tcp = udp;
+    tcp.transport = VX__EP_TCP;
+    tcp.addr = (const struct sockaddr *)&mute.addr;
+    owner *w = calloc(1, sizeof *w);
+    w->spec = &udp;
+    assert_int_equal(vx__sip_ping(engine, &udp, owner_cb, w), VX_OK);
+    assert_int_equal(vx__sip_ping(engine, &tcp, owner_cb, w), VX_OK);
+    for (int i = 0; i < 200 && (silent.received == 0 || mute.received == 0); i++)
+        uv_run(&loop, UV_RUN_ONCE); /* both requests are out and received */
+    assert_int_equal(silent.received, 1);
+    assert_int_equal(mute.received, 1);
+    assert_int_equal(w->called, 0);
+    vx__engine_close(engine);
+    engine = NULL;
+    assert_int_equal(w->called, 2);
+    assert_int_equal(w->cancelled, 2);
+    assert_int_equal(w->restart_refused, 2);
+    free(w);
+    uv_close((uv_handle_t *)&silent.udp, NULL);
+    uv_close((uv_handle_t *)&mute.tcp, NULL);
+    uv_close((uv_handle_t *)&mute.conn, NULL);
+    uint64_t t0 = uv_hrtime();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_true((double)(uv_hrtime() - t0) / 1e6 < 1000);
 }
 
 int main(void)
@@ -253,6 +336,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_udp_closed_port_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tcp_provisional_then_final_in_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_spec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_close_cancels_pings_in_flight, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
