@@ -1064,10 +1064,18 @@ static void many_concurrent(unsigned udp_reuse)
         assert_int_equal(c[i].r.status, VX_OK);
         assert_true(c[i].question_ok);
     }
-    assert_int_equal(stats_of(e).answered, MANY);
-    assert_int_equal(stats_of(e).sent, MANY);
-    assert_int_equal(stats_of(e).dropped, 0);
-    assert_int_equal(f.received, MANY);
+    /* On a loaded machine the fake server can answer after an attempt's timer ran out: a
+     * retransmission is then correct, so every datagram beyond MANY must be one of those, and a
+     * late answer to an abandoned attempt is the only thing that may be dropped. */
+    vx__engine_stats st = stats_of(e);
+    unsigned attempts = 0;
+    for (int i = 0; i < MANY; i++)
+        attempts += c[i].r.attempt_count;
+    assert_int_equal(st.answered, MANY);
+    assert_int_equal(st.sent, MANY + st.timeouts);
+    assert_int_equal(attempts, st.sent);
+    assert_true(st.dropped <= st.timeouts);
+    assert_true(f.received >= MANY && f.received <= st.sent); /* a full socket buffer loses some */
     engine_close_and_drain(e);
 }
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -518,17 +517,9 @@ static void nesting_is_limited(void **state)
     vx__monitor_config_free(c);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* 100,000 domains (and a duplicate of the first at the end) validated in linear time: the bound
- * is generous for a loaded sanitiser build; the comparison with every earlier domain took more
- * than 11 minutes in that build (19 s in a release build). Release figures: voxdns.yml(5). */
-static void many_domains_are_validated_fast(void **state)
+/* 100,000 domains (and a duplicate of the first at the end): all kept, the duplicate found by the
+ * hash set. How fast is bench/config's business (release figures: voxdns.yml(5)). */
+static void many_domains_are_validated(void **state)
 {
     (void)state;
     size_t n = 100000, cap = n * 32 + 64, len = 0;
@@ -539,11 +530,8 @@ static void many_domains_are_validated_fast(void **state)
         len += (size_t)snprintf(text + len, cap - len, "  - name: d%zu.example.com\n", i);
     vx__monitor_config *c = NULL;
     char err[256] = "";
-    double t0 = now_s();
+    /* The time it takes is bench/config's business (goal: under 1 s); here only the result. */
     assert_int_equal(vx__monitor_config_parse("t.yml", text, len, &c, err, sizeof err), VX_OK);
-    double took = now_s() - t0;
-    print_message("    100000 domains validated in %.3f s\n", took);
-    assert_true(took < 10.0);
     assert_int_equal(c->domain_count, n);
     assert_string_equal(c->domains[n - 1].name, "d99999.example.com.");
     vx__monitor_config_free(c);
@@ -691,7 +679,7 @@ int main(void)
         cmocka_unit_test(bad_sinks),
         cmocka_unit_test(yaml_syntax_errors),
         cmocka_unit_test(nesting_is_limited),
-        cmocka_unit_test(many_domains_are_validated_fast),
+        cmocka_unit_test(many_domains_are_validated),
         cmocka_unit_test(load_reports_unreadable_file),
         cmocka_unit_test(load_reads_a_file),
         cmocka_unit_test(durations),
