@@ -696,7 +696,12 @@ static void process(domain_cycle *c)
         rc = diff_and_commit(c, &findings, json, &ccfg, &events, &stored);
     if (rc == VX_OK) {
         double ms = (double)(uv_hrtime() - c->started_ns) / 1e6;
-        vx__metrics_record_cycle(d->metrics, c->domain, c->snap, &findings, &events, ms);
+        vx__provider_map pm; /* the metrics' provider labels, declarations included */
+        bool have_pm = vx__providers_build(c->snap, &ccfg, &pm) == VX_OK;
+        vx__metrics_record_cycle_with(d->metrics, c->domain, c->snap, have_pm ? &pm : NULL,
+                                      &findings, &events, ms);
+        if (have_pm)
+            vx__providers_free(&pm);
         for (size_t r = 0; r < c->resolver_count; r++)
             vx__metrics_record_resolver(d->metrics, c->resolvers[r].label,
                                         c->resolvers[r].status == VX_OK);

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "monitor/metrics.h"
+#include "check/providers.h"
 #include "common/array.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
@@ -453,7 +454,7 @@ static int server_rtts(vx__metrics *m, const vx__snapshot *snap, const vx__serve
 }
 
 static int record_server(vx__metrics *m, const char *domain, const vx__snapshot *snap,
-                         const vx__server *sv)
+                         const vx__server *sv, const char *provider)
 {
     server_id id;
     lbuf b;
@@ -461,8 +462,8 @@ static int record_server(vx__metrics *m, const char *domain, const vx__snapshot 
     bare_name(sv->name, id.name, sizeof id.name);
     if (vx__addr_format((const struct sockaddr *)&sv->addr, id.address, sizeof id.address) != 0)
         snprintf(id.address, sizeof id.address, "?");
-    const char *lbl =
-        labels(&b, "domain", domain, "server", id.name, "address", id.address, (char *)NULL);
+    const char *lbl = labels(&b, "domain", domain, "server", id.name, "address", id.address,
+                             "provider", provider, (char *)NULL);
     if (!lbl)
         return VX_EINVAL;
     int rc = family_set(&m->fam[F_SERVER_UP], lbl, server_up(snap, sv) ? 1 : 0, m->stamp);
@@ -611,7 +612,8 @@ static int record_endpoints(vx__metrics *m, const char *domain, const vx__endpoi
 }
 
 static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot *snap,
-                         const vx__findings *findings, const vx__events *events, double cycle_ms)
+                         const vx__provider_map *pm, const vx__findings *findings,
+                         const vx__events *events, double cycle_ms)
 {
     lbuf b;
     const char *lbl = labels(&b, "domain", domain, (char *)NULL);
@@ -622,7 +624,7 @@ static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot 
     if (rc == VX_OK)
         rc = family_add(&m->fam[F_CYCLES], lbl, 1);
     for (size_t i = 0; rc == VX_OK && snap && i < snap->server_count; i++)
-        rc = record_server(m, domain, snap, &snap->servers[i]);
+        rc = record_server(m, domain, snap, &snap->servers[i], pm ? vx__provider_of(pm, i) : "");
     if (rc == VX_OK && snap)
         rc = record_queries(m, domain, snap);
     if (rc == VX_OK && snap && snap->endpoints_probed)
@@ -637,17 +639,34 @@ static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot 
     return rc;
 }
 
-int vx__metrics_record_cycle(vx__metrics *m, const char *domain, const vx__snapshot *snap,
-                             const vx__findings *findings, const vx__events *events,
-                             double cycle_ms)
+int vx__metrics_record_cycle_with(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+                                  const vx__provider_map *pm, const vx__findings *findings,
+                                  const vx__events *events, double cycle_ms)
 {
     char name[256];
     if (!m || !domain)
         return VX_EINVAL;
     bare_name(domain, name, sizeof name);
     pthread_mutex_lock(&m->mu);
-    int rc = record_locked(m, name, snap, findings, events, cycle_ms);
+    int rc = record_locked(m, name, snap, pm, findings, events, cycle_ms);
     pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
+/* Without a map the providers are inferred (the registrable domain of each NS name, split by
+ * SOA MNAME), as the audit does without declarations. */
+int vx__metrics_record_cycle(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+                             const vx__findings *findings, const vx__events *events,
+                             double cycle_ms)
+{
+    vx__check_config ccfg;
+    vx__provider_map pm;
+    vx__check_config_default(&ccfg);
+    bool have = snap && vx__providers_build(snap, &ccfg, &pm) == VX_OK;
+    int rc = vx__metrics_record_cycle_with(m, domain, snap, have ? &pm : NULL, findings, events,
+                                           cycle_ms);
+    if (have)
+        vx__providers_free(&pm);
     return rc;
 }
 
@@ -692,6 +711,27 @@ static int quiet_queries(vx__metrics *m, const char *domain, const vx__metrics_a
     return VX_OK;
 }
 
+/* A server's label set as its domain's last full cycle wrote it (provider included): the
+ * voxdns_server_up series whose labels start with domain, server and address; with provider ""
+ * when that cycle did not see the server. */
+static const char *server_labels(vx__metrics *m, lbuf *b, const char *domain, const char *server,
+                                 const char *address)
+{
+    const char *prefix = labels(b, "domain", domain, "server", server, "address", address,
+                                "provider", "", (char *)NULL);
+    if (!prefix)
+        return NULL;
+    size_t n = strlen(prefix) - 1; /* up to the provider's opening quote */
+    bool found;
+    const family *f = &m->fam[F_SERVER_UP];
+    size_t at = labels_find(f->items, f->count, sizeof *f->items, prefix, &found);
+    /* "" sorts first among the providers: the match, if any, is at or just after at */
+    for (size_t k = at; k < f->count && k <= at + 1; k++)
+        if (strncmp(f->items[k].labels, prefix, n) == 0)
+            return f->items[k].labels;
+    return prefix;
+}
+
 static bool rtt_sample(const vx__metrics_answer *a)
 {
     return a->data && a->status == VX_OK && isfinite(a->rtt_ms) && a->rtt_ms >= 0;
@@ -709,8 +749,7 @@ static int quiet_rtts(vx__metrics *m, const char *domain, const vx__metrics_answ
         bare_name(a[i].server, server, sizeof server);
         if (vx__addr_format(a[i].addr, address, sizeof address) != 0)
             snprintf(address, sizeof address, "?");
-        const char *lbl =
-            labels(&b, "domain", domain, "server", server, "address", address, (char *)NULL);
+        const char *lbl = server_labels(m, &b, domain, server, address);
         histo *h = lbl ? rtt_get(m, lbl) : NULL;
         if (!h)
             return VX_ENOMEM;

@@ -1,8 +1,8 @@
 /*
  * monitor/metrics.h — the monitor's Prometheus metrics, every name prefixed voxdns_:
- *   voxdns_server_up{domain,server,address}                  1/0
- *   voxdns_server_rtt_seconds{domain,server,address}         histogram (buckets 1 ms .. 5 s)
- *   voxdns_soa_serial{domain,server,address}                 gauge
+ *   voxdns_server_up{domain,server,address,provider}         1/0
+ *   voxdns_server_rtt_seconds{domain,server,address,provider} histogram (1 ms .. 5 s)
+ *   voxdns_soa_serial{domain,server,address,provider}        gauge
  *   voxdns_findings{domain,check,severity}                   gauge (current)
  *   voxdns_events_total{domain,type}                         counter
  *   voxdns_cycle_duration_seconds{domain}                    gauge (last cycle)
@@ -37,10 +37,16 @@ typedef struct vx__metrics vx__metrics;
 vx__metrics *vx__metrics_new(void);
 void vx__metrics_free(vx__metrics *m);
 
-/* Records one domain's cycle (replaces that domain's gauges, adds to its counters). */
+/* Records one domain's cycle (replaces that domain's gauges, adds to its counters); each
+ * server's provider label is inferred from the snapshot (check/providers.h). */
 int vx__metrics_record_cycle(vx__metrics *m, const char *domain, const vx__snapshot *snap,
                              const vx__findings *findings, const vx__events *events,
                              double cycle_ms);
+/* The same with the domain's provider map (declared providers included; NULL: provider ""). */
+struct vx__provider_map;
+int vx__metrics_record_cycle_with(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+                                  const struct vx__provider_map *pm, const vx__findings *findings,
+                                  const vx__events *events, double cycle_ms);
 int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up);
 
 /* One answer of a quiet cycle (probe/watch.h). */

@@ -162,6 +162,14 @@ def test_propagation_after_notify(lab_scenario, voxdns_bin, tmp_path):
         line = ('voxdns_propagation_seconds_sum{domain="%s",provider="%s",server="%s"}'
                 % (ZONE, provider, server))
         assert line in text, text
+    # every per-server metric names the provider
+    assert ('voxdns_server_up{domain="xfr-example.com",server="xfr1.dnsprov-b.org",'
+            'address="198.18.82.1",provider="dnsprov-b.org"} 1') in text, text
+    assert re.search(r'voxdns_soa_serial\{domain="xfr-example.com",server="xfr2.dnsprov-b.org",'
+                     r'address="198.18.82.2",provider="dnsprov-b.org"\} %d' % (serial - 1), text)
+    assert re.search(r'voxdns_server_rtt_seconds_count\{domain="xfr-example.com",'
+                     r'server="xfr1.dnsprov-a.net",address="198.18.81.1",'
+                     r'provider="dnsprov-a.net"\} [1-9]', text), text
     assert re.search(r'voxdns_propagation_seconds_bucket\{domain="xfr-example.com",'
                      r'provider="dnsprov-a.net",server="xfr1.dnsprov-a.net/198.18.81.1",'
                      r'le="1"\} 1', text), text

@@ -376,7 +376,7 @@ static void test_healthz_and_metrics(void **state)
     assert_non_null(strstr(r.body, "# TYPE voxdns_server_up gauge\n"));
     assert_non_null(strstr(r.body,
                            "voxdns_server_up{domain=\"example.com\",server=\"ns1.dns-a.net\","
-                           "address=\"192.0.2.1\"} 1\n"));
+                           "address=\"192.0.2.1\",provider=\"dns-a.net\"} 1\n"));
     assert_non_null(strstr(r.body, "voxdns_events_total{domain=\"example.com\","
                                    "type=\"RECORD-CHANGED\"} 1\n"));
     reply_free(&r);

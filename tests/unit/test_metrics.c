@@ -147,7 +147,8 @@ static void events(vx__events *list, vx__event_type type, size_t n)
         assert_int_equal(vx__events_push(list, &e), VX_OK);
 }
 
-#define SRV_LABELS(addr) "domain=\"example.com\",server=\"ns1.dns-a.net\",address=\"" addr "\""
+#define SRV_LABELS(addr)                                                                           \
+    "domain=\"example.com\",server=\"ns1.dns-a.net\",address=\"" addr "\",provider=\"dns-a.net\""
 
 static char *one_cycle(vx__metrics *m)
 {
@@ -234,14 +235,14 @@ static void test_cycle_servers_serial_findings(void **state)
     char *text = one_cycle(m);
     assert_valid_exposition(text);
     assert_true(sample(text, "voxdns_server_up", SRV_LABELS("192.0.2.1")) == 1);
-    assert_true(
-        sample(text, "voxdns_server_up",
-               "domain=\"example.com\",server=\"ns2.dns-b.org\",address=\"198.51.100.1\"") == 0);
+    assert_true(sample(text, "voxdns_server_up",
+                       "domain=\"example.com\",server=\"ns2.dns-b.org\",address=\"198.51.100.1\","
+                       "provider=\"dns-b.org\"") == 0);
     assert_true(sample(text, "voxdns_soa_serial", SRV_LABELS("2001:db8:a::1")) == 2024010101.0);
     /* A dead server has no serial to report. */
     assert_false(present(sample(text, "voxdns_soa_serial",
                                 "domain=\"example.com\",server=\"ns2.dns-b.org\","
-                                "address=\"198.51.100.1\"")));
+                                "address=\"198.51.100.1\",provider=\"dns-b.org\"")));
     assert_true(sample(text, "voxdns_findings",
                        "domain=\"example.com\",check=\"NS-SLOW\",severity=\"notice\"") == 2);
     assert_true(sample(text, "voxdns_findings",
@@ -283,7 +284,9 @@ static void test_quiet_cycle_keeps_gauges(void **state)
 {
     (void)state;
     vx__metrics *m = vx__metrics_new();
-    free(one_cycle(m));
+    char *first = one_cycle(m);
+    double before = sample(first, "voxdns_server_rtt_seconds_count", SRV_LABELS("192.0.2.1"));
+    free(first);
     struct sockaddr_storage a1;
     fx_addr("192.0.2.1", &a1);
     vx__metrics_answer ans[] = {
@@ -302,6 +305,10 @@ static void test_quiet_cycle_keeps_gauges(void **state)
                        "domain=\"example.com\",check=\"NS-SLOW\",severity=\"notice\"") == 2);
     assert_true(sample(text, "voxdns_events_total", "domain=\"example.com\",type=\"NS-DOWN\"") ==
                 2);
+    /* The quiet answers' RTTs join the series the full cycle labelled with the provider. */
+    double after = sample(text, "voxdns_server_rtt_seconds_count", SRV_LABELS("192.0.2.1"));
+    assert_true(present(before) && after == before + 2); /* the two DATA answers */
+    assert_null(strstr(text, "address=\"192.0.2.1\",provider=\"\""));
     assert_true(sample(text, "voxdns_queries_total",
                        "domain=\"example.com\",qname=\"example.com\",qtype=\"NAPTR\","
                        "result=\"ok\"") == 4); /* 3 from the full cycle, 1 quiet */
@@ -539,7 +546,7 @@ static void test_gauges_replaced_counters_kept(void **state)
     assert_false(present(sample(text, "voxdns_server_up", SRV_LABELS("192.0.2.1"))));
     assert_true(sample(text, "voxdns_server_up",
                        "domain=\"example.com\",server=\"ns9.other.net\","
-                       "address=\"203.0.113.9\"") == 0);
+                       "address=\"203.0.113.9\",provider=\"other.net\"") == 0);
     assert_null(strstr(text, "voxdns_findings{"));
     assert_true(sample(text, "voxdns_cycles_total", "domain=\"example.com\"") == 2);
     assert_true(sample(text, "voxdns_cycle_duration_seconds", "domain=\"example.com\"") == 0.5);
