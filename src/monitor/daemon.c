@@ -292,6 +292,7 @@ static void reload(vx__daemon_state *d, const char *path)
     keep_config(d, d->cfg);
     register_sinks(d, next);
     vx__cycle_keep_plans(d, d->cfg, next);
+    vx__prop_driver_keep(d->prop, next);
     d->cfg = next;
     vx__server_set_clear(&d->hints); /* walks copy the hints they start from */
     d->hints = hints;

@@ -186,6 +186,22 @@ void vx__prop_driver_free(vx__prop_driver *pd)
     free(pd);
 }
 
+void vx__prop_driver_keep(vx__prop_driver *pd, const vx__monitor_config *cfg)
+{
+    char **names = pd ? calloc(cfg->domain_count ? cfg->domain_count : 1, sizeof *names) : NULL;
+    size_t n = 0;
+    for (size_t i = 0; names && i < cfg->domain_count; i++) {
+        size_t len = strlen(cfg->domains[i].name); /* the tracker's names have no trailing dot */
+        if ((names[n] = strndup(cfg->domains[i].name, len > 1 ? len - 1 : len)))
+            n++;
+    }
+    if (names && n == cfg->domain_count) /* out of memory: keep everything rather than too much */
+        vx__prop_keep_only(pd->prop, (const char *const *)names, n);
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
 void vx__prop_driver_notified(void *arg, size_t domain_index, const char *domain, bool has_serial,
                               uint32_t serial, uint64_t now_ms)
 {

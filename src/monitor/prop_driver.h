@@ -16,6 +16,7 @@
 
 #include "check/providers.h"
 #include "model/snapshot.h"
+#include "monitor/config.h"
 #include "monitor/propagation.h"
 
 struct vx__daemon_state;
@@ -26,6 +27,8 @@ int vx__prop_driver_new(struct vx__daemon_state *d, vx__prop_driver **out);
  * once the loop has finished (answers of questions in flight still arrive until then). */
 void vx__prop_driver_stop(vx__prop_driver *pd);
 void vx__prop_driver_free(vx__prop_driver *pd);
+/* A reload: the domains no longer configured are forgotten (their rosters and timings). */
+void vx__prop_driver_keep(vx__prop_driver *pd, const vx__monitor_config *cfg);
 /* The NOTIFY intake's callback (monitor/notify.h); arg is the driver. */
 void vx__prop_driver_notified(void *arg, size_t domain_index, const char *domain, bool has_serial,
                               uint32_t serial, uint64_t now_ms);
