@@ -156,7 +156,9 @@ def test_propagation_after_notify(lab_scenario, voxdns_bin, tmp_path):
                  if e["direction"] == "in" and e["serial"] == serial]
         assert loads, (name, lab.xfr_log(name, ZONE))
         took = loads[0] - committed
-        assert seconds > 0, got
+        # 0 is a true measurement: a secondary can load before the monitor's own NOTIFY arrives,
+        # and the first poll, at once, then finds the serial served.
+        assert seconds >= 0, got
         assert took - 0.3 <= seconds <= took + 2.0, (server, seconds, took)
     for server, (provider, seconds) in got.items():
         line = ('voxdns_propagation_seconds_sum{domain="%s",provider="%s",server="%s"}'
