@@ -44,7 +44,7 @@ size_t vx__cli_zone_targets(const vx__snapshot *snap, const vx__provider_map *pm
                 best = i;
         if (best < v.server_count)
             out[n++] = (vx__zone_target){pm->items[p].name, snap->servers[best].name,
-                                         snap->servers[best].addr, key};
+                                         snap->servers[best].addr, key, NULL};
     }
     vx__view_free(&v);
     return n;

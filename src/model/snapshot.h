@@ -147,5 +147,11 @@ char *vx__snapshot_to_json(const vx__snapshot *s);
 char *vx__snapshot_to_json_compact(const vx__snapshot *s);
 int vx__snapshot_from_json(const char *text, size_t len, vx__snapshot **out, char *err,
                            size_t errcap);
+/* One zone copy alone, in the form of an element of "zones" (compact): how the monitor keeps
+ * its held copies in the store. Reading checks it as the snapshot reader does; on error *out
+ * is cleared. */
+char *vx__zone_copy_to_json(const vx__zone_copy *z);
+int vx__zone_copy_from_json(const char *text, size_t len, vx__zone_copy *out, char *err,
+                            size_t errcap);
 
 #endif

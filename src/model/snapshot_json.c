@@ -1478,3 +1478,35 @@ int vx__snapshot_from_json(const char *text, size_t len, vx__snapshot **out, cha
         fail(&r, "out of memory");
     return rc == VX_OK ? VX_OK : VX_EMALFORMED;
 }
+
+/* ==== one zone copy ========================================================================= */
+
+char *vx__zone_copy_to_json(const vx__zone_copy *z)
+{
+    json_t *o = z ? zone_to_json(z) : NULL;
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    return text;
+}
+
+int vx__zone_copy_from_json(const char *text, size_t len, vx__zone_copy *out, char *err,
+                            size_t errcap)
+{
+    reader r = {.err = err, .errcap = errcap};
+    if (err && errcap)
+        err[0] = '\0';
+    memset(out, 0, sizeof *out);
+    if (!text || len > MAX_JSON_INPUT)
+        return fail(&r, "no input, or larger than %u bytes", MAX_JSON_INPUT);
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fail(&r, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    int rc = zone_from_json(&r, root, out);
+    json_decref(root);
+    if (rc != VX_OK)
+        vx__zone_copy_clear(out);
+    if (rc == VX_ENOMEM)
+        fail(&r, "out of memory");
+    return rc == VX_OK ? VX_OK : VX_EMALFORMED;
+}

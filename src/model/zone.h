@@ -10,6 +10,7 @@
 #ifndef VX_MODEL_ZONE_H
 #define VX_MODEL_ZONE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@ typedef struct vx__zone_copy {
     uint32_t serial;
     vx__rrset **sets;
     size_t set_count;
+    bool incremental; /* came by IXFR as differences or as "up to date" (not kept in JSON) */
 } vx__zone_copy;
 
 void vx__zone_copy_clear(vx__zone_copy *z);

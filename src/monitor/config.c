@@ -425,6 +425,12 @@ static int key_audit_interval(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return get_duration(c, v, 0, "0s", UINT64_MAX, "", &cfg->audit_interval_ms);
 }
 
+static int key_zone_refresh(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_config *cfg = obj;
+    return get_duration(c, v, MS_PER_S, "1s", UINT64_MAX, "", &cfg->zone_refresh_ms);
+}
+
 static int key_rtt_retention(cfg_ctx *c, const yaml_node_t *v, void *obj)
 {
     vx__monitor_config *cfg = obj;
@@ -483,6 +489,11 @@ static int get_bool(cfg_ctx *c, const yaml_node_t *n, bool *out)
 static int key_endpoints(cfg_ctx *c, const yaml_node_t *v, void *obj)
 {
     return get_bool(c, v, &((vx__monitor_config *)obj)->endpoints);
+}
+
+static int key_zone_watch(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    return get_bool(c, v, &((vx__monitor_config *)obj)->zone_watch);
 }
 
 static int key_ca_file(cfg_ctx *c, const yaml_node_t *v, void *obj)
@@ -680,6 +691,38 @@ static int key_dom_propagation_slow(cfg_ctx *c, const yaml_node_t *v, void *obj)
     return get_duration(c, v, MS_PER_S, "1s", UINT64_MAX, "", &d->propagation_slow_ms);
 }
 
+/* tsig: PROVIDER: "[ALGORITHM:]NAME:SECRET", the form of `voxdns audit --tsig`. */
+static int key_dom_tsig(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_domain *d = obj;
+    int rc = expect(c, v, YAML_MAPPING_NODE, "a mapping of provider names to TSIG keys");
+    for (yaml_node_pair_t *p = rc == VX_OK ? v->data.mapping.pairs.start : NULL;
+         rc == VX_OK && p < v->data.mapping.pairs.top; p++) {
+        const char *provider, *key;
+        vx__provider_tsig *t = grow(&d->tsig, &d->tsig_count, sizeof *t);
+        if (!t)
+            return fail_nomem(c);
+        rc = scalar(c, node_at(c, p->key), "a provider name", &provider);
+        if (rc == VX_OK)
+            rc = scalar(c, node_at(c, p->value), "[ALGORITHM:]NAME:SECRET", &key);
+        if (rc == VX_OK && !(t->provider = strdup(provider)))
+            return fail_nomem(c);
+        if (rc == VX_OK && vx__tsig_key_parse(key, &t->key) != VX_OK)
+            return fail(c, node_at(c, p->value),
+                        "provider '%s': a TSIG key is [ALGORITHM:]NAME:SECRET (base64)", provider);
+    }
+    return rc;
+}
+
+static int key_dom_zone_watch(cfg_ctx *c, const yaml_node_t *v, void *obj)
+{
+    vx__monitor_domain *d = obj;
+    bool on = true;
+    int rc = get_bool(c, v, &on);
+    d->zone_watch = on;
+    return rc;
+}
+
 static int parse_domain(cfg_ctx *c, const yaml_node_t *n, vx__monitor_domain *d)
 {
     static const key_def defs[] = {{"name", key_dom_name},
@@ -688,14 +731,17 @@ static int parse_domain(cfg_ctx *c, const yaml_node_t *n, vx__monitor_domain *d)
                                    {"records", key_dom_records},
                                    {"providers", key_dom_providers},
                                    {"dual_primary", key_dom_dual},
-                                   {"propagation_slow", key_dom_propagation_slow}};
+                                   {"propagation_slow", key_dom_propagation_slow},
+                                   {"tsig", key_dom_tsig},
+                                   {"zone_watch", key_dom_zone_watch}};
+    d->zone_watch = -1;
     if (!(d->profile = strdup("generic")))
         return fail_nomem(c);
     if (n->type == YAML_SCALAR_NODE) /* "- example.com" is short for "- name: example.com" */
         return key_dom_name(c, n, d);
     int rc = expect(c, n, YAML_MAPPING_NODE, "a list of domains");
     if (rc == VX_OK)
-        rc = walk_mapping(c, n, defs, 7, d);
+        rc = walk_mapping(c, n, defs, sizeof defs / sizeof defs[0], d);
     if (rc == VX_OK && !d->name)
         return fail(c, n, "a domain needs a 'name'");
     return rc;
@@ -1215,7 +1261,9 @@ static const key_def root_keys[] = {{"interval", key_interval},
                                     {"notify_listen", key_notify_listen},
                                     {"notify_allow", key_notify_allow},
                                     {"notify_keys", key_notify_keys},
-                                    {"propagation_slow", key_propagation_slow}};
+                                    {"propagation_slow", key_propagation_slow},
+                                    {"zone_watch", key_zone_watch},
+                                    {"zone_refresh", key_zone_refresh}};
 _Static_assert(sizeof root_keys / sizeof root_keys[0] <= MAX_KEYS, "raise MAX_KEYS");
 
 /* Without an 'alerts' key the events go to the log from warning up; an empty list silences. */
@@ -1229,6 +1277,8 @@ static int set_defaults(vx__monitor_config *cfg, const char *name)
     cfg->rtt_retention_ms = 7ull * 24u * 3600u * MS_PER_S;
     cfg->endpoints = true;
     cfg->propagation_slow_ms = 300 * MS_PER_S;
+    cfg->zone_watch = true;
+    cfg->zone_refresh_ms = 3600u * MS_PER_S;
     vx__http_limits_default(&cfg->http);
     cfg->path = strdup(name);
     cfg->store = strdup(VX__DEFAULT_STORE);
@@ -1453,6 +1503,9 @@ static void free_domain(vx__monitor_domain *d)
     for (size_t i = 0; i < d->provider_count; i++)
         vx__provider_decl_clear(&d->providers[i]);
     free(d->providers);
+    for (size_t i = 0; i < d->tsig_count; i++)
+        free(d->tsig[i].provider);
+    free(d->tsig);
 }
 
 void vx__monitor_config_free(vx__monitor_config *cfg)

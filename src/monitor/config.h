@@ -55,6 +55,7 @@
 
 #include "check/check.h"
 #include "check/providers.h"
+#include "wire/xfr.h"
 #include "http/http.h"
 #include "wire/addr.h"
 #include "wire/xfr.h"
@@ -69,6 +70,12 @@ typedef struct vx__watched_record {
     uint16_t type;
 } vx__watched_record;
 
+/* tsig: PROVIDER: "[ALGORITHM:]NAME:SECRET" — the key to transfer the zone from that provider. */
+typedef struct vx__provider_tsig {
+    char *provider;
+    vx__tsig_key key;
+} vx__provider_tsig;
+
 typedef struct vx__monitor_domain {
     char *name;    /* normalised "example.com." */
     char *profile; /* default "generic" */
@@ -80,6 +87,9 @@ typedef struct vx__monitor_domain {
     size_t provider_count;
     int dual_primary;             /* dual_primary: true/false; VX__DUAL_AUTO when absent */
     uint64_t propagation_slow_ms; /* propagation_slow for this domain; 0: the global one */
+    vx__provider_tsig *tsig;
+    size_t tsig_count;
+    int zone_watch; /* zone_watch: 1 true, 0 false, -1 absent (the global setting decides) */
 } vx__monitor_domain;
 
 typedef struct vx__monitor_resolver {
@@ -123,6 +133,8 @@ typedef struct vx__monitor_config {
     uint64_t audit_interval_ms; /* full audit at least this often (default 24 h); 0: always */
     unsigned watch_threads;     /* 0 (default): one per core, at most 8 */
     uint64_t rtt_retention_ms;  /* default 7 days; 0: kept */
+    bool zone_watch;            /* whole zones watched where a transfer is allowed (true) */
+    uint64_t zone_refresh_ms;   /* a whole transfer at least this often (default 1 h) */
     vx__http_limits http;       /* default vx__http_limits_default() */
     /* NOTIFY (monitor/notify.h): at least one of notify_allow and notify_keys is required with
      * notify_listen; when both are given a NOTIFY must satisfy both. */

@@ -25,6 +25,8 @@
 #include "monitor/alert.h"
 #include "monitor/diff.h"
 #include "monitor/prop_driver.h"
+#include "monitor/diff_zone.h"
+#include "monitor/zonewatch.h"
 #include "probe/audit.h"
 #include "probe/watch_ep.h"
 #include "model/snapshot.h"
@@ -73,6 +75,8 @@ typedef struct domain_cycle {
     resolver_answers *resolvers;
     size_t resolver_count;
     uint64_t started_ns;
+    bool zone_running;          /* the zone watch (monitor/zonewatch.h) of a full cycle */
+    vx__zonewatch_result zones; /* its copies (now_count 0: whole zones not watched) */
 } domain_cycle;
 
 typedef struct resolver_query {
@@ -109,6 +113,7 @@ static void free_cycle(domain_cycle *c)
         free(c->resolvers[r].obs);
     }
     free(c->resolvers);
+    vx__zonewatch_result_clear(&c->zones);
     vx__snapshot_free(c->snap);
     free(c);
 }
@@ -366,13 +371,15 @@ static int commit_or_keep(domain_cycle *c, const char *json, uint64_t t, vx__eve
  * has to be looked at every cycle, so a domain with one open is audited in full. A SIP target
  * down or a changed certificate is looked at by the quiet cycle itself: the plan keeps the
  * tuple as the audit saw it (down, or with the new leaf), and its recovery or revert is a
- * change that audits the domain at once. */
+ * change that audits the domain at once. A zone-wide change needs no full audit either: the
+ * zone only changes with a new serial (the plan's SOA questions see it) or is transferred
+ * again at zone_refresh (the plan comes due then, see next_plan). */
 static bool only_findings_open(const vx__conditions *conds)
 {
     for (size_t i = 0; i < conds->count; i++) {
         const char *k = conds->items[i].key;
         if (strncmp(k, "finding|", 8) != 0 && strncmp(k, "sip-down|", 9) != 0 &&
-            strncmp(k, "cert|", 5) != 0)
+            strncmp(k, "cert|", 5) != 0 && strncmp(k, "zone|", 5) != 0)
             return false;
     }
     return true;
@@ -415,6 +422,9 @@ static vx__watch_plan *next_plan(domain_cycle *c, const vx__conditions *conds, c
         return NULL;
     plan->resolver_digest = resolver_digest(c);
     plan->audit_due_ms = audit_due(d, plan->audited_ms);
+    uint64_t zone_due = plan->audited_ms + d->cfg->zone_refresh_ms;
+    if (c->zones.now_count && zone_due < plan->audit_due_ms)
+        plan->audit_due_ms = zone_due; /* whole zones are transferred again by a full cycle */
     /* without its endpoints a plan would call a dead SBC quiet: then no plan (full audit) */
     if (d->tls && vx__ep_watch_build(c->snap, &plan->endpoints) == VX_ENOMEM) {
         vx__watch_plan_free(plan);
@@ -481,6 +491,15 @@ static int diff_and_commit(domain_cycle *c, const vx__findings *findings, const 
                                    .slow = states[i].slow};
     if (rc == VX_OK)
         rc = vx__diff_cycle(&in, &conds, events);
+    vx__zone_diff_input zin = {.base = c->zones.base,
+                               .base_count = c->zones.base_count,
+                               .now = c->zones.now,
+                               .now_count = c->zones.now_count,
+                               .current = c->snap,
+                               .now_ms = t,
+                               .prev_cycle_ms = c->prev_asked_ms};
+    if (rc == VX_OK && c->zones.now_count)
+        rc = vx__diff_zones(&zin, &conds, events);
     free(providers);
     if (have_pm)
         vx__providers_free(&pm);
@@ -689,7 +708,12 @@ static void process(domain_cycle *c)
     vx__events events = {0};
     char *json = NULL;
     bool stored = false;
+    /* the checks see the zone copies (ZONE-DIFFERS); the stored snapshot does not carry them */
+    c->snap->zones = c->zones.now;
+    c->snap->zone_count = c->zones.now_count;
     int rc = vx__run_checks(c->snap, &ccfg, &findings);
+    c->snap->zones = NULL;
+    c->snap->zone_count = 0;
     if (rc == VX_OK && !(json = vx__snapshot_to_json_compact(c->snap)))
         rc = VX_ENOMEM;
     if (rc == VX_OK)
@@ -747,7 +771,7 @@ static void maybe_process(domain_cycle *c)
             c->audit_done = true;
         }
     }
-    if (!c->audit_done || c->pending_resolver_queries > 0)
+    if (!c->audit_done || c->pending_resolver_queries > 0 || c->zone_running)
         return;
     if (!d->stopping && c->snap)
         process(c);
@@ -757,12 +781,49 @@ static void maybe_process(domain_cycle *c)
 
 /* --- probing -------------------------------------------------------------------------------- */
 
+static void on_zones(void *arg, vx__zonewatch_result *r)
+{
+    domain_cycle *c = arg;
+    c->zones = *r;
+    c->zone_running = false;
+    maybe_process(c);
+}
+
+static bool zone_watched(const domain_cycle *c)
+{
+    return c->dom->zone_watch == 1 || (c->dom->zone_watch == -1 && c->d->cfg->zone_watch);
+}
+
+/* Whole zones where a provider allows a transfer; on_zones goes on with the cycle (VX_OK). */
+static int watch_zones(domain_cycle *c)
+{
+    vx__daemon_state *d = c->d;
+    vx__zonewatch_spec spec = {.engine = d->engine,
+                               .store = d->store,
+                               .metrics = d->metrics,
+                               .domain = c->domain,
+                               .dom = c->dom,
+                               .snap = c->snap,
+                               .refresh_ms = d->cfg->zone_refresh_ms,
+                               .now_ms = vx__wall_ms()};
+    c->zone_running = true;
+    int rc = vx__zonewatch_start(&spec, on_zones, c);
+    if (rc == VX_OK)
+        return VX_OK; /* c may be gone already: on_zones ran when nothing was due */
+    c->zone_running = false;
+    if (rc != VX_ENOTFOUND)
+        vx__log(VX__LOG_ERROR, "%s: zone watch not run: %s", c->domain, vx_strerror(rc));
+    return rc;
+}
+
 static void on_audited(void *arg, int status, vx__snapshot *snap)
 {
     domain_cycle *c = arg;
     c->audit_done = true;
     if (status == VX_OK && !c->d->stopping) {
         c->snap = snap;
+        if (zone_watched(c) && watch_zones(c) == VX_OK)
+            return;
     } else {
         if (status != VX_OK && status != VX_ECANCELED)
             vx__log(VX__LOG_ERROR, "%s: probe failed: %s", c->domain, vx_strerror(status));

@@ -65,6 +65,7 @@ enum {
     F_SIP_UP,
     F_SIP_RTT,
     F_TLS_NOT_AFTER,
+    F_ZONE_TRANSFERS,
     F_COUNT
 };
 
@@ -105,6 +106,10 @@ static const family_def defs[F_COUNT] = {
     [F_TLS_NOT_AFTER] = {"voxdns_tls_cert_not_after_seconds", "gauge",
                          "When the SIP target's TLS leaf certificate expires (Unix seconds).",
                          true},
+    [F_ZONE_TRANSFERS] = {"voxdns_zone_transfers_total", "counter",
+                          "Whole-zone transfers of the zone watch by provider and by what came: "
+                          "kind axfr (the whole zone) or ixfr (differences, or up to date).",
+                          false},
 };
 
 #define RTT_NAME "voxdns_server_rtt_seconds"
@@ -830,6 +835,24 @@ int vx__metrics_record_endpoints(vx__metrics *m, const char *domain, const vx__e
     bare_name(domain, name, sizeof name);
     pthread_mutex_lock(&m->mu);
     int rc = endpoints_locked(m, name, obs, count);
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
+int vx__metrics_zone_transfer(vx__metrics *m, const char *domain, const char *provider,
+                              bool incremental)
+{
+    lbuf b;
+    char name[256];
+    if (!m || !domain || !provider)
+        return VX_EINVAL;
+    bare_name(domain, name, sizeof name);
+    const char *lbl = labels(&b, "domain", name, "provider", provider, "kind",
+                             incremental ? "ixfr" : "axfr", (char *)NULL);
+    if (!lbl)
+        return VX_EINVAL;
+    pthread_mutex_lock(&m->mu);
+    int rc = family_add(&m->fam[F_ZONE_TRANSFERS], lbl, 1);
     pthread_mutex_unlock(&m->mu);
     return rc;
 }

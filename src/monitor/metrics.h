@@ -48,6 +48,9 @@ int vx__metrics_record_cycle_with(vx__metrics *m, const char *domain, const vx__
                                   const struct vx__provider_map *pm, const vx__findings *findings,
                                   const vx__events *events, double cycle_ms);
 int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up);
+/* One transfer of the zone watch: voxdns_zone_transfers_total{domain,provider,kind}. */
+int vx__metrics_zone_transfer(vx__metrics *m, const char *domain, const char *provider,
+                              bool incremental);
 
 /* One answer of a quiet cycle (probe/watch.h). */
 typedef struct vx__metrics_answer {

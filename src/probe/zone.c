@@ -52,6 +52,7 @@ static void on_done(void *arg, int status)
     z->status = status;
     if (status == VX_OK)
         z->status = vx__xfr_take(o->xfr, &z->sets, &z->set_count, &z->serial);
+    z->incremental = z->status == VX_OK && vx__xfr_form_of(o->xfr) != VX__XFR_FULL;
     if (--o->owner->pending == 0)
         fetch_end(o->owner);
 }
@@ -69,7 +70,11 @@ static int start_one(vx__engine *e, fetch *f, size_t i, const char *zone, const 
     z->provider = strdup(t->provider);
     z->server = strdup(t->server);
     z->addr = t->addr;
-    int rc = z->provider && z->server ? vx__xfr_new(zone, t->key, &o->xfr) : VX_ENOMEM;
+    int rc = !z->provider || !z->server ? VX_ENOMEM
+             : t->held                  ? vx__xfr_new_ixfr(zone, t->key, t->held->serial,
+                                                           (const vx__rrset *const *)t->held->sets,
+                                                           t->held->set_count, &o->xfr)
+                                        : vx__xfr_new(zone, t->key, &o->xfr);
     if (rc == VX_OK && getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
         rc = VX_EIO;
     if (rc == VX_OK)

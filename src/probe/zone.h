@@ -1,8 +1,8 @@
 /*
  * probe/zone.h — whole copies of a zone: one AXFR per target (one server of each provider, the
- * caller picks them), all at once over net/stream.h, each parsed and TSIG-checked by
- * wire/xfr.h into a model/zone.h copy. A refusal or a failure is recorded in its copy, not
- * treated as an error of the fetch.
+ * caller picks them), or an IXFR from a copy the caller holds, all at once over net/stream.h,
+ * each parsed and TSIG-checked by wire/xfr.h into a model/zone.h copy. A refusal or a failure
+ * is recorded in its copy, not treated as an error of the fetch.
  *
  * Callback rule as for net/engine.h: done runs once, with every copy, after the last transfer
  * ended; the copies then belong to the callee (vx__zone_copies_free).
@@ -25,6 +25,8 @@ typedef struct vx__zone_target {
     const char *server;           /* NS name, copied */
     struct sockaddr_storage addr; /* with port */
     const vx__tsig_key *key;      /* NULL: unsigned (open AXFR); copied */
+    const vx__zone_copy *held;    /* non-NULL: IXFR from this copy (its serial and RRsets,
+                                     copied at the start) instead of AXFR */
 } vx__zone_target;
 
 typedef void (*vx__zone_done_cb)(void *arg, vx__zone_copy *copies, size_t count);

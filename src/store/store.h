@@ -67,6 +67,23 @@ int vx__store_set_baseline(vx__store *s, const char *domain, const char *json, u
 
 int vx__store_get_conditions(vx__store *s, const char *domain, vx__conditions *out);
 
+/* A provider's whole-zone copies (store_schema.h V5): JSON of model/zone.h copies. Setting a
+ * domain's baseline (vx__store_set_baseline) makes each held copy its baseline too. */
+typedef struct vx__store_zone {
+    char *provider;
+    char *held; /* the copy last transferred */
+    uint64_t held_ms;
+    char *baseline; /* the accepted copy */
+    uint64_t accepted_ms;
+} vx__store_zone;
+
+/* Every provider's copies of the domain (*count 0 when none). */
+int vx__store_get_zones(vx__store *s, const char *domain, vx__store_zone **out, size_t *count);
+void vx__store_zones_free(vx__store_zone *zones, size_t count);
+/* Writes the copy just transferred from provider; the first one is the baseline as well. */
+int vx__store_put_zone(vx__store *s, const char *domain, const char *provider,
+                       const char *held_json, uint64_t now_ms);
+
 typedef struct vx__store_rtt_sample {
     const char *server; /* "name/address" */
     double rtt_ms;      /* < 0: no answer */

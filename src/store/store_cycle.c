@@ -36,6 +36,13 @@ int vx__store_set_baseline(vx__store *s, const char *domain, const char *json, u
                             " SET json = excluded.json, accepted_ms = excluded.accepted_ms",
                             p, 3);
     }
+    if (rc == VX_OK) { /* the zone copies of the cycle accepted go with it */
+        vx__sp p[] = {VX__SP_I(id), VX__SP_I(now_ms)};
+        rc = vx__store_exec(s,
+                            "UPDATE zone_copies SET baseline = held, accepted_ms = $2"
+                            " WHERE domain_id = $1",
+                            p, 2);
+    }
     return vx__store_end(s, rc);
 }
 

@@ -85,4 +85,15 @@
     "CREATE TABLE watch_plans ("                                                                   \
     " domain_id " INT " PRIMARY KEY REFERENCES domains(id), plan TEXT NOT NULL);"
 
+/* Per domain and provider, the monitor's whole-zone copies (monitor/zonewatch.c): the one last
+ * transferred (held: the next IXFR starts from its serial) and the accepted one (baseline: the
+ * zone-wide RECORD-* events compare with it), each a zone copy in JSON (vx__zone_copy_to_json).
+ * The first copy of a provider is its baseline; accepting a domain's baseline accepts its held
+ * copies too. Kept apart from the snapshots so that a cycle's snapshot does not carry the zone. */
+#define VX__STORE_SCHEMA_V5(SERIAL, INT, REAL)                                                     \
+    "CREATE TABLE zone_copies ("                                                                   \
+    " domain_id " INT " NOT NULL REFERENCES domains(id), provider TEXT NOT NULL,"                  \
+    " held TEXT NOT NULL, held_ms " INT " NOT NULL, baseline TEXT NOT NULL,"                       \
+    " accepted_ms " INT " NOT NULL, PRIMARY KEY (domain_id, provider));"
+
 #endif

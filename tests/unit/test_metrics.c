@@ -182,6 +182,25 @@ static void test_empty_scrape_declares_every_family(void **state)
     vx__metrics_free(m);
 }
 
+/* The zone watch's transfers count by provider and by what came (axfr, ixfr). */
+static void test_zone_transfers(void **state)
+{
+    (void)state;
+    vx__metrics *m = vx__metrics_new();
+    assert_int_equal(vx__metrics_zone_transfer(m, "example.com.", "dns-a.net", false), VX_OK);
+    assert_int_equal(vx__metrics_zone_transfer(m, "example.com", "dns-a.net", true), VX_OK);
+    assert_int_equal(vx__metrics_zone_transfer(m, "example.com", "dns-a.net", true), VX_OK);
+    assert_int_equal(vx__metrics_zone_transfer(m, NULL, "dns-a.net", true), VX_EINVAL);
+    char *text = vx__metrics_render(m);
+    assert_valid_exposition(text);
+    assert_true(sample(text, "voxdns_zone_transfers_total",
+                       "domain=\"example.com\",provider=\"dns-a.net\",kind=\"axfr\"") == 1);
+    assert_true(sample(text, "voxdns_zone_transfers_total",
+                       "domain=\"example.com\",provider=\"dns-a.net\",kind=\"ixfr\"") == 2);
+    free(text);
+    vx__metrics_free(m);
+}
+
 /* A sample without labels: "name value". */
 static double bare_sample(const char *text, const char *name)
 {
@@ -605,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_record_and_render),
         cmocka_unit_test(test_store_health),
         cmocka_unit_test(test_sip_endpoints),
+        cmocka_unit_test(test_zone_transfers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,6 +306,47 @@ static void domain_providers(void **state)
                  "t.yml:3:19: 'dual_primary' must be true or false, not 'maybe'");
 }
 
+/* zone_watch (global and per domain), zone_refresh, and tsig: per domain (voxdns.yml(5)). */
+static void zone_watch_keys(void **state)
+{
+    (void)state;
+    vx__monitor_config *c = NULL;
+    char err[512] = "";
+    const char text[] = "zone_refresh: 30m\n"
+                        "zone_watch: false\n"
+                        "domains:\n"
+                        "  - name: example.com\n"
+                        "    zone_watch: true\n"
+                        "    tsig:\n"
+                        "      dns-a.net: hmac-sha512:Prov-A:c2VjcmV0LXNlY3JldA==\n"
+                        "      dns-b.org: prov-b:c2VjcmV0\n"
+                        "  - other.example\n";
+    assert_int_equal(parse(text, &c, err, sizeof err), VX_OK);
+    assert_false(c->zone_watch);
+    assert_int_equal(c->zone_refresh_ms, 30u * 60u * 1000u);
+    const vx__monitor_domain *d = &c->domains[0];
+    assert_int_equal(d->zone_watch, 1);
+    assert_int_equal(d->tsig_count, 2);
+    assert_string_equal(d->tsig[0].provider, "dns-a.net");
+    assert_string_equal(d->tsig[0].key.algorithm, "hmac-sha512");
+    assert_string_equal(d->tsig[0].key.name, "prov-a.");
+    assert_string_equal(d->tsig[1].key.algorithm, "hmac-sha256");
+    assert_int_equal(c->domains[1].zone_watch, -1);
+    assert_int_equal(c->domains[1].tsig_count, 0);
+    vx__monitor_config_free(c);
+    assert_int_equal(parse("domains: [example.com]\n", &c, err, sizeof err), VX_OK);
+    assert_true(c->zone_watch);
+    assert_int_equal(c->zone_refresh_ms, 3600u * 1000u);
+    vx__monitor_config_free(c);
+    expect_error("domains:\n  - name: example.com\n    tsig:\n      p: k:not-base64!\n",
+                 "t.yml:4:10: provider 'p': a TSIG key is [ALGORITHM:]NAME:SECRET (base64)");
+    expect_error("domains:\n  - name: example.com\n    tsig: [a]\n",
+                 "t.yml:3:11: 'tsig' must be a mapping of provider names to TSIG keys, not a "
+                 "list");
+    expect_error("domains: [example.com]\nzone_watch: sometimes\n",
+                 "t.yml:2:13: 'zone_watch' must be true or false");
+}
+
 static void unknown_keys_suggest(void **state)
 {
     (void)state;
@@ -667,6 +708,7 @@ int main(void)
         cmocka_unit_test(notify_keys),
         cmocka_unit_test(full_config_sets_every_key),
         cmocka_unit_test(domain_providers),
+        cmocka_unit_test(zone_watch_keys),
         cmocka_unit_test(minimal_config_takes_defaults),
         cmocka_unit_test(sink_defaults_and_empty_values),
         cmocka_unit_test(empty_alert_list_means_no_sinks),

@@ -47,7 +47,7 @@ typedef struct fx {
     char url[1024];  /* what vx__store_open is given */
 } fx;
 
-#define SCHEMA_VERSION 4 /* the migrations the backends list */
+#define SCHEMA_VERSION 5 /* the migrations the backends list */
 
 static const char *pg_base(void)
 {
@@ -370,6 +370,43 @@ static void test_baseline(void **state)
     assert_int_equal(vx__store_set_baseline(s, "a.example", NULL, 1), VX_EINVAL);
     vx__store_close(s);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM baselines"), 2);
+}
+
+/* The monitor's zone copies: the first copy of a provider is its baseline, later ones replace
+ * only the held copy, and accepting the domain's baseline accepts the held copies. */
+static void test_zone_copies(void **state)
+{
+    fx *f = *state;
+    vx__store *s = open_ok(f);
+    vx__store_zone *z = NULL;
+    size_t n = 9;
+    assert_int_equal(vx__store_get_zones(s, "z.example", &z, &n), VX_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(vx__store_put_zone(s, "z.example", "prov-b", "{\"b\":1}", 100), VX_OK);
+    assert_int_equal(vx__store_put_zone(s, "z.example", "prov-a", "{\"a\":1}", 100), VX_OK);
+    assert_int_equal(vx__store_put_zone(s, "z.example", "prov-a", "{\"a\":2}", 200), VX_OK);
+    assert_int_equal(vx__store_put_zone(s, "other.example", "prov-a", "{}", 50), VX_OK);
+    assert_int_equal(vx__store_get_zones(s, "z.example", &z, &n), VX_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(z[0].provider, "prov-a"); /* by provider */
+    assert_string_equal(z[0].held, "{\"a\":2}");
+    assert_int_equal(z[0].held_ms, 200);
+    assert_string_equal(z[0].baseline, "{\"a\":1}");
+    assert_int_equal(z[0].accepted_ms, 100);
+    assert_string_equal(z[1].baseline, "{\"b\":1}");
+    vx__store_zones_free(z, n);
+    assert_int_equal(vx__store_set_baseline(s, "z.example", "{}", 300), VX_OK);
+    assert_int_equal(vx__store_get_zones(s, "z.example", &z, &n), VX_OK);
+    assert_string_equal(z[0].baseline, "{\"a\":2}");
+    assert_int_equal(z[0].accepted_ms, 300);
+    vx__store_zones_free(z, n);
+    assert_int_equal(vx__store_get_zones(s, "other.example", &z, &n), VX_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(z[0].accepted_ms, 50); /* another domain's accept does not touch it */
+    vx__store_zones_free(z, n);
+    assert_int_equal(vx__store_put_zone(s, "", "p", "{}", 1), VX_EINVAL);
+    assert_int_equal(vx__store_put_zone(s, "z.example", "p", NULL, 1), VX_EINVAL);
+    vx__store_close(s);
 }
 
 /* ---- cycles -------------------------------------------------------------------------------- */
@@ -1473,6 +1510,7 @@ int main(void)
         T(test_newer_schema_refused),
         T(test_bad_urls),
         T(test_baseline),
+        T(test_zone_copies),
         T(test_cycle_ids),
         T(test_conditions_replaced),
         T(test_failed_commit_rolls_back),
