@@ -122,7 +122,7 @@ static void assert_valid_exposition(const char *text)
         }
         p = nl + 1;
     }
-    assert_int_equal(families, 17);
+    assert_int_equal(families, 18);
 }
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
