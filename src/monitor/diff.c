@@ -48,7 +48,7 @@ static void settle(vx__diff_ctx *c, const vx__condition *cond)
         if (vx__diff_current_server(c, subject) || vx__diff_asked_server(c, subject))
             vx__diff_keep(c, cond); /* not observed this cycle: unknown, not reverted */
     } else {
-        vx__diff_keep(c, cond);
+        vx__diff_keep(c, cond); /* among them "zone|": monitor/diff_zone.c decides them next */
     }
 }
 
