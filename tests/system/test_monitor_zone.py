@@ -86,8 +86,11 @@ def test_zone_changes_are_events_per_provider(lab_scenario, voxdns_bin, tmp_path
     ev = events_named(db, "RECORD-REMOVED", removed)
     assert sorted(e[0] for e in ev) == [SERVER_A, SERVER_B], ev
     assert all("198.18.80.1" in m for _, m in ev), ev
-    # Only the zone watch saw these names (outside the SIP chain), once per provider.
-    others = rows(db, "SELECT type, server, name FROM events WHERE name IN (?, ?)", added, removed)
+    # Only the zone watch saw these names (outside the SIP chain), once per provider. (A cycle
+    # that finds one provider's copy changed and the other's not yet may also open and close a
+    # ZONE-DIFFERS finding on them: that is a finding's event, not a record's.)
+    others = rows(db, "SELECT type, server, name FROM events WHERE name IN (?, ?)"
+                      " AND type NOT LIKE 'FINDING-%'", added, removed)
     assert len(others) == 4, others
     # The first copy came by AXFR, the changes by IXFR: BIND answers with the differences.
     assert re.search(r"zone transfer from xfr1\.dnsprov-b\.org \(dnsprov-b\.org\): AXFR", text)
