@@ -170,6 +170,19 @@ int vx__snapshot_add_obs(vx__snapshot *s, const vx__observation *obs)
     return VX_OK;
 }
 
+int vx__snapshot_take_obs(vx__snapshot *s, vx__observation *obs)
+{
+    if (!s || !obs)
+        return VX_EINVAL;
+    void *arr = s->obs;
+    if (grow(&arr, s->obs_count, sizeof *s->obs) != VX_OK)
+        return VX_ENOMEM;
+    s->obs = arr;
+    s->obs[s->obs_count++] = *obs;
+    memset(obs, 0, sizeof *obs);
+    return VX_OK;
+}
+
 static const ldns_rr_list *section_list(const ldns_pkt *pkt, int i)
 {
     if (i == VX__SECTION_ANSWER)

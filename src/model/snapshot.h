@@ -124,6 +124,9 @@ void vx__snapshot_free(vx__snapshot *s);
 
 /* Appends a copy of obs (strings and RRsets are deep-copied). */
 int vx__snapshot_add_obs(vx__snapshot *s, const vx__observation *obs);
+/* Appends obs itself: the snapshot takes what it points to and obs is left zeroed (on
+ * VX_ENOMEM it is left as it was, still the caller's). The reader builds each observation once. */
+int vx__snapshot_take_obs(vx__snapshot *s, vx__observation *obs);
 /* Fills obs's sections, rcode, flags, has_opt and nsid from a parsed response. */
 int vx__observation_set_response(vx__observation *obs, const vx__msg *msg);
 void vx__observation_clear(vx__observation *obs);
@@ -139,9 +142,15 @@ int vx__snapshot_add_server(vx__server **list, size_t *count, const char *name,
 /* "ns1.example.net/192.0.2.1" (no trailing dot), the form every finding uses. */
 int vx__server_label(const char *name, const struct sockaddr *addr, char *out, size_t cap);
 
+/* The largest JSON text the reader takes. It reads the observations, alternate domains and zone
+ * copies one element at a time, so loading holds the text, the snapshot being built and one
+ * element's JSON tree: about twice the text, not a whole-document tree (six times). */
+#define VX__SNAPSHOT_JSON_MAX (1024u * 1024u * 1024u)
+
 /* JSON, schema VX__SNAPSHOT_SCHEMA. Save returns a malloc'd string; load reports the first
  * problem (with a JSON path where useful) in err and returns VX_EMALFORMED for anything that is
- * not a valid snapshot: it reads outside input (`--from FILE`). */
+ * not a valid snapshot: it reads outside input (`--from FILE`). Problems are found in the order
+ * of the text; a missing key is reported when its object ends. */
 char *vx__snapshot_to_json(const vx__snapshot *s);
 /* The same without indentation or spaces (about a third smaller): what the monitor stores. */
 char *vx__snapshot_to_json_compact(const vx__snapshot *s);

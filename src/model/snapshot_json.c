@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "common/jstream.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/name.h"
@@ -30,7 +31,6 @@
 
 /* Bounds for outside input: well above what an audit records (a few hundred observations,
  * a few dozen servers), well below what would let a file exhaust memory by multiplication. */
-#define MAX_JSON_INPUT (256u * 1024u * 1024u)
 #define MAX_SERVERS 4096
 #define MAX_OBS 1000000
 #define MAX_SETS 65535  /* RRsets in one section: a 64 KiB message holds fewer records */
@@ -1025,22 +1025,8 @@ static int obs_from_json(reader *r, json_t *v, vx__snapshot *s)
     for (int sec = 0; rc == VX_OK && sec < 3; sec++)
         rc = section_from_json(r, v, sec, &ob);
     if (rc == VX_OK)
-        rc = vx__snapshot_add_obs(s, &ob);
+        rc = vx__snapshot_take_obs(s, &ob);
     vx__observation_clear(&ob);
-    return rc;
-}
-
-static int obs_list_from_json(reader *r, json_t *obj, vx__snapshot *s)
-{
-    size_t at;
-    json_t *arr = get_array(r, obj, "obs", MAX_OBS, &at);
-    int rc = arr ? VX_OK : VX_EMALFORMED;
-    for (size_t i = 0; rc == VX_OK && i < json_array_size(arr); i++) {
-        size_t at_i = path_index(r, i);
-        rc = obs_from_json(r, json_array_get(arr, i), s);
-        path_pop(r, at_i);
-    }
-    path_pop(r, at);
     return rc;
 }
 
@@ -1224,57 +1210,25 @@ static int profile_of(reader *r, json_t *obj, vx__snapshot *s)
     return rc;
 }
 
-static int snapshot_from_json(reader *r, json_t *obj, int depth, vx__snapshot **out);
-
-static int alt_from_json(reader *r, json_t *obj, vx__snapshot *s)
-{
-    size_t at;
-    json_t *arr = get_array(r, obj, "alt", MAX_ALT, &at);
-    int rc = arr ? VX_OK : VX_EMALFORMED;
-    size_t n = arr ? json_array_size(arr) : 0;
-    for (size_t i = 0; rc == VX_OK && i < n; i++) {
-        size_t at_i = path_index(r, i);
-        vx__snapshot *alt = NULL;
-        rc = snapshot_from_json(r, json_array_get(arr, i), 1, &alt);
-        if (rc == VX_OK && (rc = vx__snapshot_add_alt(s, alt)) != VX_OK)
-            vx__snapshot_free(alt);
-        path_pop(r, at_i);
-    }
-    path_pop(r, at);
-    return rc;
-}
-
-static const char *const snapshot_keys[] = {
-    "schema", "domain", "profile",   "started_ms", "duration_ms", "delegation", "servers",
-    "obs",    "alt",    "endpoints", "zones",      "undelegated", NULL};
+/* ---- zone copies ----------------------------------------------------------------------- */
 
 static const char *const zone_keys[] = {"provider", "server", "address", "port", "status",
                                         "rcode",    "serial", "rrsets",  NULL};
 
-static int zone_sets_from_json(reader *r, json_t *v, vx__zone_copy *z)
+/* A member the stream has already read (it left null in the object) must have been there. */
+static int present(reader *r, json_t *obj, const char *key)
 {
-    size_t at;
-    json_t *arr = get_array(r, v, "rrsets", MAX_ZONE_SETS, &at);
-    size_t n = arr ? json_array_size(arr) : 0;
-    int rc = arr ? VX_OK : VX_EMALFORMED;
-    if (rc == VX_OK && n && !(z->sets = calloc(n, sizeof *z->sets)))
-        rc = VX_ENOMEM;
-    for (size_t i = 0; rc == VX_OK && i < n; i++) {
-        size_t at_i = path_index(r, i);
-        rc = rrset_from_json(r, json_array_get(arr, i), &z->sets[i]);
-        z->set_count += rc == VX_OK;
-        path_pop(r, at_i);
-    }
+    size_t at = path_key(r, key);
+    int rc = need(r, obj, key) ? VX_OK : VX_EMALFORMED;
     path_pop(r, at);
     return rc;
 }
 
+/* The copy's members but its RRsets, which the stream has read (zone_member). */
 static int zone_from_json(reader *r, json_t *v, vx__zone_copy *z)
 {
     const char *provider;
     json_int_t rcode = 0, serial = 0;
-    if (!json_is_object(v))
-        return fail(r, "not an object");
     int rc = known_keys(r, v, zone_keys);
     if (rc == VX_OK && (rc = get_text(r, v, "provider", MAX_PROVIDER_TEXT, &provider)) == VX_OK &&
         !(z->provider = strdup(provider)))
@@ -1291,27 +1245,174 @@ static int zone_from_json(reader *r, json_t *v, vx__zone_copy *z)
         rc = get_int(r, v, "serial", 0, UINT32_MAX, &serial);
     z->rcode = (uint16_t)rcode;
     z->serial = (uint32_t)serial;
-    return rc == VX_OK ? zone_sets_from_json(r, v, z) : rc;
+    return rc == VX_OK ? present(r, v, "rrsets") : rc;
+}
+
+/* ==== streaming ========================================================================== */
+
+/* The members that grow with the audit (observations, alternate domains, zone copies and their
+ * RRsets) are read one element at a time through the cursor (common/jstream.h), each element's
+ * JSON tree released before the next is decoded; the small members of an object are decoded
+ * into a head object and checked as before. The reader so holds the text, the snapshot built
+ * so far and one element's tree, instead of a tree of the whole document (about six times the
+ * text). Problems are found in the order of the document; "missing" once the object ends. */
+
+/* A cursor failure becomes the reader's first problem, worded as the whole-document parse
+ * worded it ("snapshot: line 3 column 7: ..."). */
+static int js_rc(reader *r, const vx__jstream *js, int rc)
+{
+    if (rc != VX_EMALFORMED)
+        return rc;
+    size_t keep = r->len;
+    r->len = 0;
+    fail(r, "%s", js->err);
+    r->len = keep;
+    return VX_EMALFORMED;
+}
+
+typedef int (*element_fn)(reader *r, vx__jstream *js, void *ctx);
+typedef int (*member_fn)(reader *r, vx__jstream *js, void *ctx, const char *key, bool *took);
+
+/* The array at the cursor (the path at its key), element by element; more than max elements
+ * are refused before any is read, as get_array refuses them. */
+static int stream_array(reader *r, vx__jstream *js, size_t max, element_fn fn, void *ctx)
+{
+    if (vx__js_peek(js) != '[')
+        return fail(r, "not an array");
+    if (vx__js_count_elements(js) > max)
+        return fail(r, "more than %zu elements", max);
+    int rc = js_rc(r, js, vx__js_enter(js, '['));
+    for (size_t i = 0; rc == VX_OK; i++) {
+        bool done = false;
+        rc = js_rc(r, js, vx__js_next_element(js, i, &done));
+        if (rc != VX_OK || done)
+            break;
+        if (i >= max)
+            return fail(r, "more than %zu elements", max);
+        size_t at = path_index(r, i);
+        rc = fn(r, js, ctx);
+        path_pop(r, at);
+    }
+    return rc;
+}
+
+/* One member of a streamed object: fn reads it itself (*took), or it is decoded into head. A
+ * member fn took leaves null in head, so that head still tells which keys were there. */
+static int member(reader *r, vx__jstream *js, json_t *head, member_fn fn, void *ctx,
+                  const char *key)
+{
+    char why[96], q[48];
+    if (json_object_get(head, key)) {
+        snprintf(why, sizeof why, "duplicate object key near '\"%s\"'", quoted(key, q, sizeof q));
+        return js_rc(r, js, vx__js_fail(js, why));
+    }
+    bool took = false;
+    size_t at = path_key(r, key);
+    int rc = fn(r, js, ctx, key, &took);
+    path_pop(r, at);
+    json_t *v = NULL;
+    if (rc == VX_OK && !took)
+        rc = js_rc(r, js, vx__js_value(js, &v));
+    if (rc == VX_OK && json_object_set_new(head, key, took ? json_null() : v) != 0)
+        rc = VX_ENOMEM;
+    return rc;
+}
+
+static int object_stream(reader *r, vx__jstream *js, json_t *head, member_fn fn, void *ctx)
+{
+    if (vx__js_peek(js) != '{')
+        return fail(r, "not an object");
+    int rc = js_rc(r, js, vx__js_enter(js, '{'));
+    bool done = false;
+    for (size_t i = 0; rc == VX_OK && !done; i++) {
+        json_t *key = NULL;
+        rc = js_rc(r, js, vx__js_next_member(js, i, &key, &done));
+        if (rc == VX_OK && !done)
+            rc = member(r, js, head, fn, ctx, json_string_value(key));
+        json_decref(key);
+    }
+    return rc;
+}
+
+static int obs_element(reader *r, vx__jstream *js, void *ctx)
+{
+    json_t *v = NULL;
+    int rc = js_rc(r, js, vx__js_value(js, &v));
+    if (rc == VX_OK)
+        rc = obs_from_json(r, v, ctx);
+    json_decref(v);
+    return rc;
+}
+
+static int rrset_element(reader *r, vx__jstream *js, void *ctx)
+{
+    vx__zone_copy *z = ctx;
+    json_t *v = NULL;
+    int rc = js_rc(r, js, vx__js_value(js, &v));
+    if (rc == VX_OK)
+        rc = rrset_from_json(r, v, &z->sets[z->set_count]);
+    z->set_count += rc == VX_OK;
+    json_decref(v);
+    return rc;
+}
+
+/* An array counted before it is read, its elements allocated once at that size (elem bytes
+ * each); a count above max is refused. */
+static int counted(reader *r, vx__jstream *js, size_t max, size_t elem, void **items, size_t *n)
+{
+    *n = vx__js_count_elements(js);
+    if (*n > max)
+        return fail(r, "more than %zu elements", max);
+    if (*n && !(*items = calloc(*n, elem)))
+        return VX_ENOMEM;
+    return VX_OK;
+}
+
+static int zone_member(reader *r, vx__jstream *js, void *ctx, const char *key, bool *took)
+{
+    vx__zone_copy *z = ctx;
+    void *sets = NULL;
+    size_t n = 0;
+    *took = strcmp(key, "rrsets") == 0;
+    if (!*took)
+        return VX_OK;
+    int rc = counted(r, js, MAX_ZONE_SETS, sizeof *z->sets, &sets, &n);
+    z->sets = sets;
+    return rc == VX_OK ? stream_array(r, js, n, rrset_element, z) : rc;
+}
+
+static int zone_element(reader *r, vx__jstream *js, void *ctx)
+{
+    vx__snapshot *s = ctx;
+    vx__zone_copy *z = &s->zones[s->zone_count++];
+    json_t *head = json_object();
+    int rc = head ? object_stream(r, js, head, zone_member, z) : VX_ENOMEM;
+    if (rc == VX_OK)
+        rc = zone_from_json(r, head, z);
+    json_decref(head);
+    return rc;
 }
 
 /* "zones" is optional: snapshots without transfers have none. */
-static int zones_from_json(reader *r, json_t *obj, vx__snapshot *s)
+static int zones_stream(reader *r, vx__jstream *js, vx__snapshot *s)
 {
-    if (!json_object_get(obj, "zones"))
-        return VX_OK;
-    size_t at;
-    json_t *arr = get_array(r, obj, "zones", MAX_ZONES, &at);
-    size_t n = arr ? json_array_size(arr) : 0;
-    int rc = arr ? VX_OK : VX_EMALFORMED;
-    if (rc == VX_OK && n && !(s->zones = calloc(n, sizeof *s->zones)))
-        rc = VX_ENOMEM;
-    for (size_t i = 0; rc == VX_OK && i < n; i++) {
-        size_t at_i = path_index(r, i);
-        s->zone_count++;
-        rc = zone_from_json(r, json_array_get(arr, i), &s->zones[i]);
-        path_pop(r, at_i);
-    }
-    path_pop(r, at);
+    void *zones = NULL;
+    size_t n = 0;
+    int rc = counted(r, js, MAX_ZONES, sizeof *s->zones, &zones, &n);
+    s->zones = zones;
+    return rc == VX_OK ? stream_array(r, js, n, zone_element, s) : rc;
+}
+
+/* ---- the snapshot ---------------------------------------------------------------------- */
+
+static int snapshot_stream(reader *r, vx__jstream *js, int depth, vx__snapshot **out);
+
+static int alt_element(reader *r, vx__jstream *js, void *ctx)
+{
+    vx__snapshot *alt = NULL;
+    int rc = snapshot_stream(r, js, 1, &alt);
+    if (rc == VX_OK && (rc = vx__snapshot_add_alt(ctx, alt)) != VX_OK)
+        vx__snapshot_free(alt);
     return rc;
 }
 static const char *const ns_given_keys[] = {"name", "address", "port", NULL};
@@ -1352,33 +1453,57 @@ static int ns_given_from_json(reader *r, json_t *obj, vx__snapshot *s)
 
 static const char *const undelegated_keys[] = {"ns", "live", NULL};
 
-/* "live": the live delegation's snapshot (one level deep, like an alternate), or null. */
-static int live_from_json(reader *r, json_t *obj, vx__snapshot *s)
+/* "live": the live delegation's snapshot (one level deep, like an alternate), streamed like the
+ * snapshot itself; null stays in head. */
+static int undelegated_member(reader *r, vx__jstream *js, void *ctx, const char *key, bool *took)
 {
-    size_t at = path_key(r, "live");
-    json_t *live = need(r, obj, "live");
-    int rc = live ? VX_OK : VX_EMALFORMED;
-    if (live && !json_is_null(live))
-        rc = snapshot_from_json(r, live, 1, &s->live);
-    path_pop(r, at);
-    return rc;
+    vx__snapshot *s = ctx;
+    *took = strcmp(key, "live") == 0 && vx__js_peek(js) != 'n';
+    return *took ? snapshot_stream(r, js, 1, &s->live) : VX_OK;
 }
 
 /* "undelegated" is optional: only `audit --ns` writes it. */
-static int undelegated_from_json(reader *r, json_t *obj, vx__snapshot *s)
+static int undelegated_stream(reader *r, vx__jstream *js, vx__snapshot *s)
 {
-    json_t *v = json_object_get(obj, "undelegated");
-    if (!v)
-        return VX_OK;
-    size_t at = path_key(r, "undelegated");
-    int rc = json_is_object(v) ? known_keys(r, v, undelegated_keys) : fail(r, "not an object");
+    json_t *head = json_object();
+    int rc = head ? object_stream(r, js, head, undelegated_member, s) : VX_ENOMEM;
     if (rc == VX_OK)
-        rc = ns_given_from_json(r, v, s);
+        rc = known_keys(r, head, undelegated_keys);
     if (rc == VX_OK)
-        rc = live_from_json(r, v, s);
-    path_pop(r, at);
+        rc = ns_given_from_json(r, head, s);
+    if (rc == VX_OK)
+        rc = present(r, head, "live");
+    json_decref(head);
     return rc;
 }
+
+typedef struct snap_ctx {
+    vx__snapshot *s;
+    int depth;
+} snap_ctx;
+
+static int snapshot_member(reader *r, vx__jstream *js, void *ctx, const char *key, bool *took)
+{
+    snap_ctx *c = ctx;
+    *took = true;
+    if (strcmp(key, "obs") == 0)
+        return stream_array(r, js, MAX_OBS, obs_element, c->s);
+    if (strcmp(key, "alt") == 0 && c->depth > 0)
+        return fail(r, "a nested snapshot (alternate domain, live delegation) cannot have "
+                       "alternates of its own");
+    if (strcmp(key, "alt") == 0)
+        return stream_array(r, js, MAX_ALT, alt_element, c->s);
+    if (strcmp(key, "zones") == 0 && c->depth == 0)
+        return zones_stream(r, js, c->s);
+    if (strcmp(key, "undelegated") == 0 && c->depth == 0)
+        return undelegated_stream(r, js, c->s);
+    *took = false;
+    return VX_OK;
+}
+
+static const char *const snapshot_keys[] = {
+    "schema", "domain", "profile",   "started_ms", "duration_ms", "delegation", "servers",
+    "obs",    "alt",    "endpoints", "zones",      "undelegated", NULL};
 
 /* An alternate has neither the schema nor alternates of its own. */
 static const char *const alt_snapshot_keys[] = {
@@ -1397,6 +1522,7 @@ static int check_schema(reader *r, json_t *obj)
     return rc;
 }
 
+/* The snapshot's small members (head); the streamed ones are already in s. */
 static int snapshot_body(reader *r, json_t *obj, int depth, vx__snapshot *s)
 {
     json_int_t started = 0;
@@ -1417,40 +1543,57 @@ static int snapshot_body(reader *r, json_t *obj, int depth, vx__snapshot *s)
     if (rc == VX_OK)
         rc = servers_from_json(r, obj, "servers", &s->servers, &s->server_count);
     if (rc == VX_OK)
-        rc = obs_list_from_json(r, obj, s);
+        rc = present(r, obj, "obs");
     if (rc == VX_OK && depth == 0)
         rc = endpoints_from_json(r, obj, s);
     if (rc == VX_OK && depth == 0)
-        rc = alt_from_json(r, obj, s);
-    if (rc == VX_OK && depth == 0)
-        rc = zones_from_json(r, obj, s);
-    if (rc == VX_OK && depth == 0)
-        rc = undelegated_from_json(r, obj, s);
+        rc = present(r, obj, "alt");
     return rc;
 }
 
-static int snapshot_from_json(reader *r, json_t *obj, int depth, vx__snapshot **out)
+static int snapshot_stream(reader *r, vx__jstream *js, int depth, vx__snapshot **out)
 {
     *out = NULL;
-    if (!json_is_object(obj))
-        return fail(r, "not an object");
-    if (depth > 0 && json_object_get(obj, "alt")) {
-        size_t at = path_key(r, "alt");
-        fail(r, "a nested snapshot (alternate domain, live delegation) cannot have alternates of "
-                "its own");
-        path_pop(r, at);
-        return VX_EMALFORMED;
-    }
-    vx__snapshot *s = calloc(1, sizeof *s);
-    if (!s)
-        return VX_ENOMEM;
-    int rc = snapshot_body(r, obj, depth, s);
+    snap_ctx c = {.s = calloc(1, sizeof *c.s), .depth = depth};
+    json_t *head = json_object();
+    int rc = c.s && head ? object_stream(r, js, head, snapshot_member, &c) : VX_ENOMEM;
+    if (rc == VX_OK)
+        rc = snapshot_body(r, head, depth, c.s);
+    json_decref(head);
     if (rc != VX_OK) {
-        vx__snapshot_free(s);
+        vx__snapshot_free(c.s);
         return rc;
     }
-    *out = s;
+    *out = c.s;
     return VX_OK;
+}
+
+static int skip_element(reader *r, vx__jstream *js, void *ctx)
+{
+    (void)ctx;
+    json_t *v = NULL;
+    int rc = js_rc(r, js, vx__js_value(js, &v));
+    json_decref(v);
+    return rc;
+}
+
+/* A root that is not an object is refused, after its syntax, as a whole-document parse did: an
+ * array is stepped through element by element; anything else jansson refuses at its first
+ * token ("'[' or '{' expected"). */
+static int root_not_object(reader *r, vx__jstream *js)
+{
+    if (vx__js_peek(js) == '[') {
+        int rc = stream_array(r, js, SIZE_MAX, skip_element, NULL);
+        if (rc == VX_OK)
+            rc = js_rc(r, js, vx__js_end(js));
+        return rc == VX_OK ? fail(r, "not an object") : rc;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(js->text, js->len, JSON_REJECT_DUPLICATES, &jerr);
+    json_decref(root);
+    if (!root)
+        return fail(r, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    return fail(r, "not an object");
 }
 
 /* Every failure, out of memory included, is reported as VX_EMALFORMED with a reason: the
@@ -1466,14 +1609,15 @@ int vx__snapshot_from_json(const char *text, size_t len, vx__snapshot **out, cha
     *out = NULL;
     if (!text)
         return fail(&r, "no input");
-    if (len > MAX_JSON_INPUT)
-        return fail(&r, "larger than %u bytes", MAX_JSON_INPUT);
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return fail(&r, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-    int rc = snapshot_from_json(&r, root, 0, out);
-    json_decref(root);
+    if (len > VX__SNAPSHOT_JSON_MAX)
+        return fail(&r, "larger than %u bytes", VX__SNAPSHOT_JSON_MAX);
+    vx__jstream js;
+    vx__js_init(&js, text, len);
+    int rc = vx__js_peek(&js) == '{' ? snapshot_stream(&r, &js, 0, out) : root_not_object(&r, &js);
+    if (rc == VX_OK && (rc = js_rc(&r, &js, vx__js_end(&js))) != VX_OK) {
+        vx__snapshot_free(*out);
+        *out = NULL;
+    }
     if (rc == VX_ENOMEM)
         fail(&r, "out of memory");
     return rc == VX_OK ? VX_OK : VX_EMALFORMED;
