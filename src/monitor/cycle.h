@@ -90,6 +90,13 @@ typedef struct vx__daemon_state {
 void vx__cycle_start_domain(vx__daemon_state *d, size_t i);
 /* Called when a domain's part is finished (committed or abandoned). */
 void vx__cycle_domain_done(vx__daemon_state *d);
+/* The queries and datagrams of the daemon's engine and the watch pool so far: what a cycle's
+ * log line counts from. Never less than an earlier answer, also once the pool is stopped (its
+ * last totals stand in for it). Not after the engine is closed: no cycle hears from it then. */
+void vx__daemon_totals(const vx__daemon_state *d, vx__engine_stats *out);
+/* Stopping (SIGTERM) starts here: the watch pool stops (its callbacks run inside and abandon
+ * their cycles), its last totals kept in d. */
+void vx__daemon_stop_watches(vx__daemon_state *d);
 /* Writes the quiet cycles' RTT samples collected so far. */
 void vx__cycle_flush_rtt(vx__daemon_state *d);
 /* Writes the cycles kept in memory while the store failed, oldest first, until one fails. */

@@ -163,10 +163,10 @@ static void prune_history(vx__daemon_state *d)
     }
 }
 
-/* The daemon's engine and the watch threads' engines together. */
-/* Totals only grow: once the watch pool is stopped (SIGTERM during a cycle) its last totals
- * stand in for it, or the cycle's count would go below its start (an unsigned underflow). */
-static void all_stats(vx__daemon_state *d, vx__engine_stats *out)
+/* The daemon's engine and the watch threads' engines together. Totals only grow: once the
+ * watch pool is stopped (SIGTERM during a cycle) its last totals stand in for it, or the cycle's
+ * count would go below its start (an unsigned underflow). */
+void vx__daemon_totals(const vx__daemon_state *d, vx__engine_stats *out)
 {
     vx__engine_stats w = d->watch_stats_final;
     vx__engine_get_stats(d->engine, out);
@@ -193,7 +193,7 @@ static void start_cycle(uv_timer_t *t)
     d->cycle_audited = 0;
     d->cycle_started_ns = uv_hrtime();
     d->cycle_started_cpu_s = process_cpu_s();
-    all_stats(d, &d->cycle_started_stats);
+    vx__daemon_totals(d, &d->cycle_started_stats);
     d->next_domain = 0;
     d->due_domains = 0;
     d->in_flight = 0;
@@ -230,7 +230,7 @@ void vx__cycle_domain_done(vx__daemon_state *d)
     vx__cycle_flush_pending(d);
     prune_history(d);
     vx__engine_stats st;
-    all_stats(d, &st);
+    vx__daemon_totals(d, &st);
     vx__log(VX__LOG_INFO,
             "cycle %lu: %zu domains in %.0f ms, %lu events (%lu quiet, %lu audited in full), "
             "%llu queries, %llu sent, CPU %.1f s",
@@ -322,10 +322,7 @@ static void stop_daemon(vx__daemon_state *d)
     if (d->stopping)
         return;
     d->stopping = true;
-    if (d->watch_pool)
-        vx__watch_pool_get_stats(d->watch_pool, &d->watch_stats_final);
-    vx__watch_pool_stop(d->watch_pool); /* its callbacks run here and abandon their cycles */
-    d->watch_pool = NULL;
+    vx__daemon_stop_watches(d);
     uv_timer_stop(&d->cycle_timer);
     uv_timer_stop(&d->stagger_timer);
     uv_close((uv_handle_t *)&d->cycle_timer, NULL);
@@ -340,6 +337,14 @@ static void stop_daemon(vx__daemon_state *d)
      * cancelled and not recorded: no cycle hears from the engine after it. */
     vx__engine_close(d->engine);
     d->engine = NULL;
+}
+
+void vx__daemon_stop_watches(vx__daemon_state *d)
+{
+    if (d->watch_pool)
+        vx__watch_pool_get_stats(d->watch_pool, &d->watch_stats_final);
+    vx__watch_pool_stop(d->watch_pool); /* its callbacks run here and abandon their cycles */
+    d->watch_pool = NULL;
 }
 
 /* --- setup and teardown --------------------------------------------------------------------- */
