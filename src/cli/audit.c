@@ -30,8 +30,11 @@
 #define MAX_ALT_DOMAINS 16
 #define MAX_PROVIDERS 32
 #define MAX_NS 32
-#define INPUT_FILE_MAX (256u << 20) /* a full RouteViews pfx2as file is ~20 MB */
 #define ZONE_LABEL_MAX (VX__PROVIDER_NAME_MAX + VX__NAME_TEXT_MAX + 16)
+/* --from reads at most this much unless --max-snapshot says otherwise: loading holds about
+ * twice the file (model/snapshot.h), and an audit saves well under a megabyte. */
+#define SNAPSHOT_MIB_DEFAULT 256u
+#define SNAPSHOT_MIB_MAX (VX__SNAPSHOT_JSON_MAX >> 20)
 
 static const char audit_usage[] =
     "usage: voxdns audit [options] DOMAIN...\n"
@@ -60,6 +63,7 @@ static const char audit_usage[] =
     "  --html FILE         also write a self-contained HTML report (one domain)\n"
     "  --save FILE         also write the raw snapshot as JSON (one domain)\n"
     "  --from FILE         run the checks on a saved snapshot, without any network\n"
+    "  --max-snapshot MIB  the largest snapshot --from reads (default 256, at most 1024)\n"
     "  --list-checks       print the check catalogue and exit (--markdown: as docs/checks.md)\n"
     "  --ca-file PEM       trust these CA certificates too for the SIP servers' TLS\n"
     "                      certificates (added to the system store)\n"
@@ -89,6 +93,7 @@ typedef struct audit_args {
     const char *save_path;
     const char *from_path;
     const char *ca_file;
+    unsigned max_snapshot_mib;
     bool no_endpoints;
     bool json;
     bool list_checks;
@@ -176,6 +181,22 @@ static int take_ns(audit_args *a, const char *text)
     return rc == VX_OK ? VX_OK : VX_EINVAL;
 }
 
+static int take_max_snapshot(audit_args *a, int argc, char **argv, int *i)
+{
+    const char *text = NULL;
+    if (take_value(argc, argv, i, &text) != VX_OK)
+        return VX_EINVAL;
+    char *end = NULL;
+    errno = 0;
+    unsigned long mib = strtoul(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || mib < 1 || mib > SNAPSHOT_MIB_MAX) {
+        vx__cli_error("audit", "--max-snapshot: give a size in MiB from 1 to %u", SNAPSHOT_MIB_MAX);
+        return VX_EINVAL;
+    }
+    a->max_snapshot_mib = (unsigned)mib;
+    return VX_OK;
+}
+
 static int take_option(audit_args *a, int argc, char **argv, int *i)
 {
     const char *opt = argv[*i];
@@ -195,6 +216,8 @@ static int take_option(audit_args *a, int argc, char **argv, int *i)
         rc = take_value(argc, argv, i, &a->from_path);
     else if (strcmp(opt, "--ca-file") == 0)
         rc = take_value(argc, argv, i, &a->ca_file);
+    else if (strcmp(opt, "--max-snapshot") == 0)
+        rc = take_max_snapshot(a, argc, argv, i);
     else if (strcmp(opt, "--no-endpoints") == 0)
         a->no_endpoints = true;
     else if (strcmp(opt, "--alt-domain") == 0) {
@@ -269,6 +292,7 @@ static int parse_args(int argc, char **argv, audit_args *a)
     memset(a, 0, sizeof(*a));
     a->profile = "generic";
     a->ipv4 = a->ipv6 = true;
+    a->max_snapshot_mib = SNAPSHOT_MIB_DEFAULT;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return 1;
@@ -296,16 +320,19 @@ static int load_asndb(audit_run *run)
     return rc;
 }
 
-static int load_snapshot(const char *path, vx__snapshot **out)
+static int load_snapshot(const char *path, unsigned max_mib, vx__snapshot **out)
 {
     char *text = NULL;
     size_t len = 0;
     char err[512];
-    int rc = vx__read_file(path, INPUT_FILE_MAX, &text, &len, err, sizeof(err));
-    if (rc != VX_OK) {
+    int rc = vx__read_file(path, (size_t)max_mib << 20, &text, &len, err, sizeof(err));
+    if (rc == VX_ELIMIT)
+        vx__cli_error("audit", "cannot read snapshot %s: larger than %u MiB (--max-snapshot)", path,
+                      max_mib);
+    else if (rc != VX_OK)
         vx__cli_error("audit", "cannot read snapshot %s", err);
+    if (rc != VX_OK)
         return VX_EIO;
-    }
     rc = vx__snapshot_from_json(text, len, out, err, sizeof(err));
     free(text);
     if (rc != VX_OK)
@@ -621,7 +648,7 @@ static int load_trust(audit_run *run)
 static int replay(audit_run *run)
 {
     vx__snapshot *snap = NULL;
-    if (load_snapshot(run->args.from_path, &snap) != VX_OK)
+    if (load_snapshot(run->args.from_path, run->args.max_snapshot_mib, &snap) != VX_OK)
         return VX_EXIT_FAILED;
     int status = report_one(run, snap, 0, 1);
     vx__snapshot_free(snap);

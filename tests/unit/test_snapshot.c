@@ -933,6 +933,70 @@ static void test_limits(void **state)
     expect_bad("alt.0.obs.0", "qtype", json_string("FOO"), "alt[0].obs[0].qtype: unknown type");
 }
 
+/* The reader streams the large members in the order they come: any order of keys loads the same
+ * snapshot (here every object's keys sorted, so "obs" and "alt" come before "domain", and a zone
+ * copy's "rrsets" before its "serial"). */
+static void test_members_in_any_order(void **state)
+{
+    (void)state;
+    vx__snapshot *s = full_snapshot();
+    char *one = vx__snapshot_to_json(s);
+    json_t *root = json_loads(one, 0, NULL);
+    json_t *zone = json_pack("{s:s,s:n,s:n,s:i,s:s,s:i,s:i,s:[{s:s,s:s,s:s,s:i,s:[s]}]}",
+                             "provider", "dns-a.net", "server", "address", "port", 0, "status",
+                             "ok", "rcode", 0, "serial", 7, "rrsets", "owner", "example.com.",
+                             "type", "TXT", "class", "IN", "ttl", 300, "rdata", "\"x\"");
+    json_object_set_new(root, "zones", json_pack("[o]", zone));
+    char *with_zone = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *sorted = json_dumps(root, JSON_SORT_KEYS);
+    assert_true(strstr(sorted, "\"alt\"") < strstr(sorted, "\"domain\""));
+    vx__snapshot *a = load_ok(with_zone), *b = load_ok(sorted);
+    char *two = vx__snapshot_to_json(a), *three = vx__snapshot_to_json(b);
+    assert_string_equal(two, three);
+    assert_int_equal(b->zone_count, 1);
+    assert_int_equal(b->zones[0].set_count, 1);
+    assert_int_equal(b->obs_count, s->obs_count);
+    free(two);
+    free(three);
+    free(sorted);
+    free(with_zone);
+    vx__snapshot_free(a);
+    vx__snapshot_free(b);
+    json_decref(root);
+    free(one);
+    vx__snapshot_free(s);
+}
+
+/* The streamed members keep the rules a whole-document parse gave them. */
+static void test_streamed_members_refused(void **state)
+{
+    (void)state;
+    vx__snapshot *s = full_snapshot();
+    char *one = vx__snapshot_to_json(s);
+    char bad[65536];
+    const char *obs = strstr(one, "\"obs\": [");
+    assert_non_null(obs);
+    snprintf(bad, sizeof bad, "%.*s\"obs\": [], %s", (int)(obs - one), one, obs);
+    expect_bad_text(bad, "duplicate object key near '\"obs\"'");
+    snprintf(bad, sizeof bad, "%s x", one);
+    expect_bad_text(bad, "end of file expected near 'x'");
+    snprintf(bad, sizeof bad, "%.*s\"obs\": [{\"kind\" \"data\"}, %s", (int)(obs - one), one,
+             obs + strlen("\"obs\": ["));
+    expect_bad_text(bad, "snapshot: line ");
+    expect_bad(NULL, "obs", NULL, "obs: missing");
+    expect_bad(NULL, "alt", NULL, "alt: missing");
+    expect_bad(NULL, "obs", json_object(), "obs: not an array");
+    expect_bad(NULL, "zones",
+               json_pack("[{s:s,s:n,s:n,s:i,s:s,s:i,s:i}]", "provider", "p", "server", "address",
+                         "port", 0, "status", "ok", "rcode", 0, "serial", 1),
+               "zones[0].rrsets: missing");
+    expect_bad(NULL, "zones", json_pack("[{s:{}}]", "rrsets"), "zones[0].rrsets: not an array");
+    expect_bad_text("[{\"a\": 1}, 2]", "snapshot: not an object");
+    expect_bad_text("[{\"a\": 1}, 2", "snapshot: line 1");
+    free(one);
+    vx__snapshot_free(s);
+}
+
 /* Truncating a valid file at every length never crashes and never succeeds but at the end. */
 static void test_every_truncation(void **state)
 {
@@ -964,6 +1028,8 @@ int main(void)
         cmocka_unit_test(test_zone_copies_round_trip),
         cmocka_unit_test(test_ns_spec_parse),
         cmocka_unit_test(test_undelegated_round_trip),
+        cmocka_unit_test(test_members_in_any_order),
+        cmocka_unit_test(test_streamed_members_refused),
         cmocka_unit_test(test_load_canonicalises),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_bad_fields),
