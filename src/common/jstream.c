@@ -11,13 +11,6 @@
  * stop after the value instead of asking for the end of the text. */
 #define DECODE_FLAGS (JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES)
 
-void vx__js_init(vx__jstream *js, const char *text, size_t len)
-{
-    memset(js, 0, sizeof *js);
-    js->text = text;
-    js->len = text ? len : 0;
-}
-
 /* JSON's white space (RFC 8259), which is also jansson's. */
 static bool is_space(char c)
 {
@@ -56,6 +49,18 @@ static int fail_at(vx__jstream *js, size_t at, const char *why)
     line_col(js, at, &line, &col);
     snprintf(js->err, sizeof js->err, "line %d column %d: %s", line, col, why);
     return VX_EMALFORMED;
+}
+
+/* A NUL byte is never JSON text, and jansson skips one that follows a number or a literal
+ * without counting it in its position, which would put the cursor off by one: refused first. */
+void vx__js_init(vx__jstream *js, const char *text, size_t len)
+{
+    memset(js, 0, sizeof *js);
+    js->text = text;
+    js->len = text ? len : 0;
+    const char *nul = js->len ? memchr(text, '\0', js->len) : NULL;
+    if (nul)
+        fail_at(js, (size_t)(nul - text) + 1, "NUL byte in JSON text");
 }
 
 int vx__js_fail(vx__jstream *js, const char *why)

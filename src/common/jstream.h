@@ -5,7 +5,8 @@
  * piece and hold one piece's JSON tree at a time: a whole-document json_loadb holds about six
  * times the text. Every byte still goes through jansson's lexer or the cursor's few rules
  * (white space, ',', ':', brackets), so the cursor accepts the documents json_loadb accepts,
- * and its errors read like jansson's ("line 3 column 7: ..."). Duplicate keys inside a decoded
+ * and its errors read like jansson's ("line 3 column 7: ..."), but for a NUL byte anywhere,
+ * which it refuses (jansson lets one pass after a number). Duplicate keys inside a decoded
  * value are refused by jansson; among the members the cursor steps through, the caller refuses
  * them (it knows which keys it has seen).
  *

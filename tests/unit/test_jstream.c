@@ -2,7 +2,7 @@
  * tests/unit/test_jstream.c — common/jstream: stepping through objects and arrays with each
  * value decoded on its own; the cursor accepts and refuses the same documents as a
  * whole-document json_loadb (duplicate keys included); its errors carry jansson's line and
- * column; element counting without decoding.
+ * column; element counting without decoding; a NUL byte refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -227,6 +227,17 @@ static void test_first_error_sticks(void **state)
     assert_non_null(strstr(first, "line 1 column 2"));
 }
 
+/* jansson would skip this NUL (after a number) and lose count of its position; never JSON. */
+static void test_nul_refused(void **state)
+{
+    (void)state;
+    static const char text[] = "{\"a\": [[1\0, 2]]}";
+    vx__jstream js;
+    vx__js_init(&js, text, sizeof text - 1);
+    assert_int_equal(walk(&js, 0), VX_EMALFORMED);
+    assert_string_equal(js.err, "line 1 column 10: NUL byte in JSON text");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_values_and_positions),
         cmocka_unit_test(test_count_elements),
         cmocka_unit_test(test_first_error_sticks),
+        cmocka_unit_test(test_nul_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
