@@ -95,13 +95,16 @@ bool vx__ep_watch_same(const vx__ep_watch_tuple *tup, const vx__endpoint_obs *ob
     return strcmp(leaf, tup->leaf) == 0;
 }
 
+/* The callback may free the watch (the monitor's cycle ends with it and frees its plan): w is
+ * not touched after it. */
 static void run_finish(ep_run *r)
 {
     bool same = true;
-    for (size_t i = 0; i < r->w->count; i++)
+    size_t n = r->w->count;
+    for (size_t i = 0; i < n; i++)
         same = same && vx__ep_watch_same(&r->w->items[i], &r->obs[i]);
-    r->cb(r->arg, same, r->obs, r->w->count);
-    for (size_t i = 0; i < r->w->count; i++)
+    r->cb(r->arg, same, r->obs, n);
+    for (size_t i = 0; i < n; i++)
         vx__endpoint_clear(&r->obs[i]);
     free(r->obs);
     free(r);

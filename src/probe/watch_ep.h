@@ -49,8 +49,9 @@ void vx__ep_watch_free(vx__ep_watch *w);
 typedef void (*vx__ep_watch_cb)(void *arg, bool unchanged, const vx__endpoint_obs *obs,
                                 size_t count);
 
-/* Pings every tuple in parallel; w and tls must outlive the run. VX_OK (the callback will run),
- * VX_EINVAL, VX_ENOMEM, or the error of the first ping when none could start. */
+/* Pings every tuple in parallel; w and tls must outlive the run, until the callback, which may
+ * free them. VX_OK (the callback will run), VX_EINVAL, VX_ENOMEM, or the error of the first
+ * ping when none could start. */
 int vx__ep_watch_run(vx__engine *engine, const vx__ep_watch *w, vx__tls_ctx *tls,
                      vx__ep_watch_cb cb, void *arg);
 

@@ -1,8 +1,9 @@
 /*
  * tests/unit/test_watch_ep.c — the quiet cycle's SIP endpoint part (probe/watch_ep.c): the
  * tuples kept from a snapshot (answering or not, the TLS leaf's fingerprint), which later
- * observations count as the same, and the stored form inside a watch plan's text (round trip,
- * malformed lines refused).
+ * observations count as the same, the stored form inside a watch plan's text (round trip,
+ * malformed lines refused), and a run whose callback frees the watch, as the monitor's cycle
+ * does (a UDP ping to a closed port on 127.0.0.1).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,10 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <uv.h>
 
 #include "cert_fixture.h"
+#include "net/engine.h"
 #include "probe/watch.h"
 #include "probe/watch_ep.h"
 #include "voxdns/status.h"
@@ -156,12 +163,71 @@ static void test_malformed_lines(void **state)
     }
 }
 
+/* A UDP port on 127.0.0.1 that nothing listens on (bound, read, closed): a ping is refused. */
+static uint16_t closed_port(void)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sin;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+    close(fd);
+    return ntohs(sin.sin_port);
+}
+
+typedef struct freeing {
+    vx__ep_watch *w;
+    int calls;
+    bool unchanged;
+    size_t count;
+} freeing;
+
+static void on_run_free(void *arg, bool unchanged, const vx__endpoint_obs *obs, size_t count)
+{
+    freeing *f = arg;
+    (void)obs;
+    f->calls++;
+    f->unchanged = unchanged;
+    f->count = count;
+    vx__ep_watch_free(f->w); /* what the monitor's cycle does when its last part ends */
+    f->w = NULL;
+}
+
+static void test_callback_may_free_the_watch(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    vx__engine *engine = NULL;
+    vx__engine_opts eo;
+    vx__engine_opts_default(&eo);
+    assert_int_equal(vx__engine_new(&loop, &eo, &engine), VX_OK);
+    vx__snapshot *s = vx__snapshot_new("example.com.", "generic");
+    vx__endpoint_obs e = ep("127.0.0.1", closed_port(), VX__EP_UDP, VX_OK, NULL);
+    assert_int_equal(vx__snapshot_add_endpoint(s, &e), VX_OK);
+    freeing f = {0};
+    assert_int_equal(vx__ep_watch_build(s, &f.w), VX_OK);
+    assert_int_equal(vx__ep_watch_run(engine, f.w, NULL, on_run_free, &f), VX_OK);
+    assert_int_equal(f.calls, 0); /* never from inside the call */
+    for (int i = 0; i < 5000 && f.calls == 0; i++)
+        uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(f.calls, 1);
+    assert_int_equal(f.count, 1);
+    assert_false(f.unchanged); /* up at the audit, refused now */
+    vx__engine_close(engine);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    vx__snapshot_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_and_same),
         cmocka_unit_test(test_plan_text_round_trip),
         cmocka_unit_test(test_malformed_lines),
+        cmocka_unit_test(test_callback_may_free_the_watch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
