@@ -1640,14 +1640,19 @@ int vx__zone_copy_from_json(const char *text, size_t len, vx__zone_copy *out, ch
     if (err && errcap)
         err[0] = '\0';
     memset(out, 0, sizeof *out);
-    if (!text || len > MAX_JSON_INPUT)
-        return fail(&r, "no input, or larger than %u bytes", MAX_JSON_INPUT);
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return fail(&r, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-    int rc = zone_from_json(&r, root, out);
-    json_decref(root);
+    if (!text || len > VX__SNAPSHOT_JSON_MAX)
+        return fail(&r, "no input, or larger than %u bytes", VX__SNAPSHOT_JSON_MAX);
+    vx__jstream js;
+    vx__js_init(&js, text, len);
+    json_t *head = json_object();
+    int rc = !head                     ? VX_ENOMEM
+             : vx__js_peek(&js) == '{' ? object_stream(&r, &js, head, zone_member, out)
+                                       : root_not_object(&r, &js);
+    if (rc == VX_OK)
+        rc = zone_from_json(&r, head, out);
+    if (rc == VX_OK)
+        rc = js_rc(&r, &js, vx__js_end(&js));
+    json_decref(head);
     if (rc != VX_OK)
         vx__zone_copy_clear(out);
     if (rc == VX_ENOMEM)
