@@ -809,7 +809,7 @@ static int watch_zones(domain_cycle *c)
     c->zone_running = true;
     int rc = vx__zonewatch_start(&spec, on_zones, c);
     if (rc == VX_OK)
-        return VX_OK; /* c may be gone already: on_zones ran when nothing was due */
+        return VX_OK; /* on_zones will run */
     c->zone_running = false;
     if (rc != VX_ENOTFOUND)
         vx__log(VX__LOG_ERROR, "%s: zone watch not run: %s", c->domain, vx_strerror(rc));

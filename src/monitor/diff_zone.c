@@ -14,12 +14,15 @@
 
 #include <jansson.h>
 
+#include "check/providers.h"
 #include "check/zonediff.h"
 #include "model/view.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
 
-#define KEY_MAX 1024
+/* zone|PROVIDER|OWNER|TYPE: room for the longest provider label, name and type text */
+#define PREFIX_MAX (VX__PROVIDER_NAME_MAX + VX__NAME_TEXT_MAX + 8)
+#define KEY_MAX (PREFIX_MAX + VX__NAME_TEXT_MAX + 24)
 #define MSG_MAX 1024
 
 typedef struct zctx {
@@ -315,7 +318,7 @@ static void compare_provider(zctx *c, const vx__zone_copy *base, const vx__zone_
         return;
     }
     zitem it = {.copy = now};
-    char prefix[KEY_MAX];
+    char prefix[PREFIX_MAX];
     if (vx__server_label(now->server, (const struct sockaddr *)&now->addr, it.label,
                          sizeof it.label) != VX_OK)
         snprintf(it.label, sizeof it.label, "%s", now->server ? now->server : "?");

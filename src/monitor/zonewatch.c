@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "check/providers.h"
 #include "model/view.h"
@@ -39,6 +40,7 @@ typedef struct watch {
     vx__zonewatch_result result;
     vx__zonewatch_cb done;
     void *arg;
+    uv_timer_t later; /* nothing due: done runs on the next loop turn, never inside start */
 } watch;
 
 void vx__zonewatch_result_clear(vx__zonewatch_result *r)
@@ -295,6 +297,27 @@ static int prepare(watch *w)
     return VX_OK;
 }
 
+static void on_later_closed(uv_handle_t *h)
+{
+    finish(h->data);
+}
+
+static void on_nothing_due(uv_timer_t *t)
+{
+    uv_close((uv_handle_t *)t, on_later_closed);
+}
+
+/* The held copies stand: done is called from the loop, as the callback rule wants. */
+static int finish_later(watch *w)
+{
+    if (uv_timer_init(vx__engine_loop(w->spec.engine), &w->later) != 0)
+        return VX_ENOMEM;
+    w->later.data = w;
+    if (uv_timer_start(&w->later, on_nothing_due, 0, 0) != 0)
+        uv_close((uv_handle_t *)&w->later, on_later_closed); /* done runs from the close */
+    return VX_OK;
+}
+
 int vx__zonewatch_start(const vx__zonewatch_spec *spec, vx__zonewatch_cb done, void *arg)
 {
     watch *w = calloc(1, sizeof *w);
@@ -311,10 +334,8 @@ int vx__zonewatch_start(const vx__zonewatch_spec *spec, vx__zonewatch_cb done, v
         rc = load(w);
     if (rc == VX_OK)
         rc = prepare(w);
-    if (rc == VX_OK && (rc = start(w)) == VX_ENOTFOUND) {
-        finish(w); /* nothing due: the held copies stand */
+    if (rc == VX_OK && (rc = start(w)) == VX_ENOTFOUND && finish_later(w) == VX_OK)
         return VX_OK;
-    }
     if (rc != VX_OK) {
         for (size_t t = 0; t < w->count; t++)
             vx__zone_copy_clear(&w->held[t]);

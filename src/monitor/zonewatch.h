@@ -8,10 +8,9 @@
  * Otherwise the held copy stands. Copies go to the store (store.h zone copies); the first copy
  * of a provider is its baseline.
  *
- * Callback rule: done runs once, on the loop thread; an error return means no callback. When no
- * transfer is due it runs from inside vx__zonewatch_start (the held copies stand), so the
- * caller must not touch what done may free after a VX_OK return. The result then belongs to
- * the callee (vx__zonewatch_result_clear).
+ * Callback rule: done runs once, on the loop thread, never from inside vx__zonewatch_start (when
+ * no transfer is due, on the loop's next turn: the held copies stand); an error return means no
+ * callback. The result belongs to the callee (vx__zonewatch_result_clear).
  */
 #ifndef VX_MONITOR_ZONEWATCH_H
 #define VX_MONITOR_ZONEWATCH_H
