@@ -9,31 +9,20 @@
 #include <string.h>
 #include <time.h>
 
-#include "http/http_impl.h"
+#include "http/chart.h"
 
-#define W 560.0
-#define H 160.0
-#define L 52.0
-#define R 14.0
-#define T 40.0
-#define B 24.0
-#define X_TICKS 4
+typedef vx__chart_frame frame;
 
-typedef struct frame {
-    uint64_t from, to;
-    double y_max; /* ms */
-} frame;
-
-static double fx(const frame *f, uint64_t t)
+double vx__chart_fx(const vx__chart_frame *f, uint64_t t)
 {
     double span = (double)(f->to - f->from);
     double at = t < f->from ? 0.0 : (double)(t - f->from);
     return L + (W - L - R) * fmin(at / span, 1.0);
 }
 
-static double fy(const frame *f, double ms)
+double vx__chart_fy(const vx__chart_frame *f, double v)
 {
-    return T + (H - T - B) * (1.0 - fmin(ms / f->y_max, 1.0));
+    return T + (H - T - B) * (1.0 - fmin(v / f->y_max, 1.0));
 }
 
 double vx__chart_nice_ceil(double v)
@@ -47,14 +36,14 @@ double vx__chart_nice_ceil(double v)
     return 10 * p;
 }
 
-static void axes(vx__rbuf *b, const frame *f)
+void vx__chart_axes(vx__rbuf *b, const vx__chart_frame *f, const char *unit)
 {
     for (int i = 0; i <= 2; i++) {
-        double ms = f->y_max * i / 2.0, y = fy(f, ms);
+        double v = f->y_max * i / 2.0, y = vx__chart_fy(f, v);
         vx__rb_printf(b,
                       "<line class=\"grid\" x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\"/>"
-                      "<text class=\"axis\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%g ms</text>",
-                      L, y, W - R, y, L - 5, y + 4, ms);
+                      "<text class=\"axis\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%g %s</text>",
+                      L, y, W - R, y, L - 5, y + 4, v, unit);
     }
     for (int i = 0; i <= X_TICKS; i++) {
         uint64_t t = f->from + (f->to - f->from) * (uint64_t)i / X_TICKS;
@@ -64,7 +53,7 @@ static void axes(vx__rbuf *b, const frame *f)
         if (gmtime_r(&secs, &tm))
             strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
         vx__rb_printf(b, "<text class=\"axis\" x=\"%.1f\" y=\"%.0f\" text-anchor=\"%s\">%s</text>",
-                      fx(f, t), H - 6,
+                      vx__chart_fx(f, t), H - 6,
                       i == 0         ? "start"
                       : i == X_TICKS ? "end"
                                      : "middle",
@@ -87,7 +76,7 @@ static void line(vx__rbuf *b, const frame *f, const vx__rtt_row *rows, size_t n,
                    rows[i].time_ms >= f->from && rows[i].time_ms <= f->to;
         bool miss = i < n && same(&rows[i], sv) && rows[i].rtt_ms < 0;
         if (hit) {
-            last_x = fx(f, rows[i].time_ms), last_y = fy(f, rows[i].rtt_ms);
+            last_x = vx__chart_fx(f, rows[i].time_ms), last_y = vx__chart_fy(f, rows[i].rtt_ms);
             vx__rb_printf(b, run ? " L%.1f %.1f" : "<path class=\"line\" d=\"M%.1f %.1f", last_x,
                           last_y);
             run++;
@@ -103,7 +92,8 @@ static void line(vx__rbuf *b, const frame *f, const vx__rtt_row *rows, size_t n,
             vx__rb_printf(b,
                           "<line class=\"miss\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\">"
                           "<title>no answer</title></line>",
-                          fx(f, rows[i].time_ms), H - B, fx(f, rows[i].time_ms), H - B - 10);
+                          vx__chart_fx(f, rows[i].time_ms), H - B, vx__chart_fx(f, rows[i].time_ms),
+                          H - B - 10);
     }
 }
 
@@ -146,7 +136,7 @@ static void one_chart(vx__rbuf *b, const vx__rtt_row *rows, size_t n, const char
         vx__rb_printf(b, "mean %.1f ms &#183; max %.1f ms &#183; ", t.sum / (double)t.answered,
                       t.max);
     vx__rb_printf(b, "%zu answered &#183; %zu unanswered</text>", t.answered, t.missed);
-    axes(b, &f);
+    vx__chart_axes(b, &f, "ms");
     line(b, &f, rows, n, server);
     vx__rb_puts(b, "</svg>\n");
 }

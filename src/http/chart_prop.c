@@ -11,58 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "http/http_impl.h"
+#include "http/chart.h"
 
-#define W 560.0
-#define H 160.0
-#define L 52.0
-#define R 14.0
-#define T 40.0
-#define B 24.0
-#define X_TICKS 4
 #define MAX_PROVIDERS 32
 
-typedef struct frame {
-    uint64_t from, to;
-    double y_max; /* seconds */
-} frame;
-
-static double fx(const frame *f, uint64_t t)
-{
-    double span = (double)(f->to - f->from);
-    double at = t < f->from ? 0.0 : (double)(t - f->from);
-    return L + (W - L - R) * fmin(at / span, 1.0);
-}
-
-static double fy(const frame *f, double s)
-{
-    return T + (H - T - B) * (1.0 - fmin(s / f->y_max, 1.0));
-}
-
-static void axes(vx__rbuf *b, const frame *f)
-{
-    for (int i = 0; i <= 2; i++) {
-        double s = f->y_max * i / 2.0, y = fy(f, s);
-        vx__rb_printf(b,
-                      "<line class=\"grid\" x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\"/>"
-                      "<text class=\"axis\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%g s</text>",
-                      L, y, W - R, y, L - 5, y + 4, s);
-    }
-    for (int i = 0; i <= X_TICKS; i++) {
-        uint64_t t = f->from + (f->to - f->from) * (uint64_t)i / X_TICKS;
-        time_t secs = (time_t)(t / 1000);
-        struct tm tm;
-        char hhmm[8] = "";
-        if (gmtime_r(&secs, &tm))
-            strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
-        vx__rb_printf(b, "<text class=\"axis\" x=\"%.1f\" y=\"%.0f\" text-anchor=\"%s\">%s</text>",
-                      fx(f, t), H - 6,
-                      i == 0         ? "start"
-                      : i == X_TICKS ? "end"
-                                     : "middle",
-                      hhmm);
-    }
-}
+typedef vx__chart_frame frame;
 
 static int by_seconds(const void *a, const void *b)
 {
@@ -102,7 +55,7 @@ static void dots(vx__rbuf *b, const frame *f, const vx__prop_sample *s, size_t n
         if (strcmp(s[i].provider, provider) != 0)
             continue;
         vx__rb_printf(b, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>",
-                      fx(f, s[i].at_ms), fy(f, s[i].seconds));
+                      vx__chart_fx(f, s[i].at_ms), vx__chart_fy(f, s[i].seconds));
         vx__rb_html(b, s[i].server);
         vx__rb_printf(b, ": serial %u in %.3f s after the %s</title></circle>", s[i].serial,
                       s[i].seconds, s[i].notify ? "NOTIFY" : "first sighting");
@@ -128,7 +81,7 @@ static void one_chart(vx__rbuf *b, const vx__prop_sample *s, size_t n, const cha
     vx__rb_printf(b, "</text><text class=\"small\" x=\"%.0f\" y=\"30\">", L);
     figures(b, s, n, provider);
     vx__rb_puts(b, "</text>");
-    axes(b, &f);
+    vx__chart_axes(b, &f, "s");
     dots(b, &f, s, n, provider);
     vx__rb_puts(b, "</svg>\n");
 }
