@@ -172,9 +172,17 @@ def test_propagation_after_notify(lab_scenario, voxdns_bin, tmp_path):
     assert re.search(r'voxdns_server_rtt_seconds_count\{domain="xfr-example.com",'
                      r'server="xfr1.dnsprov-a.net",address="198.18.81.1",'
                      r'provider="dnsprov-a.net"\} [1-9]', text), text
-    assert re.search(r'voxdns_propagation_seconds_bucket\{domain="xfr-example.com",'
-                     r'provider="dnsprov-a.net",server="xfr1.dnsprov-a.net/198.18.81.1",'
-                     r'le="1"\} 1', text), text
+    # The histogram holds each measurement in the first bucket at or above it (how long the
+    # secondary took is its own business: 0.001 s or, on a busy machine, 1.8 s).
+    for server, (provider, seconds) in got.items():
+        series = 'domain="%s",provider="%s",server="%s"' % (ZONE, provider, server)
+        for le in (1, 2, 5, 10, 30):
+            if abs(seconds - le) < 0.01:
+                continue  # the log rounds to ms: too close to the bound to say
+            want = 1 if seconds <= le else 0
+            line = 'voxdns_propagation_seconds_bucket{%s,le="%d"} %d' % (series, le, want)
+            assert line in text, (line, text)
+        assert 'voxdns_propagation_seconds_count{%s} 1' % series in text, text
     assert "xfr2.dnsprov-b.org/198.18.82.2" not in measured(log, serial)
     # The stuck secondary: one PROPAGATION-SLOW (warning), first seen at the NOTIFY, naming
     # its provider and the serial; SERIAL-LAG counts from the NOTIFY too.
@@ -187,8 +195,12 @@ def test_propagation_after_notify(lab_scenario, voxdns_bin, tmp_path):
     assert message.endswith("after the NOTIFY"), message
     assert committed - 0.5 <= first_seen_ms / 1000.0 <= committed + 2.0, (first_seen_ms, committed)
     lag = db_rows(mon.db, "SELECT server, first_seen_ms FROM events WHERE type = 'SERIAL-LAG'")
-    assert [r[0] for r in lag] == ["xfr2.dnsprov-b.org/198.18.82.2"], lag
-    assert abs(lag[0][1] - first_seen_ms) < 1, (lag, first_seen_ms)
+    stuck = [r for r in lag if r[0] == "xfr2.dnsprov-b.org/198.18.82.2"]
+    assert len(stuck) == 1, lag
+    assert abs(stuck[0][1] - first_seen_ms) < 1, (lag, first_seen_ms)
+    # serial_lag is 0s here: a secondary still loading when a cycle ran (NSD once took 1.8 s on
+    # a busy machine) lags for that cycle, truly; it must be one that then caught up.
+    assert all(r[0] in got for r in lag if r not in stuck), (lag, got)
     others = db_rows(mon.db, "SELECT type, server FROM events WHERE type = 'PROPAGATION-SLOW' "
                              "AND server LIKE 'xfr1.%'")
     assert not others, others
