@@ -272,6 +272,18 @@ static int server_facts(const vx__snapshot *s, size_t i, vx__rserver *r, double 
     return VX_OK;
 }
 
+/* The report lists servers by name, IPv4 before IPv6: the snapshot holds them in the order their
+ * addresses were learnt, which depends on which answer came back first. */
+static int cmp_server(const void *a, const void *b)
+{
+    const vx__rserver *x = a, *y = b;
+    int by_name = strcasecmp(x->name, y->name);
+    if (by_name)
+        return by_name;
+    bool x6 = strchr(x->address, ':') != NULL, y6 = strchr(y->address, ':') != NULL;
+    return x6 != y6 ? (int)x6 - (int)y6 : strcmp(x->address, y->address);
+}
+
 static int build_servers(const vx__snapshot *s, vx__rmodel *m)
 {
     if (s->server_count == 0)
@@ -472,7 +484,9 @@ int vx__rmodel_build_with(const vx__snapshot *snap, const vx__provider_map *pm, 
         return VX_EINVAL;
     int rc = build_servers(snap, m);
     if (rc == VX_OK)
-        server_providers(snap, pm, m);
+        server_providers(snap, pm, m); /* by snapshot index: before the servers are sorted */
+    if (rc == VX_OK && m->server_count > 1)
+        qsort(m->servers, m->server_count, sizeof *m->servers, cmp_server);
     if (rc == VX_OK && snap->domain)
         rc = build_naptr(snap, m);
     if (rc == VX_OK)
