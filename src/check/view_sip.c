@@ -27,17 +27,12 @@ static void *grow(void **arr, size_t *count, size_t size)
     return p + (*count)++ * size;
 }
 
-static void rdf_text(const ldns_rdf *rdf, char *out, size_t cap)
+/* A decoded character-string as the checks show it: a NUL octet becomes '?'. */
+static void string_text(const char *s, size_t len, char *out, size_t cap)
 {
-    out[0] = '\0';
-    if (!rdf || ldns_rdf_size(rdf) < 1)
-        return;
-    const uint8_t *d = ldns_rdf_data(rdf);
-    size_t n = d[0] < ldns_rdf_size(rdf) ? d[0] : ldns_rdf_size(rdf) - 1;
-    if (n >= cap)
-        n = cap - 1;
+    size_t n = len < cap ? len : cap - 1;
     for (size_t i = 0; i < n; i++)
-        out[i] = d[i + 1] ? (char)d[i + 1] : '?';
+        out[i] = s[i] ? s[i] : '?';
     out[n] = '\0';
 }
 
@@ -48,21 +43,16 @@ static bool service_is_sip(const char *service)
 
 static int naptr_parse(const vx__rrset *set, size_t i, vx__cv_naptr *out)
 {
-    ldns_rr *rr = vx__rrset_rr(set, i);
-    if (!rr || ldns_rr_rd_count(rr) < 6) {
-        ldns_rr_free(rr);
+    vx__naptr_fields f;
+    if (vx__naptr_parse(set->rdata[i], &f) != VX_OK)
         return VX_EMALFORMED;
-    }
-    out->order = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
-    out->pref = ldns_rdf2native_int16(ldns_rr_rdf(rr, 1));
-    rdf_text(ldns_rr_rdf(rr, 2), out->flags, sizeof out->flags);
-    rdf_text(ldns_rr_rdf(rr, 3), out->service, sizeof out->service);
-    rdf_text(ldns_rr_rdf(rr, 4), out->regexp, sizeof out->regexp);
-    char *repl = ldns_rdf2str(ldns_rr_rdf(rr, 5));
-    snprintf(out->replacement, sizeof out->replacement, "%s", repl ? repl : ".");
-    LDNS_FREE(repl);
+    out->order = f.order;
+    out->pref = f.pref;
+    string_text(f.str[0], f.len[0], out->flags, sizeof out->flags);
+    string_text(f.str[1], f.len[1], out->service, sizeof out->service);
+    string_text(f.str[2], f.len[2], out->regexp, sizeof out->regexp);
+    snprintf(out->replacement, sizeof out->replacement, "%s", f.replacement);
     out->sip = service_is_sip(out->service);
-    ldns_rr_free(rr);
     return VX_OK;
 }
 

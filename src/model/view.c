@@ -141,6 +141,62 @@ int vx__soa_parse(const char *rdata, uint32_t *serial, uint32_t *refresh, uint32
     return VX_OK;
 }
 
+/* A 16-bit decimal field and the blank after it; NULL when there is none. */
+static const char *u16_field(const char *s, uint16_t *out)
+{
+    unsigned long v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9' && v <= 65535; p++)
+        v = v * 10 + (unsigned long)(*p - '0');
+    if (p == s || v > 65535 || *p != ' ')
+        return NULL;
+    *out = (uint16_t)v;
+    return p + 1;
+}
+
+/* One quoted <character-string> as ldns prints it ("\"" and "\\" escaped, other octets
+ * outside the printable range as \DDD), then a blank; NULL when malformed or too long. */
+static const char *string_field(const char *s, char *out, size_t *len)
+{
+    size_t n = 0;
+    if (*s++ != '"')
+        return NULL;
+    while (*s && *s != '"') {
+        unsigned v = (unsigned char)*s++;
+        if (v == '\\' && s[0] >= '0' && s[0] <= '9') {
+            if (!(s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9'))
+                return NULL;
+            v = (unsigned)(s[0] - '0') * 100 + (unsigned)(s[1] - '0') * 10 + (unsigned)(s[2] - '0');
+            s += 3;
+        } else if (v == '\\') {
+            if (!*s)
+                return NULL;
+            v = (unsigned char)*s++;
+        }
+        if (v > 255 || n == 255)
+            return NULL;
+        out[n++] = (char)v;
+    }
+    if (*s++ != '"' || *s++ != ' ')
+        return NULL;
+    out[n] = '\0';
+    *len = n;
+    return s;
+}
+
+int vx__naptr_parse(const char *rdata, vx__naptr_fields *out)
+{
+    const char *p = rdata ? u16_field(rdata, &out->order) : NULL;
+    p = p ? u16_field(p, &out->pref) : NULL;
+    for (int i = 0; p && i < 3; i++)
+        p = string_field(p, out->str[i], &out->len[i]);
+    size_t n = p ? strlen(p) : 0;
+    if (!p || n == 0 || n >= sizeof out->replacement || strchr(p, ' '))
+        return VX_EMALFORMED;
+    memcpy(out->replacement, p, n + 1);
+    return VX_OK;
+}
+
 ldns_rr *vx__rrset_rr(const vx__rrset *set, size_t i)
 {
     char *type = ldns_rr_type2str((ldns_rr_type)set->type);

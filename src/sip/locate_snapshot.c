@@ -62,16 +62,21 @@ static void take_addr(vx__sip_conv *c, vx__sip_records *r, const char *rdata, ui
         c->addr[r->addr_count++] = a;
 }
 
-/* NAPTR rdata has quoted strings: ldns reads it, records_ldns.c converts it. */
-static void take_naptr(vx__sip_conv *c, vx__sip_records *r, const vx__rrset *set, size_t i)
+/* NAPTR rdata has quoted strings: model/view.c reads them (as records_ldns.c would from ldns). */
+static void take_naptr(vx__sip_conv *c, vx__sip_records *r, const char *rdata, uint32_t ttl)
 {
-    ldns_rr *rr = vx__rrset_rr(set, i);
-    ldns_rr_list *list = rr ? ldns_rr_list_new() : NULL;
-    if (list && ldns_rr_list_push_rr(list, rr))
-        vx__sip_records_from_ldns(c, list, VX__SIP_RR_NAPTR, r);
-    else
-        ldns_rr_free(rr);
-    ldns_rr_list_deep_free(list);
+    vx__naptr_fields f;
+    if (r->naptr_count == VX__SIP_MAX_NAPTR || vx__naptr_parse(rdata, &f) != VX_OK)
+        return;
+    const char *flags = conv_keep(c, f.str[0]), *service = conv_keep(c, f.str[1]);
+    const char *regexp = conv_keep(c, f.str[2]), *replacement = conv_keep(c, f.replacement);
+    c->naptr[r->naptr_count++] = (vx__sip_naptr){.order = f.order,
+                                                 .pref = f.pref,
+                                                 .flags = flags ? flags : "",
+                                                 .service = service ? service : "",
+                                                 .regexp = regexp ? regexp : "",
+                                                 .replacement = replacement ? replacement : "",
+                                                 .ttl = ttl};
 }
 
 /* Appends set's records, skipping those an earlier set of the same answer already gave. */
@@ -88,7 +93,7 @@ static void take_set(vx__sip_conv *c, vx__sip_records *r, const vx__rrset *set,
         if (set->type == VX__SIP_RR_SRV)
             take_srv(c, r, set->rdata[i], set->ttl);
         else if (set->type == VX__SIP_RR_NAPTR)
-            take_naptr(c, r, set, i);
+            take_naptr(c, r, set->rdata[i], set->ttl);
         else
             take_addr(c, r, set->rdata[i], set->ttl);
     }

@@ -2,17 +2,21 @@
  * tests/unit/test_sip_snapshot.c — sip/'s locator over a snapshot (sip/locate_snapshot.h): the
  * client-order targets from the consensus of a hand-built snapshot, every path and the SRV
  * names reached, one server's hijacked data out-voted by the consensus but followed while
- * collecting, questions no observation answers handed to `missing`, and a stable order.
+ * collecting, questions no observation answers handed to `missing`, and a stable order. Also
+ * the NAPTR rdata reader both use (model/view.h vx__naptr_parse): what ldns reads back from the
+ * same canonical text, octet for octet, and malformed texts refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "check_fixture.h"
 #include "sip/locate_snapshot.h"
+#include "wire/rrset.h"
 
 static vx__sip_result *consensus(const vx__snapshot *s, bool every_path, const char *profile)
 {
@@ -146,6 +150,73 @@ static void test_nothing_observed(void **state)
     fx_free(s);
 }
 
+/* One zone-file NAPTR line → canonical text (wire/rrset.c) → vx__naptr_parse, against the
+ * fields ldns reads back from that text (the way the checks and the locator read it before). */
+static void expect_naptr_as_ldns(const char *line)
+{
+    ldns_rr *rr = NULL, *back = NULL;
+    char *owner = NULL, *rdata = NULL, *text = NULL;
+    assert_int_equal(ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL), LDNS_STATUS_OK);
+    assert_int_equal(vx__rr_canonical_text(rr, &owner, &rdata), VX_OK);
+    vx__rrset set = {
+        .owner = owner, .type = VX__T_NAPTR, .rrclass = 1, .ttl = 60, .count = 1, .rdata = &rdata};
+    assert_non_null(back = vx__rrset_rr(&set, 0));
+    vx__naptr_fields f;
+    assert_int_equal(vx__naptr_parse(rdata, &f), VX_OK);
+    assert_int_equal(f.order, ldns_rdf2native_int16(ldns_rr_rdf(back, 0)));
+    assert_int_equal(f.pref, ldns_rdf2native_int16(ldns_rr_rdf(back, 1)));
+    for (int i = 0; i < 3; i++) {
+        const uint8_t *d = ldns_rdf_data(ldns_rr_rdf(back, (size_t)i + 2));
+        assert_int_equal(f.len[i], d[0]);
+        assert_memory_equal(f.str[i], d + 1, d[0]);
+        assert_int_equal(f.str[i][f.len[i]], '\0');
+    }
+    assert_non_null(text = ldns_rdf2str(ldns_rr_rdf(back, 5)));
+    assert_string_equal(f.replacement, text);
+    LDNS_FREE(text);
+    ldns_rr_free(back);
+    ldns_rr_free(rr);
+    free(owner);
+    free(rdata);
+}
+
+static void test_naptr_text_read_as_ldns_reads_it(void **state)
+{
+    (void)state;
+    expect_naptr_as_ldns("example.com. 60 IN NAPTR 10 50 \"s\" \"SIPS+D2T\" \"\" "
+                         "_sips._tcp.Example.COM.");
+    expect_naptr_as_ldns("example.com. 60 IN NAPTR 65535 0 \"U\" \"E2U+sip\" "
+                         "\"!^.*$!sip:\\\"info\\\"\\\\x@example.com!\" .");
+    expect_naptr_as_ldns("example.com. 60 IN NAPTR 0 1 \"a\\000b\" \"\\001\\255\\t\" "
+                         "\"tab\there space\" sip\\.x.example.com.");
+    char line[600], long_str[256];
+    memset(long_str, 'r', 255);
+    long_str[255] = '\0';
+    snprintf(line, sizeof line, "example.com. 60 IN NAPTR 1 2 \"\" \"\" \"%s\" .", long_str);
+    expect_naptr_as_ldns(line);
+}
+
+static void test_naptr_text_malformed(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "10 50 \"s\" \"SIP+D2U\" \"\"",        /* no replacement */
+        "10 50 \"s\" \"SIP+D2U\" \"\" a. b.",  /* one field too many */
+        "65536 50 \"s\" \"SIP+D2U\" \"\" a.",  /* order past 16 bits */
+        "10 \"s\" \"SIP+D2U\" \"\" a.",        /* no preference */
+        "10 50 s \"SIP+D2U\" \"\" a.",         /* unquoted: not ldns' form */
+        "10 50 \"s \"SIP+D2U\" \"\" a.",       /* quote not closed where due */
+        "10 50 \"\\256\" \"SIP+D2U\" \"\" a.", /* escape past an octet */
+        "10 50 \"\\12\" \"SIP+D2U\" \"\" a.",  /* short decimal escape */
+        "10 50 \"s\" \"SIP+D2U\" \"unterminated",
+    };
+    vx__naptr_fields f;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(vx__naptr_parse(bad[i], &f), VX_EMALFORMED);
+    assert_int_equal(vx__naptr_parse(NULL, &f), VX_EMALFORMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +224,8 @@ int main(void)
         cmocka_unit_test(test_every_path_and_profile_names),
         cmocka_unit_test(test_any_follows_every_server_and_reports_missing),
         cmocka_unit_test(test_nothing_observed),
+        cmocka_unit_test(test_naptr_text_read_as_ldns_reads_it),
+        cmocka_unit_test(test_naptr_text_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
