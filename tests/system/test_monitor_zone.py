@@ -2,9 +2,9 @@
 (tests/lab/scenarios/providers.yml): one server of each provider transferred with that
 provider's TSIG key; a record added and one removed on the hidden Knot primary mid-run give one
 RECORD-ADDED / RECORD-REMOVED per provider as each secondary gets the change; after the first
-AXFR the monitor asks IXFR (BIND's copy answers with the differences); the provider that lacks
-one record from the start is one ZONE-DIFFERS finding, once; a restart and 30 cycles that
-audit and transfer in full give no event."""
+AXFR the monitor asks IXFR (BIND's copy answers with the differences, NSD's with the whole zone,
+AXFR-style); the provider that lacks one record from the start is one ZONE-DIFFERS finding,
+once; a restart and 30 cycles that audit and transfer in full give no event."""
 
 import re
 import sqlite3
@@ -95,6 +95,10 @@ def test_zone_changes_are_events_per_provider(lab_scenario, voxdns_bin, tmp_path
     # The first copy came by AXFR, the changes by IXFR: BIND answers with the differences.
     assert re.search(r"zone transfer from xfr1\.dnsprov-b\.org \(dnsprov-b\.org\): AXFR", text)
     assert re.search(r"zone transfer from xfr1\.dnsprov-b\.org \(dnsprov-b\.org\): IXFR", text), text
+    # NSD (provider A) keeps no IXFR journal: it answers the monitor's IXFR with the whole zone
+    # (AXFR-style, RFC 1995 §4), which is read as a full copy; its RECORD-ADDED above came so.
+    assert re.search(r"zone transfer from xfr1\.dnsprov-a\.net \(dnsprov-a\.net\): AXFR "
+                     r"\(the IXFR came AXFR-style\)", text), text
     m = re.search(r'voxdns_zone_transfers_total\{domain="xfr-example.com",provider="dnsprov-b.org",'
                   r'kind="ixfr"\} (\d+)', metrics)
     assert m and int(m.group(1)) >= 2, metrics
