@@ -3,9 +3,16 @@
  * (from the last full audit) and at most one tracking, a copy of the roster taken at its start
  * with each server's poll schedule and outcome. No I/O and no clock of its own: the caller says
  * what time it is (monitor/prop_driver.c on the loop, the unit tests on a virtual clock).
+ *
+ * Sized for 100,000 domains: each is found through a hash index (every full audit asks for its
+ * domain three times: a scan of the list made the first cycle quadratic), its roster keeps its
+ * strings at their length (a vx__prop_server is ~2.3 KB of fixed arrays, made only for the
+ * rare tracking), and the domains with a tracking are listed apart, so that the timer's
+ * questions (next_ms, due) do not walk every domain.
  */
 #include "monitor/propagation.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +26,18 @@ typedef struct srv_track {
     bool in_flight, done, slow, gave_up;
 } srv_track;
 
+/* A server of the roster, as vx__prop_server without its fixed-size arrays. */
+typedef struct roster_entry {
+    char *label;
+    char *provider;
+    struct sockaddr_storage addr;
+    bool has_serial;
+    uint32_t serial;
+} roster_entry;
+
 typedef struct domain_prop {
-    char name[VX__NAME_TEXT_MAX];
-    vx__prop_server *roster;
+    char *name;
+    roster_entry *roster;
     size_t roster_count;
     bool dual;
     uint64_t slow_ms;
@@ -44,6 +60,10 @@ struct vx__prop {
     domain_prop *d;
     size_t count, cap;
     uint64_t next_id;
+    uint32_t *slots; /* the index: 1 + a domain's position, by name hash (open addressing) */
+    size_t slot_count;
+    size_t *tracked; /* positions of the domains with a tracking */
+    size_t tracked_count, tracked_cap;
 };
 
 /* RFC 1982: a < b in serial number arithmetic. */
@@ -75,10 +95,20 @@ static void clear_tracking(domain_prop *d)
     d->tracking = false;
 }
 
+static void roster_free(roster_entry *r, size_t n)
+{
+    for (size_t i = 0; r && i < n; i++) {
+        free(r[i].label);
+        free(r[i].provider);
+    }
+    free(r);
+}
+
 static void clear_domain(domain_prop *d)
 {
     clear_tracking(d);
-    free(d->roster);
+    roster_free(d->roster, d->roster_count);
+    free(d->name);
 }
 
 void vx__prop_free(vx__prop *p)
@@ -88,30 +118,89 @@ void vx__prop_free(vx__prop *p)
     for (size_t i = 0; i < p->count; i++)
         clear_domain(&p->d[i]);
     free(p->d);
+    free(p->slots);
+    free(p->tracked);
     free(p);
+}
+
+static size_t name_slot(const char *name, size_t slot_count)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 0x100000001b3ull;
+    return (size_t)(h ^ (h >> 32)) & (slot_count - 1);
+}
+
+static void index_all(const vx__prop *p, uint32_t *slots, size_t slot_count)
+{
+    memset(slots, 0, slot_count * sizeof *slots);
+    for (size_t i = 0; i < p->count; i++) {
+        size_t at = name_slot(p->d[i].name, slot_count);
+        while (slots[at])
+            at = (at + 1) & (slot_count - 1);
+        slots[at] = (uint32_t)(i + 1);
+    }
+}
+
+/* A larger index; false when out of memory. */
+static bool reindex(vx__prop *p, size_t slot_count)
+{
+    uint32_t *slots = calloc(slot_count, sizeof *slots);
+    if (!slots)
+        return false;
+    index_all(p, slots, slot_count);
+    free(p->slots);
+    p->slots = slots;
+    p->slot_count = slot_count;
+    return true;
 }
 
 static domain_prop *find(const vx__prop *p, const char *domain)
 {
-    for (size_t i = 0; i < p->count; i++)
-        if (strcmp(p->d[i].name, domain) == 0)
-            return &p->d[i];
+    if (!p->slot_count)
+        return NULL;
+    for (size_t at = name_slot(domain, p->slot_count); p->slots[at];
+         at = (at + 1) & (p->slot_count - 1))
+        if (strcmp(p->d[p->slots[at] - 1].name, domain) == 0)
+            return &p->d[p->slots[at] - 1];
     return NULL;
 }
 
 static domain_prop *find_or_add(vx__prop *p, const char *domain)
 {
     domain_prop *d = find(p, domain);
-    if (d || strlen(domain) >= sizeof d->name)
+    if (d || strlen(domain) >= VX__NAME_TEXT_MAX || p->count >= UINT32_MAX - 1)
         return d;
+    if ((p->count + 1) * 2 > p->slot_count && !reindex(p, p->slot_count ? p->slot_count * 2 : 64))
+        return NULL;
     domain_prop *items = vx__grow(p->d, &p->cap, p->count + 1, sizeof *items, 8);
-    if (!items)
+    char *name = items ? strdup(domain) : NULL;
+    if (!name)
         return NULL;
     p->d = items;
     d = &p->d[p->count++];
     memset(d, 0, sizeof *d);
-    strcpy(d->name, domain);
+    d->name = name;
+    size_t at = name_slot(domain, p->slot_count);
+    while (p->slots[at])
+        at = (at + 1) & (p->slot_count - 1);
+    p->slots[at] = (uint32_t)p->count;
     return d;
+}
+
+/* The roster as the hooks and states show it (the tracking's copy); NULL when out of memory. */
+static vx__prop_server *roster_expand(const domain_prop *d)
+{
+    vx__prop_server *out = calloc(d->roster_count ? d->roster_count : 1, sizeof *out);
+    for (size_t i = 0; out && i < d->roster_count; i++) {
+        const roster_entry *r = &d->roster[i];
+        snprintf(out[i].label, sizeof out[i].label, "%s", r->label);
+        snprintf(out[i].provider, sizeof out[i].provider, "%s", r->provider);
+        out[i].addr = r->addr;
+        out[i].has_serial = r->has_serial;
+        out[i].serial = r->serial;
+    }
+    return out;
 }
 
 /* A new tracking of target from origin_ms: every server of the roster polled from now_ms. */
@@ -119,15 +208,20 @@ static int start(vx__prop *p, domain_prop *d, uint32_t target, bool newer_than,
                  vx__prop_origin origin, uint64_t origin_ms)
 {
     size_t n = d->roster_count;
-    vx__prop_server *servers = calloc(n ? n : 1, sizeof *servers);
+    vx__prop_server *servers = roster_expand(d);
     srv_track *st = calloc(n ? n : 1, sizeof *st);
-    if (!servers || !st) {
+    size_t *tracked = d->tracking ? p->tracked
+                                  : vx__grow(p->tracked, &p->tracked_cap, p->tracked_count + 1,
+                                             sizeof *p->tracked, 16);
+    if (!servers || !st || !tracked) {
         free(servers);
         free(st);
         return VX_ENOMEM;
     }
+    p->tracked = tracked;
+    if (!d->tracking)
+        p->tracked[p->tracked_count++] = (size_t)(d - p->d);
     clear_tracking(d);
-    memcpy(servers, d->roster, n * sizeof *servers);
     for (size_t i = 0; i < n; i++)
         st[i].next_ms = origin_ms;
     d->tracking = true;
@@ -142,7 +236,7 @@ static int start(vx__prop *p, domain_prop *d, uint32_t target, bool newer_than,
     return VX_OK;
 }
 
-static bool newest_of(const vx__prop_server *s, size_t n, uint32_t *top)
+static bool newest_of(const roster_entry *s, size_t n, uint32_t *top)
 {
     bool known = false;
     for (size_t i = 0; i < n; i++)
@@ -173,13 +267,21 @@ int vx__prop_set_servers(vx__prop *p, const char *domain, const vx__prop_server 
                          size_t count, bool dual_primary, uint64_t slow_ms, uint64_t seen_ms)
 {
     domain_prop *d = find_or_add(p, domain);
-    vx__prop_server *copy = calloc(count ? count : 1, sizeof *copy);
-    if (!d || !copy) {
-        free(copy);
+    roster_entry *copy = calloc(count ? count : 1, sizeof *copy);
+    bool ok = d && copy;
+    for (size_t i = 0; ok && i < count; i++) {
+        copy[i] = (roster_entry){.label = strdup(servers[i].label),
+                                 .provider = strdup(servers[i].provider),
+                                 .addr = servers[i].addr,
+                                 .has_serial = servers[i].has_serial,
+                                 .serial = servers[i].serial};
+        ok = copy[i].label && copy[i].provider;
+    }
+    if (!ok) {
+        roster_free(copy, count);
         return VX_ENOMEM;
     }
-    memcpy(copy, servers, count * sizeof *copy);
-    free(d->roster);
+    roster_free(d->roster, d->roster_count);
     d->roster = copy;
     d->roster_count = count;
     d->dual = dual_primary;
@@ -229,8 +331,8 @@ static void check_deadlines(vx__prop *p, domain_prop *d, size_t i, uint64_t now_
 size_t vx__prop_due(vx__prop *p, uint64_t now_ms, vx__prop_poll *out, size_t cap)
 {
     size_t n = 0;
-    for (size_t k = 0; k < p->count; k++) {
-        domain_prop *d = &p->d[k];
+    for (size_t k = 0; k < p->tracked_count; k++) {
+        domain_prop *d = &p->d[p->tracked[k]];
         for (size_t i = 0; d->tracking && i < d->count; i++) {
             srv_track *t = &d->st[i];
             if (t->done || t->gave_up)
@@ -279,8 +381,8 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 uint64_t vx__prop_next_ms(const vx__prop *p)
 {
     uint64_t next = UINT64_MAX;
-    for (size_t k = 0; k < p->count; k++) {
-        const domain_prop *d = &p->d[k];
+    for (size_t k = 0; k < p->tracked_count; k++) {
+        const domain_prop *d = &p->d[p->tracked[k]];
         for (size_t i = 0; d->tracking && i < d->count; i++) {
             const srv_track *t = &d->st[i];
             if (t->done || t->gave_up)
@@ -310,15 +412,26 @@ size_t vx__prop_states(const vx__prop *p, const char *domain, vx__prop_state *ou
 
 void vx__prop_keep_only(vx__prop *p, const char *const *names, size_t count)
 {
-    size_t kept = 0;
-    for (size_t k = 0; k < p->count; k++) {
-        bool keep = false;
-        for (size_t j = 0; j < count && !keep; j++)
-            keep = strcmp(p->d[k].name, names[j]) == 0;
-        if (keep)
-            p->d[kept++] = p->d[k];
-        else
-            clear_domain(&p->d[k]);
+    bool *keep = calloc(p->count ? p->count : 1, sizeof *keep);
+    for (size_t j = 0; j < count; j++) {
+        const domain_prop *d = find(p, names[j]);
+        if (d && keep)
+            keep[d - p->d] = true;
     }
+    size_t kept = 0;
+    p->tracked_count = 0;
+    for (size_t k = 0; k < p->count; k++) {
+        if (keep && !keep[k]) {
+            clear_domain(&p->d[k]);
+            continue;
+        }
+        p->d[kept] = p->d[k];
+        if (p->d[kept].tracking) /* fits: the list had every tracking before */
+            p->tracked[p->tracked_count++] = kept;
+        kept++;
+    }
+    free(keep);
     p->count = kept;
+    if (p->slot_count) /* positions moved; fewer domains fit the same index */
+        index_all(p, p->slots, p->slot_count);
 }

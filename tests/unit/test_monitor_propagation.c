@@ -4,7 +4,9 @@
  * serve is measured from the NOTIFY; a server still behind after propagation_slow is reported
  * once and measured (was_slow) when it catches up; a repeated NOTIFY does not restart the clock,
  * a newer serial does and the old tracking's answers are ignored; a new serial first seen in a
- * cycle starts a SIGHTING tracking; dual primaries and unknown domains are not tracked.
+ * cycle starts a SIGHTING tracking; dual primaries and unknown domains are not tracked; many
+ * domains are each found again by name, also after a reload dropped some, and only tracked
+ * domains are polled.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,6 +218,47 @@ static void test_sighting_and_dual(void **state)
     vx__prop_free(p);
 }
 
+/* 3,000 domains (the index grows several times), two tracked; a reload keeps every even one. */
+static void test_many_domains_and_reload(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static char names[N][32];
+    static const char *even[N / 2];
+    vx__prop *p = vx__prop_new(NULL);
+    vx__prop_server s[3];
+    vx__prop_state st[3];
+    vx__prop_poll polls[8];
+    roster(s, 10, 10, 10);
+    for (size_t i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "d%zu.example.com", i);
+        assert_int_equal(vx__prop_set_servers(p, names[i], s, 3, false, 3000, 0), VX_OK);
+        if (i % 2 == 0)
+            even[i / 2] = names[i];
+    }
+    assert_int_equal(vx__prop_set_servers(p, names[17], s, 3, false, 3000, 0), VX_OK); /* again */
+    assert_int_equal(vx__prop_notify(p, names[7], true, 11, 1000), VX_OK);
+    assert_int_equal(vx__prop_notify(p, names[2500], true, 11, 1000), VX_OK);
+    assert_int_equal(vx__prop_next_ms(p), 1000);
+    assert_int_equal(vx__prop_states(p, names[2500], st, 3), 3);
+    assert_int_equal(vx__prop_states(p, names[2501], st, 3), 0);
+    vx__prop_keep_only(p, even, N / 2);
+    assert_int_equal(vx__prop_notify(p, names[7], true, 12, 2000), VX_ENOTFOUND); /* dropped */
+    assert_int_equal(vx__prop_states(p, names[2500], st, 3), 3);
+    assert_int_equal(vx__prop_due(p, 2000, polls, 8), 3); /* only the tracked one kept */
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(polls[i].domain, names[2500]);
+    assert_int_equal(vx__prop_notify(p, names[N - 2], true, 11, 2000), VX_OK); /* found again */
+    assert_int_equal(vx__prop_set_servers(p, "new.example.com", s, 3, false, 3000, 0), VX_OK);
+    assert_int_equal(vx__prop_notify(p, "new.example.com", true, 11, 2000), VX_OK);
+    assert_int_equal(vx__prop_states(p, "new.example.com", st, 3), 3);
+    assert_string_equal(st[1].server->label, "ns1.b.org/192.0.2.2");
+    assert_string_equal(st[1].server->provider, "b.org");
+    assert_true(st[1].server->has_serial);
+    assert_int_equal(st[1].server->serial, 10);
+    vx__prop_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_backoff_is_bounded),
         cmocka_unit_test(test_repeated_and_newer_notify),
         cmocka_unit_test(test_sighting_and_dual),
+        cmocka_unit_test(test_many_domains_and_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
