@@ -14,6 +14,9 @@
 
 #define OPCODE_NOTIFY 4u
 #define HEADER_LEN 12u
+#define TSIG_BADSIG 16u /* RFC 8945 §4.3 TSIG error codes */
+#define TSIG_BADKEY 17u
+#define TSIG_BADTIME 18u
 
 static const char *const verdict_names[] = {"accepted",
                                             "ignored",
@@ -118,18 +121,22 @@ static const vx__tsig_key *verify_tsig(ldns_pkt *p, const uint8_t *msg, size_t l
 {
     const ldns_rr *tsig = ldns_pkt_tsig(p);
     const vx__tsig_key *key = key_named(pol, ldns_rr_owner(tsig));
+    out->tsig_error = TSIG_BADKEY;
     if (ldns_rr_rd_count(tsig) < 7)
         refuse(out, VX__NOTIFY_BAD_TSIG, "TSIG record incomplete");
     else if (!key)
         refuse(out, VX__NOTIFY_BAD_TSIG, "unknown TSIG key");
     else if (!algorithm_is(ldns_rr_rdf(tsig, 0), key))
         refuse(out, VX__NOTIFY_BAD_TSIG, "TSIG algorithm is not the key's");
-    else if (!time_ok(ldns_rr_rdf(tsig, 1), pol->now_s))
+    else if (!time_ok(ldns_rr_rdf(tsig, 1), pol->now_s) && (out->tsig_error = TSIG_BADTIME))
         refuse(out, VX__NOTIFY_BAD_TSIG, "TSIG time outside the fudge");
-    else if (!ldns_pkt_tsig_verify(p, msg, len, key->name, key->secret, NULL))
+    else if (!ldns_pkt_tsig_verify(p, msg, len, key->name, key->secret, NULL) &&
+             (out->tsig_error = TSIG_BADSIG))
         refuse(out, VX__NOTIFY_BAD_TSIG, "TSIG MAC does not verify");
-    else
+    else {
+        out->tsig_error = 0;
         return key;
+    }
     return NULL;
 }
 
@@ -179,7 +186,45 @@ static ldns_rdf *request_mac(const ldns_pkt *req)
     return tsig && ldns_rr_rd_count(tsig) > 3 ? ldns_rdf_clone(ldns_rr_rdf(tsig, 3)) : NULL;
 }
 
-static int write_answer(const ldns_pkt *req, const vx__tsig_key *key, vx__notify *out)
+/* RFC 8945 §5.3.2: the TSIG error of a refused signed request, in a TSIG record with an empty
+ * MAC; BADTIME also gives our time (Other Data, 48 bits). NULL when out of memory. */
+static ldns_rr *tsig_error_rr(const ldns_rr *req_tsig, uint16_t error, uint64_t now_s)
+{
+    uint8_t empty[2] = {0, 0}, other[8] = {0, 6};
+    for (int i = 0; i < 6; i++)
+        other[2 + i] = (uint8_t)(now_s >> (40 - 8 * i));
+    ldns_rr *rr = ldns_rr_new_frm_type(LDNS_RR_TYPE_TSIG);
+    ldns_rdf *owner = ldns_rdf_clone(ldns_rr_owner(req_tsig));
+    ldns_rdf *rd[7] = {ldns_rdf_clone(ldns_rr_rdf(req_tsig, 0)),
+                       ldns_rdf_clone(ldns_rr_rdf(req_tsig, 1)),
+                       ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, VX__NOTIFY_FUDGE_S),
+                       ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA, sizeof empty, empty),
+                       ldns_rdf_clone(ldns_rr_rdf(req_tsig, 4)),
+                       ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, error),
+                       error == TSIG_BADTIME
+                           ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA, sizeof other, other)
+                           : ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA, sizeof empty, empty)};
+    bool ok = rr && owner;
+    for (size_t i = 0; i < 7; i++)
+        ok = ok && rd[i];
+    if (ok) {
+        /* ldns_rr_new_frm_type made empty fields: replace them */
+        ldns_rr_set_owner(rr, owner);
+        ldns_rr_set_class(rr, LDNS_RR_CLASS_ANY);
+        ldns_rr_set_ttl(rr, 0);
+        for (size_t i = 0; i < 7; i++)
+            ldns_rdf_deep_free(ldns_rr_set_rdf(rr, rd[i], i));
+        return rr;
+    }
+    for (size_t i = 0; i < 7; i++)
+        ldns_rdf_deep_free(rd[i]);
+    ldns_rdf_deep_free(owner);
+    ldns_rr_free(rr);
+    return NULL;
+}
+
+static int write_answer(const ldns_pkt *req, const vx__tsig_key *key, vx__notify *out,
+                        uint64_t now_s)
 {
     ldns_pkt *a = ldns_pkt_new();
     ldns_rr *q = ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(req), 0));
@@ -202,6 +247,11 @@ static int write_answer(const ldns_pkt *req, const vx__tsig_key *key, vx__notify
         ldns_pkt_tsig_sign(a, key->name, key->secret, VX__NOTIFY_FUDGE_S, alg, mac) !=
             LDNS_STATUS_OK)
         rc = VX_ENOMEM;
+    if (rc == VX_OK && !key && out->tsig_error && ldns_rr_rd_count(ldns_pkt_tsig(req)) >= 7) {
+        ldns_rr *t = tsig_error_rr(ldns_pkt_tsig(req), out->tsig_error, now_s);
+        rc = t ? VX_OK : VX_ENOMEM;
+        ldns_pkt_set_tsig(a, t);
+    }
     if (rc == VX_OK && (ldns_pkt2wire(&wire, a, &n) != LDNS_STATUS_OK || n > sizeof out->answer))
         rc = VX_ENOMEM;
     if (rc == VX_OK) {
@@ -239,7 +289,7 @@ int vx__notify_handle(const uint8_t *msg, size_t len, const vx__notify_policy *p
     const vx__tsig_key *key = judge(p, msg, len, policy, out);
     if (out->verdict == VX__NOTIFY_ACCEPTED)
         read_serial(p, out);
-    int rc = write_answer(p, key, out);
+    int rc = write_answer(p, key, out, policy->now_s);
     ldns_pkt_free(p);
     return rc;
 }

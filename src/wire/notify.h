@@ -9,7 +9,11 @@
  * NOERROR when accepted, signed with the request's key when the request was signed (RFC 8945
  * §5.3, the request's MAC included). A refusal is REFUSED (source not allowed, unsigned where
  * a key is required) or NOTAUTH (bad TSIG: unknown key, other algorithm, time outside the fudge,
- * MAC that does not verify; zone not monitored), never signed. A response (QR set) or fewer than
+ * MAC that does not verify; zone not monitored), never signed. A bad TSIG's answer carries the
+ * TSIG error (RFC 8945 §5.3.2): a TSIG record with the request's key name, algorithm and time, an
+ * empty MAC and BADKEY, BADSIG or BADTIME, so that the primary logs why. (For BADTIME RFC 8945
+ * asks for a signed answer with our time; this one is unsigned, with our time in Other Data, as
+ * the request's MAC is not checked once its time is wrong.) A response (QR set) or fewer than
  * 12 bytes gets no answer at all, so that two listeners can never answer each other for ever.
  */
 #ifndef VX_WIRE_NOTIFY_H
@@ -53,6 +57,7 @@ typedef struct vx__notify {
     bool has_serial;              /* the NOTIFY carried the new SOA (RFC 1996 §3.7) */
     uint32_t serial;
     char key[VX__NAME_TEXT_MAX]; /* the TSIG key that signed it ("" when unsigned) */
+    uint16_t tsig_error;         /* VX__NOTIFY_BAD_TSIG: 16 BADSIG, 17 BADKEY, 18 BADTIME */
     uint8_t answer[VX__NOTIFY_ANSWER_MAX];
     size_t answer_len; /* 0: send nothing */
 } vx__notify;

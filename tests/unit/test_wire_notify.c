@@ -152,6 +152,41 @@ static void expect_refusal(fixture *f, vx__notify_verdict v, ldns_pkt_rcode rcod
     ldns_pkt_free(a);
 }
 
+static uint16_t rdf16(const ldns_rr *rr, size_t i)
+{
+    return ldns_rdf2native_int16(ldns_rr_rdf(rr, i));
+}
+
+/* RFC 8945 §5.3.2: NOTAUTH with a TSIG record that names the request's key, has an empty MAC
+ * and carries the TSIG error (and, for BADTIME, our time in Other Data). */
+static void expect_tsig_error(fixture *f, const char *key_name, uint16_t error)
+{
+    assert_int_equal(f->out.verdict, VX__NOTIFY_BAD_TSIG);
+    assert_int_equal(f->out.tsig_error, error);
+    ldns_pkt *a = answer_of(&f->out);
+    assert_int_equal(ldns_pkt_get_rcode(a), LDNS_RCODE_NOTAUTH);
+    const ldns_rr *t = ldns_pkt_tsig(a);
+    assert_non_null(t);
+    assert_int_equal(ldns_rr_rd_count(t), 7);
+    char *owner = ldns_rdf2str(ldns_rr_owner(t));
+    assert_string_equal(owner, key_name);
+    free(owner);
+    assert_int_equal(ldns_rdf_size(ldns_rr_rdf(t, 3)), 2); /* MAC size 0, no MAC */
+    assert_int_equal(rdf16(t, 3), 0);
+    assert_int_equal(rdf16(t, 4), 0x4242); /* original id */
+    assert_int_equal(rdf16(t, 5), error);
+    const ldns_rdf *other = ldns_rr_rdf(t, 6);
+    assert_int_equal(ldns_rdf_size(other), error == 18 ? 8 : 2);
+    if (error == 18) {
+        const uint8_t *b = ldns_rdf_data(other) + 2;
+        uint64_t when = 0;
+        for (int i = 0; i < 6; i++)
+            when = when << 8 | b[i];
+        assert_int_equal(when, f->pol.now_s);
+    }
+    ldns_pkt_free(a);
+}
+
 static void test_source_and_unsigned(void **state)
 {
     (void)state;
@@ -176,22 +211,22 @@ static void test_bad_tsig(void **state)
     fixture f;
     setup_policy(&f, 2);
     run(&f, "example.com.", "notify-key:" OTHER_SECRET, "hmac-sha256.", 5);
-    expect_refusal(&f, VX__NOTIFY_BAD_TSIG, LDNS_RCODE_NOTAUTH);
+    expect_tsig_error(&f, "notify-key.", 16 /* BADSIG */);
     assert_string_equal(f.out.reason, "TSIG MAC does not verify");
     run(&f, "example.com.", "stranger:" SECRET, "hmac-sha256.", 5);
-    expect_refusal(&f, VX__NOTIFY_BAD_TSIG, LDNS_RCODE_NOTAUTH);
+    expect_tsig_error(&f, "stranger.", 17 /* BADKEY */);
     assert_string_equal(f.out.reason, "unknown TSIG key");
     run(&f, "example.com.", "notify-key:" SECRET, "hmac-sha1.", 5);
-    expect_refusal(&f, VX__NOTIFY_BAD_TSIG, LDNS_RCODE_NOTAUTH);
+    expect_tsig_error(&f, "notify-key.", 17);
     assert_string_equal(f.out.reason, "TSIG algorithm is not the key's");
     f.pol.now_s += 301;
     run(&f, "example.com.", "notify-key:" SECRET, "hmac-sha256.", 5);
-    expect_refusal(&f, VX__NOTIFY_BAD_TSIG, LDNS_RCODE_NOTAUTH);
+    expect_tsig_error(&f, "notify-key.", 18 /* BADTIME */);
     assert_string_equal(f.out.reason, "TSIG time outside the fudge");
     /* no keys configured: a signed NOTIFY cannot be verified */
     setup_policy(&f, 0);
     run(&f, "example.com.", "notify-key:" SECRET, "hmac-sha256.", 5);
-    expect_refusal(&f, VX__NOTIFY_BAD_TSIG, LDNS_RCODE_NOTAUTH);
+    expect_tsig_error(&f, "notify-key.", 17);
 }
 
 static void test_unknown_zone(void **state)
