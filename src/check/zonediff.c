@@ -10,6 +10,7 @@
 
 #include "check/checks_impl.h"
 #include "check/zonediff.h"
+#include "common/array.h"
 #include "model/view.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
@@ -22,11 +23,39 @@ bool vx__zdiff_ignored(uint16_t type)
            type == LDNS_RR_TYPE_NSEC3 || type == LDNS_RR_TYPE_NSEC3PARAM;
 }
 
-static const vx__rrset *find_set(const vx__zone_copy *z, const char *owner, uint16_t type)
+/* Each copy's RRsets sorted by (owner, type), so that a set is found by binary search and all
+ * copies' keys can be walked in one merged order: a diff of two large zones costs n log n, not
+ * n squared. */
+typedef struct sorted_copy {
+    const vx__rrset **sets;
+    size_t count;
+} sorted_copy;
+
+static int key_cmp(const char *owner_a, uint16_t type_a, const char *owner_b, uint16_t type_b)
 {
-    for (size_t i = 0; i < z->set_count; i++)
-        if (z->sets[i]->type == type && strcmp(z->sets[i]->owner, owner) == 0)
-            return z->sets[i];
+    int c = strcmp(owner_a, owner_b);
+    return c ? c : (type_a > type_b) - (type_a < type_b);
+}
+
+static int set_cmp(const void *a, const void *b)
+{
+    const vx__rrset *x = *(const vx__rrset *const *)a, *y = *(const vx__rrset *const *)b;
+    return key_cmp(x->owner, x->type, y->owner, y->type);
+}
+
+static const vx__rrset *find_set(const sorted_copy *z, const char *owner, uint16_t type)
+{
+    size_t lo = 0, hi = z->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = key_cmp(z->sets[mid]->owner, z->sets[mid]->type, owner, type);
+        if (c == 0)
+            return z->sets[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
@@ -35,31 +64,23 @@ static bool same(const vx__rrset *a, const vx__rrset *b)
     return a && b ? vx__rrset_equal(a, b, true) : a == b;
 }
 
-static bool listed(const vx__zdiff *d, const char *owner, uint16_t type)
-{
-    for (size_t i = 0; i < d->count; i++)
-        if (d->items[i].type == type && strcmp(d->items[i].owner, owner) == 0)
-            return true;
-    return false;
-}
-
 /* Adds (owner, type) when the usable copies do not all hold the same RRset. */
-static int consider(const vx__zone_copy *c, size_t n, const char *owner, uint16_t type,
-                    vx__zdiff *d)
+static int consider(const vx__zone_copy *c, const sorted_copy *sc, size_t n, const char *owner,
+                    uint16_t type, vx__zdiff *d, size_t *cap)
 {
     const vx__rrset *first = NULL;
-    bool differ = false, seen = false;
+    bool seen = false, differ = false;
     for (size_t i = 0; i < n; i++) {
         if (c[i].status != VX_OK)
             continue;
-        const vx__rrset *s = find_set(&c[i], owner, type);
+        const vx__rrset *s = find_set(&sc[i], owner, type);
         differ |= seen && !same(s, first);
         first = seen ? first : s;
         seen = true;
     }
-    if (!differ || listed(d, owner, type))
+    if (!differ)
         return VX_OK;
-    vx__zdiff_item *grown = realloc(d->items, (d->count + 1) * sizeof *grown);
+    vx__zdiff_item *grown = vx__grow(d->items, cap, d->count + 1, sizeof *grown, 16);
     const vx__rrset **sets = calloc(n ? n : 1, sizeof *sets);
     if (grown)
         d->items = grown;
@@ -68,16 +89,52 @@ static int consider(const vx__zone_copy *c, size_t n, const char *owner, uint16_
         return VX_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
-        sets[i] = c[i].status == VX_OK ? find_set(&c[i], owner, type) : NULL;
+        sets[i] = c[i].status == VX_OK ? find_set(&sc[i], owner, type) : NULL;
     d->items[d->count++] = (vx__zdiff_item){owner, type, sets};
     return VX_OK;
 }
 
-static int item_cmp(const void *a, const void *b)
+/* The smallest key not yet walked, over every copy's cursor; false when all are done. */
+static bool next_key(const sorted_copy *sc, const size_t *at, size_t n, const vx__rrset **out)
 {
-    const vx__zdiff_item *x = a, *y = b;
-    int c = strcmp(x->owner, y->owner);
-    return c ? c : (x->type > y->type) - (x->type < y->type);
+    *out = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (at[i] < sc[i].count && (!*out || set_cmp(&sc[i].sets[at[i]], out) < 0))
+            *out = sc[i].sets[at[i]];
+    return *out != NULL;
+}
+
+static int sort_copies(const vx__zone_copy *copies, size_t n, sorted_copy *sc)
+{
+    for (size_t i = 0; i < n; i++) {
+        const vx__zone_copy *z = &copies[i];
+        if (z->status != VX_OK || z->set_count == 0)
+            continue;
+        sc[i].sets = malloc(z->set_count * sizeof *sc[i].sets);
+        if (!sc[i].sets)
+            return VX_ENOMEM;
+        for (size_t k = 0; k < z->set_count; k++)
+            if (!vx__zdiff_ignored(z->sets[k]->type))
+                sc[i].sets[sc[i].count++] = z->sets[k];
+        qsort(sc[i].sets, sc[i].count, sizeof *sc[i].sets, set_cmp);
+    }
+    return VX_OK;
+}
+
+/* Every (owner, type) of any copy once, in order: the copies' sorted sets merged. */
+static int walk(const vx__zone_copy *copies, const sorted_copy *sc, size_t n, vx__zdiff *out)
+{
+    size_t *at = calloc(n ? n : 1, sizeof *at), cap = 0;
+    const vx__rrset *k;
+    int rc = at ? VX_OK : VX_ENOMEM;
+    while (rc == VX_OK && next_key(sc, at, n, &k)) {
+        rc = consider(copies, sc, n, k->owner, k->type, out, &cap);
+        for (size_t i = 0; i < n; i++)
+            while (at[i] < sc[i].count && set_cmp(&sc[i].sets[at[i]], &k) == 0)
+                at[i]++;
+    }
+    free(at);
+    return rc;
 }
 
 int vx__zone_diff(const vx__zone_copy *copies, size_t n, vx__zdiff *out)
@@ -85,17 +142,17 @@ int vx__zone_diff(const vx__zone_copy *copies, size_t n, vx__zdiff *out)
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < n; i++)
         out->compared += copies[i].status == VX_OK;
-    int rc = VX_OK;
-    for (size_t i = 0; out->compared > 1 && rc == VX_OK && i < n; i++) {
-        const vx__zone_copy *z = &copies[i];
-        for (size_t k = 0; z->status == VX_OK && rc == VX_OK && k < z->set_count; k++)
-            if (!vx__zdiff_ignored(z->sets[k]->type))
-                rc = consider(copies, n, z->sets[k]->owner, z->sets[k]->type, out);
-    }
+    if (out->compared < 2)
+        return VX_OK;
+    sorted_copy *sc = calloc(n, sizeof *sc);
+    int rc = sc ? sort_copies(copies, n, sc) : VX_ENOMEM;
+    if (rc == VX_OK)
+        rc = walk(copies, sc, n, out); /* items come out sorted: the merge's order */
+    for (size_t i = 0; sc && i < n; i++)
+        free(sc[i].sets);
+    free(sc);
     if (rc != VX_OK)
         vx__zdiff_free(out);
-    else if (out->count > 1)
-        qsort(out->items, out->count, sizeof *out->items, item_cmp);
     return rc;
 }
 

@@ -72,6 +72,53 @@ static void test_diff(void **state)
         vx__zone_copy_clear(&c[i]);
 }
 
+/* Two large copies whose records come in opposite orders, with one name changed, one missing
+ * and one added: exactly those three, sorted (the comparison sorts each copy once, then merges:
+ * a zone of many thousand names must not cost a scan of the other copy per name). */
+static void test_large_copies_in_other_orders(void **state)
+{
+    (void)state;
+    enum { NAMES = 20000 };
+    size_t cap = (size_t)NAMES * 40 + 256;
+    char *a = malloc(cap), *b = malloc(cap);
+    assert_non_null(a);
+    assert_non_null(b);
+    static const char head[] = "$ORIGIN example.com.\n$TTL 3600\n"
+                               "@ IN SOA ns1.dns-a.net. h 1 7200 3600 1209600 3600\n";
+    size_t la = (size_t)snprintf(a, cap, "%s", head), lb = (size_t)snprintf(b, cap, "%s", head);
+    for (int i = 0; i < NAMES; i++) {
+        int j = NAMES - 1 - i; /* b lists the names backwards */
+        if (i != 7)            /* n7 only in b */
+            la += (size_t)snprintf(a + la, cap - la, "n%d IN A 192.0.2.%d\n", i, i % 250);
+        if (j != 11) /* n11 only in b, as n11 TXT */
+            lb += (size_t)snprintf(b + lb, cap - lb, "n%d IN A 192.0.2.%d\n", j,
+                                   j == 500 ? 251 : j % 250); /* n500 changed in b */
+    }
+    lb += (size_t)snprintf(b + lb, cap - lb, "n11 IN TXT \"only b\"\n");
+    vx__zone_copy c[2];
+    copy(&c[0], "dns-a.net", "ns1.dns-a.net.", "192.0.2.1", a);
+    copy(&c[1], "dns-b.org", "ns2.dns-b.org.", "198.51.100.1", b);
+    vx__zdiff d;
+    assert_int_equal(vx__zone_diff(c, 2, &d), VX_OK);
+    assert_int_equal(d.count, 4); /* n11 A (only a), n11 TXT (only b), n500 A, n7 A (only b) */
+    assert_string_equal(d.items[0].owner, "n11.example.com.");
+    assert_int_equal(d.items[0].type, LDNS_RR_TYPE_A);
+    assert_null(d.items[0].sets[1]);
+    assert_string_equal(d.items[1].owner, "n11.example.com.");
+    assert_int_equal(d.items[1].type, LDNS_RR_TYPE_TXT);
+    assert_null(d.items[1].sets[0]);
+    assert_string_equal(d.items[2].owner, "n500.example.com.");
+    assert_non_null(d.items[2].sets[0]);
+    assert_non_null(d.items[2].sets[1]);
+    assert_string_equal(d.items[3].owner, "n7.example.com.");
+    assert_null(d.items[3].sets[0]);
+    vx__zdiff_free(&d);
+    for (size_t i = 0; i < 2; i++)
+        vx__zone_copy_clear(&c[i]);
+    free(a);
+    free(b);
+}
+
 static void test_zone_differs_finding(void **state)
 {
     (void)state;
@@ -100,6 +147,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_diff),
+        cmocka_unit_test(test_large_copies_in_other_orders),
         cmocka_unit_test(test_zone_differs_finding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
