@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "check/check.h"
 #include "common/array.h"
@@ -42,6 +45,8 @@
 #define MAX_PROP_STATES 256
 /* Quiet cycles' RTT samples per store transaction. */
 #define RTT_BATCH_ROWS 4096u
+/* Full audits processed between two trims of the heap (see trim_heap). */
+#define AUDITS_PER_TRIM 256u
 
 typedef struct resolver_answers {
     const char *label;
@@ -742,6 +747,21 @@ static void process(domain_cycle *c)
     vx__findings_clear(&findings);
 }
 
+/* An audit allocates ~40,000 blocks (ldns messages, RRsets, the snapshot, its JSON) and frees
+ * them, between blocks that stay (watch plans, the memo, metrics): glibc keeps the freed pages
+ * of its heap resident, so a first cycle's RSS grew by ~40 KB per domain audited (5,000 lab
+ * domains: 324 MiB peak). Handing the free pages back every AUDITS_PER_TRIM audits brought that
+ * to ~190 MiB at no measurable CPU cost; quiet cycles, which hardly allocate, do not trim. */
+static void trim_heap(vx__daemon_state *d)
+{
+    if (++d->audits_since_trim < AUDITS_PER_TRIM)
+        return;
+    d->audits_since_trim = 0;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 static int start_audit(domain_cycle *c);
 
 static void maybe_process(domain_cycle *c)
@@ -773,9 +793,12 @@ static void maybe_process(domain_cycle *c)
     }
     if (!c->audit_done || c->pending_resolver_queries > 0 || c->zone_running)
         return;
-    if (!d->stopping && c->snap)
+    bool audited = !d->stopping && c->snap;
+    if (audited)
         process(c);
     free_cycle(c);
+    if (audited)
+        trim_heap(d);
     vx__cycle_domain_done(d);
 }
 

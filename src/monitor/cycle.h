@@ -66,6 +66,7 @@ typedef struct vx__daemon_state {
     unsigned long cycle_events;
     unsigned long cycle_quiet;   /* domains whose watch found nothing changed this cycle */
     unsigned long cycle_audited; /* domains audited in full this cycle */
+    unsigned audits_since_trim;  /* full audits processed since the heap was last trimmed */
     /* Watch plans (probe/watch.h), one slot per domain of the current configuration; a
      * domain's cycle takes its plan out of the slot while it runs. A reload moves them to the
      * new slots and bumps the generation, so that cycles of the old configuration do not put
