@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check/checks_impl.h"
+#include "check/view_sip.h"
 #include "voxdns/status.h"
 
 static char *vformat(const char *fmt, va_list ap)
@@ -75,11 +76,20 @@ int vx__run_checks(const vx__snapshot *snap, const vx__check_config *cfg, vx__fi
     size_t n, first = out->count;
     const vx__check_def *defs = vx__check_registry(&n);
     (void)vx__findings_take_oom();
+    /* One view for every check (they only read it); without one, each builds its own. */
+    vx__view view;
+    bool shared = vx__check_view_build(snap, cfg->profile, &view) == VX_OK;
+    if (shared)
+        vx__check_view_share(&view);
     for (size_t i = 0; i < n; i++) {
         size_t before = out->count;
         defs[i].run(snap, cfg, out);
         for (size_t k = before; k < out->count; k++)
             out->items[k].severity = vx__check_severity(&defs[i], profile);
+    }
+    if (shared) {
+        vx__check_view_share(NULL);
+        vx__view_free(&view);
     }
     sort_from(out, first);
     return vx__findings_take_oom() ? VX_ENOMEM : VX_OK;

@@ -44,6 +44,10 @@ typedef struct vx__cv_host {
 
 /* The whole view the checks use: vx__view_build() and then the SIP chain. */
 int vx__check_view_build(const vx__snapshot *snap, const char *profile, vx__view *v);
+/* While v is shared (NULL: none), vx__check_view_build gives a borrowed copy of it for its
+ * snapshot and profile instead of building the same view again: vx__run_checks builds one
+ * view for all its checks. Per thread; v must not change while it is shared. */
+void vx__check_view_share(const vx__view *v);
 int vx__view_sip_build(vx__view *v);
 
 /* Addresses of a host's A and AAAA answers; returns the count (at most cap kept). */

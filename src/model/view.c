@@ -518,6 +518,8 @@ int vx__view_build(const vx__snapshot *snap, const char *profile, vx__view *v)
 
 void vx__view_free(vx__view *v)
 {
+    if (v->borrowed)
+        return;
     free(v->servers);
     free(v->naptrs);
     free(v->srvnames);

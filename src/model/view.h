@@ -97,10 +97,12 @@ typedef struct vx__view {
     size_t srv_count;
     vx__cv_host *hosts;
     size_t host_count;
+    bool borrowed; /* a copy of a view owned elsewhere (check/view_sip.h): not freed here */
 } vx__view;
 
 /* The servers and the zone's NS consensus (not the SIP chain: check/view_sip.h). */
 int vx__view_build(const vx__snapshot *snap, const char *profile, vx__view *v);
+/* Frees what v owns; a borrowed view owns nothing. */
 void vx__view_free(vx__view *v);
 
 /* Alive and not lame: its data may be compared. */

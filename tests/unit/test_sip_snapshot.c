@@ -4,7 +4,8 @@
  * names reached, one server's hijacked data out-voted by the consensus but followed while
  * collecting, questions no observation answers handed to `missing`, and a stable order. Also
  * the NAPTR rdata reader both use (model/view.h vx__naptr_parse): what ldns reads back from the
- * same canonical text, octet for octet, and malformed texts refused.
+ * same canonical text, octet for octet, and malformed texts refused. And the view the checks
+ * share (check/view_sip.h): a borrowed copy for its snapshot and profile only.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "check_fixture.h"
+#include "check/view_sip.h"
 #include "sip/locate_snapshot.h"
 #include "wire/rrset.h"
 
@@ -217,6 +219,35 @@ static void test_naptr_text_malformed(void **state)
     assert_int_equal(vx__naptr_parse(NULL, &f), VX_EMALFORMED);
 }
 
+static void test_shared_view_borrowed_for_its_snapshot_only(void **state)
+{
+    (void)state;
+    vx__snapshot *s = fx_healthy(), *other = fx_healthy();
+    vx__view own, b;
+    assert_int_equal(vx__check_view_build(s, "generic", &own), VX_OK);
+    assert_false(own.borrowed);
+    vx__check_view_share(&own);
+    assert_int_equal(vx__check_view_build(s, NULL, &b), VX_OK); /* NULL: the snapshot's profile */
+    assert_true(b.borrowed);
+    assert_ptr_equal(b.servers, own.servers);
+    assert_int_equal(b.srvname_count, own.srvname_count);
+    vx__view_free(&b);                                            /* leaves own alone */
+    assert_int_equal(vx__check_view_build(s, "lync", &b), VX_OK); /* another profile */
+    assert_false(b.borrowed);
+    assert_true(b.srvname_count > own.srvname_count);
+    vx__view_free(&b);
+    assert_int_equal(vx__check_view_build(other, "generic", &b), VX_OK); /* another snapshot */
+    assert_false(b.borrowed);
+    vx__view_free(&b);
+    vx__check_view_share(NULL);
+    assert_int_equal(vx__check_view_build(s, "generic", &b), VX_OK);
+    assert_false(b.borrowed);
+    vx__view_free(&b);
+    vx__view_free(&own);
+    fx_free(other);
+    fx_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_nothing_observed),
         cmocka_unit_test(test_naptr_text_read_as_ldns_reads_it),
         cmocka_unit_test(test_naptr_text_malformed),
+        cmocka_unit_test(test_shared_view_borrowed_for_its_snapshot_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
