@@ -4,6 +4,7 @@
  */
 #include "wire/cert.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,14 +186,98 @@ int vx__cert_b64_to_der(const char *b64, uint8_t **der, size_t *len)
     return VX_OK;
 }
 
+/* Decoding a certificate costs OpenSSL 3 about a millisecond (d2i_X509 decodes the public key
+ * through its provider decoders), and the same leaf is read by four endpoint checks per audit,
+ * by the monitor's diff and by the dashboard. The facts of the last few are kept by content
+ * (the base64 text itself is the key, compared in full), so a hit is the same certificate. */
+#define MEMO_SLOTS 32
+
+typedef struct memo_slot {
+    uint64_t hash;
+    char *b64;
+    vx__cert_facts facts;
+} memo_slot;
+
+static memo_slot memo[MEMO_SLOTS];
+static size_t memo_next;
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+static int names_copy(char (*from)[VX__CERT_TEXT_MAX], size_t count, char (**to)[VX__CERT_TEXT_MAX])
+{
+    *to = NULL;
+    if (!from)
+        return VX_OK;
+    *to = calloc(VX__CERT_NAMES_MAX, sizeof **to);
+    if (!*to)
+        return VX_ENOMEM;
+    memcpy(*to, from, count * sizeof **to);
+    return VX_OK;
+}
+
+int vx__cert_copy(const vx__cert_facts *from, vx__cert_facts *to)
+{
+    *to = *from;
+    to->dns = NULL;
+    to->uris = NULL;
+    if (names_copy(from->dns, from->dns_count, &to->dns) != VX_OK ||
+        names_copy(from->uris, from->uri_count, &to->uris) != VX_OK) {
+        vx__cert_clear(to);
+        return VX_ENOMEM;
+    }
+    return VX_OK;
+}
+
+/* VX_OK with a copy in out when b64 was decoded lately; VX_ENOTFOUND otherwise. */
+static int memo_get(uint64_t hash, const char *b64, vx__cert_facts *out)
+{
+    int rc = VX_ENOTFOUND;
+    pthread_mutex_lock(&memo_lock);
+    for (size_t i = 0; i < MEMO_SLOTS && rc == VX_ENOTFOUND; i++)
+        if (memo[i].b64 && memo[i].hash == hash && strcmp(memo[i].b64, b64) == 0)
+            rc = vx__cert_copy(&memo[i].facts, out) == VX_OK ? VX_OK : VX_ENOMEM;
+    pthread_mutex_unlock(&memo_lock);
+    return rc;
+}
+
+static void memo_put(uint64_t hash, const char *b64, const vx__cert_facts *facts)
+{
+    memo_slot fresh = {.hash = hash, .b64 = strdup(b64)};
+    if (!fresh.b64 || vx__cert_copy(facts, &fresh.facts) != VX_OK) {
+        free(fresh.b64);
+        return; /* only a memo: nothing is lost */
+    }
+    pthread_mutex_lock(&memo_lock);
+    memo_slot old = memo[memo_next];
+    memo[memo_next] = fresh;
+    memo_next = (memo_next + 1) % MEMO_SLOTS;
+    pthread_mutex_unlock(&memo_lock);
+    free(old.b64);
+    vx__cert_clear(&old.facts);
+}
+
 int vx__cert_from_b64(const char *b64, vx__cert_facts *out)
 {
+    memset(out, 0, sizeof *out);
+    uint64_t hash = b64 ? text_hash(b64) : 0;
+    int rc = b64 ? memo_get(hash, b64, out) : VX_EMALFORMED;
+    if (rc != VX_ENOTFOUND)
+        return rc;
     uint8_t *der = NULL;
     size_t len = 0;
-    int rc = vx__cert_b64_to_der(b64, &der, &len);
+    rc = vx__cert_b64_to_der(b64, &der, &len);
     if (rc == VX_OK)
         rc = vx__cert_from_der(der, len, out);
     free(der);
+    if (rc == VX_OK)
+        memo_put(hash, b64, out);
     return rc;
 }
 

@@ -39,8 +39,12 @@ typedef struct vx__cert_facts {
 
 /* VX_OK, VX_EMALFORMED (not one DER certificate), VX_ENOMEM. Clear with vx__cert_clear(). */
 int vx__cert_from_der(const uint8_t *der, size_t len, vx__cert_facts *out);
-/* The same from base64 text (no line breaks needed). */
+/* The same from base64 text (no line breaks needed). The facts of the last 32 certificates
+ * decoded this way are kept by content, behind a mutex: the same leaf, read again by another
+ * check, the monitor or the dashboard, is a copy, not another OpenSSL decode. */
 int vx__cert_from_b64(const char *b64, vx__cert_facts *out);
+/* A deep copy (clear it with vx__cert_clear); VX_ENOMEM leaves to cleared. */
+int vx__cert_copy(const vx__cert_facts *from, vx__cert_facts *to);
 void vx__cert_clear(vx__cert_facts *f);
 
 /* Base64 of der (one line, malloc'd), NULL when out of memory. */

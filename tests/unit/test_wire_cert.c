@@ -88,6 +88,50 @@ static void test_facts(void **state)
     free(b64b);
 }
 
+static void expect_same_facts(const vx__cert_facts *a, const vx__cert_facts *b)
+{
+    assert_string_equal(a->subject, b->subject);
+    assert_string_equal(a->sha256, b->sha256);
+    assert_string_equal(a->spki_sha256, b->spki_sha256);
+    assert_int_equal(a->dns_count, b->dns_count);
+    assert_int_equal(a->uri_count, b->uri_count);
+    for (size_t i = 0; i < a->dns_count; i++)
+        assert_string_equal(a->dns[i], b->dns[i]);
+    assert_int_equal(a->not_after, b->not_after);
+}
+
+/* The decoded facts are kept by content: a second read is an equal, independent copy, and
+ * more certificates than the memo holds still each decode to their own facts. */
+static void test_memo_is_by_content(void **state)
+{
+    (void)state;
+    char *b64 = cf_b64("memo.example.com", "DNS:memo.example.com,DNS:alt.example", 0, 86400);
+    vx__cert_facts first, again, other;
+    assert_int_equal(vx__cert_from_b64(b64, &first), VX_OK);
+    assert_int_equal(vx__cert_from_b64(b64, &again), VX_OK);
+    expect_same_facts(&first, &again);
+    assert_ptr_not_equal(first.dns, again.dns);
+    strcpy(again.dns[0], "changed.example"); /* the caller's copy: the memo is not touched */
+    vx__cert_clear(&again);
+    assert_int_equal(vx__cert_from_b64(b64, &again), VX_OK);
+    expect_same_facts(&first, &again);
+    vx__cert_clear(&again);
+    for (int i = 0; i < 40; i++) { /* more than the memo's 32 slots */
+        char cn[32];
+        snprintf(cn, sizeof cn, "n%d.example", i);
+        char *b = cf_b64(cn, NULL, 0, 86400);
+        assert_int_equal(vx__cert_from_b64(b, &other), VX_OK);
+        assert_string_equal(other.cn, cn);
+        vx__cert_clear(&other);
+        free(b);
+    }
+    assert_int_equal(vx__cert_from_b64(b64, &again), VX_OK); /* decoded again: same facts */
+    expect_same_facts(&first, &again);
+    vx__cert_clear(&again);
+    vx__cert_clear(&first);
+    free(b64);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -124,6 +168,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc5922_rules),
         cmocka_unit_test(test_facts),
+        cmocka_unit_test(test_memo_is_by_content),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
