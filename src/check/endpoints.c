@@ -66,7 +66,7 @@ static int ep_list_build(const vx__snapshot *snap, const vx__check_config *cfg, 
 {
     vx__view v;
     memset(out, 0, sizeof *out);
-    if (!snap->endpoints_probed || vx__view_build(snap, cfg->profile, &v) != VX_OK)
+    if (!snap->endpoints_probed || vx__check_view_build(snap, cfg->profile, &v) != VX_OK)
         return VX_ENOTFOUND;
     vx__sip_snap_opts o = {
         .mode = VX__SIP_SNAP_CONSENSUS, .view = &v, .every_path = true, .profile = v.profile};
