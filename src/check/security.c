@@ -85,7 +85,10 @@ static bool has_digit(const char *s)
  * product name or a decoy ("none", "go away") is not reported. */
 static void version_disclosed(const vx__view *v, const vx__vserver *s, vx__findings *out)
 {
-    const vx__observation *o = vx__view_obs(v, s, VX__PROBE_VERSION, VX__UDP, NULL, 0);
+    /* asked over TCP; snapshots saved before asked it over UDP */
+    const vx__observation *o = vx__view_obs(v, s, VX__PROBE_VERSION, VX__TCP, NULL, 0);
+    if (!o)
+        o = vx__view_obs(v, s, VX__PROBE_VERSION, VX__UDP, NULL, 0);
     if (!o || o->rcode != VX__RCODE_NOERROR)
         return;
     for (size_t i = 0; i < o->section_count[VX__SECTION_ANSWER]; i++) {

@@ -343,7 +343,7 @@ static inline void fx_server_probes(vx__snapshot *s, size_t server, const char *
     o->flags = VX__FLAG_QR | VX__FLAG_RD;
     o = fx_obs(s, VX__PROBE_AXFR, ns, addr, VX__TCP, d, LDNS_RR_TYPE_AXFR);
     o->rcode = 5;
-    o = fx_obs(s, VX__PROBE_VERSION, ns, addr, VX__UDP, "version.bind.", LDNS_RR_TYPE_TXT);
+    o = fx_obs(s, VX__PROBE_VERSION, ns, addr, VX__TCP, "version.bind.", LDNS_RR_TYPE_TXT);
     o->rcode = 5;
 }
 

@@ -180,7 +180,7 @@ static void test_run_order(void **state)
     vx__snapshot *s = fx_healthy();
     fx_kill(s, "192.0.2.1");
     vx__observation *o =
-        fx_find(s, "198.51.100.1", VX__PROBE_VERSION, VX__UDP, NULL, LDNS_RR_TYPE_TXT);
+        fx_find(s, "198.51.100.1", VX__PROBE_VERSION, VX__TCP, NULL, LDNS_RR_TYPE_TXT);
     o->rcode = 0;
     fx_add(o, VX__SECTION_ANSWER, "version.bind. 0 CH TXT \"9.18.24\"");
     o = fx_find(s, "198.51.100.1", VX__PROBE_DATA, VX__UDP, FX_D, LDNS_RR_TYPE_SOA);

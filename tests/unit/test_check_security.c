@@ -67,10 +67,10 @@ static void test_version_disclosed(void **state)
     (void)state;
     vx__snapshot *s = fx_healthy();
     vx__observation *o =
-        fx_find(s, "192.0.2.1", VX__PROBE_VERSION, VX__UDP, NULL, LDNS_RR_TYPE_TXT);
+        fx_find(s, "192.0.2.1", VX__PROBE_VERSION, VX__TCP, NULL, LDNS_RR_TYPE_TXT);
     o->rcode = 0;
     fx_add(o, VX__SECTION_ANSWER, "version.bind. 0 CH TXT \"NSD 4.8.0\"");
-    o = fx_find(s, "198.51.100.1", VX__PROBE_VERSION, VX__UDP, NULL, LDNS_RR_TYPE_TXT);
+    o = fx_find(s, "198.51.100.1", VX__PROBE_VERSION, VX__TCP, NULL, LDNS_RR_TYPE_TXT);
     o->rcode = 0;
     fx_add(o, VX__SECTION_ANSWER, "version.bind. 0 CH TXT \"none of your business\"");
     vx__findings f = fx_run_generic(s);
@@ -78,6 +78,12 @@ static void test_version_disclosed(void **state)
     assert_int_equal(x->severity, VX__SEV_NOTICE);
     assert_string_equal(x->message, "ns1.dns-a.net/192.0.2.1 reveals its software version: "
                                     "version.bind is \"NSD 4.8.0\"");
+    vx__findings_clear(&f);
+    /* A snapshot saved when the question went over UDP is judged the same. */
+    o = fx_find(s, "192.0.2.1", VX__PROBE_VERSION, VX__TCP, NULL, LDNS_RR_TYPE_TXT);
+    o->transport = VX__UDP;
+    f = fx_run_generic(s);
+    assert_int_equal(fx_one(&f, "NS-VERSION-DISCLOSED")->severity, VX__SEV_NOTICE);
     vx__findings_clear(&f);
     fx_free(s);
 }
