@@ -153,15 +153,23 @@ static int observation_copy(vx__observation *dst, const vx__observation *src)
     return VX_OK;
 }
 
+/* Room for one more observation at the end of s->obs: its slot, or NULL when out of memory. */
+static vx__observation *next_obs_slot(vx__snapshot *s)
+{
+    void *arr = s->obs;
+    if (grow(&arr, s->obs_count, sizeof *s->obs) != VX_OK)
+        return NULL;
+    s->obs = arr;
+    return &s->obs[s->obs_count];
+}
+
 int vx__snapshot_add_obs(vx__snapshot *s, const vx__observation *obs)
 {
     if (!s || !obs)
         return VX_EINVAL;
-    void *arr = s->obs;
-    if (grow(&arr, s->obs_count, sizeof *s->obs) != VX_OK)
+    vx__observation *slot = next_obs_slot(s);
+    if (!slot)
         return VX_ENOMEM;
-    s->obs = arr;
-    vx__observation *slot = &s->obs[s->obs_count];
     if (observation_copy(slot, obs) != VX_OK) {
         vx__observation_clear(slot);
         return VX_ENOMEM;
@@ -174,11 +182,11 @@ int vx__snapshot_take_obs(vx__snapshot *s, vx__observation *obs)
 {
     if (!s || !obs)
         return VX_EINVAL;
-    void *arr = s->obs;
-    if (grow(&arr, s->obs_count, sizeof *s->obs) != VX_OK)
+    vx__observation *slot = next_obs_slot(s);
+    if (!slot)
         return VX_ENOMEM;
-    s->obs = arr;
-    s->obs[s->obs_count++] = *obs;
+    *slot = *obs;
+    s->obs_count++;
     memset(obs, 0, sizeof *obs);
     return VX_OK;
 }

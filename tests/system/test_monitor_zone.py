@@ -7,9 +7,10 @@ AXFR-style); the provider that lacks one record from the start is one ZONE-DIFFE
 once; a restart and 30 cycles that audit and transfer in full give no event."""
 
 import re
-import sqlite3
 import subprocess
 import time
+
+from store_wait import db_rows, wait_until
 
 ZONE = "xfr-example.com"
 PRIMARY = "primary.xfr-example.com"
@@ -30,27 +31,12 @@ def write_config(lab, path, db, domains, extra=""):
                                                    "".join(domain_entry(lab, d) for d in domains)))
 
 
-def rows(db, sql, *args):
-    con = sqlite3.connect(str(db))
-    try:
-        return con.execute(sql, args).fetchall()
-    except sqlite3.OperationalError:  # not created yet
-        return []
-    finally:
-        con.close()
 
 
-def wait_until(predicate, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def events_named(db, etype, name):
-    return rows(db, "SELECT server, message FROM events WHERE type = ? AND name = ? ORDER BY id",
+    return db_rows(db, "SELECT server, message FROM events WHERE type = ? AND name = ? ORDER BY id",
                 etype, name)
 
 
@@ -62,7 +48,7 @@ def test_zone_changes_are_events_per_provider(lab_scenario, voxdns_bin, tmp_path
                     stderr=subprocess.STDOUT)
     try:
         copies = "SELECT provider FROM zone_copies ORDER BY provider"
-        wait_until(lambda: rows(db, copies) == [(PROV_A,), (PROV_B,)], 60,
+        wait_until(lambda: db_rows(db, copies) == [(PROV_A,), (PROV_B,)], 60,
                    "a zone copy of each provider")
         lab.change_zone(PRIMARY, ZONE, set_=[("zw-added", 300, "TXT", '"zone watch"')])
         added = "zw-added." + ZONE
@@ -89,7 +75,7 @@ def test_zone_changes_are_events_per_provider(lab_scenario, voxdns_bin, tmp_path
     # Only the zone watch saw these names (outside the SIP chain), once per provider. (A cycle
     # that finds one provider's copy changed and the other's not yet may also open and close a
     # ZONE-DIFFERS finding on them: that is a finding's event, not a record's.)
-    others = rows(db, "SELECT type, server, name FROM events WHERE name IN (?, ?)"
+    others = db_rows(db, "SELECT type, server, name FROM events WHERE name IN (?, ?)"
                       " AND type NOT LIKE 'FINDING-%'", added, removed)
     assert len(others) == 4, others
     # The first copy came by AXFR, the changes by IXFR: BIND answers with the differences.
@@ -111,11 +97,11 @@ def test_missing_record_once_restart_and_quiet_cycles(lab_scenario, voxdns_bin, 
     write_config(lab, cfg, db, domains)
     r = lab.run([voxdns_bin, "monitor", "--config", str(cfg), "--cycles", "1"], timeout=180)
     assert r.returncode == 0, r.stdout + r.stderr
-    first = rows(db, "SELECT type, check_id, name FROM events ORDER BY id")
+    first = db_rows(db, "SELECT type, check_id, name FROM events ORDER BY id")
     zd = [e for e in first if e[1] == "ZONE-DIFFERS"]
     assert len(zd) == 1 and zd[0][0] == "FINDING-APPEARED", first
     assert not [e for e in first if e[0].startswith("RECORD-")], first
-    copies = rows(db, "SELECT d.name, z.provider FROM zone_copies z JOIN domains d"
+    copies = db_rows(db, "SELECT d.name, z.provider FROM zone_copies z JOIN domains d"
                       " ON d.id = z.domain_id ORDER BY 1, 2")
     assert copies == [(d, p) for d in sorted(domains) for p in (PROV_A, PROV_B)], copies
     # A restart, then 30 cycles that audit in full and transfer again whenever a second has
@@ -123,7 +109,7 @@ def test_missing_record_once_restart_and_quiet_cycles(lab_scenario, voxdns_bin, 
     write_config(lab, cfg, db, domains, "audit_interval: 0s\nzone_refresh: 1s\n")
     r = lab.run([voxdns_bin, "monitor", "--config", str(cfg), "--cycles", "30"], timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    after = rows(db, "SELECT type, check_id, server, name, message FROM events ORDER BY id")
+    after = db_rows(db, "SELECT type, check_id, server, name, message FROM events ORDER BY id")
     assert after[len(first):] == [], after[len(first):]
     transfers = re.findall(r"zone transfer from \S+ \((\S+)\): (AXFR|IXFR)", r.stdout + r.stderr)
     assert len(transfers) >= 4, transfers  # refreshed by AXFR at least once per provider

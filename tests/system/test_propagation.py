@@ -4,13 +4,12 @@ xfr-example.com also sends NOTIFY to 127.0.0.1@5300, where the monitor listens
 (notify_listen); dig sends the NOTIFYs that must be refused (a source not allowed, no TSIG,
 a bad TSIG) and the signed one that must be accepted."""
 
-import os
 import re
-import sqlite3
 import subprocess
-import time
 
 import pytest
+
+from store_wait import db_rows, wait_until
 
 ZONE = "xfr-example.com"
 PRIMARY = "primary.xfr-example.com"
@@ -18,23 +17,8 @@ SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ="
 WRONG = "b3RoZXItb3RoZXItb3RoZXItb3RoZXItb3RoZXItMTI="
 
 
-def wait_until(predicate, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for " + what)
 
 
-def db_rows(db, sql):
-    con = sqlite3.connect(str(db))
-    try:
-        return con.execute(sql).fetchall()
-    except sqlite3.OperationalError:  # not created yet
-        return []
-    finally:
-        con.close()
 
 
 class Monitor:

@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from store_wait import db_rows, wait_until
+
 ZONE = "xfr-example.com"
 PRIMARY = "primary.xfr-example.com"
 
@@ -208,24 +210,8 @@ def test_monitor_declared_providers_group_the_serials(lab, voxdns_bin, tmp_path)
     assert ("FINDING-APPEARED", "SOA-SERIAL-MISMATCH") in events, events
 
 
-def db_rows(db, sql):
-    import sqlite3
-    con = sqlite3.connect(str(db))
-    try:
-        return con.execute(sql).fetchall()
-    except sqlite3.OperationalError:  # not created yet
-        return []
-    finally:
-        con.close()
 
 
-def wait_until(predicate, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def test_monitor_stuck_secondary_lags_with_its_duration(lab_scenario, voxdns_bin, tmp_path):
