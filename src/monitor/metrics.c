@@ -1,11 +1,13 @@
 /*
  * monitor/metrics.c — owns the monitor's Prometheus metrics (monitor/metrics.h): the series
- * kept between scrapes and their rendering in the text exposition format 0.0.4. Each family is
- * a list of series kept sorted by its rendered label set, so that a scrape is deterministic and
- * a series is found again by the same text it is written with. One mutex guards everything:
- * the daemon records after each cycle while the HTTP thread renders.
+ * kept between scrapes and their rendering in the text exposition format 0.0.4. Series are kept
+ * per domain (found by a hash of its label), each domain's sorted by family and label text, that
+ * text interned once for all domains; a scrape renders the domains in label order, so that it
+ * is deterministic. One mutex guards everything: the daemon records after each cycle while the
+ * HTTP thread renders.
  */
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "monitor/metrics.h"
 #include "check/providers.h"
 #include "common/array.h"
+#include "common/hash.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
 #include "wire/cert.h"
@@ -24,18 +27,7 @@
 #define T_SOA 6
 #define RCODE_REFUSED 5
 
-/* ---- series and families ---------------------------------------------------------------- */
-
-typedef struct series {
-    char *labels; /* first (labels_find): rendered and escaped: domain="example.com",server=... */
-    double value;
-    unsigned long stamp; /* the recording that last set it (per-cycle gauges) */
-} series;
-
-typedef struct family {
-    series *items;
-    size_t count, cap;
-} family;
+/* ---- series, histograms and the domains that hold them ---------------------------------- */
 
 /* Histogram buckets of voxdns_server_rtt_seconds (upper bounds in seconds; +Inf implied). */
 static const double rtt_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -45,13 +37,6 @@ static const double rtt_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 static const double prop_bounds[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800};
 #define PROP_BUCKETS (sizeof prop_bounds / sizeof prop_bounds[0])
 _Static_assert(PROP_BUCKETS <= RTT_BUCKETS, "a histogram holds RTT_BUCKETS buckets");
-
-typedef struct histo {
-    char *labels;                  /* first (labels_find) */
-    uint64_t buckets[RTT_BUCKETS]; /* non-cumulative here; cumulated when rendered */
-    uint64_t count;
-    double sum;
-} histo;
 
 enum {
     F_SERVER_UP = 0,
@@ -69,13 +54,53 @@ enum {
     F_COUNT
 };
 
+enum { H_RTT = 0, H_PROP, H_COUNT };
+
+/* One series of a domain. Its labels are the domain's (domain="NAME") followed by rest, whose
+ * text is interned: 100,000 domains at a few providers share a few dozen server label sets, and
+ * a series costs 24 bytes, not a copy of its whole label text (~100 bytes each, ~40 series a
+ * domain: ~170 MB at 100,000 domains). */
+typedef struct series {
+    const char *rest; /* interned; "" when the domain is the only label */
+    double value;
+    uint32_t stamp; /* the domain's recording that last set it (per-cycle gauges) */
+    uint8_t family;
+} series;
+
+typedef struct histo {
+    const char *rest;              /* interned */
+    uint8_t kind;                  /* H_RTT or H_PROP */
+    uint64_t buckets[RTT_BUCKETS]; /* non-cumulative here; cumulated when rendered */
+    uint64_t count;
+    double sum;
+} histo;
+
+/* Everything recorded for one domain: its own small arrays, so that a new series is inserted
+ * among its domain's forty, not among four million (with domains configured out of order, the
+ * first cycle at 100,000 domains spent ~1,000 s moving one sorted array of every series). */
+typedef struct domain_metrics {
+    char *label;    /* rendered: domain="example.com" ("" for the series of no domain) */
+    series *series; /* sorted by family, then rest */
+    size_t count, cap;
+    histo *histos; /* sorted by kind, then rest */
+    size_t hcount, hcap;
+    uint32_t stamp; /* counts this domain's recordings: series a cycle did not set are dropped */
+} domain_metrics;
+
+/* Interned label text with its count of users (series and histograms). */
+typedef struct rest_text {
+    struct rest_text *next;
+    uint64_t hash;
+    size_t refs;
+    char text[];
+} rest_text;
+
 typedef struct family_def {
     const char *name;
     const char *type;
     const char *help;
     bool per_cycle_gauge; /* replaced by each cycle of its domain */
 } family_def;
-
 static const family_def defs[F_COUNT] = {
     [F_SERVER_UP] = {"voxdns_server_up", "gauge",
                      "Whether the authoritative address answered the SOA question over UDP in "
@@ -121,36 +146,162 @@ static const family_def defs[F_COUNT] = {
 
 struct vx__metrics {
     pthread_mutex_t mu;
-    family fam[F_COUNT];
-    histo *rtt; /* sorted by labels */
-    size_t rtt_count, rtt_cap;
-    histo *prop; /* voxdns_propagation_seconds, sorted by labels */
-    size_t prop_count, prop_cap;
+    domain_metrics global; /* the series without a domain label (resolvers) */
+    domain_metrics **domains;
+    size_t domain_count, domain_cap;
+    bool domains_sorted;      /* by label, for a deterministic rendering */
+    domain_metrics **slots;   /* open addressing by label; 0: empty */
+    size_t slot_count;        /* a power of two, at least twice domain_count */
+    rest_text **rest_buckets; /* chains; a power of two */
+    size_t rest_bucket_count, rest_count;
     vx__prop_sample ring[VX__PROP_SAMPLES]; /* the latest measurements, for the dashboard */
     size_t ring_next, ring_count;
-    unsigned long stamp; /* counts recordings: series a cycle did not set are dropped */
     /* Its own lock: /healthz reads it on the HTTP I/O thread and must never wait for a
      * render of every series. */
     pthread_mutex_t store_mu;
     vx__store_health store;
 };
 
-static void series_free(series *s)
+/* ---- interned label text ---------------------------------------------------------------- */
+
+static rest_text *rest_of(const char *text)
 {
-    free(s->labels);
+    return (rest_text *)(void *)(text - offsetof(rest_text, text));
 }
 
-/* Binary search of a sorted array of count items of size bytes whose first member is their
- * label text (series and histograms alike): the index of labels (found) or of where it
- * belongs (not found), so that the array stays sorted. */
-static size_t labels_find(const void *items, size_t count, size_t size, const char *labels,
-                          bool *found)
+static int rest_rehash(vx__metrics *m)
 {
-    size_t lo = 0, hi = count;
+    size_t n = m->rest_bucket_count ? m->rest_bucket_count * 2 : 256;
+    rest_text **b = calloc(n, sizeof *b);
+    if (!b)
+        return VX_ENOMEM;
+    for (size_t i = 0; i < m->rest_bucket_count; i++) {
+        while (m->rest_buckets[i]) {
+            rest_text *r = m->rest_buckets[i];
+            m->rest_buckets[i] = r->next;
+            r->next = b[r->hash & (n - 1)];
+            b[r->hash & (n - 1)] = r;
+        }
+    }
+    free(m->rest_buckets);
+    m->rest_buckets = b;
+    m->rest_bucket_count = n;
+    return VX_OK;
+}
+
+/* The shared copy of text, one user more; NULL when out of memory. */
+static const char *rest_intern(vx__metrics *m, const char *text)
+{
+    uint64_t h = vx__hash_text(text);
+    if (m->rest_count >= m->rest_bucket_count && rest_rehash(m) != VX_OK && !m->rest_buckets)
+        return NULL;
+    rest_text **head = &m->rest_buckets[h & (m->rest_bucket_count - 1)];
+    for (rest_text *r = *head; r; r = r->next) {
+        if (r->hash == h && strcmp(r->text, text) == 0) {
+            r->refs++;
+            return r->text;
+        }
+    }
+    size_t len = strlen(text);
+    rest_text *r = malloc(sizeof *r + len + 1);
+    if (!r)
+        return NULL;
+    *r = (rest_text){.next = *head, .hash = h, .refs = 1};
+    memcpy(r->text, text, len + 1);
+    *head = r;
+    m->rest_count++;
+    return r->text;
+}
+
+static void rest_release(vx__metrics *m, const char *text)
+{
+    rest_text *r = rest_of(text);
+    if (--r->refs > 0)
+        return;
+    rest_text **p = &m->rest_buckets[r->hash & (m->rest_bucket_count - 1)];
+    while (*p != r)
+        p = &(*p)->next;
+    *p = r->next;
+    m->rest_count--;
+    free(r);
+}
+
+/* ---- the domains -------------------------------------------------------------------------- */
+
+static size_t domain_slot(const domain_metrics *const *slots, size_t slot_count, const char *label)
+{
+    size_t i = (size_t)vx__hash_text(label) & (slot_count - 1);
+    while (slots[i] && strcmp(slots[i]->label, label) != 0)
+        i = (i + 1) & (slot_count - 1);
+    return i;
+}
+
+static int domains_rehash(vx__metrics *m)
+{
+    size_t n = m->slot_count ? m->slot_count * 2 : 1024;
+    domain_metrics **slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return VX_ENOMEM;
+    for (size_t i = 0; i < m->domain_count; i++)
+        slots[domain_slot((const domain_metrics *const *)slots, n, m->domains[i]->label)] =
+            m->domains[i];
+    free(m->slots);
+    m->slots = slots;
+    m->slot_count = n;
+    return VX_OK;
+}
+
+/* The domain whose rendered label is label, added when new; NULL when out of memory. */
+static domain_metrics *domain_get(vx__metrics *m, const char *label)
+{
+    if (m->slot_count) {
+        domain_metrics *d =
+            m->slots[domain_slot((const domain_metrics *const *)m->slots, m->slot_count, label)];
+        if (d)
+            return d;
+    }
+    if ((m->domain_count + 1) * 2 > m->slot_count && domains_rehash(m) != VX_OK)
+        return NULL;
+    domain_metrics **grown =
+        vx__grow(m->domains, &m->domain_cap, m->domain_count + 1, sizeof *grown, 256);
+    if (!grown)
+        return NULL;
+    m->domains = grown;
+    domain_metrics *d = calloc(1, sizeof *d);
+    if (!d || !(d->label = strdup(label))) {
+        free(d);
+        return NULL;
+    }
+    m->domains[m->domain_count++] = d;
+    m->slots[domain_slot((const domain_metrics *const *)m->slots, m->slot_count, label)] = d;
+    m->domains_sorted = false;
+    return d;
+}
+
+static void domain_clear(domain_metrics *d)
+{
+    free(d->label);
+    free(d->series);
+    free(d->histos);
+}
+
+/* ---- series ------------------------------------------------------------------------------ */
+
+static int series_cmp(const series *s, unsigned family, const char *rest)
+{
+    if (s->family != family)
+        return s->family < family ? -1 : 1;
+    return strcmp(s->rest, rest);
+}
+
+/* The index of (family, rest) in the domain's sorted series (found), or of where it belongs. */
+static size_t series_find(const domain_metrics *d, unsigned family, const char *rest, bool *found)
+{
+    size_t lo = 0, hi = d->count;
     *found = false;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(*(char *const *)((const char *)items + mid * size), labels);
+        int c = series_cmp(&d->series[mid], family, rest);
         if (c == 0) {
             *found = true;
             return mid;
@@ -163,43 +314,41 @@ static size_t labels_find(const void *items, size_t count, size_t size, const ch
     return lo;
 }
 
-static size_t family_find(const family *f, const char *labels, bool *found)
-{
-    return labels_find(f->items, f->count, sizeof *f->items, labels, found);
-}
-
-static series *family_get(family *f, const char *labels)
+/* The series (created at 0 when new); NULL when out of memory. */
+static series *series_get(vx__metrics *m, domain_metrics *d, unsigned family, const char *rest)
 {
     bool found;
-    size_t at = family_find(f, labels, &found);
+    size_t at = series_find(d, family, rest, &found);
     if (found)
-        return &f->items[at];
-    series *items = vx__grow(f->items, &f->cap, f->count + 1, sizeof *items, 16);
+        return &d->series[at];
+    series *items = vx__grow(d->series, &d->cap, d->count + 1, sizeof *items, 8);
     if (!items)
         return NULL;
-    f->items = items;
-    series s = {strdup(labels), 0, 0};
-    if (!s.labels)
+    d->series = items;
+    const char *text = rest_intern(m, rest);
+    if (!text)
         return NULL;
-    memmove(&f->items[at + 1], &f->items[at], (f->count - at) * sizeof *f->items);
-    f->items[at] = s;
-    f->count++;
-    return &f->items[at];
+    memmove(&items[at + 1], &items[at], (d->count - at) * sizeof *items);
+    items[at] = (series){.rest = text, .family = (uint8_t)family};
+    d->count++;
+    return &items[at];
 }
 
-static int family_set(family *f, const char *labels, double v, unsigned long stamp)
+static int series_set(vx__metrics *m, domain_metrics *d, unsigned family, const char *rest,
+                      double v)
 {
-    series *s = family_get(f, labels);
+    series *s = series_get(m, d, family, rest);
     if (!s)
         return VX_ENOMEM;
     s->value = v;
-    s->stamp = stamp;
+    s->stamp = d->stamp;
     return VX_OK;
 }
 
-static int family_add(family *f, const char *labels, double v)
+static int series_add(vx__metrics *m, domain_metrics *d, unsigned family, const char *rest,
+                      double v)
 {
-    series *s = family_get(f, labels);
+    series *s = series_get(m, d, family, rest);
     if (!s)
         return VX_ENOMEM;
     s->value += v;
@@ -207,37 +356,84 @@ static int family_add(family *f, const char *labels, double v)
 }
 
 /* A per-cycle gauge that sums within the cycle (findings by check): restarts at 0 each cycle. */
-static int family_gauge_add(family *f, const char *labels, double v, unsigned long stamp)
+static int series_gauge_add(vx__metrics *m, domain_metrics *d, unsigned family, const char *rest,
+                            double v)
 {
-    series *s = family_get(f, labels);
+    series *s = series_get(m, d, family, rest);
     if (!s)
         return VX_ENOMEM;
-    s->value = s->stamp == stamp ? s->value + v : v;
-    s->stamp = stamp;
+    s->value = s->stamp == d->stamp ? s->value + v : v;
+    s->stamp = d->stamp;
     return VX_OK;
 }
 
-/* A cycle replaces its domain's gauges: a server that left the NS set must not stay "up". The
- * cycle sets its gauges in place first (stamped), then drops the domain's gauges it did not set.
- * Every label set of a domain starts with the same text (domain_lbl: domain="NAME"), so they
- * are one run of the sorted list: found by binary search, never by scanning every domain's. */
-static void family_sweep_domain(family *f, const char *domain_lbl, unsigned long stamp)
+/* The first of the domain's series of family and the end of them. */
+static size_t family_range(const domain_metrics *d, unsigned family, size_t *end)
 {
     bool found;
-    size_t len = strlen(domain_lbl);
-    size_t start = family_find(f, domain_lbl, &found), end = start, k = start;
-    while (end < f->count && strncmp(f->items[end].labels, domain_lbl, len) == 0 &&
-           (f->items[end].labels[len] == '\0' || f->items[end].labels[len] == ','))
-        end++;
+    size_t start = series_find(d, family, "", &found), k = start;
+    while (k < d->count && d->series[k].family == family)
+        k++;
+    *end = k;
+    return start;
+}
+
+/* A cycle replaces its domain's gauges: a server that left the NS set must not stay "up". The
+ * cycle sets its gauges in place first (stamped), then drops those of the family it did not set. */
+static void family_sweep(vx__metrics *m, domain_metrics *d, unsigned family)
+{
+    size_t end, start = family_range(d, family, &end), k = start;
     for (size_t i = start; i < end; i++) {
-        if (f->items[i].stamp == stamp)
-            f->items[k++] = f->items[i];
+        if (d->series[i].stamp == d->stamp)
+            d->series[k++] = d->series[i];
         else
-            series_free(&f->items[i]);
+            rest_release(m, d->series[i].rest);
     }
     if (k < end)
-        memmove(&f->items[k], &f->items[end], (f->count - end) * sizeof *f->items);
-    f->count -= end - k;
+        memmove(&d->series[k], &d->series[end], (d->count - end) * sizeof *d->series);
+    d->count -= end - k;
+}
+
+/* After a full cycle, which sets every series its domain has: the arrays without the room
+ * their doubling left (up to half of them, ~0.4 KB a domain). */
+static void domain_fit(domain_metrics *d)
+{
+    if (d->cap > d->count + d->count / 8 && d->count > 0) {
+        series *fit = realloc(d->series, d->count * sizeof *fit);
+        if (fit) {
+            d->series = fit;
+            d->cap = d->count;
+        }
+    }
+    if (d->hcap > d->hcount && d->hcount > 0) {
+        histo *fit = realloc(d->histos, d->hcount * sizeof *fit);
+        if (fit) {
+            d->histos = fit;
+            d->hcap = d->hcount;
+        }
+    }
+}
+
+/* The domain's histogram (kind, rest), created empty when new; NULL when out of memory. */
+static histo *histo_get(vx__metrics *m, domain_metrics *d, unsigned kind, const char *rest)
+{
+    size_t at = 0;
+    while (at < d->hcount && (d->histos[at].kind < kind ||
+                              (d->histos[at].kind == kind && strcmp(d->histos[at].rest, rest) < 0)))
+        at++;
+    if (at < d->hcount && d->histos[at].kind == kind && strcmp(d->histos[at].rest, rest) == 0)
+        return &d->histos[at];
+    histo *items = vx__grow(d->histos, &d->hcap, d->hcount + 1, sizeof *items, 2);
+    if (!items)
+        return NULL;
+    d->histos = items;
+    const char *text = rest_intern(m, rest);
+    if (!text)
+        return NULL;
+    memmove(&items[at + 1], &items[at], (d->hcount - at) * sizeof *items);
+    items[at] = (histo){.rest = text, .kind = (uint8_t)kind};
+    d->hcount++;
+    return &items[at];
 }
 
 /* ---- label text ------------------------------------------------------------------------- */
@@ -316,12 +512,18 @@ vx__metrics *vx__metrics_new(void)
     vx__metrics *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    if (!(m->global.label = strdup(""))) {
+        free(m);
+        return NULL;
+    }
     if (pthread_mutex_init(&m->mu, NULL) != 0) {
+        free(m->global.label);
         free(m);
         return NULL;
     }
     if (pthread_mutex_init(&m->store_mu, NULL) != 0) {
         pthread_mutex_destroy(&m->mu);
+        free(m->global.label);
         free(m);
         return NULL;
     }
@@ -333,20 +535,32 @@ void vx__metrics_free(vx__metrics *m)
 {
     if (!m)
         return;
-    for (size_t f = 0; f < F_COUNT; f++) {
-        for (size_t i = 0; i < m->fam[f].count; i++)
-            series_free(&m->fam[f].items[i]);
-        free(m->fam[f].items);
+    for (size_t i = 0; i < m->domain_count; i++) {
+        domain_clear(m->domains[i]);
+        free(m->domains[i]);
     }
-    for (size_t i = 0; i < m->rtt_count; i++)
-        free(m->rtt[i].labels);
-    free(m->rtt);
-    for (size_t i = 0; i < m->prop_count; i++)
-        free(m->prop[i].labels);
-    free(m->prop);
+    domain_clear(&m->global);
+    free(m->domains);
+    free(m->slots);
+    for (size_t b = 0; b < m->rest_bucket_count; b++) {
+        while (m->rest_buckets[b]) {
+            rest_text *r = m->rest_buckets[b];
+            m->rest_buckets[b] = r->next;
+            free(r);
+        }
+    }
+    free(m->rest_buckets);
     pthread_mutex_destroy(&m->mu);
     pthread_mutex_destroy(&m->store_mu);
     free(m);
+}
+
+/* The domain's series, by its name without the trailing dot; NULL when out of memory. */
+static domain_metrics *domain_of(vx__metrics *m, const char *name)
+{
+    lbuf b;
+    const char *lbl = labels(&b, "domain", name, (char *)NULL);
+    return lbl ? domain_get(m, lbl) : NULL;
 }
 
 /* ---- recording: servers ----------------------------------------------------------------- */
@@ -404,30 +618,6 @@ static bool server_serial(const vx__snapshot *snap, const vx__server *sv, double
     return false;
 }
 
-static histo *histo_get(histo **arr, size_t *count, size_t *cap, const char *lbl)
-{
-    bool found;
-    size_t at = labels_find(*arr, *count, sizeof **arr, lbl, &found);
-    if (found)
-        return &(*arr)[at];
-    histo *grown = vx__grow(*arr, cap, *count + 1, sizeof *grown, 16);
-    if (!grown)
-        return NULL;
-    *arr = grown;
-    histo h = {.labels = strdup(lbl)};
-    if (!h.labels)
-        return NULL;
-    memmove(&grown[at + 1], &grown[at], (*count - at) * sizeof *grown);
-    grown[at] = h;
-    (*count)++;
-    return &grown[at];
-}
-
-static histo *rtt_get(vx__metrics *m, const char *lbl)
-{
-    return histo_get(&m->rtt, &m->rtt_count, &m->rtt_cap, lbl);
-}
-
 static void histo_observe_in(histo *h, const double *bounds, size_t n, double seconds)
 {
     size_t b = 0;
@@ -444,10 +634,10 @@ static void histo_observe(histo *h, double seconds)
     histo_observe_in(h, rtt_bounds, RTT_BUCKETS, seconds);
 }
 
-static int server_rtts(vx__metrics *m, const vx__snapshot *snap, const vx__server *sv,
-                       const char *lbl)
+static int server_rtts(vx__metrics *m, domain_metrics *d, const vx__snapshot *snap,
+                       const vx__server *sv, const char *lbl)
 {
-    histo *h = rtt_get(m, lbl);
+    histo *h = histo_get(m, d, H_RTT, lbl);
     if (!h)
         return VX_ENOMEM;
     for (size_t i = 0; i < snap->obs_count; i++) {
@@ -458,7 +648,7 @@ static int server_rtts(vx__metrics *m, const vx__snapshot *snap, const vx__serve
     return VX_OK;
 }
 
-static int record_server(vx__metrics *m, const char *domain, const vx__snapshot *snap,
+static int record_server(vx__metrics *m, domain_metrics *d, const vx__snapshot *snap,
                          const vx__server *sv, const char *provider)
 {
     server_id id;
@@ -467,15 +657,15 @@ static int record_server(vx__metrics *m, const char *domain, const vx__snapshot 
     bare_name(sv->name, id.name, sizeof id.name);
     if (vx__addr_format((const struct sockaddr *)&sv->addr, id.address, sizeof id.address) != 0)
         snprintf(id.address, sizeof id.address, "?");
-    const char *lbl = labels(&b, "domain", domain, "server", id.name, "address", id.address,
-                             "provider", provider, (char *)NULL);
+    const char *lbl =
+        labels(&b, "server", id.name, "address", id.address, "provider", provider, (char *)NULL);
     if (!lbl)
         return VX_EINVAL;
-    int rc = family_set(&m->fam[F_SERVER_UP], lbl, server_up(snap, sv) ? 1 : 0, m->stamp);
+    int rc = series_set(m, d, F_SERVER_UP, lbl, server_up(snap, sv) ? 1 : 0);
     if (rc == VX_OK && server_serial(snap, sv, &serial))
-        rc = family_set(&m->fam[F_SOA_SERIAL], lbl, serial, m->stamp);
+        rc = series_set(m, d, F_SOA_SERIAL, lbl, serial);
     if (rc == VX_OK)
-        rc = server_rtts(m, snap, sv, lbl);
+        rc = server_rtts(m, d, snap, sv, lbl);
     return rc;
 }
 
@@ -487,9 +677,9 @@ int vx__metrics_record_propagation(vx__metrics *m, const vx__prop_sample *s)
     if (!m || !s)
         return VX_EINVAL;
     pthread_mutex_lock(&m->mu);
-    const char *lbl =
-        labels(&b, "domain", s->domain, "provider", s->provider, "server", s->server, (char *)NULL);
-    histo *h = lbl ? histo_get(&m->prop, &m->prop_count, &m->prop_cap, lbl) : NULL;
+    domain_metrics *d = domain_of(m, s->domain);
+    const char *lbl = labels(&b, "provider", s->provider, "server", s->server, (char *)NULL);
+    histo *h = d && lbl ? histo_get(m, d, H_PROP, lbl) : NULL;
     if (h)
         histo_observe_in(h, prop_bounds, PROP_BUCKETS, s->seconds);
     m->ring[m->ring_next] = *s;
@@ -539,32 +729,31 @@ static const char *result_of(const vx__observation *o)
  * asks some 25 names (its SIP chain, MX, CAA, ACME, NS hosts), so a name label made ~30 series
  * a domain, 3 million at 100,000 domains, for Prometheus to ingest at every scrape and for the
  * daemon to hold (~4.7 KB a domain). Which name failed is what the findings and events say. */
-static int record_queries(vx__metrics *m, const char *domain, const vx__snapshot *snap)
+static int record_queries(vx__metrics *m, domain_metrics *d, const vx__snapshot *snap)
 {
     char tbuf[16];
     lbuf b;
     for (size_t i = 0; i < snap->obs_count; i++) {
         const vx__observation *o = &snap->obs[i];
-        const char *lbl =
-            labels(&b, "domain", domain, "qtype", vx__rrtype_to_text(o->qtype, tbuf, sizeof tbuf),
-                   "result", result_of(o), (char *)NULL);
-        if (!lbl || family_add(&m->fam[F_QUERIES], lbl, 1) != VX_OK)
+        const char *lbl = labels(&b, "qtype", vx__rrtype_to_text(o->qtype, tbuf, sizeof tbuf),
+                                 "result", result_of(o), (char *)NULL);
+        if (!lbl || series_add(m, d, F_QUERIES, lbl, 1) != VX_OK)
             return VX_ENOMEM;
     }
     /* The alternate domains are probed in the same cycle: their questions count here too. */
     for (size_t i = 0; i < snap->alt_count; i++)
-        if (snap->alt[i] && record_queries(m, domain, snap->alt[i]) != VX_OK)
+        if (snap->alt[i] && record_queries(m, d, snap->alt[i]) != VX_OK)
             return VX_ENOMEM;
     return VX_OK;
 }
 
-static int record_findings(vx__metrics *m, const char *domain, const vx__findings *f)
+static int record_findings(vx__metrics *m, domain_metrics *d, const vx__findings *f)
 {
     lbuf b;
     for (size_t i = 0; f && i < f->count; i++) {
-        const char *lbl = labels(&b, "domain", domain, "check", f->items[i].check, "severity",
+        const char *lbl = labels(&b, "check", f->items[i].check, "severity",
                                  vx__severity_name(f->items[i].severity), (char *)NULL);
-        if (!lbl || family_gauge_add(&m->fam[F_FINDINGS], lbl, 1, m->stamp) != VX_OK)
+        if (!lbl || series_gauge_add(m, d, F_FINDINGS, lbl, 1) != VX_OK)
             return VX_ENOMEM;
     }
     return VX_OK;
@@ -572,13 +761,12 @@ static int record_findings(vx__metrics *m, const char *domain, const vx__finding
 
 /* Only types that happened are kept; the rendering shows every other type at 0 (see
  * render_events), which saves a dozen series per domain. */
-static int record_events(vx__metrics *m, const char *domain, const vx__events *ev)
+static int record_events(vx__metrics *m, domain_metrics *d, const vx__events *ev)
 {
     lbuf b;
     for (size_t i = 0; ev && i < ev->count; i++) {
-        const char *lbl = labels(&b, "domain", domain, "type",
-                                 vx__event_type_name(ev->items[i].type), (char *)NULL);
-        if (!lbl || family_add(&m->fam[F_EVENTS], lbl, 1) != VX_OK)
+        const char *lbl = labels(&b, "type", vx__event_type_name(ev->items[i].type), (char *)NULL);
+        if (!lbl || series_add(m, d, F_EVENTS, lbl, 1) != VX_OK)
             return VX_ENOMEM;
     }
     return VX_OK;
@@ -586,36 +774,36 @@ static int record_events(vx__metrics *m, const char *domain, const vx__events *e
 
 /* ---- recording: SIP endpoints ----------------------------------------------------------- */
 
-static int record_endpoint(vx__metrics *m, const char *domain, const vx__endpoint_obs *e)
+static int record_endpoint(vx__metrics *m, domain_metrics *d, const vx__endpoint_obs *e)
 {
     char target[256], address[VX__ADDR_TEXT_MAX + 8];
     lbuf b;
     bare_name(e->host, target, sizeof target);
     if (vx__addr_format_port((const struct sockaddr *)&e->addr, address, sizeof address) != 0)
         snprintf(address, sizeof address, "?");
-    const char *lbl = labels(&b, "domain", domain, "target", target, "address", address,
-                             "transport", vx__ep_transport_name(e->transport), (char *)NULL);
+    const char *lbl = labels(&b, "target", target, "address", address, "transport",
+                             vx__ep_transport_name(e->transport), (char *)NULL);
     if (!lbl)
         return VX_EINVAL;
     bool up = e->status == VX_OK;
-    int rc = family_set(&m->fam[F_SIP_UP], lbl, up ? 1 : 0, m->stamp);
+    int rc = series_set(m, d, F_SIP_UP, lbl, up ? 1 : 0);
     if (rc == VX_OK && up && e->rtt_ms >= 0 && isfinite(e->rtt_ms))
-        rc = family_set(&m->fam[F_SIP_RTT], lbl, e->rtt_ms / 1000.0, m->stamp);
+        rc = series_set(m, d, F_SIP_RTT, lbl, e->rtt_ms / 1000.0);
     vx__cert_facts leaf;
     if (rc == VX_OK && e->transport == VX__EP_TLS && e->tls_ok && e->chain_count > 0 &&
         e->chain[0] && vx__cert_from_b64(e->chain[0], &leaf) == VX_OK) {
-        rc = family_set(&m->fam[F_TLS_NOT_AFTER], lbl, (double)leaf.not_after, m->stamp);
+        rc = series_set(m, d, F_TLS_NOT_AFTER, lbl, (double)leaf.not_after);
         vx__cert_clear(&leaf);
     }
     return rc;
 }
 
-static int record_endpoints(vx__metrics *m, const char *domain, const vx__endpoint_obs *obs,
+static int record_endpoints(vx__metrics *m, domain_metrics *d, const vx__endpoint_obs *obs,
                             size_t count)
 {
     int rc = VX_OK;
     for (size_t i = 0; rc == VX_OK && i < count; i++)
-        rc = record_endpoint(m, domain, &obs[i]);
+        rc = record_endpoint(m, d, &obs[i]);
     return rc;
 }
 
@@ -623,27 +811,27 @@ static int record_locked(vx__metrics *m, const char *domain, const vx__snapshot 
                          const vx__provider_map *pm, const vx__findings *findings,
                          const vx__events *events, double cycle_ms)
 {
-    lbuf b;
-    const char *lbl = labels(&b, "domain", domain, (char *)NULL);
-    if (!lbl)
-        return VX_EINVAL;
-    m->stamp++;
-    int rc = family_set(&m->fam[F_CYCLE_DURATION], lbl, cycle_ms / 1000.0, m->stamp);
+    domain_metrics *d = domain_of(m, domain);
+    if (!d)
+        return VX_ENOMEM;
+    d->stamp++;
+    int rc = series_set(m, d, F_CYCLE_DURATION, "", cycle_ms / 1000.0);
     if (rc == VX_OK)
-        rc = family_add(&m->fam[F_CYCLES], lbl, 1);
+        rc = series_add(m, d, F_CYCLES, "", 1);
     for (size_t i = 0; rc == VX_OK && snap && i < snap->server_count; i++)
-        rc = record_server(m, domain, snap, &snap->servers[i], pm ? vx__provider_of(pm, i) : "");
+        rc = record_server(m, d, snap, &snap->servers[i], pm ? vx__provider_of(pm, i) : "");
     if (rc == VX_OK && snap)
-        rc = record_queries(m, domain, snap);
+        rc = record_queries(m, d, snap);
     if (rc == VX_OK && snap && snap->endpoints_probed)
-        rc = record_endpoints(m, domain, snap->endpoints, snap->endpoint_count);
+        rc = record_endpoints(m, d, snap->endpoints, snap->endpoint_count);
     if (rc == VX_OK)
-        rc = record_findings(m, domain, findings);
+        rc = record_findings(m, d, findings);
     if (rc == VX_OK)
-        rc = record_events(m, domain, events);
-    for (size_t f = 0; f < F_COUNT; f++)
+        rc = record_events(m, d, events);
+    for (unsigned f = 0; f < F_COUNT; f++)
         if (defs[f].per_cycle_gauge)
-            family_sweep_domain(&m->fam[f], lbl, m->stamp);
+            family_sweep(m, d, f);
+    domain_fit(d);
     return rc;
 }
 
@@ -698,7 +886,7 @@ static bool same_kind(const vx__metrics_answer *a, const vx__metrics_answer *b)
     return cmp_answer_kind(&a, &b) == 0;
 }
 
-static int quiet_queries(vx__metrics *m, const char *domain, const vx__metrics_answer **by_kind,
+static int quiet_queries(vx__metrics *m, domain_metrics *d, const vx__metrics_answer **by_kind,
                          size_t count)
 {
     lbuf b;
@@ -707,33 +895,31 @@ static int quiet_queries(vx__metrics *m, const char *domain, const vx__metrics_a
         for (run = 1; i + run < count && same_kind(by_kind[i], by_kind[i + run]); run++)
             ;
         const vx__metrics_answer *a = by_kind[i];
-        const char *lbl =
-            labels(&b, "domain", domain, "qtype", vx__rrtype_to_text(a->qtype, tbuf, sizeof tbuf),
-                   "result", answer_result(a), (char *)NULL);
-        if (!lbl || family_add(&m->fam[F_QUERIES], lbl, (double)run) != VX_OK)
+        const char *lbl = labels(&b, "qtype", vx__rrtype_to_text(a->qtype, tbuf, sizeof tbuf),
+                                 "result", answer_result(a), (char *)NULL);
+        if (!lbl || series_add(m, d, F_QUERIES, lbl, (double)run) != VX_OK)
             return VX_ENOMEM;
     }
     return VX_OK;
 }
 
 /* A server's label set as its domain's last full cycle wrote it (provider included): the
- * voxdns_server_up series whose labels start with domain, server and address; with provider ""
- * when that cycle did not see the server. */
-static const char *server_labels(vx__metrics *m, lbuf *b, const char *domain, const char *server,
+ * voxdns_server_up series whose labels start with server and address; with provider "" when
+ * that cycle did not see the server. */
+static const char *server_labels(const domain_metrics *d, lbuf *b, const char *server,
                                  const char *address)
 {
-    const char *prefix = labels(b, "domain", domain, "server", server, "address", address,
-                                "provider", "", (char *)NULL);
+    const char *prefix =
+        labels(b, "server", server, "address", address, "provider", "", (char *)NULL);
     if (!prefix)
         return NULL;
     size_t n = strlen(prefix) - 1; /* up to the provider's opening quote */
     bool found;
-    const family *f = &m->fam[F_SERVER_UP];
-    size_t at = labels_find(f->items, f->count, sizeof *f->items, prefix, &found);
+    size_t at = series_find(d, F_SERVER_UP, prefix, &found);
     /* "" sorts first among the providers: the match, if any, is at or just after at */
-    for (size_t k = at; k < f->count && k <= at + 1; k++)
-        if (strncmp(f->items[k].labels, prefix, n) == 0)
-            return f->items[k].labels;
+    for (size_t k = at; k < d->count && k <= at + 1; k++)
+        if (d->series[k].family == F_SERVER_UP && strncmp(d->series[k].rest, prefix, n) == 0)
+            return d->series[k].rest;
     return prefix;
 }
 
@@ -743,7 +929,7 @@ static bool rtt_sample(const vx__metrics_answer *a)
 }
 
 /* Each server's histogram is looked up once and takes all of that server's answers. */
-static int quiet_rtts(vx__metrics *m, const char *domain, const vx__metrics_answer *a, size_t count,
+static int quiet_rtts(vx__metrics *m, domain_metrics *d, const vx__metrics_answer *a, size_t count,
                       bool *done)
 {
     lbuf b;
@@ -754,8 +940,8 @@ static int quiet_rtts(vx__metrics *m, const char *domain, const vx__metrics_answ
         bare_name(a[i].server, server, sizeof server);
         if (vx__addr_format(a[i].addr, address, sizeof address) != 0)
             snprintf(address, sizeof address, "?");
-        const char *lbl = server_labels(m, &b, domain, server, address);
-        histo *h = lbl ? rtt_get(m, lbl) : NULL;
+        const char *lbl = server_labels(d, &b, server, address);
+        histo *h = lbl ? histo_get(m, d, H_RTT, lbl) : NULL;
         if (!h)
             return VX_ENOMEM;
         for (size_t k = i; k < count; k++) {
@@ -772,14 +958,13 @@ static int quiet_rtts(vx__metrics *m, const char *domain, const vx__metrics_answ
 static int record_quiet_locked(vx__metrics *m, const char *domain, const vx__metrics_answer *a,
                                size_t count, double cycle_ms)
 {
-    lbuf b;
-    const char *lbl = labels(&b, "domain", domain, (char *)NULL);
-    if (!lbl)
-        return VX_EINVAL;
-    m->stamp++;
-    int rc = family_set(&m->fam[F_CYCLE_DURATION], lbl, cycle_ms / 1000.0, m->stamp);
+    domain_metrics *d = domain_of(m, domain);
+    if (!d)
+        return VX_ENOMEM;
+    d->stamp++;
+    int rc = series_set(m, d, F_CYCLE_DURATION, "", cycle_ms / 1000.0);
     if (rc == VX_OK)
-        rc = family_add(&m->fam[F_CYCLES], lbl, 1);
+        rc = series_add(m, d, F_CYCLES, "", 1);
     const vx__metrics_answer **by_kind = malloc((count ? count : 1) * sizeof(*by_kind));
     bool *done = calloc(count ? count : 1, sizeof(*done));
     if (!by_kind || !done)
@@ -788,10 +973,10 @@ static int record_quiet_locked(vx__metrics *m, const char *domain, const vx__met
         by_kind[i] = &a[i];
     if (rc == VX_OK) {
         qsort(by_kind, count, sizeof(*by_kind), cmp_answer_kind);
-        rc = quiet_queries(m, domain, by_kind, count);
+        rc = quiet_queries(m, d, by_kind, count);
     }
     if (rc == VX_OK)
-        rc = quiet_rtts(m, domain, a, count, done);
+        rc = quiet_rtts(m, d, a, count, done);
     free(by_kind);
     free(done);
     return rc;
@@ -814,15 +999,14 @@ int vx__metrics_record_quiet(vx__metrics *m, const char *domain, const vx__metri
 static int endpoints_locked(vx__metrics *m, const char *domain, const vx__endpoint_obs *obs,
                             size_t count)
 {
-    lbuf b;
-    const char *lbl = labels(&b, "domain", domain, (char *)NULL);
-    if (!lbl)
-        return VX_EINVAL;
-    m->stamp++;
-    int rc = record_endpoints(m, domain, obs, count);
-    family_sweep_domain(&m->fam[F_SIP_UP], lbl, m->stamp);
-    family_sweep_domain(&m->fam[F_SIP_RTT], lbl, m->stamp);
-    family_sweep_domain(&m->fam[F_TLS_NOT_AFTER], lbl, m->stamp);
+    domain_metrics *d = domain_of(m, domain);
+    if (!d)
+        return VX_ENOMEM;
+    d->stamp++;
+    int rc = record_endpoints(m, d, obs, count);
+    family_sweep(m, d, F_SIP_UP);
+    family_sweep(m, d, F_SIP_RTT);
+    family_sweep(m, d, F_TLS_NOT_AFTER);
     return rc;
 }
 
@@ -847,12 +1031,13 @@ int vx__metrics_zone_transfer(vx__metrics *m, const char *domain, const char *pr
     if (!m || !domain || !provider)
         return VX_EINVAL;
     bare_name(domain, name, sizeof name);
-    const char *lbl = labels(&b, "domain", name, "provider", provider, "kind",
-                             incremental ? "ixfr" : "axfr", (char *)NULL);
+    const char *lbl =
+        labels(&b, "provider", provider, "kind", incremental ? "ixfr" : "axfr", (char *)NULL);
     if (!lbl)
         return VX_EINVAL;
     pthread_mutex_lock(&m->mu);
-    int rc = family_add(&m->fam[F_ZONE_TRANSFERS], lbl, 1);
+    domain_metrics *d = domain_of(m, name);
+    int rc = d ? series_add(m, d, F_ZONE_TRANSFERS, lbl, 1) : VX_ENOMEM;
     pthread_mutex_unlock(&m->mu);
     return rc;
 }
@@ -866,7 +1051,7 @@ int vx__metrics_record_resolver(vx__metrics *m, const char *resolver, int up)
     if (!lbl)
         return VX_EINVAL;
     pthread_mutex_lock(&m->mu);
-    int rc = family_set(&m->fam[F_RESOLVER_UP], lbl, up ? 1 : 0, 0);
+    int rc = series_set(m, &m->global, F_RESOLVER_UP, lbl, up ? 1 : 0);
     pthread_mutex_unlock(&m->mu);
     return rc;
 }
@@ -963,34 +1148,76 @@ static void number(char *out, size_t cap, double v)
         snprintf(out, cap, "%.9g", v);
 }
 
-static void render_family(obuf *o, const family_def *d, const family *f)
+/* The labels of a series or histogram between the braces: the domain's, then its own. */
+static void ob_labels(obuf *o, const domain_metrics *d, const char *rest)
+{
+    ob_printf(o, "%s%s%s", d->label, d->label[0] && rest[0] ? "," : "", rest);
+}
+
+static void render_series(obuf *o, const char *name, const domain_metrics *d, const series *s)
 {
     char v[64];
-    ob_printf(o, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name, d->type);
-    for (size_t i = 0; i < f->count; i++) {
-        number(v, sizeof v, f->items[i].value);
-        ob_printf(o, "%s{%s} %s\n", d->name, f->items[i].labels, v);
+    number(v, sizeof v, s->value);
+    ob_printf(o, "%s{", name);
+    ob_labels(o, d, s->rest);
+    ob_printf(o, "} %s\n", v);
+}
+
+static void render_family(obuf *o, const vx__metrics *m, unsigned family)
+{
+    const family_def *def = &defs[family];
+    ob_printf(o, "# HELP %s %s\n# TYPE %s %s\n", def->name, def->help, def->name, def->type);
+    for (size_t k = 0; k <= m->domain_count; k++) {
+        const domain_metrics *d = k == 0 ? &m->global : m->domains[k - 1];
+        size_t end, i = family_range(d, family, &end);
+        for (; i < end; i++)
+            render_series(o, def->name, d, &d->series[i]);
     }
 }
 
-static int histo_cmp(const void *a, const void *b)
+static void render_bucket(obuf *o, const char *name, const domain_metrics *d, const histo *h,
+                          const char *le, uint64_t count)
 {
-    return strcmp(((const histo *)a)->labels, ((const histo *)b)->labels);
+    ob_printf(o, "%s_bucket{", name);
+    ob_labels(o, d, h->rest);
+    ob_printf(o, ",le=\"%s\"} %llu\n", le, (unsigned long long)count);
 }
 
-static void render_histo(obuf *o, const char *name, const double *bounds, size_t n, const histo *h)
+static void render_histo(obuf *o, const char *name, const double *bounds, size_t n,
+                         const domain_metrics *d, const histo *h)
 {
     char v[64];
     uint64_t cum = 0;
     for (size_t b = 0; b < n; b++) {
         cum += h->buckets[b];
-        ob_printf(o, "%s_bucket{%s,le=\"%g\"} %llu\n", name, h->labels, bounds[b],
-                  (unsigned long long)cum);
+        snprintf(v, sizeof v, "%g", bounds[b]);
+        render_bucket(o, name, d, h, v, cum);
     }
-    ob_printf(o, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, h->labels, (unsigned long long)h->count);
+    render_bucket(o, name, d, h, "+Inf", h->count);
     number(v, sizeof v, h->sum);
-    ob_printf(o, "%s_sum{%s} %s\n", name, h->labels, v);
-    ob_printf(o, "%s_count{%s} %llu\n", name, h->labels, (unsigned long long)h->count);
+    ob_printf(o, "%s_sum{", name);
+    ob_labels(o, d, h->rest);
+    ob_printf(o, "} %s\n%s_count{", v, name);
+    ob_labels(o, d, h->rest);
+    ob_printf(o, "} %llu\n", (unsigned long long)h->count);
+}
+
+static void render_histos(obuf *o, const vx__metrics *m, unsigned kind)
+{
+    const char *name = kind == H_RTT ? RTT_NAME : PROP_NAME;
+    ob_printf(o, "# HELP %s %s\n# TYPE %s histogram\n", name, kind == H_RTT ? RTT_HELP : PROP_HELP,
+              name);
+    for (size_t k = 0; k < m->domain_count; k++) {
+        const domain_metrics *d = m->domains[k];
+        for (size_t i = 0; i < d->hcount; i++) {
+            if (d->histos[i].kind != kind)
+                continue;
+            if (kind == H_RTT)
+                render_histo(o, name, rtt_bounds, RTT_BUCKETS, d, &d->histos[i]);
+            else
+                render_histo(o, name, prop_bounds, PROP_BUCKETS, d, &d->histos[i]);
+        }
+    }
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -1002,21 +1229,23 @@ static int cmp_cstr(const void *a, const void *b)
  * increase() see a type's first event; in label order, as the other families. */
 static void render_events(obuf *o, const vx__metrics *m)
 {
-    const family_def *d = &defs[F_EVENTS];
-    const family *ev = &m->fam[F_EVENTS], *cycles = &m->fam[F_CYCLES];
+    const family_def *def = &defs[F_EVENTS];
     const char *types[VX__EV_TYPE_COUNT];
-    char lbl[2048], v[64];
+    char rest[256];
     for (int t = 0; t < VX__EV_TYPE_COUNT; t++)
         types[t] = vx__event_type_name((vx__event_type)t);
     qsort(types, VX__EV_TYPE_COUNT, sizeof types[0], cmp_cstr);
-    ob_printf(o, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name, d->type);
-    for (size_t i = 0; i < cycles->count; i++) {
-        for (int t = 0; t < VX__EV_TYPE_COUNT; t++) {
-            bool found;
-            snprintf(lbl, sizeof lbl, "%s,type=\"%s\"", cycles->items[i].labels, types[t]);
-            size_t at = family_find(ev, lbl, &found);
-            number(v, sizeof v, found ? ev->items[at].value : 0);
-            ob_printf(o, "%s{%s} %s\n", d->name, lbl, v);
+    ob_printf(o, "# HELP %s %s\n# TYPE %s %s\n", def->name, def->help, def->name, def->type);
+    for (size_t k = 0; k < m->domain_count; k++) {
+        const domain_metrics *d = m->domains[k];
+        bool found;
+        (void)series_find(d, F_CYCLES, "", &found);
+        for (int t = 0; found && t < VX__EV_TYPE_COUNT; t++) {
+            bool happened;
+            snprintf(rest, sizeof rest, "type=\"%s\"", types[t]);
+            size_t at = series_find(d, F_EVENTS, rest, &happened);
+            series s = {.rest = rest, .value = happened ? d->series[at].value : 0};
+            render_series(o, def->name, d, &s);
         }
     }
 }
@@ -1044,22 +1273,25 @@ static void render_store(obuf *o, const vx__store_health *st)
               st->dropped_events_total);
 }
 
+static int domain_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const domain_metrics *const *)a)->label,
+                  (*(const domain_metrics *const *)b)->label);
+}
+
 static void render_locked(vx__metrics *m, obuf *o)
 {
-    render_family(o, &defs[F_SERVER_UP], &m->fam[F_SERVER_UP]);
-    ob_printf(o, "# HELP " RTT_NAME " " RTT_HELP "\n# TYPE " RTT_NAME " histogram\n");
-    if (m->rtt_count > 1)
-        qsort(m->rtt, m->rtt_count, sizeof *m->rtt, histo_cmp);
-    for (size_t i = 0; i < m->rtt_count; i++)
-        render_histo(o, RTT_NAME, rtt_bounds, RTT_BUCKETS, &m->rtt[i]);
-    ob_printf(o, "# HELP " PROP_NAME " " PROP_HELP "\n# TYPE " PROP_NAME " histogram\n");
-    for (size_t i = 0; i < m->prop_count; i++) /* kept sorted by histo_get */
-        render_histo(o, PROP_NAME, prop_bounds, PROP_BUCKETS, &m->prop[i]);
-    for (size_t f = F_SOA_SERIAL; f < F_COUNT; f++) {
+    if (!m->domains_sorted && m->domain_count > 1)
+        qsort(m->domains, m->domain_count, sizeof *m->domains, domain_cmp);
+    m->domains_sorted = true;
+    render_family(o, m, F_SERVER_UP);
+    render_histos(o, m, H_RTT);
+    render_histos(o, m, H_PROP);
+    for (unsigned f = F_SOA_SERIAL; f < F_COUNT; f++) {
         if (f == F_EVENTS)
             render_events(o, m);
         else
-            render_family(o, &defs[f], &m->fam[f]);
+            render_family(o, m, f);
     }
     vx__store_health st;
     vx__metrics_store_health(m, &st);

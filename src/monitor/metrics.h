@@ -7,9 +7,10 @@
  *   voxdns_events_total{domain,type}                         counter
  *   voxdns_cycle_duration_seconds{domain}                    gauge (last cycle)
  *   voxdns_cycles_total{domain}                              counter
- *   voxdns_queries_total{domain,qname,qtype,result}          counter (result: ok, timeout,
+ *   voxdns_queries_total{domain,qtype,result}                counter (result: ok, timeout,
  *                                                            refused, error, skipped)
  *   voxdns_resolver_up{resolver}                             1/0
+ *   voxdns_zone_transfers_total{domain,provider,kind}        counter (kind: axfr, ixfr)
  *   voxdns_sip_target_up{domain,target,address,transport}    1/0 (OPTIONS answered)
  *   voxdns_sip_options_rtt_seconds{domain,target,address,transport}   gauge (last answer)
  *   voxdns_tls_cert_not_after_seconds{domain,target,address,transport} gauge (leaf expiry)
