@@ -22,6 +22,13 @@ static inline uint64_t vx__hash_bytes(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* Folds v big-endian into h: the same hash on every host (fingerprints are stored). */
+static inline uint64_t vx__hash_u32(uint64_t h, uint32_t v)
+{
+    const uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    return vx__hash_bytes(h, be, sizeof be);
+}
+
 /* The hash of a NUL-terminated text; NULL hashes as "". */
 static inline uint64_t vx__hash_text(const char *s)
 {

@@ -24,6 +24,7 @@
 
 #include "check/check.h"
 #include "common/array.h"
+#include "common/hash.h"
 #include "common/clock.h"
 #include "monitor/alert.h"
 #include "monitor/diff.h"
@@ -397,15 +398,14 @@ static uint64_t audit_due(vx__daemon_state *d, uint64_t audited_ms);
  * watched records (a plan stored under another configuration is not used). */
 static uint64_t mix_text(uint64_t h, const char *s)
 {
-    for (; s && *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return (h ^ '|') * 0x100000001b3ull;
+    h = vx__hash_bytes(h, s ? s : "", s ? strlen(s) : 0);
+    return vx__hash_bytes(h, "|", 1);
 }
 
 static uint64_t domain_key(const vx__monitor_domain *dom)
 {
     char type[16];
-    uint64_t h = mix_text(0xcbf29ce484222325ull, dom->profile);
+    uint64_t h = mix_text(VX__HASH_SEED, dom->profile);
     for (size_t i = 0; i < dom->alt_count; i++)
         h = mix_text(h, dom->alt_domains[i]);
     for (size_t i = 0; i < dom->record_count; i++) {
@@ -546,16 +546,6 @@ static uint64_t mix(uint64_t h)
     return h ^ (h >> 33);
 }
 
-static uint64_t text_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; s && *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 /* What the watched resolvers said this cycle, order aside: a resolver that goes down, starts
  * answering differently or stops answering differently ends a quiet streak. TTLs are not in
  * it (a resolver's count down). */
@@ -566,7 +556,7 @@ static uint64_t resolver_digest(const domain_cycle *c)
         const resolver_answers *ra = &c->resolvers[r];
         for (size_t i = 0; i < ra->count; i++) {
             const vx__observation *o = &ra->obs[i];
-            uint64_t h = text_hash(ra->label) * 31u + text_hash(o->qname);
+            uint64_t h = vx__hash_text(ra->label) * 31u + vx__hash_text(o->qname);
             h = h * 31u + o->qtype;
             h = h * 31u + (uint64_t)(unsigned)o->status;
             sum += mix(h ^ mix(o->fingerprint));

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/array.h"
+#include "common/hash.h"
 #include "voxdns/status.h"
 
 typedef struct srv_track {
@@ -125,9 +126,7 @@ void vx__prop_free(vx__prop *p)
 
 static size_t name_slot(const char *name, size_t slot_count)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *name; name++)
-        h = (h ^ (unsigned char)*name) * 0x100000001b3ull;
+    uint64_t h = vx__hash_text(name);
     return (size_t)(h ^ (h >> 32)) & (slot_count - 1);
 }
 

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "common/array.h"
+#include "common/hash.h"
 #include "probe/watch_ep.h"
 #include "voxdns/status.h"
 #include "wire/addr.h"
@@ -39,16 +40,12 @@ void vx__watch_servers_clear(vx__watch_servers *t)
 
 static uint64_t server_hash(const char *name, const struct sockaddr *addr)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = VX__HASH_SEED;
     for (const char *c = name; *c; c++) {
-        h ^= (unsigned char)(*c | 0x20);
-        h *= 0x100000001b3ull;
+        unsigned char folded = (unsigned char)(*c | 0x20); /* names compare without case */
+        h = vx__hash_bytes(h, &folded, 1);
     }
-    const uint8_t *a = (const uint8_t *)addr;
-    for (size_t i = 0; i < vx__addr_len(addr); i++) {
-        h ^= a[i];
-        h *= 0x100000001b3ull;
-    }
+    h = vx__hash_bytes(h, addr, vx__addr_len(addr));
     return h ^ (h >> 29);
 }
 
@@ -361,11 +358,7 @@ void vx__watch_shared_free(vx__watch_shared *sh)
 
 static size_t bucket_of(const vx__watch_shared *sh, const char *key)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const char *c = key; *c; c++) {
-        h ^= (unsigned char)*c;
-        h *= 0x100000001b3ull;
-    }
+    uint64_t h = vx__hash_text(key);
     return (size_t)(h ^ (h >> 32)) & (sh->bucket_count - 1);
 }
 

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "common/hash.h"
 #include "voxdns/status.h"
 
 /* ---- text ------------------------------------------------------------------------------ */
@@ -202,14 +203,6 @@ static memo_slot memo[MEMO_SLOTS];
 static size_t memo_next;
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t text_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
-}
-
 static int names_copy(char (*from)[VX__CERT_TEXT_MAX], size_t count, char (**to)[VX__CERT_TEXT_MAX])
 {
     *to = NULL;
@@ -266,7 +259,7 @@ static void memo_put(uint64_t hash, const char *b64, const vx__cert_facts *facts
 int vx__cert_from_b64(const char *b64, vx__cert_facts *out)
 {
     memset(out, 0, sizeof *out);
-    uint64_t hash = b64 ? text_hash(b64) : 0;
+    uint64_t hash = b64 ? vx__hash_text(b64) : 0;
     int rc = b64 ? memo_get(hash, b64, out) : VX_EMALFORMED;
     if (rc != VX_ENOTFOUND)
         return rc;

@@ -6,27 +6,11 @@
  */
 #include "wire/fingerprint.h"
 
+#include "common/hash.h"
 #include "voxdns/status.h"
 #include "wire/reader.h"
 
 #define TYPE_OPT 41
-#define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
-
-static uint64_t fnv_bytes(uint64_t h, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= FNV_PRIME;
-    }
-    return h;
-}
-
-static uint64_t fnv_u32(uint64_t h, uint32_t v)
-{
-    const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    return fnv_bytes(h, b, sizeof(b));
-}
 
 /* FNV alone mixes its last bytes poorly; a sum of such hashes needs every bit to matter. */
 static uint64_t finalize(uint64_t h)
@@ -44,7 +28,7 @@ static uint64_t fnv_name(uint64_t h, uint8_t *name, size_t len)
     for (size_t i = 0; i < len; i++)
         if (name[i] >= 'A' && name[i] <= 'Z')
             name[i] = (uint8_t)(name[i] - 'A' + 'a');
-    return fnv_bytes(h, name, len);
+    return vx__hash_bytes(h, name, len);
 }
 
 static int hash_name(vx__reader *r, uint64_t *h)
@@ -62,7 +46,7 @@ static int hash_fixed(vx__reader *r, size_t n, uint64_t *h)
     size_t at = r->pos;
     int rc = vx__reader_skip(r, n);
     if (rc == VX_OK)
-        *h = fnv_bytes(*h, r->buf + at, n);
+        *h = vx__hash_bytes(*h, r->buf + at, n);
     return rc;
 }
 
@@ -74,7 +58,7 @@ static int hash_charstring(vx__reader *r, uint64_t *h)
     if (rc == VX_OK)
         rc = vx__reader_skip(r, n);
     if (rc == VX_OK)
-        *h = fnv_bytes(*h, r->buf + at, (size_t)n + 1u);
+        *h = vx__hash_bytes(*h, r->buf + at, (size_t)n + 1u);
     return rc;
 }
 
@@ -137,7 +121,7 @@ static uint64_t hash_rdata(const uint8_t *msg, size_t start, size_t end, uint16_
     }
     if (rc == VX_OK && r.pos == end)
         return canonical;
-    return fnv_bytes(fnv_u32(h, 0xffffffffu), msg + start, end - start);
+    return vx__hash_bytes(vx__hash_u32(h, 0xffffffffu), msg + start, end - start);
 }
 
 static int hash_record(vx__reader *r, unsigned section, bool with_ttl, uint64_t *sum)
@@ -160,10 +144,10 @@ static int hash_record(vx__reader *r, unsigned section, bool with_ttl, uint64_t 
         rc = vx__reader_skip(r, rdlen);
     if (rc != VX_OK || type == TYPE_OPT)
         return rc;
-    uint64_t h = fnv_u32(FNV_OFFSET, section);
+    uint64_t h = vx__hash_u32(VX__HASH_SEED, section);
     h = fnv_name(h, owner, owner_len);
-    h = fnv_u32(h, (uint32_t)type << 16 | klass);
-    h = fnv_u32(h, with_ttl ? ttl : 0);
+    h = vx__hash_u32(h, (uint32_t)type << 16 | klass);
+    h = vx__hash_u32(h, with_ttl ? ttl : 0);
     *sum += finalize(hash_rdata(r->buf, start, start + rdlen, type, h));
     return VX_OK;
 }
@@ -185,7 +169,8 @@ int vx__wire_fingerprint(const uint8_t *msg, size_t len, bool with_ttl, uint64_t
             rc = vx__reader_skip(&r, 4);
     }
     const uint16_t counts[3] = {hd.ancount, hd.nscount, hd.arcount};
-    uint64_t sum = finalize(fnv_u32(FNV_OFFSET, hd.flags & (VX__FLAG_AA | VX__FLAG_TC | 0xfu)));
+    uint64_t sum =
+        finalize(vx__hash_u32(VX__HASH_SEED, hd.flags & (VX__FLAG_AA | VX__FLAG_TC | 0xfu)));
     for (unsigned s = 0; s < 3; s++)
         for (unsigned i = 0; rc == VX_OK && i < counts[s]; i++)
             rc = hash_record(&r, s, with_ttl, &sum);

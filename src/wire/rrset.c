@@ -12,11 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "voxdns/status.h"
 #include "wire/query.h"
-
-#define FNV64_OFFSET 0xcbf29ce484222325ull
-#define FNV64_PRIME 0x100000001b3ull
 
 /* ---- canonical text of one record ----------------------------------------------------- */
 
@@ -373,37 +371,21 @@ bool vx__rrset_equal(const vx__rrset *a, const vx__rrset *b, bool with_ttl)
     return true;
 }
 
-static uint64_t fnv_bytes(uint64_t h, const void *data, size_t n)
-{
-    const uint8_t *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= FNV64_PRIME;
-    }
-    return h;
-}
-
 /* Strings are hashed with their NUL: no presentation string contains one, so the NUL
  * separates fields unambiguously ("ab"+"c" and "a"+"bc" hash differently). Integers are hashed
  * big-endian so that the hash is the same on every host. */
 static uint64_t fnv_str(uint64_t h, const char *s)
 {
-    return fnv_bytes(h, s, strlen(s) + 1);
-}
-
-static uint64_t fnv_u32(uint64_t h, uint32_t v)
-{
-    const uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    return fnv_bytes(h, be, sizeof be);
+    return vx__hash_bytes(h, s, strlen(s) + 1);
 }
 
 uint64_t vx__rrset_hash(const vx__rrset *set, bool with_ttl)
 {
-    uint64_t h = fnv_str(FNV64_OFFSET, set->owner);
-    h = fnv_u32(h, (uint32_t)set->type << 16 | set->rrclass);
+    uint64_t h = fnv_str(VX__HASH_SEED, set->owner);
+    h = vx__hash_u32(h, (uint32_t)set->type << 16 | set->rrclass);
     for (size_t i = 0; i < set->count; i++)
         h = fnv_str(h, set->rdata[i]);
     if (with_ttl)
-        h = fnv_u32(h, set->ttl);
+        h = vx__hash_u32(h, set->ttl);
     return h;
 }

@@ -12,9 +12,7 @@
 #include <string.h>
 
 #include "voxdns/status.h"
-
-#define FNV64_OFFSET 0xcbf29ce484222325ull
-#define FNV64_PRIME 0x100000001b3ull
+#include "common/hash.h"
 
 typedef struct zrec {
     char *owner;
@@ -35,20 +33,12 @@ struct vx__zdelta {
     size_t slot_cap;
 };
 
-static uint64_t fnv(uint64_t h, const void *p, size_t len)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ b[i]) * FNV64_PRIME;
-    return h;
-}
-
 static uint64_t rec_hash(const zrec *r)
 {
-    uint64_t h = fnv(FNV64_OFFSET, r->owner, strlen(r->owner) + 1);
-    h = fnv(h, &r->type, sizeof r->type);
-    h = fnv(h, &r->rrclass, sizeof r->rrclass);
-    return fnv(h, r->rdata, strlen(r->rdata) + 1);
+    uint64_t h = vx__hash_bytes(VX__HASH_SEED, r->owner, strlen(r->owner) + 1);
+    h = vx__hash_bytes(h, &r->type, sizeof r->type);
+    h = vx__hash_bytes(h, &r->rrclass, sizeof r->rrclass);
+    return vx__hash_bytes(h, r->rdata, strlen(r->rdata) + 1);
 }
 
 static bool rec_same(const zrec *a, const zrec *b)
