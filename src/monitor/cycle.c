@@ -69,6 +69,7 @@ typedef struct domain_cycle {
     bool watching;        /* the watch runs, or ran and is not judged yet */
     bool watch_done;
     bool watch_unchanged;
+    bool auditing;             /* counted in the daemon's audits_in_flight */
     vx__watch_answer *answers; /* parallel to plan->q */
     bool ep_running;           /* the plan's SIP endpoint pings (probe/watch_ep.h) */
     bool ep_unchanged;
@@ -99,6 +100,8 @@ static void free_cycle(domain_cycle *c)
 {
     vx__daemon_state *d = c->d;
     bool same_slot = c->generation == d->generation && c->index < d->plan_count;
+    if (c->auditing && d->audits_in_flight > 0)
+        d->audits_in_flight--;
     if (c->keep && same_slot && !d->plans[c->index]) {
         d->plans[c->index] = c->keep;
         c->keep = NULL;
@@ -931,6 +934,8 @@ static int start_audit(domain_cycle *c)
 {
     const vx__monitor_domain *dom = c->dom;
     c->d->cycle_audited++;
+    c->d->audits_in_flight++;
+    c->auditing = true;
     const char *names[64];
     uint16_t types[64];
     size_t n = dom->record_count < 64 ? dom->record_count : 64;
@@ -952,6 +957,14 @@ static int start_audit(domain_cycle *c)
     return vx__audit_start(c->d->engine, dom->name, &opts, on_audited, NULL, c);
 }
 
+/* The plan's audit is due (a reload may have shortened audit_interval below its due time). */
+static bool plan_due(const vx__daemon_state *d, const vx__watch_plan *plan)
+{
+    uint64_t now = vx__wall_ms(), due = plan->audit_due_ms;
+    uint64_t latest = plan->audited_ms + d->cfg->audit_interval_ms;
+    return d->cfg->audit_interval_ms == 0 || now >= (due < latest ? due : latest);
+}
+
 /* The domain's plan, unless its audit is older than audit_interval (0: audit every cycle). */
 static void take_plan(domain_cycle *c)
 {
@@ -966,13 +979,15 @@ static void take_plan(domain_cycle *c)
         c->plan = NULL;
         return;
     }
-    /* A reload may have shortened audit_interval below a plan's due time. */
-    uint64_t now = vx__wall_ms(), due = c->plan->audit_due_ms;
-    uint64_t latest = c->plan->audited_ms + d->cfg->audit_interval_ms;
-    if (d->cfg->audit_interval_ms == 0 || now >= (due < latest ? due : latest)) {
+    if (plan_due(d, c->plan)) {
         vx__watch_plan_free(c->plan);
         c->plan = NULL;
     }
+}
+
+bool vx__cycle_wants_audit(const vx__daemon_state *d, size_t i)
+{
+    return i >= d->plan_count || !d->plans[i] || plan_due(d, d->plans[i]);
 }
 
 /* What a plan depends on besides the zone's data: the profile (which names are asked), the

@@ -52,10 +52,11 @@ typedef struct vx__daemon_state {
     unsigned long max_cycles; /* exit after this many cycles, run back to back (0: run on) */
     bool stopping;
     bool cycle_running;
-    bool starting;      /* inside start_due_domains() */
-    size_t next_domain; /* the next domain to start in this cycle */
-    size_t due_domains; /* domains the stagger has made due so far */
-    size_t in_flight;   /* started and not yet done (at most MAX_DOMAINS_IN_FLIGHT) */
+    bool starting;           /* inside start_due_domains() */
+    size_t next_domain;      /* the next domain to start in this cycle */
+    size_t due_domains;      /* domains the stagger has made due so far */
+    size_t in_flight;        /* started and not yet done (at most MAX_DOMAINS_IN_FLIGHT) */
+    size_t audits_in_flight; /* of those, audited in full (MAX_AUDITS_IN_FLIGHT, daemon.c) */
     size_t domains_pending;
     size_t stagger_batch;
     uint64_t cycle_started_ns;
@@ -89,6 +90,10 @@ typedef struct vx__daemon_state {
 
 /* Starts the probes of domain index i of the current configuration. */
 void vx__cycle_start_domain(vx__daemon_state *d, size_t i);
+/* Whether domain index i's cycle will start with a full audit (no plan in its slot, or the
+ * plan's audit is due). A domain the propagation tracker wants audited, or whose watch finds a
+ * change, is audited without being told here. */
+bool vx__cycle_wants_audit(const vx__daemon_state *d, size_t i);
 /* Called when a domain's part is finished (committed or abandoned). */
 void vx__cycle_domain_done(vx__daemon_state *d);
 /* The queries and datagrams of the daemon's engine and the watch pool so far: what a cycle's
