@@ -27,7 +27,8 @@
 /* What the daemon keeps in memory for a failing store (pending.h). */
 #define PENDING_MAX_CYCLES 10000u
 #define PENDING_MAX_BYTES (256u << 20)
-/* Baselines deflated (~4.5 KB each for a SIP domain): about 14,000 domains. */
+/* Baselines deflated with their conditions (~6 KB of heap for a generated SIP domain): about
+ * 11,000 domains. */
 #define MEMO_MAX_BYTES (64u << 20)
 #define STAGGER_TICK_MS 20u
 #define STAGGER_MAX_MS 30000u

@@ -194,6 +194,9 @@ void vx__pending_pop(vx__pending *p)
 
 /* ---- the memo ------------------------------------------------------------------------------ */
 
+/* A domain has an entry while the memo holds its baseline or conditions the store does not have
+ * yet; conditions the store has are kept only beside the baseline (without it the cycle is not
+ * diffed while the store cannot be read, and when it can, the store's are read). */
 typedef struct memo_entry {
     struct memo_entry *next;
     char *domain;
@@ -202,6 +205,7 @@ typedef struct memo_entry {
     size_t baseline_raw;     /* JSON bytes */
     uint64_t baseline_hash;  /* of the JSON: an unchanged baseline is not deflated again */
     vx__conditions conds;
+    size_t conds_bytes; /* what conds take on the heap, as heap_bytes() estimates it */
     bool has_conds;
     bool unstored;
 } memo_entry;
@@ -222,6 +226,20 @@ static uint64_t name_hash(const char *s)
     return h;
 }
 
+/* What a malloc of n bytes takes on glibc's heap: a 8-byte header, rounded up to 16, at least
+ * 32. The budget counts this, not the bytes asked for: a condition's key and detail are short
+ * strings, for which the overhead is a third of what they take. */
+static size_t heap_bytes(size_t n)
+{
+    size_t b = (n + 8 + 15) & ~(size_t)15;
+    return b < 32 ? 32 : b;
+}
+
+static size_t entry_bytes(const char *domain)
+{
+    return heap_bytes(sizeof(memo_entry)) + heap_bytes(strlen(domain) + 1);
+}
+
 vx__memo *vx__memo_new(size_t max_bytes)
 {
     vx__memo *m = calloc(1, sizeof(*m));
@@ -236,21 +254,31 @@ vx__memo *vx__memo_new(size_t max_bytes)
     return m;
 }
 
+static void entry_free(memo_entry *e)
+{
+    free(e->domain);
+    free(e->baseline);
+    vx__conditions_clear(&e->conds);
+    free(e);
+}
+
 void vx__memo_free(vx__memo *m)
 {
     for (size_t b = 0; m && b < m->bucket_count; b++) {
         while (m->buckets[b]) {
             memo_entry *e = m->buckets[b];
             m->buckets[b] = e->next;
-            free(e->domain);
-            free(e->baseline);
-            vx__conditions_clear(&e->conds);
-            free(e);
+            entry_free(e);
         }
     }
     if (m)
         free(m->buckets);
     free(m);
+}
+
+size_t vx__memo_bytes(const vx__memo *m)
+{
+    return m ? m->bytes : 0;
 }
 
 static memo_entry *find(const vx__memo *m, const char *domain)
@@ -296,8 +324,37 @@ static memo_entry *get(vx__memo *m, const char *domain)
     e->next = m->buckets[b];
     m->buckets[b] = e;
     m->count++;
-    m->bytes += sizeof(*e) + strlen(domain);
+    m->bytes += entry_bytes(domain);
     return e;
+}
+
+/* An entry left with neither a baseline nor conditions goes (a domain the budget has no room
+ * for takes none of it). */
+static void drop_if_empty(vx__memo *m, memo_entry *e)
+{
+    if (!e || e->baseline || e->has_conds)
+        return;
+    memo_entry **at = &m->buckets[name_hash(e->domain) % m->bucket_count];
+    while (*at != e)
+        at = &(*at)->next;
+    *at = e->next;
+    m->count--;
+    m->bytes -= entry_bytes(e->domain);
+    entry_free(e);
+}
+
+/* Whether add more bytes fit in the budget. */
+static bool fits(const vx__memo *m, size_t add)
+{
+    return !m->max_bytes || m->bytes + add <= m->max_bytes;
+}
+
+static void forget_conds(vx__memo *m, memo_entry *e)
+{
+    vx__conditions_clear(&e->conds);
+    m->bytes -= e->conds_bytes;
+    e->conds_bytes = 0;
+    e->has_conds = e->unstored = false;
 }
 
 /* The JSON deflated (malloc'd, *len bytes); NULL when out of memory. */
@@ -314,13 +371,33 @@ static unsigned char *deflate_text(const char *text, size_t raw, size_t *len)
     return fit ? fit : z;
 }
 
+/* The baseline goes, and with it the conditions the store has (useless without it). */
 static void forget_baseline(vx__memo *m, memo_entry *e)
 {
-    m->bytes -= e->baseline_len;
+    m->bytes -= heap_bytes(e->baseline_len);
     free(e->baseline);
     e->baseline = NULL;
     e->baseline_len = e->baseline_raw = 0;
     e->baseline_hash = 0;
+    if (e->has_conds && !e->unstored)
+        forget_conds(m, e);
+}
+
+/* The JSON deflated, or NULL when it does not fit beside what the memo holds (the entry's
+ * cost counted when the domain has none yet). Deflating costs ~1 ms: skipped when even a 16x
+ * smaller text would not fit. */
+static unsigned char *deflate_within(const vx__memo *m, const memo_entry *e, const char *domain,
+                                     const char *json, size_t raw, size_t *zlen)
+{
+    size_t entry = e ? 0 : entry_bytes(domain);
+    if (!json || !fits(m, entry + raw / 16))
+        return NULL;
+    unsigned char *z = deflate_text(json, raw, zlen);
+    if (z && !fits(m, entry + heap_bytes(*zlen))) {
+        free(z);
+        return NULL;
+    }
+    return z;
 }
 
 /* Kept deflated: at 100,000 domains the JSON itself (~60 KB each) would hold only a few
@@ -328,29 +405,30 @@ static void forget_baseline(vx__memo *m, memo_entry *e)
  * one is forgotten too (it is no longer the accepted one), and the store is asked next time. */
 void vx__memo_set_baseline(vx__memo *m, const char *domain, char *json)
 {
-    memo_entry *e = m ? get(m, domain) : NULL;
+    memo_entry *e = m ? find(m, domain) : NULL;
     size_t raw = json ? strlen(json) : 0, zlen = 0;
     uint64_t hash = json ? name_hash(json) : 0;
-    if (!e || (e->baseline && json && e->baseline_raw == raw && e->baseline_hash == hash)) {
+    if (!m || (e && e->baseline && json && e->baseline_raw == raw && e->baseline_hash == hash)) {
         free(json); /* unchanged */
         return;
     }
-    if (e->baseline)
+    if (e && e->baseline)
         forget_baseline(m, e);
-    /* Deflating costs ~1 ms: skipped when even a 16x smaller text would not fit. */
-    unsigned char *z = json && (!m->max_bytes || m->bytes + raw / 16 <= m->max_bytes)
-                           ? deflate_text(json, raw, &zlen)
-                           : NULL;
+    unsigned char *z = deflate_within(m, e, domain, json, raw, &zlen);
     free(json);
-    if (!z || (m->max_bytes && m->bytes + zlen > m->max_bytes)) {
+    if (z && !e && !(e = get(m, domain))) {
         free(z);
+        return;
+    }
+    if (!z) {
+        drop_if_empty(m, e);
         return;
     }
     e->baseline = z;
     e->baseline_len = zlen;
     e->baseline_raw = raw;
     e->baseline_hash = hash;
-    m->bytes += zlen;
+    m->bytes += heap_bytes(zlen);
 }
 
 char *vx__memo_baseline(const vx__memo *m, const char *domain)
@@ -369,12 +447,17 @@ char *vx__memo_baseline(const vx__memo *m, const char *domain)
     return json;
 }
 
+/* The heap the copy of c takes: its array (vx__conditions_put grows it to 8, then doubles)
+ * and each condition's key and detail. */
 static size_t conds_bytes(const vx__conditions *c)
 {
-    size_t b = 0;
+    size_t cap = 0;
+    while (cap < c->count)
+        cap = cap ? cap * 2 : 8;
+    size_t b = cap ? heap_bytes(cap * sizeof(vx__condition)) : 0;
     for (size_t i = 0; i < c->count; i++)
-        b += sizeof(vx__condition) + strlen(c->items[i].key) +
-             (c->items[i].detail ? strlen(c->items[i].detail) : 0);
+        b += heap_bytes(strlen(c->items[i].key) + 1) +
+             (c->items[i].detail ? heap_bytes(strlen(c->items[i].detail) + 1) : 0);
     return b;
 }
 
@@ -386,34 +469,45 @@ static int copy_conds(vx__conditions *dst, const vx__conditions *src)
     return VX_OK;
 }
 
+/* Stored conditions are kept only beside the domain's baseline and within the budget (else
+ * the domain's older ones go: the store has newer); unstored ones always. */
 int vx__memo_set_conditions(vx__memo *m, const char *domain, const vx__conditions *conds,
                             bool stored)
 {
     memo_entry *e = m ? find(m, domain) : NULL;
-    size_t add = conds_bytes(conds), old = e ? conds_bytes(&e->conds) : 0;
-    if (stored && m && m->max_bytes && m->bytes - old + add > m->max_bytes) {
-        if (e) { /* past the budget: forgotten, the store has them */
-            vx__conditions_clear(&e->conds);
-            e->has_conds = e->unstored = false;
-            m->bytes -= old;
-        }
+    size_t add = conds ? conds_bytes(conds) : 0;
+    if (e && e->has_conds)
+        forget_conds(m, e);
+    if (stored && (!e || !e->baseline || !fits(m, add))) {
+        if (m)
+            drop_if_empty(m, e);
         return VX_OK;
     }
     if (!e && !(e = m ? get(m, domain) : NULL))
         return VX_ENOMEM;
-    vx__conditions_clear(&e->conds);
-    m->bytes -= old;
     e->has_conds = copy_conds(&e->conds, conds) == VX_OK;
     e->unstored = !stored;
-    m->bytes += conds_bytes(&e->conds);
-    return e->has_conds ? VX_OK : VX_ENOMEM;
+    e->conds_bytes = conds_bytes(&e->conds);
+    m->bytes += e->conds_bytes;
+    if (!e->has_conds) {
+        forget_conds(m, e);
+        drop_if_empty(m, e);
+        return VX_ENOMEM;
+    }
+    return VX_OK;
 }
 
+/* Now that the store has them, the conditions obey the bounds of stored ones. */
 void vx__memo_mark_stored(vx__memo *m, const char *domain)
 {
     memo_entry *e = m ? find(m, domain) : NULL;
-    if (e)
-        e->unstored = false;
+    if (!e || !e->has_conds || !e->unstored)
+        return;
+    e->unstored = false;
+    if (!e->baseline || (m->max_bytes && m->bytes > m->max_bytes)) {
+        forget_conds(m, e);
+        drop_if_empty(m, e);
+    }
 }
 
 int vx__memo_conditions(const vx__memo *m, const char *domain, vx__conditions *out, bool *unstored)

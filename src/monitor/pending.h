@@ -13,8 +13,13 @@
  *    alerted already, and counts them in voxdns_store_dropped_events_total);
  *  - the memo keeps baselines, deflated, within its byte budget (a baseline that does not fit
  *    is not kept: that domain's cycles cannot be diffed while the store cannot be read);
- *    conditions of a domain whose cycle is not stored are always kept: they are the truth
- *    until the store has it.
+ *  - conditions the store has are kept only for a domain whose baseline the memo holds (without
+ *    it the cycle is not diffed anyway), within the same budget, and go with the baseline;
+ *  - conditions of a domain whose cycle is not stored are always kept, past the budget too:
+ *    they are the truth until the store has it (the byte count then exceeds the budget, and
+ *    nothing else is admitted until it is back under);
+ *  - the budget counts heap blocks as glibc allocates them (headers and rounding included),
+ *    and a domain with neither a baseline nor conditions has no entry.
  * Used from the daemon's loop thread only.
  */
 #ifndef VX_MONITOR_PENDING_H
@@ -83,13 +88,17 @@ void vx__memo_set_baseline(vx__memo *m, const char *domain, char *json);
 /* The remembered baseline (malloc'd: the caller frees it) or NULL. */
 char *vx__memo_baseline(const vx__memo *m, const char *domain);
 /* The conditions a cycle left (copied); stored false: the store does not have them yet, so
- * they, not the store's, are the next cycle's. */
+ * they, not the store's, are the next cycle's. Stored ones are not kept without the domain's
+ * baseline or past the budget (VX_OK all the same: the store has them). */
 int vx__memo_set_conditions(vx__memo *m, const char *domain, const vx__conditions *conds,
                             bool stored);
-/* The store caught up with the domain (its last queued cycle was written). */
+/* The store caught up with the domain (its last queued cycle was written): its conditions
+ * are now bounded as stored ones. */
 void vx__memo_mark_stored(vx__memo *m, const char *domain);
 /* A copy of the remembered conditions: VX_OK, or VX_ENOTFOUND when none. *unstored: the store
  * does not have them yet. */
 int vx__memo_conditions(const vx__memo *m, const char *domain, vx__conditions *out, bool *unstored);
+/* The heap the memo holds, as counted against its budget. */
+size_t vx__memo_bytes(const vx__memo *m);
 
 #endif

@@ -2,7 +2,8 @@
  * tests/unit/test_monitor_pending.c — monitor/pending.c: the queue of cycles kept for a failing
  * store (deep copies, order, an event-less cycle superseded by its domain's next one, the
  * bounds evicting event-less cycles first and reporting every evicted event) and the memo
- * (baselines within the budget, conditions not stored yet preferred over the store's).
+ * (baselines within the budget, conditions not stored yet preferred over the store's and kept
+ * past the budget, stored ones only beside the baseline and within the budget).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,6 +150,7 @@ static void test_memo_conditions(void **state)
     assert_int_equal(vx__memo_conditions(m, "a.example", &out, &unstored), VX_ENOTFOUND);
     assert_false(unstored);
     assert_int_equal(vx__conditions_put(&c, &one), VX_OK);
+    vx__memo_set_baseline(m, "a.example", strdup("{}"));
     assert_int_equal(vx__memo_set_conditions(m, "a.example", &c, true), VX_OK);
     assert_int_equal(vx__memo_conditions(m, "a.example", &out, &unstored), VX_OK);
     assert_false(unstored);
@@ -163,10 +165,12 @@ static void test_memo_conditions(void **state)
     vx__memo_mark_stored(m, "a.example");
     assert_int_equal(vx__memo_conditions(m, "a.example", &out, &unstored), VX_OK);
     assert_false(unstored);
-    /* Many domains: the table grows and finds every one. */
+    /* Many domains: the table grows and finds every one (with a baseline, as stored
+     * conditions need one). */
     char name[32];
     for (int i = 0; i < 5000; i++) {
         snprintf(name, sizeof name, "d%d.example", i);
+        vx__memo_set_baseline(m, name, strdup("{}"));
         assert_int_equal(vx__memo_set_conditions(m, name, &c, i % 2 == 0), VX_OK);
     }
     for (int i = 0; i < 5000; i += 499) {
@@ -180,7 +184,6 @@ static void test_memo_conditions(void **state)
     vx__memo_free(m);
 }
 
-/* Baselines are kept within the budget; conditions not stored yet are kept past it. */
 /* The remembered baseline is handed out whole (a malloc'd copy of what was given). */
 static void assert_baseline(vx__memo *m, const char *domain, const char *want)
 {
@@ -234,6 +237,111 @@ static void test_memo_budget(void **state)
     vx__memo_free(m);
 }
 
+/* Stored conditions are useless without the baseline: not kept without it, forgotten with it.
+ * Unstored ones stay until the store has them. */
+static void test_memo_stored_conditions_need_baseline(void **state)
+{
+    (void)state;
+    vx__memo *m = vx__memo_new(0);
+    vx__conditions c = {0}, out = {0};
+    bool unstored;
+    vx__condition one = {.key = "down|ns1", .opened_by = VX__EV_NS_DOWN, .detail = "{}"};
+    assert_int_equal(vx__conditions_put(&c, &one), VX_OK);
+    assert_int_equal(vx__memo_set_conditions(m, "a.example", &c, true), VX_OK);
+    assert_int_equal(vx__memo_conditions(m, "a.example", &out, &unstored), VX_ENOTFOUND);
+    assert_int_equal(vx__memo_bytes(m), 0); /* no entry either */
+    vx__memo_set_baseline(m, "a.example", strdup("{\"a\":1}"));
+    assert_int_equal(vx__memo_set_conditions(m, "a.example", &c, true), VX_OK);
+    assert_int_equal(vx__memo_conditions(m, "a.example", &out, &unstored), VX_OK);
+    vx__conditions_clear(&out);
+    vx__memo_set_baseline(m, "a.example", NULL); /* forgotten: the stored conditions go too */
+    assert_int_equal(vx__memo_conditions(m, "a.example", &out, &unstored), VX_ENOTFOUND);
+    assert_int_equal(vx__memo_bytes(m), 0);
+    /* Unstored: kept without a baseline, until the store has them. */
+    assert_int_equal(vx__memo_set_conditions(m, "b.example", &c, false), VX_OK);
+    vx__memo_set_baseline(m, "b.example", strdup("{\"b\":1}"));
+    vx__memo_set_baseline(m, "b.example", NULL);
+    assert_int_equal(vx__memo_conditions(m, "b.example", &out, &unstored), VX_OK);
+    assert_true(unstored);
+    vx__conditions_clear(&out);
+    vx__memo_mark_stored(m, "b.example");
+    assert_int_equal(vx__memo_conditions(m, "b.example", &out, &unstored), VX_ENOTFOUND);
+    assert_int_equal(vx__memo_bytes(m), 0);
+    vx__conditions_clear(&c);
+    vx__memo_free(m);
+}
+
+/* A baseline that deflates to ~1.3 KB: 2000 pseudo-random letters. */
+static char *noisy_baseline(uint32_t seed)
+{
+    char *s = malloc(2001);
+    for (size_t i = 0; i < 2000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        s[i] = (char)('a' + (seed >> 16) % 26);
+    }
+    s[2000] = '\0';
+    return s;
+}
+
+/* Domains past the budget keep no stored conditions, and the byte count never passes the
+ * budget; unstored conditions are kept past it. */
+static void test_memo_conditions_within_budget(void **state)
+{
+    (void)state;
+    const size_t max = 16384;
+    vx__memo *m = vx__memo_new(max);
+    vx__conditions c = {0}, out = {0};
+    bool unstored;
+    char detail[301], name[32];
+    memset(detail, 'd', 300);
+    detail[300] = '\0';
+    vx__condition one = {.key = "record|x", .opened_by = VX__EV_RECORD_CHANGED, .detail = detail};
+    assert_int_equal(vx__conditions_put(&c, &one), VX_OK);
+    size_t kept = 0;
+    for (uint32_t i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "d%u.example", (unsigned)i);
+        vx__memo_set_baseline(m, name, noisy_baseline(i + 1));
+        assert_int_equal(vx__memo_set_conditions(m, name, &c, true), VX_OK);
+        assert_true(vx__memo_bytes(m) <= max);
+        char *b = vx__memo_baseline(m, name);
+        int rc = vx__memo_conditions(m, name, &out, &unstored);
+        vx__conditions_clear(&out);
+        if (rc == VX_OK) {
+            assert_non_null(b); /* stored conditions only beside the baseline */
+            kept++;
+        }
+        free(b);
+    }
+    assert_true(kept > 0 && kept < 40);
+    assert_int_equal(vx__memo_conditions(m, "d39.example", &out, &unstored), VX_ENOTFOUND);
+    /* Unstored conditions are the truth: kept over the budget. */
+    char big[4001];
+    memset(big, 'u', 4000);
+    big[4000] = '\0';
+    vx__condition two = {.key = "record|y", .opened_by = VX__EV_RECORD_CHANGED, .detail = big};
+    assert_int_equal(vx__conditions_put(&c, &two), VX_OK);
+    for (int i = 0; i < 8; i++) {
+        snprintf(name, sizeof name, "u%d.example", i);
+        assert_int_equal(vx__memo_set_conditions(m, name, &c, false), VX_OK);
+    }
+    assert_true(vx__memo_bytes(m) > max);
+    assert_int_equal(vx__memo_conditions(m, "u7.example", &out, &unstored), VX_OK);
+    assert_true(unstored);
+    assert_int_equal(out.count, 2);
+    vx__conditions_clear(&out);
+    /* Meanwhile no baseline is admitted; once the store has them they go (no baseline). */
+    vx__memo_set_baseline(m, "late.example", strdup("{}"));
+    assert_null(vx__memo_baseline(m, "late.example"));
+    for (int i = 0; i < 8; i++) {
+        snprintf(name, sizeof name, "u%d.example", i);
+        vx__memo_mark_stored(m, name);
+    }
+    assert_true(vx__memo_bytes(m) <= max);
+    assert_int_equal(vx__memo_conditions(m, "u0.example", &out, &unstored), VX_ENOTFOUND);
+    vx__conditions_clear(&c);
+    vx__memo_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +350,8 @@ int main(void)
         cmocka_unit_test(test_bounds_evict_and_report),
         cmocka_unit_test(test_memo_conditions),
         cmocka_unit_test(test_memo_budget),
+        cmocka_unit_test(test_memo_stored_conditions_need_baseline),
+        cmocka_unit_test(test_memo_conditions_within_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
