@@ -12,6 +12,7 @@
  */
 #include "monitor/propagation.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,19 @@ typedef struct srv_track {
     bool in_flight, done, slow, gave_up;
 } srv_track;
 
+/* A server's address in 28 bytes, not sockaddr_storage's 128 (name servers are IPv4 or
+ * IPv6); with the label and provider in one block, a roster entry takes ~110 bytes less of
+ * the heap (56 bytes and one block instead of 152 and two). */
+typedef union roster_addr {
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+} roster_addr;
+
 /* A server of the roster, as vx__prop_server without its fixed-size arrays. */
 typedef struct roster_entry {
-    char *label;
-    char *provider;
-    struct sockaddr_storage addr;
+    char *label;    /* "label\0provider\0", one block */
+    char *provider; /* inside label's block */
+    roster_addr addr;
     bool has_serial;
     uint32_t serial;
 } roster_entry;
@@ -98,11 +107,24 @@ static void clear_tracking(domain_prop *d)
 
 static void roster_free(roster_entry *r, size_t n)
 {
-    for (size_t i = 0; r && i < n; i++) {
+    for (size_t i = 0; r && i < n; i++)
         free(r[i].label);
-        free(r[i].provider);
-    }
     free(r);
+}
+
+/* The roster's copy of a server; false when out of memory. */
+static bool roster_set(roster_entry *r, const vx__prop_server *s)
+{
+    size_t label = strlen(s->label) + 1, provider = strlen(s->provider) + 1;
+    *r = (roster_entry){
+        .label = malloc(label + provider), .has_serial = s->has_serial, .serial = s->serial};
+    if (!r->label)
+        return false;
+    memcpy(r->label, s->label, label);
+    r->provider = memcpy(r->label + label, s->provider, provider);
+    memcpy(&r->addr, &s->addr,
+           s->addr.ss_family == AF_INET ? sizeof r->addr.v4 : sizeof r->addr.v6);
+    return true;
 }
 
 static void clear_domain(domain_prop *d)
@@ -195,7 +217,7 @@ static vx__prop_server *roster_expand(const domain_prop *d)
         const roster_entry *r = &d->roster[i];
         snprintf(out[i].label, sizeof out[i].label, "%s", r->label);
         snprintf(out[i].provider, sizeof out[i].provider, "%s", r->provider);
-        out[i].addr = r->addr;
+        memcpy(&out[i].addr, &r->addr, sizeof r->addr);
         out[i].has_serial = r->has_serial;
         out[i].serial = r->serial;
     }
@@ -268,14 +290,8 @@ int vx__prop_set_servers(vx__prop *p, const char *domain, const vx__prop_server 
     domain_prop *d = find_or_add(p, domain);
     roster_entry *copy = calloc(count ? count : 1, sizeof *copy);
     bool ok = d && copy;
-    for (size_t i = 0; ok && i < count; i++) {
-        copy[i] = (roster_entry){.label = strdup(servers[i].label),
-                                 .provider = strdup(servers[i].provider),
-                                 .addr = servers[i].addr,
-                                 .has_serial = servers[i].has_serial,
-                                 .serial = servers[i].serial};
-        ok = copy[i].label && copy[i].provider;
-    }
+    for (size_t i = 0; ok && i < count; i++)
+        ok = roster_set(&copy[i], &servers[i]);
     if (!ok) {
         roster_free(copy, count);
         return VX_ENOMEM;
