@@ -9,6 +9,7 @@
 
 #include <zlib.h>
 
+#include "common/hash.h"
 #include "voxdns/status.h"
 
 /* ---- one cycle ----------------------------------------------------------------------------- */
@@ -216,16 +217,6 @@ struct vx__memo {
     size_t bytes, max_bytes;
 };
 
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 /* What a malloc of n bytes takes on glibc's heap: a 8-byte header, rounded up to 16, at least
  * 32. The budget counts this, not the bytes asked for: a condition's key and detail are short
  * strings, for which the overhead is a third of what they take. */
@@ -283,7 +274,7 @@ size_t vx__memo_bytes(const vx__memo *m)
 
 static memo_entry *find(const vx__memo *m, const char *domain)
 {
-    memo_entry *e = m->buckets[name_hash(domain) % m->bucket_count];
+    memo_entry *e = m->buckets[vx__hash_text(domain) % m->bucket_count];
     while (e && strcmp(e->domain, domain) != 0)
         e = e->next;
     return e;
@@ -300,8 +291,8 @@ static void grow(vx__memo *m)
         while (m->buckets[i]) {
             memo_entry *e = m->buckets[i];
             m->buckets[i] = e->next;
-            e->next = b[name_hash(e->domain) % n];
-            b[name_hash(e->domain) % n] = e;
+            e->next = b[vx__hash_text(e->domain) % n];
+            b[vx__hash_text(e->domain) % n] = e;
         }
     }
     free(m->buckets);
@@ -320,7 +311,7 @@ static memo_entry *get(vx__memo *m, const char *domain)
         free(e);
         return NULL;
     }
-    size_t b = name_hash(domain) % m->bucket_count;
+    size_t b = vx__hash_text(domain) % m->bucket_count;
     e->next = m->buckets[b];
     m->buckets[b] = e;
     m->count++;
@@ -334,7 +325,7 @@ static void drop_if_empty(vx__memo *m, memo_entry *e)
 {
     if (!e || e->baseline || e->has_conds)
         return;
-    memo_entry **at = &m->buckets[name_hash(e->domain) % m->bucket_count];
+    memo_entry **at = &m->buckets[vx__hash_text(e->domain) % m->bucket_count];
     while (*at != e)
         at = &(*at)->next;
     *at = e->next;
@@ -407,7 +398,7 @@ void vx__memo_set_baseline(vx__memo *m, const char *domain, char *json)
 {
     memo_entry *e = m ? find(m, domain) : NULL;
     size_t raw = json ? strlen(json) : 0, zlen = 0;
-    uint64_t hash = json ? name_hash(json) : 0;
+    uint64_t hash = json ? vx__hash_text(json) : 0;
     if (!m || (e && e->baseline && json && e->baseline_raw == raw && e->baseline_hash == hash)) {
         free(json); /* unchanged */
         return;
