@@ -61,19 +61,22 @@ enum { H_RTT = 0, H_PROP, H_COUNT };
  * a series costs 24 bytes, not a copy of its whole label text (~100 bytes each, ~40 series a
  * domain: ~170 MB at 100,000 domains). */
 typedef struct series {
-    const char *rest; /* interned; "" when the domain is the only label */
+    const char *rest; /* first (new_item): interned; "" when the domain is the only label */
     double value;
     uint32_t stamp; /* the domain's recording that last set it (per-cycle gauges) */
     uint8_t family;
 } series;
 
 typedef struct histo {
-    const char *rest;              /* interned */
+    const char *rest;              /* first (new_item): interned */
     uint8_t kind;                  /* H_RTT or H_PROP */
     uint64_t buckets[RTT_BUCKETS]; /* non-cumulative here; cumulated when rendered */
     uint64_t count;
     double sum;
 } histo;
+
+_Static_assert(offsetof(series, rest) == 0 && offsetof(histo, rest) == 0,
+               "new_item sets the label text as the first member");
 
 /* Everything recorded for one domain: its own small arrays, so that a new series is inserted
  * among its domain's forty, not among four million (with domains configured out of order, the
@@ -314,6 +317,27 @@ static size_t series_find(const domain_metrics *d, unsigned family, const char *
     return lo;
 }
 
+/* A new item of size bytes at index at of a domain's sorted array (the items from at on move up
+ * one), zeroed, with its first member, the label text, set to rest interned; NULL when out of
+ * memory (the array unchanged). Series and histograms alike start with that text. */
+static void *new_item(vx__metrics *m, void **items, size_t *count, size_t *cap, size_t at,
+                      size_t size, const char *rest)
+{
+    const char *text = rest_intern(m, rest);
+    char *grown = text ? vx__grow(*items, cap, *count + 1, size, 4) : NULL;
+    if (!grown) {
+        if (text)
+            rest_release(m, text);
+        return NULL;
+    }
+    *items = grown;
+    memmove(grown + (at + 1) * size, grown + at * size, (*count - at) * size);
+    (*count)++;
+    memset(grown + at * size, 0, size);
+    memcpy(grown + at * size, &text, sizeof text);
+    return grown + at * size;
+}
+
 /* The series (created at 0 when new); NULL when out of memory. */
 static series *series_get(vx__metrics *m, domain_metrics *d, unsigned family, const char *rest)
 {
@@ -321,17 +345,10 @@ static series *series_get(vx__metrics *m, domain_metrics *d, unsigned family, co
     size_t at = series_find(d, family, rest, &found);
     if (found)
         return &d->series[at];
-    series *items = vx__grow(d->series, &d->cap, d->count + 1, sizeof *items, 8);
-    if (!items)
-        return NULL;
-    d->series = items;
-    const char *text = rest_intern(m, rest);
-    if (!text)
-        return NULL;
-    memmove(&items[at + 1], &items[at], (d->count - at) * sizeof *items);
-    items[at] = (series){.rest = text, .family = (uint8_t)family};
-    d->count++;
-    return &items[at];
+    series *s = new_item(m, (void **)&d->series, &d->count, &d->cap, at, sizeof *s, rest);
+    if (s)
+        s->family = (uint8_t)family;
+    return s;
 }
 
 static int series_set(vx__metrics *m, domain_metrics *d, unsigned family, const char *rest,
@@ -423,17 +440,10 @@ static histo *histo_get(vx__metrics *m, domain_metrics *d, unsigned kind, const 
         at++;
     if (at < d->hcount && d->histos[at].kind == kind && strcmp(d->histos[at].rest, rest) == 0)
         return &d->histos[at];
-    histo *items = vx__grow(d->histos, &d->hcap, d->hcount + 1, sizeof *items, 2);
-    if (!items)
-        return NULL;
-    d->histos = items;
-    const char *text = rest_intern(m, rest);
-    if (!text)
-        return NULL;
-    memmove(&items[at + 1], &items[at], (d->hcount - at) * sizeof *items);
-    items[at] = (histo){.rest = text, .kind = (uint8_t)kind};
-    d->hcount++;
-    return &items[at];
+    histo *h = new_item(m, (void **)&d->histos, &d->hcount, &d->hcap, at, sizeof *h, rest);
+    if (h)
+        h->kind = (uint8_t)kind;
+    return h;
 }
 
 /* ---- label text ------------------------------------------------------------------------- */
